@@ -1,0 +1,394 @@
+//! Scan: turn any input (a build tree, a monolithic `.rpm`, a cpio archive) into one
+//! [`Inventory`]: every entry with its metadata, a handle to its bytes and, for ELF files, the
+//! [`ElfFacts`](crate::elf::ElfFacts) that rules and dependencies need.
+//!
+//! This module owns reading inputs. It does not decide anything about packages: that is
+//! `classify`'s job. Contents are never collected whole: an entry's bytes stay where they are (a
+//! file in the tree, or a range of a spooled, decompressed payload) until a writer streams them.
+
+pub mod cpio;
+pub mod rpm;
+pub mod tree;
+
+use std::ffi::OsStr;
+use std::fs::File;
+use std::io::{self, Read};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::elf::ElfFacts;
+
+/// What kind of filesystem object an entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    File,
+    Dir,
+    Symlink,
+}
+
+impl Kind {
+    pub fn type_bits(self) -> u32 {
+        match self {
+            Kind::File => 0o100000,
+            Kind::Dir => 0o040000,
+            Kind::Symlink => 0o120000,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::File => "file",
+            Kind::Dir => "dir",
+            Kind::Symlink => "symlink",
+        }
+    }
+}
+
+/// Where an entry's bytes come from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// No content: directories, symlinks, ghosts, empty files.
+    None,
+    /// A regular file on disk (build tree input).
+    Path(PathBuf),
+    /// A byte range of a spool file holding a decompressed payload (RPM or cpio input).
+    Spool {
+        spool: Arc<Spool>,
+        offset: u64,
+        len: u64,
+    },
+}
+
+/// A temporary file holding decompressed payload bytes, shared by the entries that point into it.
+#[derive(Debug)]
+pub struct Spool {
+    pub file: tempfile::NamedTempFile,
+}
+
+impl Source {
+    /// Open the entry's bytes for streaming.
+    pub fn open(&self) -> io::Result<Box<dyn Read + Send>> {
+        match self {
+            Source::None => Ok(Box::new(io::empty())),
+            Source::Path(p) => Ok(Box::new(File::open(p)?)),
+            Source::Spool { spool, offset, len } => {
+                use std::io::{Seek, SeekFrom};
+                let mut f = spool.file.reopen()?;
+                f.seek(SeekFrom::Start(*offset))?;
+                Ok(Box::new(f.take(*len)))
+            }
+        }
+    }
+
+    /// Memory-map the bytes and hand them to `f` (for ELF inspection). `None` for no content.
+    pub fn with_bytes<R>(&self, f: impl FnOnce(&[u8]) -> R) -> io::Result<Option<R>> {
+        let (file, offset, len) = match self {
+            Source::None => return Ok(None),
+            Source::Path(p) => {
+                let file = File::open(p)?;
+                let len = file.metadata()?.len();
+                (file, 0, len)
+            }
+            Source::Spool { spool, offset, len } => (spool.file.reopen()?, *offset, *len),
+        };
+        if len == 0 {
+            return Ok(None);
+        }
+        // mmap offsets must be page aligned: map from the page start and slice.
+        let start = offset / 4096 * 4096;
+        // SAFETY: the file is our own spool or part of an input tree that is read-only for the
+        // run; a concurrent truncation by another process is outside what we can guard.
+        let map = unsafe {
+            memmap2::MmapOptions::new()
+                .offset(start)
+                .len((offset - start + len) as usize)
+                .map(&file)?
+        };
+        Ok(Some(f(&map[(offset - start) as usize..])))
+    }
+}
+
+/// Flags carried over from an input RPM (RPMFILE_*), kept so a re-split keeps them.
+pub mod fileflags {
+    pub const CONFIG: u32 = 1 << 0;
+    pub const DOC: u32 = 1 << 1;
+    pub const MISSINGOK: u32 = 1 << 3;
+    pub const NOREPLACE: u32 = 1 << 4;
+    pub const GHOST: u32 = 1 << 6;
+    pub const LICENSE: u32 = 1 << 7;
+    pub const README: u32 = 1 << 8;
+    pub const ARTIFACT: u32 = 1 << 12;
+}
+
+/// One filesystem object of the input.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// Absolute path as installed (`/usr/sbin/virtlogd`). Bytes, not necessarily UTF-8.
+    pub path: PathBuf,
+    pub kind: Kind,
+    /// Permission bits including setuid/setgid/sticky (no file type bits).
+    pub perms: u32,
+    pub user: String,
+    pub group: String,
+    pub mtime: u64,
+    pub size: u64,
+    pub link_target: Option<PathBuf>,
+    /// Entries sharing a `(dev, ino)` in the input share a hardlink group id.
+    pub hardlink_group: Option<u32>,
+    pub source: Source,
+    pub elf: Option<Box<ElfFacts>>,
+    /// Interpreter from a `#!` line of an executable script.
+    pub shebang: Option<String>,
+    /// RPMFILE_* flags from an input RPM; 0 for trees.
+    pub input_flags: u32,
+    /// Capabilities from an input RPM (`FILECAPS`), empty if none.
+    pub caps: String,
+}
+
+impl Entry {
+    pub fn mode(&self) -> u32 {
+        self.kind.type_bits() | self.perms
+    }
+    pub fn is_executable(&self) -> bool {
+        self.kind == Kind::File && self.perms & 0o111 != 0
+    }
+    pub fn display(&self) -> String {
+        display_path(&self.path)
+    }
+}
+
+/// Where the inventory came from, with what the input itself says about the package.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    pub kind: String,
+    pub input: PathBuf,
+    pub name: Option<String>,
+    pub epoch: Option<u32>,
+    pub version: Option<String>,
+    pub release: Option<String>,
+    pub arch: Option<String>,
+    pub license: Option<String>,
+    pub url: Option<String>,
+}
+
+/// Every entry of one input, sorted by path, paths unique.
+#[derive(Debug, Default)]
+pub struct Inventory {
+    pub entries: Vec<Entry>,
+    pub origin: Origin,
+}
+
+impl Inventory {
+    pub fn sort(&mut self) {
+        self.entries
+            .sort_by(|a, b| a.path.as_os_str().as_bytes().cmp(b.path.as_os_str().as_bytes()));
+    }
+
+    pub fn find(&self, path: &Path) -> Option<&Entry> {
+        self.entries
+            .binary_search_by(|e| e.path.as_os_str().as_bytes().cmp(path.as_os_str().as_bytes()))
+            .ok()
+            .map(|i| &self.entries[i])
+    }
+
+    pub fn total_bytes(&self) -> u64 {
+        self.entries.iter().map(|e| e.size).sum()
+    }
+}
+
+/// Errors while reading an input.
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    #[error("cannot read {}", display_path(.path))]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("{}: {what}", display_path(.path))]
+    Corrupt { path: PathBuf, what: String },
+    #[error("{}: symlink escapes the tree: {} -> {}", display_path(.input), display_path(.path), display_path(.target))]
+    LinkEscapes {
+        input: PathBuf,
+        path: PathBuf,
+        target: PathBuf,
+    },
+    #[error("{}: entry path is not inside the tree: {}", display_path(.input), .name)]
+    BadEntryPath { input: PathBuf, name: String },
+}
+
+pub type ScanResult<T> = Result<T, ScanError>;
+
+/// Print a path for humans: non-UTF-8 bytes and control characters escaped (`\xNN`).
+pub fn display_path(p: &Path) -> String {
+    display_bytes(p.as_os_str().as_bytes())
+}
+
+pub fn display_bytes(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if c.is_control() {
+                out.extend(c.escape_default());
+            } else {
+                out.push(c);
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
+}
+
+/// Normalize an archive member name (`./usr/bin/x`, `usr/bin/x`, `/usr/bin/x`) into an absolute
+/// installed path. `..` components, empty names and NUL are refused.
+pub fn normalize_member(name: &[u8]) -> Option<PathBuf> {
+    let mut out = Vec::with_capacity(name.len() + 1);
+    for comp in name.split(|&b| b == b'/') {
+        match comp {
+            b"" | b"." => continue,
+            b".." => return None,
+            c if c.contains(&0) => return None,
+            c => {
+                out.push(b'/');
+                out.extend_from_slice(c);
+            }
+        }
+    }
+    if out.is_empty() {
+        return None;
+    }
+    Some(PathBuf::from(OsStr::from_bytes(&out)))
+}
+
+/// Resolve a symlink target relative to the link's directory, lexically. `None` if it climbs
+/// above `/`.
+pub fn resolve_link(link: &Path, target: &Path) -> Option<PathBuf> {
+    let tb = target.as_os_str().as_bytes();
+    let mut parts: Vec<&[u8]> = Vec::new();
+    if !tb.starts_with(b"/") {
+        let parent = link.parent().unwrap_or(Path::new("/"));
+        parts.extend(
+            parent
+                .as_os_str()
+                .as_bytes()
+                .split(|&b| b == b'/')
+                .filter(|c| !c.is_empty()),
+        );
+    }
+    for c in tb.split(|&b| b == b'/') {
+        match c {
+            b"" | b"." => {}
+            b".." => {
+                parts.pop()?;
+            }
+            c => parts.push(c),
+        }
+    }
+    let mut out = Vec::new();
+    for p in parts {
+        out.push(b'/');
+        out.extend_from_slice(p);
+    }
+    if out.is_empty() {
+        out.push(b'/');
+    }
+    Some(PathBuf::from(OsStr::from_bytes(&out)))
+}
+
+/// Read the start of a regular file's bytes and fill in ELF facts or a shebang.
+pub fn inspect(entry: &mut Entry) -> io::Result<()> {
+    if entry.kind != Kind::File || entry.size < 4 {
+        return Ok(());
+    }
+    let mut head = [0u8; 256];
+    let n = {
+        let mut r = entry.source.open()?;
+        read_up_to(&mut r, &mut head)?
+    };
+    let head = &head[..n];
+    if head.starts_with(b"\x7fELF") {
+        entry.elf = entry
+            .source
+            .with_bytes(crate::elf::ElfFacts::parse)?
+            .flatten()
+            .map(Box::new);
+    } else if head.starts_with(b"#!") && entry.is_executable() {
+        entry.shebang = crate::elf::shebang_interpreter(head);
+    }
+    Ok(())
+}
+
+fn read_up_to(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// Read any supported input: a directory, an `.rpm`, or a cpio archive (`-` for stdin).
+pub fn scan(input: &Path) -> ScanResult<Inventory> {
+    if input.as_os_str() == "-" {
+        return cpio::scan_reader(Box::new(io::stdin()), input);
+    }
+    let meta = std::fs::metadata(input).map_err(|source| ScanError::Io {
+        path: input.to_owned(),
+        source,
+    })?;
+    if meta.is_dir() {
+        return tree::scan(input);
+    }
+    let mut magic = [0u8; 6];
+    let n = File::open(input)
+        .and_then(|mut f| read_up_to(&mut f, &mut magic))
+        .map_err(|source| ScanError::Io {
+            path: input.to_owned(),
+            source,
+        })?;
+    if magic[..n].starts_with(&[0xed, 0xab, 0xee, 0xdb]) {
+        rpm::scan(input)
+    } else {
+        let f = File::open(input).map_err(|source| ScanError::Io {
+            path: input.to_owned(),
+            source,
+        })?;
+        cpio::scan_reader(Box::new(f), input)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalize_refuses_parent_components() {
+        assert_eq!(normalize_member(b"./usr/bin/x"), Some("/usr/bin/x".into()));
+        assert_eq!(normalize_member(b"/abs"), Some("/abs".into()));
+        assert_eq!(normalize_member(b"../x"), None);
+        assert_eq!(normalize_member(b"./a/../../x"), None);
+        assert_eq!(normalize_member(b"."), None);
+    }
+
+    #[test]
+    fn resolve_link_stays_lexical() {
+        let l = Path::new("/usr/lib64/libvirt.so");
+        assert_eq!(
+            resolve_link(l, Path::new("libvirt.so.0")),
+            Some("/usr/lib64/libvirt.so.0".into())
+        );
+        assert_eq!(resolve_link(l, Path::new("../../../../x")), None);
+        assert_eq!(resolve_link(l, Path::new("/etc/x")), Some("/etc/x".into()));
+    }
+
+    #[test]
+    fn display_escapes_bytes() {
+        assert_eq!(display_bytes(b"a\xffb\n"), "a\\xffb\\n");
+    }
+}

@@ -1,0 +1,201 @@
+//! A small streaming cpio "newc" (070701) writer, as GNU cpio and rpm read it.
+//!
+//! We write our own instead of using the `cpio` crate's writer: that writer returns success
+//! after a short copy of the file body (it does not check that the reader produced the
+//! announced size), which would silently corrupt an archive when an input file shrinks while we
+//! read it. Here every body is copied with its length checked, and padding is exact.
+
+use std::io::{self, Read, Write};
+
+/// Header fields of one newc member.
+#[derive(Debug, Clone, Default)]
+pub struct Header<'a> {
+    /// Member name as stored (e.g. `./usr/bin/virsh`), without the trailing NUL.
+    pub name: &'a [u8],
+    pub ino: u32,
+    /// Full `st_mode` (type bits and permissions).
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub nlink: u32,
+    pub mtime: u32,
+    pub size: u32,
+    pub dev_major: u32,
+    pub dev_minor: u32,
+    pub rdev_major: u32,
+    pub rdev_minor: u32,
+}
+
+/// Magic of newc members.
+pub const NEWC_MAGIC: &[u8; 6] = b"070701";
+/// Largest body a newc member can describe.
+pub const NEWC_MAX_SIZE: u64 = u32::MAX as u64;
+
+/// Streaming newc writer over any `Write`. Tracks the offset to pad to 4 bytes.
+#[derive(Debug)]
+pub struct NewcWriter<W: Write> {
+    out: W,
+    offset: u64,
+}
+
+impl<W: Write> NewcWriter<W> {
+    pub fn new(out: W) -> Self {
+        NewcWriter { out, offset: 0 }
+    }
+
+    /// Bytes written so far (uncompressed archive size).
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// Write a member header with the given magic (`070701`, or rpm's `07070X`) and name.
+    pub fn header(&mut self, h: &Header<'_>) -> io::Result<()> {
+        self.raw_header(NEWC_MAGIC, h)
+    }
+
+    pub fn raw_header(&mut self, magic: &[u8; 6], h: &Header<'_>) -> io::Result<()> {
+        let mut buf = Vec::with_capacity(110 + h.name.len() + 4);
+        buf.extend_from_slice(magic);
+        let namesize = h.name.len() as u32 + 1;
+        for v in [
+            h.ino,
+            h.mode,
+            h.uid,
+            h.gid,
+            h.nlink,
+            h.mtime,
+            h.size,
+            h.dev_major,
+            h.dev_minor,
+            h.rdev_major,
+            h.rdev_minor,
+            namesize,
+            0, // check
+        ] {
+            write!(buf, "{v:08x}")?;
+        }
+        buf.extend_from_slice(h.name);
+        buf.push(0);
+        self.write_all(&buf)?;
+        self.pad()
+    }
+
+    /// Write just an rpm "stripped" header (`07070X` + 8 hex digits of the file index).
+    pub fn stripped_header(&mut self, index: u32) -> io::Result<()> {
+        let mut buf = Vec::with_capacity(14);
+        buf.extend_from_slice(b"07070X");
+        write!(buf, "{index:08x}")?;
+        self.write_all(&buf)?;
+        self.pad()
+    }
+
+    /// Copy exactly `size` bytes of body from `src`, then pad. A short or long source is an
+    /// error naming both sizes: never a silently truncated member.
+    pub fn body(&mut self, src: &mut dyn Read, size: u64) -> io::Result<()> {
+        let copied = copy_exact(src, self, size)?;
+        if copied != size {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!("file changed while reading: expected {size} bytes, got {copied}"),
+            ));
+        }
+        let mut probe = [0u8; 1];
+        if src.read(&mut probe)? != 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("file changed while reading: larger than the {size} bytes announced"),
+            ));
+        }
+        self.pad()
+    }
+
+    /// Write a body held in memory (symlink targets).
+    pub fn body_bytes(&mut self, data: &[u8]) -> io::Result<()> {
+        self.write_all(data)?;
+        self.pad()
+    }
+
+    /// Write the `TRAILER!!!` member and return the inner writer.
+    pub fn finish(mut self) -> io::Result<W> {
+        self.header(&Header {
+            name: b"TRAILER!!!",
+            nlink: 1,
+            ..Header::default()
+        })?;
+        self.out.flush()?;
+        Ok(self.out)
+    }
+
+    fn pad(&mut self) -> io::Result<()> {
+        let rem = (4 - (self.offset % 4) as usize) % 4;
+        self.write_all(&[0u8; 3][..rem])
+    }
+}
+
+impl<W: Write> Write for NewcWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.out.write(buf)?;
+        self.offset += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// Copy up to `limit` bytes; returns how many were copied.
+pub fn copy_exact(src: &mut dyn Read, dst: &mut dyn Write, limit: u64) -> io::Result<u64> {
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut left = limit;
+    while left > 0 {
+        let want = left.min(buf.len() as u64) as usize;
+        let n = match src.read(&mut buf[..want]) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        dst.write_all(&buf[..n])?;
+        left -= n as u64;
+    }
+    Ok(limit - left)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_body_is_an_error_not_a_silent_truncation() {
+        let mut w = NewcWriter::new(Vec::new());
+        w.header(&Header {
+            name: b"./x",
+            mode: 0o100644,
+            nlink: 1,
+            size: 10,
+            ..Header::default()
+        })
+        .unwrap();
+        let err = w.body(&mut &b"abc"[..], 10).unwrap_err();
+        assert!(err.to_string().contains("expected 10 bytes, got 3"), "{err}");
+    }
+
+    #[test]
+    fn members_are_padded_to_four_bytes() {
+        let mut w = NewcWriter::new(Vec::new());
+        w.header(&Header {
+            name: b"./ab",
+            mode: 0o100644,
+            nlink: 1,
+            size: 3,
+            ..Header::default()
+        })
+        .unwrap();
+        assert_eq!(w.offset() % 4, 0);
+        w.body(&mut &b"xyz"[..], 3).unwrap();
+        assert_eq!(w.offset() % 4, 0);
+        let out = w.finish().unwrap();
+        assert_eq!(out.len() % 4, 0);
+        assert!(out.starts_with(b"070701"));
+    }
+}
