@@ -64,3 +64,286 @@ pub struct Deps {
     pub obsoletes: Vec<Dep>,
     pub conflicts: Vec<Dep>,
 }
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use crate::classify::Plan;
+use crate::inventory::{Entry, Inventory};
+use crate::manifest::model::{parse_dep, DepSpec};
+use crate::manifest::Resolved;
+
+/// Epoch, version and release of the packages being made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Evr {
+    pub epoch: Option<u32>,
+    pub version: String,
+    pub release: String,
+}
+
+impl Evr {
+    pub fn evr(&self) -> String {
+        match self.epoch {
+            Some(e) => format!("{e}:{}-{}", self.version, self.release),
+            None => format!("{}-{}", self.version, self.release),
+        }
+    }
+}
+
+/// rpm's ISA suffix for an architecture (`NAME(x86-64)`), if rpm defines one.
+pub fn isa(arch: &str) -> Option<&'static str> {
+    Some(match arch {
+        "x86_64" => "x86-64",
+        "aarch64" => "aarch-64",
+        "ppc64le" => "ppc-64",
+        "s390x" => "s390-64",
+        "riscv64" => "riscv-64",
+        "i686" | "i586" | "i386" => "x86-32",
+        _ => return None,
+    })
+}
+
+/// What one file provides and requires, computed the way rpm's elfdeps and script.req do.
+/// Only executable files get automatic dependencies (rpm's `exeonly` file attribute flag).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct FileDeps {
+    pub provides: Vec<String>,
+    pub requires: Vec<String>,
+}
+
+pub fn file_deps(e: &Entry, provides_excluded: bool) -> FileDeps {
+    let mut out = FileDeps::default();
+    if !e.is_executable() {
+        return out;
+    }
+    if let Some(interp) = &e.shebang {
+        out.requires.push(interp.clone());
+    }
+    let Some(f) = &e.elf else { return out };
+    let marker = f.marker();
+    // elfdeps: DT_NEEDED → requires; version needs → requires per version.
+    for n in &f.needed {
+        if n.contains(".so") {
+            out.requires.push(format!("{n}(){marker}"));
+        }
+    }
+    for vn in &f.verneeds {
+        if !vn.file.contains(".so") {
+            continue;
+        }
+        for v in &vn.versions {
+            out.requires.push(format!("{}({v}){marker}", vn.file));
+        }
+    }
+    if f.gnu_hash && !f.sysv_hash {
+        out.requires.push("rtld(GNU_HASH)".into());
+    }
+    // A shared object (not a PIE executable) provides its SONAME and each version it defines.
+    if f.kind == crate::elf::ElfKind::SharedObject && !provides_excluded {
+        if let Some(soname) = &f.soname {
+            if soname.contains(".so") {
+                out.provides.push(format!("{soname}(){marker}"));
+                for v in &f.verdefs {
+                    out.provides.push(format!("{soname}({v}){marker}"));
+                }
+            }
+        }
+    }
+    out.provides.sort();
+    out.provides.dedup();
+    out.requires.sort();
+    out.requires.dedup();
+    out
+}
+
+/// The dependencies of one written package, and what was left out and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct PackageDeps {
+    pub name: String,
+    #[serde(flatten)]
+    pub deps: Deps,
+    /// Manifest dependencies on sibling packages this split does not write (the build switch
+    /// that makes them was off), left out.
+    pub dropped: Vec<String>,
+}
+
+/// Compute every written package's dependencies: manifest ones (placeholders filled), ELF and
+/// script ones, sibling Requires for ELF needs another sibling provides, and `NAME = EVR`
+/// self-provides. Packages are in plan order.
+pub fn compute(
+    inv: &Inventory,
+    plan: &Plan,
+    m: &Resolved,
+    evr: Option<&Evr>,
+    arch: &str,
+) -> Vec<PackageDeps> {
+    let evr_text = evr.map(Evr::evr).unwrap_or_else(|| "%{version}-%{release}".into());
+    let fill = |d: &DepSpec| -> Dep {
+        let text = d
+            .text
+            .replace("{evr}", &evr_text)
+            .replace(
+                "{version}",
+                evr.map(|e| e.version.as_str()).unwrap_or("%{version}"),
+            )
+            .replace(
+                "{release}",
+                evr.map(|e| e.release.as_str()).unwrap_or("%{release}"),
+            )
+            .replace("{arch}", arch);
+        parse_dep(&text).expect("dependency syntax is checked at manifest load")
+    };
+    let known: BTreeSet<&str> = plan.packages.iter().map(|p| p.name.as_str()).collect();
+    let emitted: BTreeSet<&str> = plan.emitted().map(|p| p.name.as_str()).collect();
+
+    // Automatic deps per package, and who provides what.
+    let mut auto: BTreeMap<&str, FileDeps> = BTreeMap::new();
+    let mut provider: BTreeMap<String, &str> = BTreeMap::new();
+    for p in plan.emitted() {
+        let mut fd = FileDeps::default();
+        for &(i, r) in &p.files {
+            let e = &inv.entries[i];
+            if plan.rules.rules[r].attrs.ghost {
+                continue;
+            }
+            let excluded = m.no_provides_from.is_match(&e.path);
+            let d = file_deps(e, excluded);
+            fd.provides.extend(d.provides);
+            fd.requires.extend(d.requires);
+        }
+        for prov in &fd.provides {
+            provider.entry(prov.clone()).or_insert(p.name.as_str());
+        }
+        auto.insert(p.name.as_str(), fd);
+    }
+
+    let mut out = Vec::new();
+    for p in plan.emitted() {
+        let mut deps = Deps::default();
+        let mut dropped = Vec::new();
+        for (kind, list) in p.deps.lists() {
+            for d in list {
+                let dep = fill(d);
+                let sibling_gone = matches!(kind, "requires" | "recommends")
+                    && known.contains(dep.name.as_str())
+                    && !emitted.contains(dep.name.as_str());
+                if sibling_gone {
+                    dropped.push(format!("{kind}: {dep}"));
+                    continue;
+                }
+                match kind {
+                    "requires" => deps.requires.push(dep),
+                    "recommends" => deps.recommends.push(dep),
+                    "provides" => deps.provides.push(dep),
+                    "obsoletes" => deps.obsoletes.push(dep),
+                    _ => deps.conflicts.push(dep),
+                }
+            }
+        }
+        let fd = &auto[p.name.as_str()];
+        for r in &fd.requires {
+            deps.requires.push(Dep {
+                name: r.clone(),
+                op: Op::Any,
+                evr: String::new(),
+            });
+            if let Some(&sib) = provider.get(r) {
+                if sib != p.name {
+                    deps.requires.push(Dep {
+                        name: sib.to_string(),
+                        op: Op::Eq,
+                        evr: evr_text.clone(),
+                    });
+                }
+            }
+        }
+        for pr in &fd.provides {
+            deps.provides.push(Dep {
+                name: pr.clone(),
+                op: Op::Any,
+                evr: String::new(),
+            });
+        }
+        deps.provides.push(Dep {
+            name: p.name.clone(),
+            op: Op::Eq,
+            evr: evr_text.clone(),
+        });
+        let parch = p.arch.as_deref().unwrap_or(arch);
+        if let Some(isa) = isa(parch) {
+            deps.provides.push(Dep {
+                name: format!("{}({isa})", p.name),
+                op: Op::Eq,
+                evr: evr_text.clone(),
+            });
+        }
+        for list in [
+            &mut deps.requires,
+            &mut deps.recommends,
+            &mut deps.provides,
+            &mut deps.obsoletes,
+            &mut deps.conflicts,
+        ] {
+            list.sort();
+            list.dedup();
+        }
+        out.push(PackageDeps {
+            name: p.name.clone(),
+            deps,
+            dropped,
+        });
+    }
+    out
+}
+
+/// Which sibling packages each package's Requires pull in.
+#[derive(Debug, Clone, Serialize)]
+pub struct Graph {
+    /// package → [(required sibling, the dependency that names it)]
+    pub edges: BTreeMap<String, Vec<(String, String)>>,
+}
+
+impl Graph {
+    pub fn new(packages: &[PackageDeps]) -> Graph {
+        let mut providers: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        for p in packages {
+            providers.entry(p.name.as_str()).or_default().insert(&p.name);
+            for d in &p.deps.provides {
+                providers.entry(d.name.as_str()).or_default().insert(&p.name);
+            }
+        }
+        let mut edges = BTreeMap::new();
+        for p in packages {
+            let mut out: Vec<(String, String)> = Vec::new();
+            for d in &p.deps.requires {
+                for &target in providers.get(d.name.as_str()).into_iter().flatten() {
+                    if target != p.name && !out.iter().any(|(t, _)| t == target) {
+                        out.push((target.to_string(), d.to_string()));
+                    }
+                }
+            }
+            edges.insert(p.name.clone(), out);
+        }
+        Graph { edges }
+    }
+
+    /// Everything installing `roots` pulls in through Requires (roots included), each with the
+    /// package that first required it.
+    pub fn closure(&self, roots: &[String]) -> Vec<(String, Option<String>)> {
+        let mut seen: BTreeMap<String, Option<String>> = BTreeMap::new();
+        let mut queue: VecDeque<String> = VecDeque::new();
+        for r in roots {
+            if seen.insert(r.clone(), None).is_none() {
+                queue.push_back(r.clone());
+            }
+        }
+        while let Some(p) = queue.pop_front() {
+            for (t, _) in self.edges.get(&p).into_iter().flatten() {
+                if !seen.contains_key(t) {
+                    seen.insert(t.clone(), Some(p.clone()));
+                    queue.push_back(t.clone());
+                }
+            }
+        }
+        seen.into_iter().collect()
+    }
+}

@@ -1,1 +1,88 @@
-fn main() {}
+//! The `rpmsplit` binary: parse arguments, run, print errors with their causes, exit.
+
+use std::io::{self, IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+use rpmsplit::app::{self, Exit, UsageError};
+use rpmsplit::cli::Cli;
+use rpmsplit::Listener;
+
+/// Progress on stderr when it is a terminal.
+struct Terminal {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Listener for Terminal {
+    fn progress(&self, done: usize, total: usize, name: &str) {
+        if let Some(bar) = &self.bar {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+            bar.set_message(name.to_string());
+        }
+    }
+    fn warn(&self, message: &str) {
+        let line = format!("warning: {message}");
+        match &self.bar {
+            Some(bar) => bar.println(line),
+            None => eprintln!("{line}"),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { Exit::Error as u8 } else { 0 });
+        }
+    };
+    let bar = (!cli.quiet && io::stderr().is_terminal()).then(|| {
+        let b = indicatif::ProgressBar::new(0);
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {wide_msg}")
+                .expect("valid template"),
+        );
+        b
+    });
+    let listener = Terminal { bar };
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let result = app::run(cli.command, &mut out, &listener);
+    if let Some(bar) = &listener.bar {
+        bar.finish_and_clear();
+    }
+    let flushed = out.flush();
+    match result {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            let _ = flushed;
+            eprintln!("error: {err:#}");
+            if let Some(note) = note_of(&err) {
+                eprintln!("note: {note}");
+            }
+            ExitCode::from(Exit::Error as u8)
+        }
+    }
+}
+
+fn note_of(err: &anyhow::Error) -> Option<String> {
+    for cause in err.chain() {
+        if let Some(u) = cause.downcast_ref::<UsageError>() {
+            return u.note.clone();
+        }
+        if let Some(m) = cause.downcast_ref::<rpmsplit::manifest::ManifestError>() {
+            return m.note().map(str::to_owned);
+        }
+    }
+    None
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|c| {
+        c.downcast_ref::<io::Error>()
+            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    })
+}

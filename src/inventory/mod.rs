@@ -241,9 +241,13 @@ pub fn display_bytes(bytes: &[u8]) -> String {
     out
 }
 
-/// Normalize an archive member name (`./usr/bin/x`, `usr/bin/x`, `/usr/bin/x`) into an absolute
-/// installed path. `..` components, empty names and NUL are refused.
+/// Normalize a relative archive member name (`./usr/bin/x`, `usr/bin/x`) into an absolute
+/// installed path. Absolute names (`/usr/bin/x`: an archive must not point outside the tree it
+/// is extracted into), `..` components, empty names and NUL are refused.
 pub fn normalize_member(name: &[u8]) -> Option<PathBuf> {
+    if name.starts_with(b"/") {
+        return None;
+    }
     let mut out = Vec::with_capacity(name.len() + 1);
     for comp in name.split(|&b| b == b'/') {
         match comp {
@@ -370,7 +374,8 @@ mod tests {
     #[test]
     fn normalize_refuses_parent_components() {
         assert_eq!(normalize_member(b"./usr/bin/x"), Some("/usr/bin/x".into()));
-        assert_eq!(normalize_member(b"/abs"), Some("/abs".into()));
+        assert_eq!(normalize_member(b"usr//bin/./x"), Some("/usr/bin/x".into()));
+        assert_eq!(normalize_member(b"/abs"), None);
         assert_eq!(normalize_member(b"../x"), None);
         assert_eq!(normalize_member(b"./a/../../x"), None);
         assert_eq!(normalize_member(b"."), None);

@@ -43,7 +43,8 @@ impl Compression {
         }
     }
 
-    /// Wrap `out` in a streaming encoder. `threads` > 1 enables multithreaded zstd/xz.
+    /// Wrap `out` in a streaming encoder. `threads` is the number of compression workers;
+    /// the output is the same for any value.
     pub fn encoder<W: Write + Send + 'static>(
         self,
         out: W,
@@ -55,24 +56,21 @@ impl Compression {
                 Encoder::Gzip(flate2::write::GzEncoder::new(out, flate2::Compression::new(l)))
             }
             Compression::Xz(l) => {
-                let stream = if threads > 1 {
-                    xz2::stream::MtStreamBuilder::new()
-                        .threads(threads)
-                        .preset(l)
-                        .check(xz2::stream::Check::Crc64)
-                        .encoder()
-                        .map_err(io::Error::other)?
-                } else {
-                    xz2::stream::Stream::new_easy_encoder(l, xz2::stream::Check::Crc64)
-                        .map_err(io::Error::other)?
-                };
+                // Always the multithreaded encoder (even with one thread): its block layout
+                // does not depend on the thread count, so output is identical for any --jobs.
+                let stream = xz2::stream::MtStreamBuilder::new()
+                    .threads(threads.max(1))
+                    .preset(l)
+                    .check(xz2::stream::Check::Crc64)
+                    .encoder()
+                    .map_err(io::Error::other)?;
                 Encoder::Xz(xz2::write::XzEncoder::new_stream(out, stream))
             }
             Compression::Zstd(l) => {
                 let mut e = zstd::stream::write::Encoder::new(out, l)?;
-                if threads > 1 {
-                    e.multithread(threads)?;
-                }
+                // Always multithreaded mode (nbWorkers >= 1): zstd's output then does not depend
+                // on the worker count, so it is identical for any --jobs.
+                e.multithread(threads.max(1))?;
                 e.include_checksum(true)?;
                 Encoder::Zstd(e)
             }

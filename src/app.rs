@@ -1,0 +1,628 @@
+//! The commands: glue from parsed arguments to the pipeline stages, and their human and JSON
+//! output. Output goes to the writer the binary passes in; progress and warnings go through the
+//! [`Listener`]. Errors carry their causes; [`Exit`] says how the run ended.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+
+use crate::classify::{classify, Decision, Plan, PlannedPackage, Status};
+use crate::cli::{Command, GraphFormat, ManifestArgs, UnownedPolicy};
+use crate::deps::{self, Evr, Graph, PackageDeps};
+use crate::inventory::{display_path, Inventory};
+use crate::manifest::{self, Manifest, Resolved, Rule};
+use crate::write::{self, report, Format, WriteOptions};
+use crate::Listener;
+
+/// How a run ended; the process exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Everything went as asked.
+    Success = 0,
+    /// The run worked but found problems: unowned entries, conflicts, a failed audit.
+    Problems = 1,
+    /// Bad usage, unreadable or corrupt input, bad manifest.
+    Error = 2,
+}
+
+/// A failure that should exit with [`Exit::Error`], with an optional `note:` for the fix.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct UsageError {
+    pub message: String,
+    pub note: Option<String>,
+}
+
+fn usage(message: impl Into<String>, note: Option<&str>) -> anyhow::Error {
+    UsageError {
+        message: message.into(),
+        note: note.map(str::to_owned),
+    }
+    .into()
+}
+
+/// Everything one input and one manifest give, up to dependencies.
+#[derive(Debug)]
+pub struct Analysis {
+    pub inventory: Inventory,
+    pub resolved: Resolved,
+    pub plan: Plan,
+}
+
+pub fn load_manifest(path: Option<&Path>) -> Result<Manifest> {
+    match path {
+        Some(p) => Ok(Manifest::from_path(p)?),
+        None => Ok(manifest::builtin()),
+    }
+}
+
+/// Scan an input, pick the layout, classify.
+pub fn analyse(input: &Path, args: &ManifestArgs) -> Result<Analysis> {
+    let manifest = load_manifest(args.manifest.as_deref())?;
+    let inventory = crate::inventory::scan(input)?;
+    analyse_inventory(inventory, manifest, &args.layout)
+}
+
+pub fn analyse_inventory(inventory: Inventory, manifest: Manifest, layout: &str) -> Result<Analysis> {
+    let layout = if layout == "auto" {
+        manifest::detect_layout(&manifest, inventory.entries.iter().map(|e| e.path.as_path()))
+            .map_err(|m| usage(m, Some("the manifest's layouts are listed by `--layout help`")))?
+    } else {
+        layout.to_string()
+    };
+    let resolved = manifest.resolve(&layout)?;
+    let plan = classify(&inventory, &resolved)?;
+    Ok(Analysis {
+        inventory,
+        resolved,
+        plan,
+    })
+}
+
+/// Version from the tree: the `Version:` line of the manifest's `version-from` file.
+pub fn tree_version(a: &Analysis) -> Option<String> {
+    let globs: Vec<globset::GlobMatcher> = a
+        .resolved
+        .version_from
+        .iter()
+        .filter_map(|p| manifest::layout::compile(p).ok())
+        .map(|g| g.compile_matcher())
+        .collect();
+    let e = a
+        .inventory
+        .entries
+        .iter()
+        .find(|e| globs.iter().any(|g| g.is_match(&e.path)))?;
+    let r = std::io::BufReader::new(e.source.open().ok()?);
+    r.lines()
+        .map_while(Result::ok)
+        .find_map(|l| l.strip_prefix("Version:").map(|v| v.trim().to_string()))
+        .filter(|v| !v.is_empty())
+}
+
+/// The architecture: given, from the input RPM, from the ELF files' machine, else noarch.
+pub fn detect_arch(inv: &Inventory) -> String {
+    if let Some(a) = &inv.origin.arch {
+        return a.clone();
+    }
+    let mut count: BTreeMap<&str, usize> = BTreeMap::new();
+    for f in inv.entries.iter().filter_map(|e| e.elf.as_ref()) {
+        let arch = match (f.machine, f.class64) {
+            (62, true) => "x86_64",
+            (3, false) => "i686",
+            (183, true) => "aarch64",
+            (21, true) => "ppc64le",
+            (22, true) => "s390x",
+            (243, true) => "riscv64",
+            _ => continue,
+        };
+        *count.entry(arch).or_default() += 1;
+    }
+    count
+        .into_iter()
+        .max_by_key(|(_, n)| *n)
+        .map(|(a, _)| a.to_string())
+        .unwrap_or_else(|| "noarch".into())
+}
+
+/// Run one command; output to `out`.
+pub fn run(cmd: Command, out: &mut dyn Write, listener: &dyn Listener) -> Result<Exit> {
+    match cmd {
+        Command::Classify {
+            input,
+            manifest,
+            json,
+        } => {
+            let a = analyse(&input, &manifest)?;
+            let evr = tree_version(&a).map(|version| Evr {
+                epoch: a.inventory.origin.epoch,
+                version,
+                release: a
+                    .inventory
+                    .origin
+                    .release
+                    .clone()
+                    .unwrap_or_else(|| "%{release}".into()),
+            });
+            let arch = detect_arch(&a.inventory);
+            let deps = deps::compute(&a.inventory, &a.plan, &a.resolved, evr.as_ref(), &arch);
+            let rep = report::ClassifyReport::new(&a.inventory, &a.plan, &deps, evr);
+            if json {
+                serde_json::to_writer_pretty(&mut *out, &rep)?;
+                writeln!(out)?;
+            } else {
+                print_classify(out, &rep)?;
+            }
+            Ok(if a.plan.has_problems() {
+                Exit::Problems
+            } else {
+                Exit::Success
+            })
+        }
+        Command::Explain {
+            input,
+            paths,
+            manifest,
+        } => {
+            let a = analyse(&input, &manifest)?;
+            explain(out, &a, &paths)
+        }
+        Command::Split {
+            input,
+            output,
+            manifest,
+            formats,
+            version,
+            release,
+            epoch,
+            arch,
+            jobs,
+            compress,
+            unowned,
+            json,
+        } => {
+            let a = analyse(&input, &manifest)?;
+            let opts = SplitArgs {
+                output,
+                formats,
+                version,
+                release,
+                epoch,
+                arch,
+                jobs,
+                compression: compress,
+                unowned,
+                json,
+            };
+            split(a, &opts, out, listener)
+        }
+        Command::Verify {
+            input,
+            manifest,
+            previous_manifest,
+            json,
+        } => {
+            let a = analyse(&input, &manifest)?;
+            crate::verify::run(out, &a, previous_manifest.as_deref(), &manifest.layout, json)
+        }
+        Command::Graph {
+            manifest,
+            input,
+            format,
+        } => {
+            let (a, deps) = graph_input(&manifest, input.as_deref())?;
+            let g = Graph::new(&deps);
+            match format {
+                GraphFormat::Text => {
+                    for (p, edges) in &g.edges {
+                        writeln!(out, "{p}")?;
+                        for (t, why) in edges {
+                            writeln!(out, "  -> {t}  ({why})")?;
+                        }
+                    }
+                }
+                GraphFormat::Dot => {
+                    writeln!(out, "digraph \"{}\" {{", a.resolved.manifest.name)?;
+                    for (p, edges) in &g.edges {
+                        writeln!(out, "  \"{p}\";")?;
+                        for (t, _) in edges {
+                            writeln!(out, "  \"{p}\" -> \"{t}\";")?;
+                        }
+                    }
+                    writeln!(out, "}}")?;
+                }
+            }
+            Ok(Exit::Success)
+        }
+        Command::Closure {
+            packages,
+            manifest,
+            input,
+            json,
+        } => {
+            let (_, deps) = graph_input(&manifest, input.as_deref())?;
+            let g = Graph::new(&deps);
+            for p in &packages {
+                if !g.edges.contains_key(p) {
+                    return Err(usage(
+                        format!("unknown package `{p}`"),
+                        Some("`rpmsplit graph` lists the packages"),
+                    ));
+                }
+            }
+            let c = g.closure(&packages);
+            if json {
+                let rows: Vec<_> = c
+                    .iter()
+                    .map(|(p, by)| serde_json::json!({"package": p, "required_by": by}))
+                    .collect();
+                serde_json::to_writer_pretty(&mut *out, &serde_json::json!({"closure": rows}))?;
+                writeln!(out)?;
+            } else {
+                for (p, by) in &c {
+                    match by {
+                        Some(b) => writeln!(out, "{p}  (required by {b})")?,
+                        None => writeln!(out, "{p}")?,
+                    }
+                }
+            }
+            Ok(Exit::Success)
+        }
+    }
+}
+
+fn graph_input(args: &ManifestArgs, input: Option<&Path>) -> Result<(Analysis, Vec<PackageDeps>)> {
+    let a = match input {
+        Some(i) => analyse(i, args)?,
+        None => {
+            let m = load_manifest(args.manifest.as_deref())?;
+            let layout = if args.layout == "auto" {
+                m.default_layout
+                    .clone()
+                    .unwrap_or_else(|| m.layouts[0].name.clone())
+            } else {
+                args.layout.clone()
+            };
+            analyse_inventory(Inventory::default(), m, &layout)?
+        }
+    };
+    let arch = detect_arch(&a.inventory);
+    let deps = deps::compute(&a.inventory, &a.plan, &a.resolved, None, &arch);
+    Ok((a, deps))
+}
+
+fn print_classify(out: &mut dyn Write, rep: &report::ClassifyReport) -> Result<()> {
+    for f in &rep.files {
+        let who = match (&f.package, f.status) {
+            (Some(p), Status::CoOwned) => format!("{p} (+{})", f.co_owners[1..].join(", ")),
+            (Some(p), _) => p.clone(),
+            (None, Status::Dropped) => "(dropped)".into(),
+            (None, Status::UnownedDir) => "(directory, not packaged)".into(),
+            (None, Status::Conflict) => "(CONFLICT)".into(),
+            (None, _) => "(UNOWNED)".into(),
+        };
+        writeln!(out, "{who}\t{}", f.path)?;
+    }
+    report_problems(out, rep)?;
+    Ok(())
+}
+
+fn report_problems(out: &mut dyn Write, rep: &report::ClassifyReport) -> Result<()> {
+    if !rep.unowned.is_empty() {
+        writeln!(
+            out,
+            "\n{} unowned entr{} (no rule claims them):",
+            rep.unowned.len(),
+            if rep.unowned.len() == 1 { "y" } else { "ies" }
+        )?;
+        for p in &rep.unowned {
+            writeln!(out, "  {p}")?;
+        }
+    }
+    if !rep.conflicts.is_empty() {
+        writeln!(
+            out,
+            "\n{} conflict(s) (equally specific rules of different packages):",
+            rep.conflicts.len()
+        )?;
+        for c in &rep.conflicts {
+            writeln!(out, "  {}", c.path)?;
+            for r in &c.rules {
+                writeln!(out, "    {r}")?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn explain(out: &mut dyn Write, a: &Analysis, paths: &[PathBuf]) -> Result<Exit> {
+    let mut status = Exit::Success;
+    for p in paths {
+        let want = Path::new("/").join(p.strip_prefix("/").unwrap_or(p));
+        let Some(i) = a.inventory.entries.iter().position(|e| e.path == want) else {
+            writeln!(out, "{}: not in the input", display_path(&want))?;
+            status = Exit::Problems;
+            continue;
+        };
+        let e = &a.inventory.entries[i];
+        let d: &Decision = &a.plan.decisions[i];
+        writeln!(out, "{}", display_path(&e.path))?;
+        let owners = a.plan.owners(i);
+        let verdict = match d.status {
+            Status::Owned => format!("package {}", owners[0]),
+            Status::CoOwned => format!("co-owned by {}", owners.join(", ")),
+            Status::Dropped => "dropped (not packaged)".into(),
+            Status::Unowned => "UNOWNED: no rule claims it".into(),
+            Status::UnownedDir => "directory no rule claims: not packaged".into(),
+            Status::Conflict => "CONFLICT: equally specific rules of different packages".into(),
+        };
+        writeln!(out, "  verdict: {verdict}")?;
+        let label = |r: &Rule| r.label(&a.plan.manifest_file);
+        for &w in &d.winners {
+            let r = &a.plan.rules.rules[w];
+            let spec = d.matched.iter().find(|m| m.rule == w).map(|m| m.specificity);
+            writeln!(out, "  decided by: {}", label(r))?;
+            if let Some(s) = spec {
+                writeln!(
+                    out,
+                    "    specificity: {}, {} literal characters{}",
+                    if s.exact { "exact path" } else { "glob" },
+                    s.literal,
+                    if s.elf { ", ELF predicate" } else { "" }
+                )?;
+            }
+            if !r.expanded.is_empty() {
+                writeln!(out, "    expands to: {}", r.expanded.join(" "))?;
+            }
+        }
+        writeln!(out, "  kind: {}, mode {:04o}, {} bytes", e.kind.as_str(), e.perms, e.size)?;
+        if let Some(f) = &e.elf {
+            writeln!(
+                out,
+                "  elf: {}, {}-bit, machine {}{}{}",
+                f.kind.as_str(),
+                if f.class64 { 64 } else { 32 },
+                f.machine,
+                f.soname
+                    .as_deref()
+                    .map(|s| format!(", SONAME {s}"))
+                    .unwrap_or_default(),
+                if f.needed.is_empty() {
+                    String::new()
+                } else {
+                    format!(", NEEDED {}", f.needed.join(" "))
+                }
+            )?;
+            let excluded = a.resolved.no_provides_from.is_match(&e.path);
+            let fd = deps::file_deps(e, excluded);
+            if excluded {
+                writeln!(out, "  provides: none (no-provides-from)")?;
+            }
+            for p in &fd.provides {
+                writeln!(out, "  provides: {p}")?;
+            }
+            for r in &fd.requires {
+                writeln!(out, "  requires: {r}")?;
+            }
+        } else if let Some(s) = &e.shebang {
+            writeln!(out, "  script: requires {s}")?;
+        }
+        let others: Vec<_> = d
+            .matched
+            .iter()
+            .filter(|m| !d.winners.contains(&m.rule))
+            .collect();
+        if !others.is_empty() {
+            writeln!(out, "  also matched (less specific):")?;
+            for m in others {
+                writeln!(out, "    {}", label(&a.plan.rules.rules[m.rule]))?;
+            }
+        }
+    }
+    Ok(status)
+}
+
+#[derive(Debug, Clone)]
+pub struct SplitArgs {
+    pub output: PathBuf,
+    pub formats: Vec<Format>,
+    pub version: Option<String>,
+    pub release: Option<String>,
+    pub epoch: Option<u32>,
+    pub arch: Option<String>,
+    pub jobs: Option<usize>,
+    pub compression: write::Compression,
+    pub unowned: UnownedPolicy,
+    pub json: bool,
+}
+
+/// Put unowned entries into an extra package (`--unowned package:NAME`).
+fn adopt_unowned(plan: &mut Plan, name: &str) -> Result<()> {
+    if plan.package(name).is_some() {
+        bail!(usage(
+            format!("--unowned package:{name}: the manifest already has a package `{name}`"),
+            Some("pick a name the manifest does not use"),
+        ));
+    }
+    let id = plan.rules.rules.len();
+    plan.rules.rules.push(Rule {
+        id,
+        package: Some(name.to_string()),
+        origin: format!("--unowned package:{name}"),
+        line: 0,
+        written: None,
+        expanded: Vec::new(),
+        elf: None,
+        attrs: Default::default(),
+    });
+    let mut files = Vec::new();
+    for (i, d) in plan.decisions.iter_mut().enumerate() {
+        if d.status == Status::Unowned {
+            d.status = Status::Owned;
+            d.winners = vec![id];
+            files.push((i, id));
+        }
+    }
+    plan.packages.push(PlannedPackage {
+        name: name.to_string(),
+        summary: "Files no manifest rule claims".into(),
+        description: "Files of the input that no rule of the manifest claims.".into(),
+        license: None,
+        arch: None,
+        meta: false,
+        if_present: Vec::new(),
+        deps: Default::default(),
+        from_templates: Vec::new(),
+        emitted: !files.is_empty(),
+        files,
+    });
+    plan.packages.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(())
+}
+
+pub fn split(
+    mut a: Analysis,
+    args: &SplitArgs,
+    out: &mut dyn Write,
+    listener: &dyn Listener,
+) -> Result<Exit> {
+    let unowned: Vec<String> = a
+        .plan
+        .with_status(Status::Unowned)
+        .map(|i| display_path(&a.inventory.entries[i].path))
+        .collect();
+    let has_conflicts = a.plan.with_status(Status::Conflict).next().is_some();
+    if has_conflicts || (!unowned.is_empty() && args.unowned == UnownedPolicy::Fail) {
+        let rep = report::ClassifyReport::new(&a.inventory, &a.plan, &[], None);
+        writeln!(out, "nothing written: the input has problems")?;
+        report_problems(out, &rep)?;
+        if !unowned.is_empty() {
+            writeln!(
+                out,
+                "note: add rules for them to the manifest, or pass --unowned warn|package:NAME"
+            )?;
+        }
+        return Ok(Exit::Problems);
+    }
+    let mut left_out = Vec::new();
+    match &args.unowned {
+        UnownedPolicy::Warn => {
+            for p in &unowned {
+                listener.warn(&format!("unowned, left out: {p}"));
+            }
+            left_out = unowned;
+        }
+        UnownedPolicy::Package(name) if !unowned.is_empty() => adopt_unowned(&mut a.plan, name)?,
+        _ => {}
+    }
+
+    let origin = &a.inventory.origin;
+    let version = args
+        .version
+        .clone()
+        .or_else(|| origin.version.clone())
+        .or_else(|| tree_version(&a));
+    let release = args.release.clone().or_else(|| origin.release.clone());
+    let evr = match (version, release) {
+        (Some(version), Some(release)) => Some(Evr {
+            epoch: args.epoch.or(origin.epoch),
+            version,
+            release,
+        }),
+        (v, r) => {
+            if args.formats.contains(&Format::Rpm) {
+                let missing = match (v, r) {
+                    (None, None) => "version and release",
+                    (None, _) => "version",
+                    _ => "release",
+                };
+                return Err(usage(
+                    format!("RPM output needs a {missing}, and the input does not give it"),
+                    Some(match missing {
+                        "release" => "pass --release (a build tree carries no release)",
+                        _ => "pass --version and --release",
+                    }),
+                ));
+            }
+            None
+        }
+    };
+    let arch = args.arch.clone().unwrap_or_else(|| detect_arch(&a.inventory));
+    let deps = deps::compute(&a.inventory, &a.plan, &a.resolved, evr.as_ref(), &arch);
+    let sde = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<u64>().ok());
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let opts = WriteOptions {
+        out_dir: args.output.clone(),
+        formats: {
+            let mut f = args.formats.clone();
+            f.sort();
+            f.dedup();
+            f
+        },
+        compression: args.compression,
+        jobs,
+        evr: evr.clone(),
+        arch,
+        source_date_epoch: sde,
+    };
+    let written = write::write_all(&a.inventory, &a.plan, &deps, &opts, listener)?;
+    let rep = report::SplitReport {
+        input: display_path(&a.inventory.origin.input),
+        manifest: a.plan.manifest_file.clone(),
+        layout: a.plan.layout.clone(),
+        evr,
+        compression: args.compression.to_string(),
+        packages: written
+            .iter()
+            .zip(&deps)
+            .map(|(w, d)| report::SplitPackage {
+                name: w.name.clone(),
+                files: w.files,
+                bytes: w.bytes,
+                outputs: w.outputs.iter().map(|p| display_path(p)).collect(),
+                deps: d.clone(),
+            })
+            .collect(),
+        left_out,
+        dropped: a
+            .plan
+            .with_status(Status::Dropped)
+            .map(|i| display_path(&a.inventory.entries[i].path))
+            .collect(),
+    };
+    let report_path = args.output.join("report.json");
+    let mut tmp = tempfile::NamedTempFile::new_in(&args.output)?;
+    serde_json::to_writer_pretty(&mut tmp, &rep)?;
+    tmp.write_all(b"\n")?;
+    tmp.persist(&report_path)
+        .with_context(|| format!("cannot write {}", report_path.display()))?;
+    if args.json {
+        serde_json::to_writer_pretty(&mut *out, &rep)?;
+        writeln!(out)?;
+    } else {
+        writeln!(out, "{:<46} {:>6} {:>12}  outputs", "package", "files", "bytes")?;
+        for p in &rep.packages {
+            writeln!(
+                out,
+                "{:<46} {:>6} {:>12}  {}",
+                p.name,
+                p.files,
+                p.bytes,
+                p.outputs.join(" ")
+            )?;
+        }
+        writeln!(
+            out,
+            "{} packages written to {} (report.json)",
+            rep.packages.len(),
+            display_path(&args.output)
+        )?;
+    }
+    Ok(Exit::Success)
+}

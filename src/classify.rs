@@ -1,0 +1,360 @@
+//! Classify: the pure function `(Inventory, Resolved manifest) → Plan`. No I/O.
+//!
+//! Every entry gets exactly one outcome: owned by one package (or co-owned, for directories
+//! the manifest says may be shared), dropped by a `drop` rule, unowned, or in conflict. The rule
+//! that decided, and every other rule that matched, are kept for `explain`.
+//!
+//! Precedence: among the rules that match an entry (pattern, ELF predicate and `dir` all
+//! satisfied), the most specific wins: an exact path beats any glob; then the pattern with more
+//! literal characters; then a rule that also asks ELF facts. Two equally specific rules of
+//! different packages are a conflict, unless the entry is a directory and every one of them
+//! says `co-own`. Unclaimed directories are left out without error, as rpmbuild does.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rayon::prelude::*;
+
+use crate::inventory::{Inventory, Kind};
+use crate::manifest::model::{DepSpec, DepSpecs};
+use crate::manifest::{Match, Resolved, RuleSet, RuleSetBuilder};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Owned,
+    CoOwned,
+    Dropped,
+    Unowned,
+    /// A directory no rule claims: not packaged, not an error (rpmbuild does the same).
+    UnownedDir,
+    Conflict,
+}
+
+/// The outcome for one entry.
+#[derive(Debug, Clone)]
+pub struct Decision {
+    pub status: Status,
+    /// The deciding rules: one for `Owned`/`Dropped`, one per package for `CoOwned`, the
+    /// equally specific claimants for `Conflict`.
+    pub winners: Vec<usize>,
+    /// Every rule that matched, most specific first.
+    pub matched: Vec<Match>,
+}
+
+/// A package of the plan: declared in the manifest or instantiated from a template.
+#[derive(Debug, Clone)]
+pub struct PlannedPackage {
+    pub name: String,
+    pub summary: String,
+    pub description: String,
+    pub license: Option<String>,
+    pub arch: Option<String>,
+    pub meta: bool,
+    pub if_present: Vec<String>,
+    pub deps: DepSpecs,
+    /// Templates that instantiated this package, with the discovered name.
+    pub from_templates: Vec<(String, String)>,
+    /// (entry index, rule id), in path order.
+    pub files: Vec<(usize, usize)>,
+    /// Whether the package is written: it has files, or is a meta package whose `if-present`
+    /// packages are written.
+    pub emitted: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub layout: String,
+    pub manifest_file: String,
+    pub rules: RuleSet,
+    /// Sorted by name.
+    pub packages: Vec<PlannedPackage>,
+    /// Aligned with the inventory's entries.
+    pub decisions: Vec<Decision>,
+}
+
+impl Plan {
+    pub fn package(&self, name: &str) -> Option<&PlannedPackage> {
+        self.packages
+            .binary_search_by(|p| p.name.as_str().cmp(name))
+            .ok()
+            .map(|i| &self.packages[i])
+    }
+    pub fn emitted(&self) -> impl Iterator<Item = &PlannedPackage> {
+        self.packages.iter().filter(|p| p.emitted)
+    }
+    pub fn with_status(&self, s: Status) -> impl Iterator<Item = usize> + '_ {
+        self.decisions
+            .iter()
+            .enumerate()
+            .filter(move |(_, d)| d.status == s)
+            .map(|(i, _)| i)
+    }
+    pub fn has_problems(&self) -> bool {
+        self.decisions
+            .iter()
+            .any(|d| matches!(d.status, Status::Unowned | Status::Conflict))
+    }
+    /// Packages owning an entry (one, or several for a co-owned directory).
+    pub fn owners(&self, entry: usize) -> Vec<&str> {
+        let d = &self.decisions[entry];
+        match d.status {
+            Status::Owned | Status::CoOwned => d
+                .winners
+                .iter()
+                .filter_map(|&r| self.rules.rules[r].package.as_deref())
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// Errors that only show once templates meet the input (a discovered name makes a bad glob).
+#[derive(Debug, thiserror::Error)]
+#[error("{file}:{line}: {message}")]
+pub struct ClassifyError {
+    pub file: String,
+    pub line: usize,
+    pub message: String,
+}
+
+/// Classify every entry of `inv` by the rules of `m`.
+pub fn classify(inv: &Inventory, m: &Resolved) -> Result<Plan, ClassifyError> {
+    let file = m.manifest.file.clone();
+    let err = |line: usize, message: String| ClassifyError {
+        file: file.clone(),
+        line,
+        message,
+    };
+    let mut builder: RuleSetBuilder = m
+        .manifest
+        .explicit_rules(&m.vars)
+        .map_err(|e| err(0, e.to_string()))?;
+
+    let mut packages: BTreeMap<String, PlannedPackage> = BTreeMap::new();
+    for p in &m.manifest.packages {
+        packages.insert(
+            p.name.clone(),
+            PlannedPackage {
+                name: p.name.clone(),
+                summary: p.summary.clone().unwrap_or_else(|| p.name.clone()),
+                description: p
+                    .description
+                    .clone()
+                    .or_else(|| p.summary.clone())
+                    .unwrap_or_else(|| p.name.clone()),
+                license: p.license.clone(),
+                arch: p.arch.clone(),
+                meta: p.meta,
+                if_present: p.if_present.clone(),
+                deps: p.deps.clone(),
+                from_templates: Vec::new(),
+                files: Vec::new(),
+                emitted: false,
+            },
+        );
+    }
+
+    // Templates: discover names in the input, then add one rule set per name.
+    for bt in &m.templates {
+        let t = &bt.template;
+        let mut names: BTreeMap<String, usize> = BTreeMap::new();
+        for e in &inv.entries {
+            if let Some(name) = bt.name_of(&e.path) {
+                let elf_ok = t.elf.is_none_or(|k| e.elf.as_ref().is_some_and(|f| f.kind == k));
+                if elf_ok && e.kind == Kind::File {
+                    names.entry(name).or_insert(t.discover_line);
+                }
+            }
+        }
+        for name in names.keys() {
+            let vars = bt.vars_for(name);
+            let fill = |s: &str| {
+                crate::manifest::layout::substitute(s, &|w| vars.get(w).map(|v| vec![v.clone()]))
+                    .pop()
+                    .unwrap_or_default()
+            };
+            let pkg = fill(&t.package);
+            let origin = format!("template {} ({name})", t.name);
+            // The discovered file itself.
+            let discovered = crate::manifest::RuleSpec {
+                pattern: Some(t.discover.replace("{name}", &globset_escape(name))),
+                elf: None,
+                attrs: Default::default(),
+                line: t.discover_line,
+            };
+            builder
+                .add(&discovered, Some(&pkg), origin.clone(), &m.vars, &Default::default())
+                .map_err(|msg| err(t.discover_line, msg))?;
+            for r in &t.files {
+                builder
+                    .add(r, Some(&pkg), origin.clone(), &m.vars, &vars)
+                    .map_err(|msg| err(r.line, msg))?;
+            }
+            let fill_deps = |v: &Vec<DepSpec>| -> Vec<DepSpec> {
+                v.iter()
+                    .map(|d| DepSpec {
+                        text: fill(&d.text),
+                        line: d.line,
+                    })
+                    .collect()
+            };
+            let deps = DepSpecs {
+                requires: fill_deps(&t.deps.requires),
+                recommends: fill_deps(&t.deps.recommends),
+                provides: fill_deps(&t.deps.provides),
+                obsoletes: fill_deps(&t.deps.obsoletes),
+                conflicts: fill_deps(&t.deps.conflicts),
+            };
+            let summary = t.summary.as_deref().map(fill);
+            let entry = packages.entry(pkg.clone()).or_insert_with(|| PlannedPackage {
+                name: pkg.clone(),
+                summary: summary.clone().unwrap_or_else(|| pkg.clone()),
+                description: t
+                    .description
+                    .as_deref()
+                    .map(fill)
+                    .or_else(|| summary.clone())
+                    .unwrap_or_else(|| pkg.clone()),
+                license: None,
+                arch: None,
+                meta: false,
+                if_present: Vec::new(),
+                deps: DepSpecs::default(),
+                from_templates: Vec::new(),
+                files: Vec::new(),
+                emitted: false,
+            });
+            entry.from_templates.push((t.name.clone(), name.clone()));
+            merge_deps(&mut entry.deps, deps);
+        }
+    }
+    let rules = builder.build().map_err(|m| err(0, m))?;
+
+    let decisions: Vec<Decision> = inv
+        .entries
+        .par_iter()
+        .map_init(Vec::new, |scratch, e| {
+            let mut matched: Vec<Match> = rules
+                .candidates(&e.path, scratch)
+                .into_iter()
+                .filter(|mt| {
+                    let r = &rules.rules[mt.rule];
+                    (!r.attrs.dir || e.kind == Kind::Dir)
+                        && r.elf.as_ref().is_none_or(|p| p.matches(e.elf.as_deref()))
+                })
+                .collect();
+            matched.sort_by(|a, b| b.specificity.cmp(&a.specificity).then(a.rule.cmp(&b.rule)));
+            decide(&rules, e.kind, matched)
+        })
+        .collect();
+
+    for (i, d) in decisions.iter().enumerate() {
+        if matches!(d.status, Status::Owned | Status::CoOwned) {
+            for &r in &d.winners {
+                if let Some(p) = &rules.rules[r].package {
+                    packages
+                        .get_mut(p)
+                        .expect("every rule's package is planned")
+                        .files
+                        .push((i, r));
+                }
+            }
+        }
+    }
+    let mut packages: Vec<PlannedPackage> = packages.into_values().collect();
+    mark_emitted(&mut packages);
+    Ok(Plan {
+        layout: m.layout.clone(),
+        manifest_file: m.manifest.file.clone(),
+        rules,
+        packages,
+        decisions,
+    })
+}
+
+fn decide(rules: &RuleSet, kind: Kind, matched: Vec<Match>) -> Decision {
+    let Some(best) = matched.first().map(|m| m.specificity) else {
+        let status = if kind == Kind::Dir {
+            Status::UnownedDir
+        } else {
+            Status::Unowned
+        };
+        return Decision {
+            status,
+            winners: Vec::new(),
+            matched,
+        };
+    };
+    // Equally specific claims, one per package (the first rule of a package wins within it).
+    let mut winners: Vec<usize> = Vec::new();
+    let mut seen: BTreeSet<Option<&str>> = BTreeSet::new();
+    for m in matched.iter().take_while(|m| m.specificity == best) {
+        if seen.insert(rules.rules[m.rule].package.as_deref()) {
+            winners.push(m.rule);
+        }
+    }
+    let status = if winners.len() == 1 {
+        if rules.rules[winners[0]].package.is_some() {
+            Status::Owned
+        } else {
+            Status::Dropped
+        }
+    } else if kind == Kind::Dir
+        && winners.iter().all(|&r| {
+            let r = &rules.rules[r];
+            r.attrs.co_own && r.package.is_some()
+        })
+    {
+        Status::CoOwned
+    } else {
+        Status::Conflict
+    };
+    Decision {
+        status,
+        winners,
+        matched,
+    }
+}
+
+fn merge_deps(into: &mut DepSpecs, from: DepSpecs) {
+    let merge = |a: &mut Vec<DepSpec>, b: Vec<DepSpec>| {
+        for d in b {
+            if !a.iter().any(|x| x.text == d.text) {
+                a.push(d);
+            }
+        }
+    };
+    merge(&mut into.requires, from.requires);
+    merge(&mut into.recommends, from.recommends);
+    merge(&mut into.provides, from.provides);
+    merge(&mut into.obsoletes, from.obsoletes);
+    merge(&mut into.conflicts, from.conflicts);
+}
+
+/// A package is written when it has files (or is meta), and its `if-present` packages are.
+fn mark_emitted(packages: &mut [PlannedPackage]) {
+    for p in packages.iter_mut() {
+        p.emitted = p.meta || !p.files.is_empty();
+    }
+    loop {
+        let emitted: BTreeSet<String> = packages
+            .iter()
+            .filter(|p| p.emitted)
+            .map(|p| p.name.clone())
+            .collect();
+        let mut changed = false;
+        for p in packages.iter_mut() {
+            if p.emitted && !p.if_present.iter().all(|d| emitted.contains(d)) {
+                p.emitted = false;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+}
+
+fn globset_escape(s: &str) -> String {
+    globset::escape(s)
+}

@@ -1,0 +1,151 @@
+//! Command line definitions (clap derive). The contract of DESIGN.md §3: names are never
+//! renamed, only extended.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::write::{Compression, Format};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "rpmsplit",
+    version,
+    about = "Split a monolithic build tree or RPM into subpackages by manifest rules and ELF facts"
+)]
+pub struct Cli {
+    /// No progress output on stderr.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ManifestArgs {
+    /// Manifest file (default: the built-in libvirt manifest).
+    #[arg(long, short)]
+    pub manifest: Option<PathBuf>,
+    /// Layout profile of the input: a layout of the manifest (fedora, debian), or auto.
+    #[arg(long, default_value = "auto")]
+    pub layout: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Classify the input and write each package's outputs.
+    Split {
+        /// Build tree (directory), .rpm, or cpio archive (plain, gzip, xz, zstd; `-` for stdin).
+        input: PathBuf,
+        /// Output directory.
+        #[arg(long, short)]
+        output: PathBuf,
+        #[command(flatten)]
+        manifest: ManifestArgs,
+        /// Output formats (repeat or separate with commas).
+        #[arg(long = "format", short, value_enum, value_delimiter = ',', default_values_t = vec![Format::Cpio, Format::Filelist])]
+        formats: Vec<Format>,
+        /// Version of the packages (default: from the input RPM or the tree's pkg-config file).
+        #[arg(long)]
+        version: Option<String>,
+        /// Release of the packages (default: from the input RPM).
+        #[arg(long)]
+        release: Option<String>,
+        /// Epoch of the packages (default: from the input RPM, else none).
+        #[arg(long)]
+        epoch: Option<u32>,
+        /// Architecture (default: from the input RPM, else from the ELF files, else noarch).
+        #[arg(long)]
+        arch: Option<String>,
+        /// Parallel jobs (default: the number of CPUs).
+        #[arg(long, short)]
+        jobs: Option<usize>,
+        /// Payload compression: zstd:LEVEL, xz:LEVEL, gzip:LEVEL or none.
+        #[arg(long, default_value = "zstd:19")]
+        compress: Compression,
+        /// What to do with entries no rule claims: fail, warn (leave them out), package:NAME.
+        #[arg(long, default_value = "fail")]
+        unowned: UnownedPolicy,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show which package each entry goes to, and why.
+    Classify {
+        input: PathBuf,
+        #[command(flatten)]
+        manifest: ManifestArgs,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Explain the decision for some paths: deciding rule, ELF facts, other matching rules.
+    Explain {
+        input: PathBuf,
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        manifest: ManifestArgs,
+    },
+    /// Audit ownership of an input against a manifest, and the upgrade path from a previous one.
+    Verify {
+        input: PathBuf,
+        #[command(flatten)]
+        manifest: ManifestArgs,
+        /// Manifest of the previous release: files moving between packages must be covered.
+        #[arg(long)]
+        previous_manifest: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the dependency graph between the packages.
+    Graph {
+        #[command(flatten)]
+        manifest: ManifestArgs,
+        /// Input whose files (and ELF dependencies) to take into account.
+        #[arg(long)]
+        input: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: GraphFormat,
+    },
+    /// What installing PACKAGE pulls in through Requires.
+    Closure {
+        #[arg(required = true)]
+        packages: Vec<String>,
+        #[command(flatten)]
+        manifest: ManifestArgs,
+        #[arg(long)]
+        input: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GraphFormat {
+    Dot,
+    Text,
+}
+
+/// `--unowned`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UnownedPolicy {
+    Fail,
+    Warn,
+    Package(String),
+}
+
+impl std::str::FromStr for UnownedPolicy {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "fail" => Ok(UnownedPolicy::Fail),
+            "warn" => Ok(UnownedPolicy::Warn),
+            _ => match s.strip_prefix("package:") {
+                Some(n) if !n.is_empty() => Ok(UnownedPolicy::Package(n.to_string())),
+                _ => Err(format!(
+                    "`{s}`: expected fail, warn or package:NAME"
+                )),
+            },
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//! Layouts and pattern expansion: fill `{var}` placeholders from a layout profile (a variable
+//! may have several values: Debian's units live in `/lib/systemd/system` or
+//! `/usr/lib/systemd/system`), expand brace alternations, and compile the result into globs with
+//! rpm's semantics (`*` does not cross `/`; `dir/**` takes the whole subtree and `dir` itself).
+
+use std::collections::BTreeMap;
+
+use globset::{Glob, GlobBuilder};
+
+/// How specific one expanded pattern is. Compared lexicographically: an exact path beats any
+/// glob; then more literal characters win; then a rule that also asks ELF facts wins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct Specificity {
+    pub exact: bool,
+    pub literal: usize,
+    pub elf: bool,
+}
+
+/// One alternative of an expanded pattern, ready to compile.
+#[derive(Debug, Clone)]
+pub struct Alternative {
+    pub glob: String,
+    pub specificity: Specificity,
+}
+
+/// Substitute placeholders: each `{var}` takes each of its values (cartesian product).
+/// Unknown placeholders are left alone (brace alternations are handled by `expand_braces`).
+pub fn substitute(pattern: &str, lookup: &dyn Fn(&str) -> Option<Vec<String>>) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut rest = pattern;
+    while let Some(start) = rest.find('{') {
+        let after = &rest[start + 1..];
+        let end = after.find('}');
+        let word = end.map(|e| &after[..e]);
+        match word.and_then(|w| {
+            w.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+                .then(|| lookup(w))
+                .flatten()
+        }) {
+            Some(values) => {
+                let prefix = &rest[..start];
+                out = out
+                    .iter()
+                    .flat_map(|o| values.iter().map(move |v| format!("{o}{prefix}{v}")))
+                    .collect();
+                rest = &after[end.unwrap() + 1..];
+            }
+            None => {
+                for o in &mut out {
+                    o.push_str(&rest[..start + 1]);
+                }
+                rest = after;
+            }
+        }
+    }
+    for o in &mut out {
+        o.push_str(rest);
+    }
+    out
+}
+
+/// Expand `{a,b}` alternations (nesting allowed) into separate patterns.
+pub fn expand_braces(p: &str) -> Vec<String> {
+    let bytes = p.as_bytes();
+    let Some(open) = p.find('{') else {
+        return vec![p.to_string()];
+    };
+    let mut depth = 0;
+    let mut close = None;
+    let mut commas = Vec::new();
+    for (i, &b) in bytes.iter().enumerate().skip(open) {
+        match b {
+            b'{' => depth += 1,
+            b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    close = Some(i);
+                    break;
+                }
+            }
+            b',' if depth == 1 => commas.push(i),
+            _ => {}
+        }
+    }
+    let Some(close) = close else {
+        return vec![p.to_string()];
+    };
+    let mut bounds = vec![open];
+    bounds.extend(commas);
+    bounds.push(close);
+    let head = &p[..open];
+    let tail = &p[close + 1..];
+    let mut out = Vec::new();
+    for w in bounds.windows(2) {
+        let alt = &p[w[0] + 1..w[1]];
+        for t in expand_braces(&format!("{head}{alt}{tail}")) {
+            out.push(t);
+        }
+    }
+    out
+}
+
+fn is_meta(c: char) -> bool {
+    matches!(c, '*' | '?' | '[' | ']' | '{' | '}')
+}
+
+/// Expand a pattern fully for one set of variables: placeholders, braces, `/**` roots,
+/// trailing slashes. Returns the alternatives with their specificity.
+pub fn alternatives(
+    pattern: &str,
+    lookup: &dyn Fn(&str) -> Option<Vec<String>>,
+    elf: bool,
+) -> Vec<Alternative> {
+    let mut out = Vec::new();
+    for s in substitute(pattern, lookup) {
+        for mut g in expand_braces(&s) {
+            while g.len() > 1 && g.ends_with('/') {
+                g.pop();
+            }
+            let literal = g.chars().filter(|&c| !is_meta(c)).count();
+            let exact = !g.chars().any(is_meta);
+            let spec = Specificity {
+                exact,
+                literal,
+                elf,
+            };
+            if let Some(root) = g.strip_suffix("/**") {
+                // `dir/**` also claims `dir` itself, as a bare directory in %files does.
+                out.push(Alternative {
+                    glob: root.to_string(),
+                    specificity: spec,
+                });
+            }
+            out.push(Alternative {
+                glob: g,
+                specificity: spec,
+            });
+        }
+    }
+    out
+}
+
+/// Compile one glob with rpm's semantics.
+pub fn compile(glob: &str) -> Result<Glob, String> {
+    GlobBuilder::new(glob)
+        .literal_separator(true)
+        .backslash_escape(true)
+        .build()
+        .map_err(|e| format!("bad glob `{glob}`: {}", e.kind()))
+}
+
+/// A lookup over a layout's variables plus extra (template) variables.
+pub fn lookup<'a>(
+    layout: &'a BTreeMap<String, Vec<String>>,
+    extra: &'a BTreeMap<String, String>,
+) -> impl Fn(&str) -> Option<Vec<String>> + 'a {
+    move |w| {
+        extra
+            .get(w)
+            .map(|v| vec![v.clone()])
+            .or_else(|| layout.get(w).cloned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn braces_expand_in_order() {
+        assert_eq!(
+            expand_braces("virtlogd{,-admin}.{service,socket}"),
+            vec![
+                "virtlogd.service",
+                "virtlogd.socket",
+                "virtlogd-admin.service",
+                "virtlogd-admin.socket"
+            ]
+        );
+    }
+
+    #[test]
+    fn variables_with_several_values_multiply() {
+        let mut vars = BTreeMap::new();
+        vars.insert(
+            "unitdir".to_string(),
+            vec!["/lib/systemd/system".to_string(), "/usr/lib/systemd/system".into()],
+        );
+        let extra = BTreeMap::new();
+        let alts = alternatives("{unitdir}/x{,-ro}.socket", &lookup(&vars, &extra), false);
+        let globs: Vec<_> = alts.iter().map(|a| a.glob.as_str()).collect();
+        assert_eq!(
+            globs,
+            vec![
+                "/lib/systemd/system/x.socket",
+                "/lib/systemd/system/x-ro.socket",
+                "/usr/lib/systemd/system/x.socket",
+                "/usr/lib/systemd/system/x-ro.socket"
+            ]
+        );
+        assert!(alts[0].specificity.exact);
+    }
+
+    #[test]
+    fn star_does_not_cross_slash_and_double_star_does() {
+        let g = compile("/usr/share/doc/x/*").unwrap().compile_matcher();
+        assert!(g.is_match("/usr/share/doc/x/a"));
+        assert!(!g.is_match("/usr/share/doc/x/a/b"));
+        let g = compile("/usr/share/doc/x/**").unwrap().compile_matcher();
+        assert!(g.is_match("/usr/share/doc/x/a/b"));
+    }
+}

@@ -1,0 +1,374 @@
+//! Manifest: which packages exist and how files reach them. Loaded in two steps: `raw` (serde
+//! structs, exactly the TOML) then `model` (checked: variables, dependency syntax, globs for
+//! every layout). `layout` expands placeholders and compiles patterns; [`Resolved`] is a
+//! manifest bound to one layout, with every rule compiled, ready for `classify`.
+//!
+//! The built-in manifest (`manifests/libvirt.toml`) is embedded in the binary.
+
+pub mod layout;
+pub mod model;
+pub mod raw;
+
+use std::collections::BTreeMap;
+
+use globset::{GlobMatcher, GlobSet, GlobSetBuilder};
+
+pub use model::{Attrs, ElfPredicate, Manifest, ManifestError, PackageDecl, RuleSpec, Template};
+
+use layout::{alternatives, compile, lookup, Specificity};
+
+/// The built-in libvirt manifest (current upstream split).
+pub const BUILTIN_LIBVIRT: &str = include_str!("../../manifests/libvirt.toml");
+/// The last monolithic libvirt layout (9.0.0).
+pub const BUILTIN_LIBVIRT_9_0: &str = include_str!("../../manifests/libvirt-9.0.toml");
+
+/// Load the built-in default manifest.
+pub fn builtin() -> Manifest {
+    Manifest::from_str(BUILTIN_LIBVIRT, "manifests/libvirt.toml")
+        .expect("the built-in manifest is checked by tests")
+}
+
+/// One compiled rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: usize,
+    /// Owning package; `None` for a `drop` rule.
+    pub package: Option<String>,
+    /// Where the rule comes from: `package libvirt-daemon-log`, `template connection-driver (qemu)`, `drop`.
+    pub origin: String,
+    pub line: usize,
+    /// The pattern as written, and its expansion for this layout.
+    pub written: Option<String>,
+    pub expanded: Vec<String>,
+    pub elf: Option<ElfPredicate>,
+    pub attrs: Attrs,
+}
+
+impl Rule {
+    /// How `explain` and `classify --json` name the rule.
+    pub fn label(&self, file: &str) -> String {
+        let what = match (&self.written, &self.elf) {
+            (Some(p), Some(e)) => format!("{p} + {}", e.describe()),
+            (Some(p), None) => p.clone(),
+            (None, Some(e)) => e.describe(),
+            (None, None) => String::new(),
+        };
+        format!("{} `{what}` ({file}:{})", self.origin, self.line)
+    }
+}
+
+/// A set of compiled rules with one GlobSet over all their alternatives.
+#[derive(Debug, Clone)]
+pub struct RuleSet {
+    pub rules: Vec<Rule>,
+    set: GlobSet,
+    /// For each glob of `set`: (rule id, specificity).
+    globs: Vec<(usize, Specificity)>,
+    /// Rules with an ELF predicate and no path.
+    elf_only: Vec<usize>,
+}
+
+#[derive(Debug)]
+pub struct RuleSetBuilder {
+    rules: Vec<Rule>,
+    set: GlobSetBuilder,
+    globs: Vec<(usize, Specificity)>,
+    elf_only: Vec<usize>,
+}
+
+impl Default for RuleSetBuilder {
+    fn default() -> Self {
+        RuleSetBuilder {
+            rules: Vec::new(),
+            set: GlobSetBuilder::new(),
+            globs: Vec::new(),
+            elf_only: Vec::new(),
+        }
+    }
+}
+
+impl RuleSetBuilder {
+    /// Compile a rule spec with the given variables and add it.
+    pub fn add(
+        &mut self,
+        spec: &RuleSpec,
+        package: Option<&str>,
+        origin: String,
+        vars: &BTreeMap<String, Vec<String>>,
+        extra: &BTreeMap<String, String>,
+    ) -> Result<(), String> {
+        let id = self.rules.len();
+        let elf = spec.elf.as_ref().map(|e| elf_predicate(e)).transpose()?;
+        let mut expanded = Vec::new();
+        if let Some(p) = &spec.pattern {
+            let alts = alternatives(p, &lookup(vars, extra), elf.is_some());
+            for a in alts {
+                self.set.add(compile(&a.glob)?);
+                self.globs.push((id, a.specificity));
+                expanded.push(a.glob);
+            }
+        } else {
+            self.elf_only.push(id);
+        }
+        self.rules.push(Rule {
+            id,
+            package: package.map(str::to_owned),
+            origin,
+            line: spec.line,
+            written: spec.pattern.clone(),
+            expanded,
+            elf,
+            attrs: spec.attrs.clone(),
+        });
+        Ok(())
+    }
+
+    pub fn build(self) -> Result<RuleSet, String> {
+        Ok(RuleSet {
+            rules: self.rules,
+            set: self.set.build().map_err(|e| e.to_string())?,
+            globs: self.globs,
+            elf_only: self.elf_only,
+        })
+    }
+}
+
+/// A rule that matched a path, with how specific the match was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Match {
+    pub rule: usize,
+    pub specificity: Specificity,
+}
+
+impl RuleSet {
+    /// All rules whose pattern matches `path` (best alternative per rule), plus ELF-only rules;
+    /// ELF predicates and `dir` attributes are checked by the caller, which knows the entry.
+    pub fn candidates(&self, path: &std::path::Path, scratch: &mut Vec<usize>) -> Vec<Match> {
+        self.set.matches_into(path, scratch);
+        let mut out: Vec<Match> = Vec::new();
+        for &g in scratch.iter() {
+            let (rule, specificity) = self.globs[g];
+            match out.iter_mut().find(|m| m.rule == rule) {
+                Some(m) => m.specificity = m.specificity.max(specificity),
+                None => out.push(Match { rule, specificity }),
+            }
+        }
+        for &rule in &self.elf_only {
+            out.push(Match {
+                rule,
+                specificity: Specificity {
+                    exact: false,
+                    literal: 0,
+                    elf: true,
+                },
+            });
+        }
+        out
+    }
+}
+
+fn elf_predicate(raw: &raw::RawElfPredicate) -> Result<ElfPredicate, String> {
+    let glob = |g: &Option<String>| -> Result<Option<GlobMatcher>, String> {
+        g.as_deref()
+            .map(|g| compile(g).map(|g| g.compile_matcher()))
+            .transpose()
+    };
+    Ok(ElfPredicate {
+        kind: match raw.kind.as_deref() {
+            None | Some("any") => None,
+            Some(k) => Some(
+                crate::elf::ElfKind::parse(k).ok_or_else(|| format!("unknown ELF kind `{k}`"))?,
+            ),
+        },
+        soname: glob(&raw.soname)?,
+        needed: glob(&raw.needed)?,
+        defines: raw.defines.clone(),
+    })
+}
+
+/// A template bound to a layout: its discovery glob and how to read `{name}` off a path.
+#[derive(Debug, Clone)]
+pub struct BoundTemplate {
+    pub template: Template,
+    pub discover: GlobMatcher,
+    /// The last path component of `discover` split around `{name}`.
+    pub name_prefix: String,
+    pub name_suffix: String,
+}
+
+impl BoundTemplate {
+    /// The `{name}` a path instantiates, if it is one this template discovers.
+    pub fn name_of(&self, path: &std::path::Path) -> Option<String> {
+        if !self.discover.is_match(path) {
+            return None;
+        }
+        let base = path.file_name()?.to_str()?;
+        let name = base
+            .strip_prefix(self.name_prefix.as_str())?
+            .strip_suffix(self.name_suffix.as_str())?;
+        (!name.is_empty()).then(|| name.to_string())
+    }
+
+    /// The template's variables for one discovered name: `{name}` plus each per-name variable.
+    pub fn vars_for(&self, name: &str) -> BTreeMap<String, String> {
+        let mut vars = BTreeMap::new();
+        vars.insert("name".to_string(), name.to_string());
+        for (var, table) in &self.template.vars {
+            let v = table
+                .get(name)
+                .or_else(|| table.get("default"))
+                .cloned()
+                .unwrap_or_default();
+            vars.insert(var.clone(), v.replace("{name}", name));
+        }
+        vars
+    }
+}
+
+/// A manifest bound to one layout: explicit rules compiled, templates ready to discover.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub manifest: Manifest,
+    pub layout: String,
+    pub vars: BTreeMap<String, Vec<String>>,
+    pub templates: Vec<BoundTemplate>,
+    pub no_provides_from: GlobSet,
+    pub version_from: Vec<String>,
+}
+
+impl Manifest {
+    /// Bind the manifest to a layout and compile what does not depend on the input.
+    pub fn resolve(&self, layout_name: &str) -> Result<Resolved, ManifestError> {
+        let layout = self.layout(layout_name).ok_or_else(|| ManifestError::General {
+            file: self.file.clone(),
+            message: format!(
+                "unknown layout `{layout_name}` (this manifest has: {})",
+                self.layouts
+                    .iter()
+                    .map(|l| l.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        })?;
+        let at = |line: usize, message: String| ManifestError::At {
+            file: self.file.clone(),
+            line,
+            message,
+            note: None,
+        };
+        let none = BTreeMap::new();
+        // Compile explicit rules once here so a bad glob fails at load.
+        self.explicit_rules(&layout.vars)?;
+        let mut templates = Vec::new();
+        for t in &self.templates {
+            let mut probe = BTreeMap::new();
+            probe.insert("name".to_string(), "*".to_string());
+            let mut alts = alternatives(&t.discover, &lookup(&layout.vars, &probe), false);
+            if alts.len() != 1 {
+                return Err(at(
+                    t.discover_line,
+                    format!("template `{}`: `discover` must expand to one pattern", t.name),
+                ));
+            }
+            let glob = alts.pop().unwrap().glob;
+            let discover = compile(&glob)
+                .map_err(|m| at(t.discover_line, m))?
+                .compile_matcher();
+            let last = t.discover.rsplit('/').next().unwrap_or("");
+            let (pre, suf) = last.split_once("{name}").expect("checked at load");
+            let fill = |s: &str| {
+                layout::substitute(s, &lookup(&layout.vars, &none))
+                    .pop()
+                    .unwrap_or_default()
+            };
+            templates.push(BoundTemplate {
+                template: t.clone(),
+                discover,
+                name_prefix: fill(pre),
+                name_suffix: fill(suf),
+            });
+        }
+        let mut np = GlobSetBuilder::new();
+        for (p, line) in &self.no_provides_from {
+            for a in alternatives(p, &lookup(&layout.vars, &none), false) {
+                np.add(compile(&a.glob).map_err(|m| at(*line, m))?);
+            }
+        }
+        let version_from = self
+            .version_from
+            .iter()
+            .flat_map(|p| layout::substitute(p, &lookup(&layout.vars, &none)))
+            .collect();
+        Ok(Resolved {
+            manifest: self.clone(),
+            layout: layout.name.clone(),
+            vars: layout.vars.clone(),
+            templates,
+            no_provides_from: np
+                .build()
+                .map_err(|e| ManifestError::General {
+                    file: self.file.clone(),
+                    message: e.to_string(),
+                })?,
+            version_from,
+        })
+    }
+
+    /// Compile the explicit package and drop rules for a layout's variables.
+    pub fn explicit_rules(
+        &self,
+        vars: &BTreeMap<String, Vec<String>>,
+    ) -> Result<RuleSetBuilder, ManifestError> {
+        let none = BTreeMap::new();
+        let mut b = RuleSetBuilder::default();
+        let at = |line: usize, message: String| ManifestError::At {
+            file: self.file.clone(),
+            line,
+            message,
+            note: None,
+        };
+        for p in &self.packages {
+            for r in &p.files {
+                b.add(r, Some(&p.name), format!("package {}", p.name), vars, &none)
+                    .map_err(|m| at(r.line, m))?;
+            }
+        }
+        for r in &self.drop {
+            b.add(r, None, "drop".into(), vars, &none)
+                .map_err(|m| at(r.line, m))?;
+        }
+        Ok(b)
+    }
+}
+
+/// Detect the layout of an input: the one layout whose `detect` globs match some entry.
+pub fn detect_layout<'a>(
+    manifest: &'a Manifest,
+    paths: impl Iterator<Item = &'a std::path::Path> + Clone,
+) -> Result<String, String> {
+    let none = BTreeMap::new();
+    let mut hits = Vec::new();
+    for l in &manifest.layouts {
+        let mut b = GlobSetBuilder::new();
+        for d in &l.detect {
+            for a in alternatives(d, &lookup(&l.vars, &none), false) {
+                b.add(compile(&a.glob)?);
+            }
+        }
+        let set = b.build().map_err(|e| e.to_string())?;
+        if !l.detect.is_empty() && paths.clone().any(|p| set.is_match(p)) {
+            hits.push(l.name.clone());
+        }
+    }
+    match hits.len() {
+        1 => Ok(hits.pop().unwrap()),
+        0 => manifest.default_layout.clone().ok_or_else(|| {
+            "cannot detect the layout: no layout's `detect` patterns match the input; pass --layout"
+                .to_string()
+        }),
+        _ => Err(format!(
+            "cannot detect the layout: the input looks like several ({}); pass --layout",
+            hits.join(", ")
+        )),
+    }
+}

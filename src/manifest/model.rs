@@ -1,0 +1,661 @@
+//! Checked manifest model: the raw TOML turned into packages, templates and rules whose
+//! patterns are known to expand and compile. Errors name the manifest file, line and rule.
+//!
+//! Loading checks everything that can be checked without an input: the schema (serde),
+//! variable names, dependency syntax, glob syntax for every layout, duplicate packages. What
+//! depends on the input (which templates expand, which layout) is done by `resolve` and
+//! `classify`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use crate::deps::{Dep, Op};
+use crate::elf::ElfKind;
+
+use super::raw::{self, ConfigValue, RawFileRule, RawManifest};
+
+/// A manifest error, with where it is.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    #[error("cannot read manifest {}", .path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{file}:{line}: {message}")]
+    At {
+        file: String,
+        line: usize,
+        message: String,
+        note: Option<String>,
+    },
+    #[error("{file}: {message}")]
+    General { file: String, message: String },
+}
+
+impl ManifestError {
+    pub fn note(&self) -> Option<&str> {
+        match self {
+            ManifestError::At { note, .. } => note.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// File attributes a rule gives the entries it claims.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Attrs {
+    pub config: bool,
+    pub noreplace: bool,
+    pub doc: bool,
+    pub license: bool,
+    pub ghost: bool,
+    /// Claim only directories.
+    pub dir: bool,
+    pub mode: Option<u32>,
+    pub user: Option<String>,
+    pub group: Option<String>,
+    pub co_own: bool,
+}
+
+/// What an ELF predicate asks.
+#[derive(Debug, Clone, Default)]
+pub struct ElfPredicate {
+    /// `None`: any ELF file.
+    pub kind: Option<ElfKind>,
+    pub soname: Option<globset::GlobMatcher>,
+    pub needed: Option<globset::GlobMatcher>,
+    pub defines: Option<String>,
+}
+
+impl ElfPredicate {
+    pub fn matches(&self, facts: Option<&crate::elf::ElfFacts>) -> bool {
+        let Some(f) = facts else { return false };
+        if let Some(k) = self.kind {
+            if f.kind != k {
+                return false;
+            }
+        }
+        if let Some(m) = &self.soname {
+            if !f.soname.as_deref().is_some_and(|s| m.is_match(s)) {
+                return false;
+            }
+        }
+        if let Some(m) = &self.needed {
+            if !f.needed.iter().any(|n| m.is_match(n)) {
+                return false;
+            }
+        }
+        if let Some(sym) = &self.defines {
+            if !f.defines(sym) {
+                return false;
+            }
+        }
+        true
+    }
+
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(k) = self.kind {
+            parts.push(format!("kind={}", k.as_str()));
+        }
+        if let Some(m) = &self.soname {
+            parts.push(format!("soname={}", m.glob()));
+        }
+        if let Some(m) = &self.needed {
+            parts.push(format!("needed={}", m.glob()));
+        }
+        if let Some(s) = &self.defines {
+            parts.push(format!("defines={s}"));
+        }
+        if parts.is_empty() {
+            parts.push("any".into());
+        }
+        format!("elf({})", parts.join(", "))
+    }
+}
+
+/// A file rule before variable expansion.
+#[derive(Debug, Clone)]
+pub struct RuleSpec {
+    /// Pattern with `{var}` placeholders, or `None` for an ELF-only rule.
+    pub pattern: Option<String>,
+    pub elf: Option<raw::RawElfPredicate>,
+    pub attrs: Attrs,
+    pub line: usize,
+}
+
+/// A dependency before placeholder expansion (`{evr}`, template variables).
+#[derive(Debug, Clone)]
+pub struct DepSpec {
+    pub text: String,
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DepSpecs {
+    pub requires: Vec<DepSpec>,
+    pub recommends: Vec<DepSpec>,
+    pub provides: Vec<DepSpec>,
+    pub obsoletes: Vec<DepSpec>,
+    pub conflicts: Vec<DepSpec>,
+}
+
+impl DepSpecs {
+    fn from_raw(
+        f: &Source<'_>,
+        requires: &[toml::Spanned<String>],
+        recommends: &[toml::Spanned<String>],
+        provides: &[toml::Spanned<String>],
+        obsoletes: &[toml::Spanned<String>],
+        conflicts: &[toml::Spanned<String>],
+    ) -> Result<DepSpecs, ManifestError> {
+        let conv = |v: &[toml::Spanned<String>]| -> Result<Vec<DepSpec>, ManifestError> {
+            v.iter()
+                .map(|s| {
+                    let line = f.line(s.span().start);
+                    // Check the syntax now, with placeholders standing in for values.
+                    let probe = s.get_ref().replace(['{', '}'], "");
+                    parse_dep(&probe).map_err(|message| f.at(line, message, None))?;
+                    Ok(DepSpec {
+                        text: s.get_ref().clone(),
+                        line,
+                    })
+                })
+                .collect()
+        };
+        Ok(DepSpecs {
+            requires: conv(requires)?,
+            recommends: conv(recommends)?,
+            provides: conv(provides)?,
+            obsoletes: conv(obsoletes)?,
+            conflicts: conv(conflicts)?,
+        })
+    }
+
+    pub fn lists(&self) -> [(&'static str, &Vec<DepSpec>); 5] {
+        [
+            ("requires", &self.requires),
+            ("recommends", &self.recommends),
+            ("provides", &self.provides),
+            ("obsoletes", &self.obsoletes),
+            ("conflicts", &self.conflicts),
+        ]
+    }
+}
+
+/// Parse `name [op version]`.
+pub fn parse_dep(s: &str) -> Result<Dep, String> {
+    let mut words = s.split_whitespace();
+    let name = words
+        .next()
+        .ok_or_else(|| "empty dependency".to_string())?
+        .to_string();
+    let (op, evr) = match (words.next(), words.next()) {
+        (None, _) => (Op::Any, String::new()),
+        (Some(op), Some(evr)) => {
+            let op = match op {
+                "<" => Op::Lt,
+                "<=" => Op::Le,
+                "=" | "==" => Op::Eq,
+                ">=" => Op::Ge,
+                ">" => Op::Gt,
+                _ => return Err(format!("bad operator `{op}` in dependency `{s}`")),
+            };
+            (op, evr.to_string())
+        }
+        (Some(_), None) => return Err(format!("dependency `{s}` has an operator but no version")),
+    };
+    if words.next().is_some() {
+        return Err(format!("dependency `{s}` has extra words"));
+    }
+    Ok(Dep { name, op, evr })
+}
+
+#[derive(Debug, Clone)]
+pub struct PackageDecl {
+    pub name: String,
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    pub license: Option<String>,
+    pub arch: Option<String>,
+    pub meta: bool,
+    pub if_present: Vec<String>,
+    pub files: Vec<RuleSpec>,
+    pub deps: DepSpecs,
+    pub line: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Template {
+    pub name: String,
+    pub discover: String,
+    pub discover_line: usize,
+    pub elf: Option<ElfKind>,
+    pub package: String,
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    /// var → (name → value), with `default`.
+    pub vars: BTreeMap<String, BTreeMap<String, String>>,
+    pub files: Vec<RuleSpec>,
+    pub deps: DepSpecs,
+    pub line: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub name: String,
+    pub detect: Vec<String>,
+    pub vars: BTreeMap<String, Vec<String>>,
+}
+
+/// A checked manifest.
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    /// The manifest's file name, for messages.
+    pub file: String,
+    pub name: String,
+    pub license: Option<String>,
+    pub url: Option<String>,
+    pub version_from: Option<String>,
+    pub default_layout: Option<String>,
+    pub layouts: Vec<Layout>,
+    pub packages: Vec<PackageDecl>,
+    pub templates: Vec<Template>,
+    pub drop: Vec<RuleSpec>,
+    pub no_provides_from: Vec<(String, usize)>,
+}
+
+/// Byte offsets → line numbers of one manifest text.
+pub(crate) struct Source<'a> {
+    pub file: &'a str,
+    text: &'a str,
+}
+
+impl Source<'_> {
+    pub fn line(&self, offset: usize) -> usize {
+        self.text[..offset.min(self.text.len())].matches('\n').count() + 1
+    }
+    pub fn at(&self, line: usize, message: String, note: Option<String>) -> ManifestError {
+        ManifestError::At {
+            file: self.file.to_string(),
+            line,
+            message,
+            note,
+        }
+    }
+}
+
+/// Variables every manifest may use without declaring: filled in from the template or the run.
+const BUILTIN_VARS: &[&str] = &["name", "evr", "version", "release", "arch"];
+
+impl Manifest {
+    /// Load and check a manifest from a file.
+    pub fn from_path(path: &Path) -> Result<Manifest, ManifestError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ManifestError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        Manifest::from_str(&text, &path.display().to_string())
+    }
+
+    /// Load and check a manifest from its text; `file` names it in messages.
+    #[allow(clippy::should_implement_trait)]
+    pub fn from_str(text: &str, file: &str) -> Result<Manifest, ManifestError> {
+        let src = Source { file, text };
+        let raw: RawManifest = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| src.line(s.start)).unwrap_or(1);
+            src.at(
+                line,
+                e.message().to_string(),
+                Some("see ARCHITECTURE.md, section Manifest format, for the keys".into()),
+            )
+        })?;
+        let mut vars: BTreeMap<String, Vec<String>> = raw
+            .vars
+            .iter()
+            .map(|(k, v)| (k.clone(), v.values()))
+            .collect();
+        let mut layouts = Vec::new();
+        for (name, l) in &raw.layout {
+            let mut lv = BTreeMap::new();
+            for (k, v) in &l.vars {
+                lv.insert(k.clone(), v.values());
+                vars.entry(k.clone()).or_default();
+            }
+            layouts.push(Layout {
+                name: name.clone(),
+                detect: l.detect.clone(),
+                vars: lv,
+            });
+        }
+        if layouts.is_empty() {
+            layouts.push(Layout {
+                name: "default".into(),
+                detect: Vec::new(),
+                vars: BTreeMap::new(),
+            });
+        }
+        // Layout values fall back on [vars]; every layout must define every variable.
+        for l in &mut layouts {
+            for (k, v) in &vars {
+                if !l.vars.contains_key(k) {
+                    if v.is_empty() {
+                        return Err(ManifestError::General {
+                            file: file.into(),
+                            message: format!(
+                                "layout `{}` does not define `{k}`, and [vars] has no default",
+                                l.name
+                            ),
+                        });
+                    }
+                    l.vars.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        let known: BTreeSet<String> = vars.keys().cloned().collect();
+
+        let mut packages = Vec::new();
+        for (name, p) in &raw.package {
+            let line = src.line(p.span().start);
+            let p = p.get_ref();
+            check_package_name(name).map_err(|m| src.at(line, m, None))?;
+            let files = rules(&src, &p.files, &known, &[])?;
+            if p.meta && !files.is_empty() {
+                return Err(src.at(
+                    line,
+                    format!("package `{name}` is `meta = true` but has file rules"),
+                    None,
+                ));
+            }
+            packages.push(PackageDecl {
+                name: name.clone(),
+                summary: p.summary.clone(),
+                description: p.description.clone(),
+                license: p.license.clone(),
+                arch: p.arch.clone(),
+                meta: p.meta,
+                if_present: p.if_present.iter().map(|s| s.get_ref().clone()).collect(),
+                files,
+                deps: DepSpecs::from_raw(
+                    &src,
+                    &p.requires,
+                    &p.recommends,
+                    &p.provides,
+                    &p.obsoletes,
+                    &p.conflicts,
+                )?,
+                line,
+            });
+        }
+        let pkg_names: BTreeSet<&str> = packages.iter().map(|p| p.name.as_str()).collect();
+        for p in &packages {
+            for dep in &p.if_present {
+                if !pkg_names.contains(dep.as_str()) {
+                    return Err(src.at(
+                        p.line,
+                        format!("package `{}`: if-present names unknown package `{dep}`", p.name),
+                        None,
+                    ));
+                }
+            }
+        }
+
+        let mut templates = Vec::new();
+        for (name, t) in &raw.template {
+            let line = src.line(t.span().start);
+            let t = t.get_ref();
+            let tvars: Vec<String> = t.vars.keys().cloned().collect();
+            let discover_line = src.line(t.discover.span().start);
+            let discover = t.discover.get_ref().clone();
+            let last = discover.rsplit('/').next().unwrap_or("");
+            if last.matches("{name}").count() != 1 || discover.matches("{name}").count() != 1 {
+                return Err(src.at(
+                    discover_line,
+                    format!("template `{name}`: `discover` must hold `{{name}}` once, in its last path component"),
+                    Some("for example \"{libdir}/libvirt/connection-driver/libvirt_driver_{name}.so\"".into()),
+                ));
+            }
+            check_vars(&discover, &known, &tvars).map_err(|m| src.at(discover_line, m, None))?;
+            check_vars(&t.package, &known, &tvars).map_err(|m| src.at(line, m, None))?;
+            for (var, table) in &t.vars {
+                if !table.contains_key("default") {
+                    return Err(src.at(
+                        line,
+                        format!("template `{name}`: variable `{var}` has no `default` value"),
+                        None,
+                    ));
+                }
+            }
+            let elf = t
+                .elf
+                .as_deref()
+                .map(|k| {
+                    ElfKind::parse(k).ok_or_else(|| {
+                        src.at(line, format!("template `{name}`: unknown ELF kind `{k}`"), None)
+                    })
+                })
+                .transpose()?;
+            templates.push(Template {
+                name: name.clone(),
+                discover,
+                discover_line,
+                elf,
+                package: t.package.clone(),
+                summary: t.summary.clone(),
+                description: t.description.clone(),
+                vars: t.vars.clone(),
+                files: rules(&src, &t.files, &known, &tvars)?,
+                deps: DepSpecs::from_raw(
+                    &src,
+                    &t.requires,
+                    &t.recommends,
+                    &t.provides,
+                    &t.obsoletes,
+                    &t.conflicts,
+                )?,
+                line,
+            });
+        }
+
+        let drop = rules(&src, &raw.drop, &known, &[])?;
+        let mut no_provides_from = Vec::new();
+        for p in &raw.no_provides_from {
+            let line = src.line(p.span().start);
+            check_vars(p.get_ref(), &known, &[]).map_err(|m| src.at(line, m, None))?;
+            no_provides_from.push((p.get_ref().clone(), line));
+        }
+        let version_from = match &raw.manifest.version_from {
+            Some(v) => {
+                let line = src.line(v.span().start);
+                check_vars(v.get_ref(), &known, &[]).map_err(|m| src.at(line, m, None))?;
+                Some(v.get_ref().clone())
+            }
+            None => None,
+        };
+        if let Some(d) = &raw.manifest.default_layout {
+            if !layouts.iter().any(|l| &l.name == d) {
+                return Err(ManifestError::General {
+                    file: file.into(),
+                    message: format!("default-layout `{d}` is not a declared layout"),
+                });
+            }
+        }
+        let m = Manifest {
+            file: file.to_string(),
+            name: raw.manifest.name.clone(),
+            license: raw.manifest.license.clone(),
+            url: raw.manifest.url.clone(),
+            version_from,
+            default_layout: raw.manifest.default_layout.clone(),
+            layouts,
+            packages,
+            templates,
+            drop,
+            no_provides_from,
+        };
+        // Compile every rule for every layout now, so a bad glob fails at load, with its line.
+        for l in &m.layouts {
+            m.resolve(&l.name)?;
+        }
+        Ok(m)
+    }
+
+    pub fn layout(&self, name: &str) -> Option<&Layout> {
+        self.layouts.iter().find(|l| l.name == name)
+    }
+
+    pub fn package(&self, name: &str) -> Option<&PackageDecl> {
+        self.packages.iter().find(|p| p.name == name)
+    }
+}
+
+fn check_package_name(name: &str) -> Result<(), String> {
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._+".contains(c))
+    {
+        return Err(format!("`{name}` is not a valid package name"));
+    }
+    Ok(())
+}
+
+/// Placeholders `{word}` in `s` (not brace alternations like `{,-admin}` or `{a,b}`).
+pub fn placeholders(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    while let Some(start) = rest.find('{') {
+        let after = &rest[start + 1..];
+        let Some(end) = after.find('}') else { break };
+        let word = &after[..end];
+        if !word.is_empty() && word.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            out.push(word);
+        }
+        rest = &after[end + 1..];
+    }
+    out
+}
+
+fn check_vars(s: &str, known: &BTreeSet<String>, extra: &[String]) -> Result<(), String> {
+    for w in placeholders(s) {
+        if !known.contains(w) && !BUILTIN_VARS.contains(&w) && !extra.iter().any(|e| e == w) {
+            let mut all: Vec<&str> = known.iter().map(String::as_str).collect();
+            all.extend(extra.iter().map(String::as_str));
+            return Err(format!(
+                "unknown variable `{{{w}}}` in `{s}` (known: {})",
+                all.join(", ")
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn rules(
+    src: &Source<'_>,
+    raw: &[RawFileRule],
+    known: &BTreeSet<String>,
+    extra: &[String],
+) -> Result<Vec<RuleSpec>, ManifestError> {
+    raw.iter()
+        .map(|r| {
+            let (table, line) = match r {
+                RawFileRule::Glob(s) => (
+                    raw::RawFileTable {
+                        path: Some(s.get_ref().clone()),
+                        ..Default::default()
+                    },
+                    src.line(s.span().start),
+                ),
+                RawFileRule::Full(t) => (t.get_ref().clone(), src.line(t.span().start)),
+            };
+            rule_spec(table, line, known, extra).map_err(|m| src.at(line, m, None))
+        })
+        .collect()
+}
+
+fn rule_spec(
+    t: raw::RawFileTable,
+    line: usize,
+    known: &BTreeSet<String>,
+    extra: &[String],
+) -> Result<RuleSpec, String> {
+    if t.path.is_none() && t.elf.is_none() {
+        return Err("a file rule needs `path`, `elf`, or both".into());
+    }
+    if let Some(p) = &t.path {
+        if !p.starts_with('/') && !p.starts_with('{') {
+            return Err(format!("path `{p}` must be absolute"));
+        }
+        check_vars(p, known, extra)?;
+    }
+    if let Some(e) = &t.elf {
+        if let Some(k) = &e.kind {
+            if k != "any" && ElfKind::parse(k).is_none() {
+                return Err(format!(
+                    "unknown ELF kind `{k}` (expected executable, pie, shared-object, relocatable or any)"
+                ));
+            }
+        }
+    }
+    let (config, noreplace) = match &t.config {
+        None | Some(ConfigValue::Flag(false)) => (false, false),
+        Some(ConfigValue::Flag(true)) => (true, false),
+        Some(ConfigValue::Mode(m)) if m == "noreplace" => (true, true),
+        Some(ConfigValue::Mode(m)) => {
+            return Err(format!(
+                "config = \"{m}\": expected true or \"noreplace\""
+            ))
+        }
+    };
+    let mode = t
+        .mode
+        .as_deref()
+        .map(|m| {
+            u32::from_str_radix(m, 8)
+                .ok()
+                .filter(|v| *v <= 0o7777)
+                .ok_or_else(|| format!("mode `{m}` is not an octal permission like \"0755\""))
+        })
+        .transpose()?;
+    Ok(RuleSpec {
+        pattern: t.path,
+        elf: t.elf,
+        attrs: Attrs {
+            config,
+            noreplace,
+            doc: t.doc,
+            license: t.license,
+            ghost: t.ghost,
+            dir: t.dir,
+            mode,
+            user: t.user,
+            group: t.group,
+            co_own: t.co_own,
+        },
+        line,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_skip_brace_alternations() {
+        assert_eq!(
+            placeholders("{unitdir}/virt{name}d{,-admin}.{service,socket}"),
+            vec!["unitdir", "name"]
+        );
+    }
+
+    #[test]
+    fn parse_dep_forms() {
+        assert_eq!(parse_dep("kmod").unwrap().op, Op::Any);
+        let d = parse_dep("polkit >= 0.112").unwrap();
+        assert_eq!((d.name.as_str(), d.op, d.evr.as_str()), ("polkit", Op::Ge, "0.112"));
+        assert!(parse_dep("a ~ 1").is_err());
+        assert!(parse_dep("a >=").is_err());
+    }
+}

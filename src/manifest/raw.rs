@@ -1,0 +1,198 @@
+//! Raw manifest: the TOML exactly as written, deserialized with serde (`deny_unknown_fields`,
+//! kebab-case). Nothing here is checked beyond its shape; `model` turns it into compiled rules.
+//! Strings that may be wrong (patterns, dependencies) keep their span so errors can name the
+//! manifest line.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct RawManifest {
+    pub manifest: RawHeader,
+    /// Default values of layout variables (`{sysconfdir}`, ...).
+    #[serde(default)]
+    pub vars: BTreeMap<String, VarValue>,
+    /// Layout profiles: variable overrides and detection globs.
+    #[serde(default)]
+    pub layout: BTreeMap<String, RawLayout>,
+    #[serde(default)]
+    pub package: BTreeMap<String, Spanned<RawPackage>>,
+    #[serde(default)]
+    pub template: BTreeMap<String, Spanned<RawTemplate>>,
+    /// Entries intentionally not packaged (what a spec's `%install` removes).
+    #[serde(default)]
+    pub drop: Vec<RawFileRule>,
+    /// Paths whose ELF files provide nothing (rpm's `__provides_exclude_from`).
+    #[serde(default)]
+    pub no_provides_from: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct RawHeader {
+    pub name: String,
+    #[serde(default)]
+    pub license: Option<String>,
+    #[serde(default)]
+    pub url: Option<String>,
+    /// A file of the tree whose `Version:` line gives the version (pkg-config file).
+    #[serde(default)]
+    pub version_from: Option<Spanned<String>>,
+    /// Layout used when `auto` finds nothing to go by.
+    #[serde(default)]
+    pub default_layout: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum VarValue {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl VarValue {
+    pub fn values(&self) -> Vec<String> {
+        match self {
+            VarValue::One(s) => vec![s.clone()],
+            VarValue::Many(v) => v.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct RawLayout {
+    /// Globs; the layout is detected when some entry of the input matches one.
+    #[serde(default)]
+    pub detect: Vec<String>,
+    #[serde(flatten)]
+    pub vars: BTreeMap<String, VarValue>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct RawPackage {
+    #[serde(default)]
+    pub summary: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub license: Option<String>,
+    #[serde(default)]
+    pub arch: Option<String>,
+    /// A package that holds no files and exists for its dependencies.
+    #[serde(default)]
+    pub meta: bool,
+    /// Emit this package only when all of these packages are emitted too.
+    #[serde(default)]
+    pub if_present: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub files: Vec<RawFileRule>,
+    #[serde(default)]
+    pub requires: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub recommends: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub provides: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub obsoletes: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub conflicts: Vec<Spanned<String>>,
+}
+
+/// A file rule: a bare glob, or a table with a glob and/or an ELF predicate and attributes.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum RawFileRule {
+    Glob(Spanned<String>),
+    Full(Spanned<RawFileTable>),
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct RawFileTable {
+    #[serde(default)]
+    pub path: Option<String>,
+    #[serde(default)]
+    pub elf: Option<RawElfPredicate>,
+    /// `true`, or `"noreplace"` for `%config(noreplace)`.
+    #[serde(default)]
+    pub config: Option<ConfigValue>,
+    #[serde(default)]
+    pub doc: bool,
+    #[serde(default)]
+    pub license: bool,
+    #[serde(default)]
+    pub ghost: bool,
+    /// Claim only directories (`%dir`).
+    #[serde(default)]
+    pub dir: bool,
+    /// Octal permission bits, as `%attr` gives them ("0755").
+    #[serde(default)]
+    pub mode: Option<String>,
+    #[serde(default)]
+    pub user: Option<String>,
+    #[serde(default)]
+    pub group: Option<String>,
+    /// Equal claims by rules that all say `co-own` share a directory instead of conflicting.
+    #[serde(default)]
+    pub co_own: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum ConfigValue {
+    Flag(bool),
+    Mode(String),
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct RawElfPredicate {
+    /// `executable`, `pie`, `shared-object`, `relocatable`; `any` for any ELF file.
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// Glob over the SONAME.
+    #[serde(default)]
+    pub soname: Option<String>,
+    /// The file NEEDs a library matching this glob.
+    #[serde(default)]
+    pub needed: Option<String>,
+    /// The file defines this dynamic symbol.
+    #[serde(default)]
+    pub defines: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct RawTemplate {
+    /// Pattern with a `{name}` placeholder in its last component.
+    pub discover: Spanned<String>,
+    /// Discovered files must be ELF files of this kind.
+    #[serde(default)]
+    pub elf: Option<String>,
+    /// Package name pattern (`libvirt-daemon-driver-{name}`).
+    pub package: String,
+    #[serde(default)]
+    pub summary: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Extra per-name variables: `daemon = { default = "virt{name}d", libxl = "virtxend" }`.
+    #[serde(default)]
+    pub vars: BTreeMap<String, BTreeMap<String, String>>,
+    #[serde(default)]
+    pub files: Vec<RawFileRule>,
+    #[serde(default)]
+    pub requires: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub recommends: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub provides: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub obsoletes: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub conflicts: Vec<Spanned<String>>,
+}

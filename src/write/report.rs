@@ -1,0 +1,141 @@
+//! The JSON documents rpmsplit prints and writes: `classify --json`, `split --json` and
+//! `report.json`. Plain serde structs, built from a plan, its dependencies and what was written.
+
+use serde::Serialize;
+
+use crate::classify::{Plan, Status};
+use crate::deps::{Evr, PackageDeps};
+use crate::inventory::{display_path, Inventory};
+
+#[derive(Debug, Serialize)]
+pub struct FileRow {
+    pub path: String,
+    /// The owning package; `null` for unowned, dropped and conflicting entries.
+    pub package: Option<String>,
+    /// Every owner of a co-owned directory.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub co_owners: Vec<String>,
+    pub status: Status,
+    pub kind: &'static str,
+    /// The deciding rule, as `explain` names it.
+    pub rule: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ConflictRow {
+    pub path: String,
+    pub packages: Vec<Option<String>>,
+    pub rules: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PackageRow {
+    pub name: String,
+    pub summary: String,
+    pub meta: bool,
+    pub files: usize,
+    pub bytes: u64,
+    #[serde(flatten)]
+    pub deps: Option<PackageDeps>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ClassifyReport {
+    pub input: String,
+    pub manifest: String,
+    pub layout: String,
+    pub evr: Option<Evr>,
+    pub files: Vec<FileRow>,
+    pub unowned: Vec<String>,
+    pub conflicts: Vec<ConflictRow>,
+    /// Packages written by a split of this input (non-empty, or meta).
+    pub packages: Vec<PackageRow>,
+    /// Packages of the manifest that this input does not produce.
+    pub absent: Vec<String>,
+}
+
+impl ClassifyReport {
+    pub fn new(inv: &Inventory, plan: &Plan, deps: &[PackageDeps], evr: Option<Evr>) -> Self {
+        let rule_label = |r: usize| plan.rules.rules[r].label(&plan.manifest_file);
+        let mut files = Vec::new();
+        let mut unowned = Vec::new();
+        let mut conflicts = Vec::new();
+        for (i, (e, d)) in inv.entries.iter().zip(&plan.decisions).enumerate() {
+            let path = display_path(&e.path);
+            let owners: Vec<String> = plan.owners(i).into_iter().map(str::to_owned).collect();
+            match d.status {
+                Status::Unowned => unowned.push(path.clone()),
+                Status::Conflict => conflicts.push(ConflictRow {
+                    path: path.clone(),
+                    packages: d
+                        .winners
+                        .iter()
+                        .map(|&r| plan.rules.rules[r].package.clone())
+                        .collect(),
+                    rules: d.winners.iter().map(|&r| rule_label(r)).collect(),
+                }),
+                _ => {}
+            }
+            let decided = matches!(d.status, Status::Owned | Status::CoOwned | Status::Dropped);
+            files.push(FileRow {
+                path,
+                package: owners.first().cloned(),
+                co_owners: if owners.len() > 1 { owners } else { Vec::new() },
+                status: d.status,
+                kind: e.kind.as_str(),
+                rule: decided.then(|| rule_label(d.winners[0])),
+            });
+        }
+        let packages = plan
+            .emitted()
+            .zip(deps)
+            .map(|(p, d)| PackageRow {
+                name: p.name.clone(),
+                summary: p.summary.clone(),
+                meta: p.meta,
+                files: p.files.len(),
+                bytes: p.files.iter().map(|&(i, _)| inv.entries[i].size).sum(),
+                deps: Some(d.clone()),
+            })
+            .collect();
+        ClassifyReport {
+            input: display_path(&inv.origin.input),
+            manifest: plan.manifest_file.clone(),
+            layout: plan.layout.clone(),
+            evr,
+            files,
+            unowned,
+            conflicts,
+            packages,
+            absent: plan
+                .packages
+                .iter()
+                .filter(|p| !p.emitted)
+                .map(|p| p.name.clone())
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct SplitPackage {
+    pub name: String,
+    pub files: usize,
+    pub bytes: u64,
+    pub outputs: Vec<String>,
+    #[serde(flatten)]
+    pub deps: PackageDeps,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SplitReport {
+    pub input: String,
+    pub manifest: String,
+    pub layout: String,
+    pub evr: Option<Evr>,
+    pub compression: String,
+    pub packages: Vec<SplitPackage>,
+    /// Unowned entries left out (`--unowned warn`).
+    pub left_out: Vec<String>,
+    pub dropped: Vec<String>,
+}
