@@ -68,6 +68,7 @@ pub struct Deps {
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use crate::classify::Plan;
+use crate::elf::ElfKind;
 use crate::inventory::{Entry, Inventory};
 use crate::manifest::model::{parse_dep, DepSpec};
 use crate::manifest::Resolved;
@@ -120,16 +121,11 @@ pub fn file_deps(e: &Entry, provides_excluded: bool) -> FileDeps {
     }
     let Some(f) = &e.elf else { return out };
     let marker = f.marker();
-    // elfdeps: DT_NEEDED → requires; version needs → requires per version.
-    for n in &f.needed {
-        if n.contains(".so") {
-            out.requires.push(format!("{n}(){marker}"));
-        }
+    // elfdeps: DT_NEEDED and version needs → requires.
+    for n in f.needed.iter().filter(|n| !skip_soname(n)) {
+        out.requires.push(format!("{n}(){marker}"));
     }
-    for vn in &f.verneeds {
-        if !vn.file.contains(".so") {
-            continue;
-        }
+    for vn in f.verneeds.iter().filter(|v| !skip_soname(&v.file)) {
         for v in &vn.versions {
             out.requires.push(format!("{}({v}){marker}", vn.file));
         }
@@ -137,14 +133,15 @@ pub fn file_deps(e: &Entry, provides_excluded: bool) -> FileDeps {
     if f.gnu_hash && !f.sysv_hash {
         out.requires.push("rtld(GNU_HASH)".into());
     }
-    // A shared object (not a PIE executable) provides its SONAME and each version it defines.
-    if f.kind == crate::elf::ElfKind::SharedObject && !provides_excluded {
-        if let Some(soname) = &f.soname {
-            if soname.contains(".so") {
-                out.provides.push(format!("{soname}(){marker}"));
-                for v in &f.verdefs {
-                    out.provides.push(format!("{soname}({v}){marker}"));
-                }
+    // An ET_DYN file without DT_DEBUG (a shared object, not a PIE executable) provides its
+    // SONAME, or its file name when it has none (elfdeps' "fake soname"), and its versions.
+    let is_dso = matches!(f.kind, ElfKind::SharedObject | ElfKind::Pie);
+    if is_dso && !f.has_debug && !provides_excluded {
+        let base = e.path.file_name().and_then(|b| b.to_str());
+        if let Some(soname) = f.soname.as_deref().or(base).filter(|s| !skip_soname(s)) {
+            out.provides.push(format!("{soname}(){marker}"));
+            for v in &f.verdefs {
+                out.provides.push(format!("{soname}({v}){marker}"));
             }
         }
     }
@@ -153,6 +150,19 @@ pub fn file_deps(e: &Entry, provides_excluded: bool) -> FileDeps {
     out.requires.sort();
     out.requires.dedup();
     out
+}
+
+/// elfdeps' soname filter: only names that look like libraries (`lib*.so*`) or the dynamic
+/// linker (`ld*.so*`) make dependencies; dlopen()ed plugins such as `lockd.so` do not.
+fn skip_soname(soname: &str) -> bool {
+    let base = soname.rsplit('/').next().unwrap_or(soname);
+    if base.trim().is_empty() || !base.contains(".so") {
+        return true;
+    }
+    let linker = ["ld.", "ld-", "ld64.", "ld64-"]
+        .iter()
+        .any(|p| base.starts_with(p));
+    !(linker || base.starts_with("lib"))
 }
 
 /// The dependencies of one written package, and what was left out and why.

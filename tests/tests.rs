@@ -1,1 +1,12 @@
-//! Integration tests: one binary, a module per area.
+//! Integration tests: one binary, a module per area. Fixtures are built by the C compiler
+//! (`rpmsplit-fixture`); external tools (rpm, cpio, dnf, createrepo_c) are real and required.
+
+mod util;
+
+mod classify;
+mod cli;
+mod elfdeps;
+mod input;
+mod rpm_writer;
+mod split;
+mod manifests;

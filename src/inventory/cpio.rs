@@ -101,7 +101,9 @@ pub(crate) enum Member {
     Newc(NewcHeader),
     /// rpm's stripped large-file member: an index into the RPM header's file list. The body
     /// length is not stored; the caller sets it with [`MemberReader::set_body_len`].
-    Stripped { index: u32 },
+    Stripped {
+        index: u32,
+    },
     /// `TRAILER!!!` (or a stripped member with index `ffffffff`): the end of the archive.
     Trailer,
 }
@@ -352,9 +354,7 @@ impl<R: Read> MemberReader<R> {
             let mut buf = std::mem::take(&mut self.buf);
             let res = self.read_exact(&mut buf[..n]);
             if res.is_ok() {
-                sum = buf[..n]
-                    .iter()
-                    .fold(sum, |a, &b| a.wrapping_add(b as u32));
+                sum = buf[..n].iter().fold(sum, |a, &b| a.wrapping_add(b as u32));
                 if let Err(e) = spool.write(&buf[..n]) {
                     self.buf = buf;
                     return Err(ReadError::Spool(e));
@@ -419,7 +419,9 @@ pub(crate) struct SpoolWriter {
 impl SpoolWriter {
     pub(crate) fn new() -> io::Result<SpoolWriter> {
         Ok(SpoolWriter {
-            tmp: tempfile::Builder::new().prefix("rpmsplit-spool").tempfile()?,
+            tmp: tempfile::Builder::new()
+                .prefix("rpmsplit-spool")
+                .tempfile()?,
             pending: Vec::with_capacity(CHUNK),
             flushed: 0,
             len: 0,
@@ -556,7 +558,9 @@ pub fn scan_reader(r: Box<dyn Read + Send>, input: &Path) -> ScanResult<Inventor
         // The archive root (`find . | cpio -o` stores "." first) is not an entry.
         let is_root = !h.name.is_empty()
             && !h.name.starts_with(b"/")
-            && h.name.split(|&b| b == b'/').all(|c| c.is_empty() || c == b".");
+            && h.name
+                .split(|&b| b == b'/')
+                .all(|c| c.is_empty() || c == b".");
         if is_root {
             members.skip_body().map_err(|e| e.into_scan(input))?;
             continue;

@@ -1,12 +1,855 @@
-//! RPM input: read a monolithic `.rpm` (header via the `rpm` crate, payload streamed once).
+//! RPM input: read a monolithic `.rpm`: its header with the `rpm` crate, its payload streamed
+//! once.
+//!
+//! The lead, signature header and header are read as raw bytes first and their index is checked
+//! (every entry's offset, type, alignment and length inside the data store) before the `rpm`
+//! crate parses them: that crate slices the store by the index without bounds checks and would
+//! panic on a corrupt offset. The header SHA256 from the signature is verified.
+//!
+//! The payload (compressor from PAYLOADCOMPRESSOR) is decompressed and read once; each cpio
+//! member is matched to its header file through a `HashMap` (path → index), or, in rpm's
+//! large-file format (`07070X` members, used when the header has LONGFILESIZES), by the index
+//! the member carries. The `rpm` crate's own file iterators are not used: they look each member
+//! up by a linear search over the header's file list. Metadata comes from the header; the payload
+//! only gives bytes, which go to a spool file. The payload digest (PAYLOADDIGEST, over the
+//! compressed bytes) is computed while streaming and checked at the end.
+//!
+//! %ghost files have no payload member: their entries come from the header alone.
 
-use std::path::Path;
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
 
-use super::{Inventory, ScanError, ScanResult};
+use rpm::{IndexSignatureTag, IndexTag, PackageMetadata};
+use sha2::Digest;
 
-pub fn scan(input: &Path) -> ScanResult<Inventory> {
-    Err(ScanError::Corrupt {
+use super::cpio::{
+    check_link, inspect_all, kind_of_mode, number_hardlink_groups, spool_source, Body, Member,
+    MemberReader, ReadError, SpoolWriter, CHUNK, LINK_MAX,
+};
+use super::{
+    display_bytes, display_path, fileflags, normalize_member, Entry, Inventory, Kind, Origin,
+    ScanError, ScanResult, Source,
+};
+
+const LEAD_SIZE: usize = 96;
+const LEAD_MAGIC: [u8; 4] = [0xed, 0xab, 0xee, 0xdb];
+const HEADER_MAGIC: [u8; 4] = [0x8e, 0xad, 0xe8, 0x01];
+/// rpm's own limits (hdrchkTags, hdrchkData).
+const MAX_INDEX_ENTRIES: usize = 0xffff;
+const MAX_DATA: usize = 256 << 20;
+
+// Header data types.
+const T_NULL: u32 = 0;
+const T_CHAR: u32 = 1;
+const T_INT8: u32 = 2;
+const T_INT16: u32 = 3;
+const T_INT32: u32 = 4;
+const T_INT64: u32 = 5;
+const T_STRING: u32 = 6;
+const T_BIN: u32 = 7;
+const T_STRING_ARRAY: u32 = 8;
+const T_I18NSTRING: u32 = 9;
+
+/// A header as stored (16-byte intro, index, data store), its index already checked.
+#[derive(Debug)]
+struct RawHeader {
+    bytes: Vec<u8>,
+    nindex: usize,
+}
+
+fn be32(b: &[u8]) -> u32 {
+    u32::from_be_bytes([b[0], b[1], b[2], b[3]])
+}
+
+impl RawHeader {
+    fn store(&self) -> &[u8] {
+        &self.bytes[16 + 16 * self.nindex..]
+    }
+
+    /// `(type, offset, count)` of a tag.
+    fn find(&self, tag: u32) -> Option<(u32, usize, usize)> {
+        (0..self.nindex).find_map(|i| {
+            let e = &self.bytes[16 + 16 * i..32 + 16 * i];
+            (be32(&e[0..4]) == tag).then(|| {
+                (
+                    be32(&e[4..8]),
+                    be32(&e[8..12]) as usize,
+                    be32(&e[12..16]) as usize,
+                )
+            })
+        })
+    }
+
+    /// A string array tag as raw bytes (file names need not be UTF-8; the `rpm` crate would
+    /// replace invalid bytes). `None` if absent or of another type.
+    fn string_array(&self, tag: u32) -> Option<Vec<&[u8]>> {
+        let (ty, offset, count) = self.find(tag)?;
+        if ty != T_STRING_ARRAY {
+            return None;
+        }
+        let mut rest = &self.store()[offset..];
+        let mut out = Vec::with_capacity(count);
+        for _ in 0..count {
+            let end = rest.iter().position(|&b| b == 0)?;
+            out.push(&rest[..end]);
+            rest = &rest[end + 1..];
+        }
+        Some(out)
+    }
+}
+
+/// Total length of `count` NUL-terminated strings at the start of `data`.
+fn strings_len(data: &[u8], count: usize) -> Option<usize> {
+    let mut len = 0;
+    for _ in 0..count {
+        len += data[len..].iter().position(|&b| b == 0)? + 1;
+    }
+    Some(len)
+}
+
+/// Check every index entry of a header: known type, offset and length inside the data store,
+/// alignment, strings terminated. What rpm's headerVerify checks, so that no later reader can
+/// run off the store.
+fn check_index(bytes: &[u8], nindex: usize, what: &str) -> Result<(), String> {
+    let store = &bytes[16 + 16 * nindex..];
+    let dsize = store.len();
+    for i in 0..nindex {
+        let e = &bytes[16 + 16 * i..32 + 16 * i];
+        let (tag, ty, offset, count) = (
+            be32(&e[0..4]),
+            be32(&e[4..8]),
+            be32(&e[8..12]) as i32,
+            be32(&e[12..16]) as usize,
+        );
+        let bad = |why: String| format!("bad {what} index: entry {i} (tag {tag}) {why}");
+        if ty > T_I18NSTRING {
+            return Err(bad(format!("has unknown data type {ty}")));
+        }
+        if offset < 0 || offset as usize > dsize {
+            return Err(bad(format!(
+                "points at offset {offset}, outside the data store of {dsize} bytes"
+            )));
+        }
+        if ty != T_NULL && count == 0 {
+            return Err(bad("has no data".into()));
+        }
+        let offset = offset as usize;
+        let align = match ty {
+            T_INT16 => 2,
+            T_INT32 => 4,
+            T_INT64 => 8,
+            _ => 1,
+        };
+        if offset & (align - 1) != 0 {
+            return Err(bad(format!("has misaligned data at offset {offset}")));
+        }
+        let data = &store[offset..];
+        let len = match ty {
+            T_NULL => Some(0),
+            T_CHAR | T_INT8 | T_BIN => Some(count),
+            T_INT16 => count.checked_mul(2),
+            T_INT32 => count.checked_mul(4),
+            T_INT64 => count.checked_mul(8),
+            T_STRING if count != 1 => {
+                return Err(bad(format!("is a string with count {count}")));
+            }
+            _ if count > data.len() => None,
+            _ => strings_len(data, count),
+        };
+        match len {
+            Some(len) if len <= data.len() => {}
+            _ => {
+                return Err(bad(format!(
+                    "runs past the end of the data store ({count} items of type {ty} at offset \
+                     {offset}, store of {dsize} bytes)"
+                )))
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Read one header (signature header or header) as raw bytes and check its index.
+fn read_header(r: &mut impl Read, input: &Path, what: &str) -> ScanResult<RawHeader> {
+    let corrupt = |what: String| ScanError::Corrupt {
         path: input.to_owned(),
-        what: "RPM input is not implemented yet".into(),
-    })
+        what,
+    };
+    let read = |r: &mut dyn Read, buf: &mut [u8]| {
+        r.read_exact(buf).map_err(|e| {
+            if e.kind() == io::ErrorKind::UnexpectedEof {
+                corrupt(format!("truncated RPM: the file ends inside the {what}"))
+            } else {
+                ScanError::Io {
+                    path: input.to_owned(),
+                    source: e,
+                }
+            }
+        })
+    };
+    let mut intro = [0u8; 16];
+    read(r, &mut intro)?;
+    if intro[..4] != HEADER_MAGIC {
+        return Err(corrupt(format!(
+            "bad {what} magic `{}` (expected 8eade801): not an RPM, or a corrupt one",
+            display_bytes(&intro[..4])
+        )));
+    }
+    let nindex = be32(&intro[8..12]) as usize;
+    let dsize = be32(&intro[12..16]) as usize;
+    if nindex == 0 || nindex > MAX_INDEX_ENTRIES {
+        return Err(corrupt(format!("bad {what}: {nindex} index entries")));
+    }
+    if dsize > MAX_DATA {
+        return Err(corrupt(format!("bad {what}: data store of {dsize} bytes")));
+    }
+    let mut bytes = vec![0u8; 16 + 16 * nindex + dsize];
+    bytes[..16].copy_from_slice(&intro);
+    read(r, &mut bytes[16..])?;
+    check_index(&bytes, nindex, what).map_err(corrupt)?;
+    Ok(RawHeader { bytes, nindex })
+}
+
+/// Payload digest state (RPMTAG_PAYLOADDIGESTALGO values are PGP hash algorithm ids).
+enum Hasher {
+    Md5(md5::Md5),
+    Sha224(sha2::Sha224),
+    Sha256(sha2::Sha256),
+    Sha384(sha2::Sha384),
+    Sha512(sha2::Sha512),
+}
+
+impl Hasher {
+    fn new(algo: u32) -> Option<(Hasher, &'static str)> {
+        Some(match algo {
+            1 => (Hasher::Md5(md5::Md5::new()), "MD5"),
+            8 => (Hasher::Sha256(sha2::Sha256::new()), "SHA256"),
+            9 => (Hasher::Sha384(sha2::Sha384::new()), "SHA384"),
+            10 => (Hasher::Sha512(sha2::Sha512::new()), "SHA512"),
+            11 => (Hasher::Sha224(sha2::Sha224::new()), "SHA224"),
+            _ => return None,
+        })
+    }
+    fn update(&mut self, d: &[u8]) {
+        match self {
+            Hasher::Md5(h) => h.update(d),
+            Hasher::Sha224(h) => h.update(d),
+            Hasher::Sha256(h) => h.update(d),
+            Hasher::Sha384(h) => h.update(d),
+            Hasher::Sha512(h) => h.update(d),
+        }
+    }
+    fn hex(self) -> String {
+        let bytes: Vec<u8> = match self {
+            Hasher::Md5(h) => h.finalize().to_vec(),
+            Hasher::Sha224(h) => h.finalize().to_vec(),
+            Hasher::Sha256(h) => h.finalize().to_vec(),
+            Hasher::Sha384(h) => h.finalize().to_vec(),
+            Hasher::Sha512(h) => h.finalize().to_vec(),
+        };
+        hex(&bytes)
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A reader that hashes what passes through it.
+struct Hashing<R> {
+    inner: R,
+    hasher: Option<Hasher>,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(h) = &mut self.hasher {
+            h.update(&buf[..n]);
+        }
+        Ok(n)
+    }
+}
+
+/// The decompressing reader rpm itself would use for PAYLOADCOMPRESSOR `name`. Without the
+/// tag rpm assumes gzip and zlib passes uncompressed data through (rpmbuild's `w0.ufdio` writes
+/// no tag): sniff.
+fn payload_decoder<'a>(
+    name: Option<&str>,
+    r: Box<dyn BufRead + Send + 'a>,
+) -> io::Result<Result<Box<dyn Read + Send + 'a>, String>> {
+    Ok(Ok(match name {
+        None => crate::write::compress::sniff_decoder(r)?.0,
+        Some("gzip") => Box::new(flate2::bufread::MultiGzDecoder::new(r)),
+        Some("bzip2") => Box::new(bzip2::bufread::MultiBzDecoder::new(r)),
+        Some("xz") => Box::new(xz2::bufread::XzDecoder::new_multi_decoder(r)),
+        Some("lzma") => {
+            let stream =
+                xz2::stream::Stream::new_lzma_decoder(u64::MAX).map_err(io::Error::other)?;
+            Box::new(xz2::bufread::XzDecoder::new_stream(r, stream))
+        }
+        Some("zstd") => Box::new(zstd::stream::read::Decoder::with_buffer(r)?),
+        // What rpmsplit's own writer stores for an uncompressed payload.
+        Some("identity") => Box::new(r),
+        Some(other) => {
+            return Ok(Err(format!(
+                "unknown payload compressor `{other}` (PAYLOADCOMPRESSOR; known: gzip, bzip2, \
+                 xz, lzma, zstd)"
+            )))
+        }
+    }))
+}
+
+/// What the header says about one file, besides its entry.
+#[derive(Debug, Default, Clone, Copy)]
+struct FileInfo {
+    /// Index of the hardlink set, if the file is in one (regular, not %ghost, same
+    /// device and inode as another file).
+    set: Option<usize>,
+    /// The last file of its hardlink set: rpm puts the content with it.
+    last_of_set: bool,
+}
+
+/// Scan a `.rpm` file.
+pub fn scan(input: &Path) -> ScanResult<Inventory> {
+    let corrupt = |what: String| ScanError::Corrupt {
+        path: input.to_owned(),
+        what,
+    };
+    let io_err = |source: io::Error| ScanError::Io {
+        path: input.to_owned(),
+        source,
+    };
+    let file = File::open(input).map_err(io_err)?;
+    let file_len = file.metadata().map_err(io_err)?.len();
+    let mut r = BufReader::with_capacity(CHUNK, file);
+
+    // Lead, signature header (padded to 8 bytes), header.
+    let mut lead = [0u8; LEAD_SIZE];
+    r.read_exact(&mut lead).map_err(|e| {
+        if e.kind() == io::ErrorKind::UnexpectedEof {
+            corrupt(format!(
+                "truncated RPM: {file_len} bytes, shorter than the {LEAD_SIZE}-byte lead"
+            ))
+        } else {
+            io_err(e)
+        }
+    })?;
+    if lead[..4] != LEAD_MAGIC {
+        return Err(corrupt(format!(
+            "not an RPM: bad lead magic `{}` (expected edabeedb)",
+            display_bytes(&lead[..4])
+        )));
+    }
+    let sig = read_header(&mut r, input, "signature header")?;
+    let pad = (8 - (sig.bytes.len() - 16 * sig.nindex - 16) % 8) % 8;
+    let mut padding = [0u8; 8];
+    r.read_exact(&mut padding[..pad]).map_err(|e| {
+        if e.kind() == io::ErrorKind::UnexpectedEof {
+            corrupt("truncated RPM: the file ends after the signature header".into())
+        } else {
+            io_err(e)
+        }
+    })?;
+    let hdr = read_header(&mut r, input, "header")?;
+    let header_start = (LEAD_SIZE + sig.bytes.len() + pad) as u64;
+    let payload_start = header_start + hdr.bytes.len() as u64;
+
+    // The indexes are sound: let the rpm crate parse the headers.
+    let mut meta_bytes = Vec::with_capacity(payload_start as usize);
+    meta_bytes.extend_from_slice(&lead);
+    meta_bytes.extend_from_slice(&sig.bytes);
+    meta_bytes.extend_from_slice(&padding[..pad]);
+    meta_bytes.extend_from_slice(&hdr.bytes);
+    let md = PackageMetadata::parse(&mut &meta_bytes[..])
+        .map_err(|e| corrupt(format!("cannot parse the RPM header: {e}")))?;
+    drop(meta_bytes);
+
+    // Size and header digest from the signature header.
+    let signed_size = md
+        .signature
+        .get_entry_data_as_u64(IndexSignatureTag::RPMSIGTAG_LONGSIZE)
+        .ok()
+        .or_else(|| {
+            md.signature
+                .get_entry_data_as_u32(IndexSignatureTag::RPMSIGTAG_SIZE)
+                .ok()
+                .map(u64::from)
+        });
+    if let Some(size) = signed_size {
+        if file_len < header_start + size {
+            return Err(corrupt(format!(
+                "truncated RPM: the file has {file_len} bytes, its signature header says {}",
+                header_start + size
+            )));
+        }
+    }
+    if let Ok(want) = md
+        .signature
+        .get_entry_data_as_string(IndexSignatureTag::RPMSIGTAG_SHA256)
+    {
+        let got = hex(&sha2::Sha256::digest(&hdr.bytes));
+        if !got.eq_ignore_ascii_case(want) {
+            return Err(corrupt(format!(
+                "header digest mismatch: the signature says SHA256 {want}, the header hashes to \
+                 {got}"
+            )));
+        }
+    }
+    if md.is_source_package() {
+        return Err(corrupt(
+            "this is a source RPM; give a binary RPM (or its build tree)".into(),
+        ));
+    }
+    if let Ok(format) = md
+        .header
+        .get_entry_data_as_string(IndexTag::RPMTAG_PAYLOADFORMAT)
+    {
+        if format != "cpio" {
+            return Err(corrupt(format!(
+                "unsupported payload format `{format}` (only cpio)"
+            )));
+        }
+    }
+
+    let (mut entries, info, by_path) = header_files(&md, &hdr, input)?;
+
+    // Payload decoder and digest.
+    let compressor = match md
+        .header
+        .get_entry_data_as_string(IndexTag::RPMTAG_PAYLOADCOMPRESSOR)
+    {
+        Ok(c) => Some(c.to_string()),
+        Err(rpm::Error::TagNotFound(_)) => None,
+        Err(e) => return Err(corrupt(format!("PAYLOADCOMPRESSOR: {e}"))),
+    };
+    let (hasher, want_digest) = payload_digest(&md).map_err(corrupt)?;
+    let algo = hasher.as_ref().map_or("", |h| h.1);
+    let mut file = r.into_inner();
+    file.seek(SeekFrom::Start(payload_start)).map_err(io_err)?;
+    let mut hashed = BufReader::with_capacity(
+        CHUNK,
+        Hashing {
+            inner: file,
+            hasher: hasher.map(|(h, _)| h),
+        },
+    );
+    let mut spool = SpoolWriter::new().map_err(|e| ReadError::Spool(e).into_scan(input))?;
+    let result = {
+        let decoder = payload_decoder(compressor.as_deref(), Box::new(&mut hashed))
+            .map_err(|e| corrupt(format!("cannot start reading the payload: {e}")))?
+            .map_err(corrupt)?;
+        let mut members = MemberReader::new(BufReader::with_capacity(CHUNK, decoder));
+        read_payload(&mut members, &entries, &info, &by_path, &mut spool)
+    };
+    // The digest covers every byte after the header, whatever the decoder left unread.
+    io::copy(&mut hashed, &mut io::sink()).map_err(io_err)?;
+    if let (Some(want), Some(hasher)) = (want_digest, hashed.into_inner().hasher) {
+        let got = hasher.hex();
+        if !got.eq_ignore_ascii_case(&want) {
+            let also = match &result {
+                Err(ReadError::Corrupt(what)) => format!("; reading it failed too: {what}"),
+                _ => String::new(),
+            };
+            return Err(corrupt(format!(
+                "payload digest mismatch: the header says {algo} {want}, the payload hashes to \
+                 {got}{also}"
+            )));
+        }
+    }
+    let bodies = result.map_err(|e| e.into_scan(input))?;
+
+    let spool = spool
+        .finish()
+        .map_err(|e| ReadError::Spool(e).into_scan(input))?;
+    let mut sets: Vec<Vec<usize>> = Vec::new();
+    for (i, fi) in info.iter().enumerate() {
+        if let Some(s) = fi.set {
+            if sets.len() <= s {
+                sets.resize(s + 1, Vec::new());
+            }
+            sets[s].push(i);
+        }
+    }
+    for (i, e) in entries.iter_mut().enumerate() {
+        let body = match info[i].set {
+            // All files of a hardlink set share the one body.
+            Some(s) => sets[s]
+                .iter()
+                .find_map(|&j| bodies[j].filter(|b| b.len > 0)),
+            None => bodies[i],
+        };
+        if e.kind == Kind::File && e.input_flags & fileflags::GHOST == 0 {
+            if e.size > 0 && body.is_none() {
+                return Err(corrupt(format!(
+                    "{}: the payload holds no content for this {}-byte file",
+                    display_path(&e.path),
+                    e.size
+                )));
+            }
+            e.source = spool_source(&spool, body);
+        }
+    }
+    number_hardlink_groups(&mut entries, sets);
+    inspect_all(&mut entries, input)?;
+
+    let text = |tag: IndexTag| {
+        md.header
+            .get_entry_data_as_string(tag)
+            .ok()
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let mut inv = Inventory {
+        entries,
+        origin: Origin {
+            kind: "rpm".into(),
+            input: input.to_owned(),
+            name: text(IndexTag::RPMTAG_NAME),
+            epoch: md.get_epoch().ok(),
+            version: text(IndexTag::RPMTAG_VERSION),
+            release: text(IndexTag::RPMTAG_RELEASE),
+            arch: text(IndexTag::RPMTAG_ARCH),
+            license: text(IndexTag::RPMTAG_LICENSE),
+            url: text(IndexTag::RPMTAG_URL),
+        },
+    };
+    inv.sort();
+    Ok(inv)
+}
+
+/// The expected payload digest: a hasher, its name, and the hex digest from the header.
+#[allow(clippy::type_complexity)]
+fn payload_digest(
+    md: &PackageMetadata,
+) -> Result<(Option<(Hasher, &'static str)>, Option<String>), String> {
+    let (tag, algo) = match md
+        .header
+        .get_entry_data_as_string_array(IndexTag::RPMTAG_PAYLOADSHA256)
+    {
+        Ok(d) => (
+            d,
+            md.header
+                .get_entry_data_as_u32(IndexTag::RPMTAG_PAYLOADDIGESTALGO)
+                .unwrap_or(8),
+        ),
+        Err(_) => match md
+            .header
+            .get_entry_data_as_string_array(IndexTag::RPMTAG_PAYLOAD_SHA512)
+        {
+            Ok(d) => (d, 10),
+            Err(_) => return Ok((None, None)),
+        },
+    };
+    let want = tag
+        .first()
+        .cloned()
+        .ok_or("PAYLOADDIGEST is empty".to_string())?;
+    let hasher = Hasher::new(algo).ok_or_else(|| {
+        format!("unsupported payload digest algorithm {algo} (PAYLOADDIGESTALGO)")
+    })?;
+    Ok((Some(hasher), Some(want)))
+}
+
+type HeaderFiles = (Vec<Entry>, Vec<FileInfo>, HashMap<Vec<u8>, usize>);
+
+/// Every file of the header as an entry (no bytes yet), hardlink sets by rpm's rule, and the
+/// map from the path as the payload names it (without its leading `.`) to the file's index.
+fn header_files(md: &PackageMetadata, hdr: &RawHeader, input: &Path) -> ScanResult<HeaderFiles> {
+    let corrupt = |what: String| ScanError::Corrupt {
+        path: input.to_owned(),
+        what,
+    };
+    let basenames = match hdr.string_array(IndexTag::RPMTAG_BASENAMES as u32) {
+        Some(b) => b,
+        None if hdr.find(IndexTag::RPMTAG_BASENAMES as u32).is_none() => Vec::new(),
+        None => return Err(corrupt("header tag BASENAMES is not a string array".into())),
+    };
+    let n = basenames.len();
+    if n == 0 {
+        return Ok((Vec::new(), Vec::new(), HashMap::new()));
+    }
+    let h = &md.header;
+    let tag_err = |tag: &str, e: rpm::Error| corrupt(format!("header tag {tag}: {e}"));
+    let check_len = |tag: &str, len: usize| {
+        if len == n {
+            Ok(())
+        } else {
+            Err(corrupt(format!(
+                "header tag {tag} has {len} entries for {n} files"
+            )))
+        }
+    };
+    let dirnames = hdr
+        .string_array(IndexTag::RPMTAG_DIRNAMES as u32)
+        .ok_or_else(|| corrupt("header tag DIRNAMES is missing".into()))?;
+    let dirindexes = h
+        .get_entry_data_as_u32_array(IndexTag::RPMTAG_DIRINDEXES)
+        .map_err(|e| tag_err("DIRINDEXES", e))?;
+    check_len("DIRINDEXES", dirindexes.len())?;
+    let modes = h
+        .get_entry_data_as_u16_array(IndexTag::RPMTAG_FILEMODES)
+        .map_err(|e| tag_err("FILEMODES", e))?;
+    check_len("FILEMODES", modes.len())?;
+    let sizes: Vec<u64> = match h.get_entry_data_as_u64_array(IndexTag::RPMTAG_LONGFILESIZES) {
+        Ok(s) => s,
+        Err(_) => h
+            .get_entry_data_as_u32_array(IndexTag::RPMTAG_FILESIZES)
+            .map_err(|e| tag_err("FILESIZES", e))?
+            .into_iter()
+            .map(u64::from)
+            .collect(),
+    };
+    check_len("FILESIZES", sizes.len())?;
+    let optional_u32 = |tag: IndexTag, name: &str| -> ScanResult<Vec<u32>> {
+        match h.get_entry_data_as_u32_array(tag) {
+            Ok(v) => {
+                check_len(name, v.len())?;
+                Ok(v)
+            }
+            Err(rpm::Error::TagNotFound(_)) => Ok(vec![0; n]),
+            Err(e) => Err(tag_err(name, e)),
+        }
+    };
+    let mtimes = optional_u32(IndexTag::RPMTAG_FILEMTIMES, "FILEMTIMES")?;
+    let flags = optional_u32(IndexTag::RPMTAG_FILEFLAGS, "FILEFLAGS")?;
+    let inodes = optional_u32(IndexTag::RPMTAG_FILEINODES, "FILEINODES")?;
+    let devices = optional_u32(IndexTag::RPMTAG_FILEDEVICES, "FILEDEVICES")?;
+    let optional_strings = |tag: IndexTag, name: &str| -> ScanResult<Option<&[String]>> {
+        match h.get_entry_data_as_string_array(tag) {
+            Ok(v) => {
+                check_len(name, v.len())?;
+                Ok(Some(v))
+            }
+            Err(rpm::Error::TagNotFound(_)) => Ok(None),
+            Err(e) => Err(tag_err(name, e)),
+        }
+    };
+    let users = optional_strings(IndexTag::RPMTAG_FILEUSERNAME, "FILEUSERNAME")?;
+    let groups = optional_strings(IndexTag::RPMTAG_FILEGROUPNAME, "FILEGROUPNAME")?;
+    let caps = optional_strings(IndexTag::RPMTAG_FILECAPS, "FILECAPS")?;
+    let links = hdr.string_array(IndexTag::RPMTAG_FILELINKTOS as u32);
+    if let Some(l) = &links {
+        check_len("FILELINKTOS", l.len())?;
+    }
+
+    let mut entries = Vec::with_capacity(n);
+    let mut by_path: HashMap<Vec<u8>, usize> = HashMap::with_capacity(n);
+    let mut by_inode: HashMap<(u32, u32), Vec<usize>> = HashMap::new();
+    for i in 0..n {
+        let dir = dirnames.get(dirindexes[i] as usize).ok_or_else(|| {
+            corrupt(format!(
+                "header: file {i} has directory index {} of {}",
+                dirindexes[i],
+                dirnames.len()
+            ))
+        })?;
+        let base = basenames[i];
+        let mut raw = Vec::with_capacity(dir.len() + base.len());
+        raw.extend_from_slice(dir);
+        raw.extend_from_slice(base);
+        let bad_path = || ScanError::BadEntryPath {
+            input: input.to_owned(),
+            name: display_bytes(&raw),
+        };
+        if !raw.starts_with(b"/") || base.is_empty() || base.contains(&b'/') {
+            return Err(bad_path());
+        }
+        let path = normalize_member(&raw[1..]).ok_or_else(bad_path)?;
+        let mode = u32::from(modes[i]);
+        let kind = kind_of_mode(mode).ok_or_else(|| {
+            corrupt(format!(
+                "{}: unsupported file type (mode {mode:o}: device, fifo or socket)",
+                display_path(&path)
+            ))
+        })?;
+        let link_target = match kind {
+            Kind::Symlink => {
+                let t = links.as_ref().map_or(&b""[..], |l| l[i]);
+                if t.is_empty() {
+                    return Err(corrupt(format!(
+                        "{}: symlink without a target (FILELINKTOS)",
+                        display_path(&path)
+                    )));
+                }
+                let t = PathBuf::from(std::ffi::OsStr::from_bytes(t));
+                check_link(input, &path, &t)?;
+                Some(t)
+            }
+            _ => None,
+        };
+        let name = |v: Option<&[String]>| v.map_or_else(|| "root".to_string(), |v| v[i].clone());
+        if by_path.insert(raw.clone(), i).is_some() {
+            return Err(corrupt(format!(
+                "duplicate path {} in the header",
+                display_path(&path)
+            )));
+        }
+        if kind == Kind::File && flags[i] & fileflags::GHOST == 0 && inodes[i] > 0 {
+            by_inode.entry((devices[i], inodes[i])).or_default().push(i);
+        }
+        entries.push(Entry {
+            path,
+            kind,
+            perms: mode & 0o7777,
+            user: name(users),
+            group: name(groups),
+            mtime: u64::from(mtimes[i]),
+            size: sizes[i],
+            link_target,
+            hardlink_group: None,
+            source: Source::None,
+            elf: None,
+            shebang: None,
+            input_flags: flags[i],
+            caps: caps.map(|c| c[i].clone()).unwrap_or_default(),
+        });
+    }
+    // Normalized paths must be unique too (`/a/./b` and `/a/b`).
+    let mut sorted: Vec<&Path> = entries.iter().map(|e| e.path.as_path()).collect();
+    sorted.sort_unstable();
+    if let Some(w) = sorted.windows(2).find(|w| w[0] == w[1]) {
+        return Err(corrupt(format!(
+            "duplicate path {} in the header",
+            display_path(w[0])
+        )));
+    }
+    let mut info = vec![FileInfo::default(); n];
+    let mut sets: Vec<Vec<usize>> = by_inode.into_values().filter(|s| s.len() > 1).collect();
+    sets.sort_unstable();
+    for (s, set) in sets.iter().enumerate() {
+        for &i in set {
+            info[i].set = Some(s);
+        }
+        info[*set.last().expect("non-empty")].last_of_set = true;
+    }
+    Ok((entries, info, by_path))
+}
+
+/// Stream the payload: match each member to its header file and spool its body. Returns each
+/// file's body (if it has one in the payload).
+fn read_payload<R: Read>(
+    members: &mut MemberReader<R>,
+    entries: &[Entry],
+    info: &[FileInfo],
+    by_path: &HashMap<Vec<u8>, usize>,
+    spool: &mut SpoolWriter,
+) -> Result<Vec<Option<Body>>, ReadError> {
+    let n = entries.len();
+    let mut bodies: Vec<Option<Body>> = vec![None; n];
+    let mut seen = vec![false; n];
+    loop {
+        let (i, newc) = match members.next_header()? {
+            Member::Trailer => break,
+            Member::Newc(h) => {
+                // rpm names members `./usr/bin/x` (or `/usr/bin/x` with %_noPayloadPrefix).
+                let key = h.name.strip_prefix(b".").filter(|k| k.starts_with(b"/"));
+                let i = by_path
+                    .get(key.unwrap_or(&h.name))
+                    .copied()
+                    .ok_or_else(|| {
+                        ReadError::corrupt(format!(
+                            "payload member `{}` is not in the header",
+                            display_bytes(&h.name)
+                        ))
+                    })?;
+                (i, Some(h))
+            }
+            Member::Stripped { index } => {
+                let i = index as usize;
+                if i >= n {
+                    return Err(ReadError::corrupt(format!(
+                        "payload member #{index} (07070X) points beyond the header's {n} files"
+                    )));
+                }
+                (i, None)
+            }
+        };
+        let e = &entries[i];
+        let shown = display_path(&e.path);
+        if std::mem::replace(&mut seen[i], true) {
+            return Err(ReadError::corrupt(format!("payload holds {shown} twice")));
+        }
+        let len = match &newc {
+            Some(h) => {
+                if kind_of_mode(h.mode) != Some(e.kind) {
+                    return Err(ReadError::corrupt(format!(
+                        "payload member {shown} is a {}, the header says {}",
+                        kind_of_mode(h.mode).map_or("special file", Kind::as_str),
+                        e.kind.as_str()
+                    )));
+                }
+                u64::from(h.filesize)
+            }
+            // rpm's rule for stripped members (rpmfiArchiveReadHeader): directories have no
+            // body, symlinks their target, regular files their size, except that in a hardlink
+            // set only the last file has the content.
+            None => {
+                let len = match e.kind {
+                    Kind::Dir => 0,
+                    Kind::Symlink => e.size,
+                    Kind::File if info[i].set.is_some() && !info[i].last_of_set => 0,
+                    Kind::File => e.size,
+                };
+                members.set_body_len(len);
+                len
+            }
+        };
+        if e.input_flags & fileflags::GHOST != 0 {
+            // rpm < 4.11 sometimes put %ghost files in the payload; rpm skips them.
+            members.skip_body()?;
+            continue;
+        }
+        match e.kind {
+            Kind::Dir => members.skip_body()?,
+            Kind::Symlink => {
+                let target = members.read_body(LINK_MAX)?;
+                let want = e.link_target.as_ref().map(|t| t.as_os_str().as_bytes());
+                if want != Some(&target[..]) {
+                    return Err(ReadError::corrupt(format!(
+                        "payload symlink {shown} points to `{}`, the header says `{}`",
+                        display_bytes(&target),
+                        display_bytes(want.unwrap_or_default())
+                    )));
+                }
+            }
+            Kind::File => {
+                if len != e.size && !(len == 0 && info[i].set.is_some()) {
+                    return Err(ReadError::corrupt(format!(
+                        "payload member {shown} has {len} bytes, the header says {}",
+                        e.size
+                    )));
+                }
+                let body = members.copy_body(spool)?;
+                if let Some(check) = newc.as_ref().and_then(|h| h.check) {
+                    if check != body.sum {
+                        return Err(ReadError::corrupt(format!(
+                            "payload member {shown}: checksum mismatch"
+                        )));
+                    }
+                }
+                bodies[i] = Some(body);
+            }
+        }
+    }
+    let missing: Vec<String> = (0..n)
+        .filter(|&i| !seen[i] && entries[i].input_flags & fileflags::GHOST == 0)
+        .map(|i| display_path(&entries[i].path))
+        .collect();
+    if !missing.is_empty() {
+        let more = if missing.len() > 5 {
+            format!(" and {} more", missing.len() - 5)
+        } else {
+            String::new()
+        };
+        return Err(ReadError::corrupt(format!(
+            "{} header file(s) missing from the payload: {}{more}",
+            missing.len(),
+            missing[..missing.len().min(5)].join(", ")
+        )));
+    }
+    Ok(bodies)
 }

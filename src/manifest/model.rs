@@ -309,7 +309,7 @@ impl Manifest {
             src.at(
                 line,
                 e.message().to_string(),
-                Some("see ARCHITECTURE.md, section Manifest format, for the keys".into()),
+                Some("the manifest format is described in docs/manifest-format.md".into()),
             )
         })?;
         let mut vars: BTreeMap<String, Vec<String>> = raw
@@ -345,7 +345,9 @@ impl Manifest {
                         return Err(ManifestError::General {
                             file: file.into(),
                             message: format!(
-                                "layout `{}` does not define `{k}`, and [vars] has no default",
+                                "layout `{}` does not define `{k}`, which another layout sets, and [vars] has no default \
+                                 (note: a key written after a [layout.*] header belongs to that layout; \
+                                 top-level keys such as `drop` must come before the first table)",
                                 l.name
                             ),
                         });
@@ -560,15 +562,13 @@ fn rules(
 ) -> Result<Vec<RuleSpec>, ManifestError> {
     raw.iter()
         .map(|r| {
-            let (table, line) = match r {
-                RawFileRule::Glob(s) => (
-                    raw::RawFileTable {
-                        path: Some(s.get_ref().clone()),
-                        ..Default::default()
-                    },
-                    src.line(s.span().start),
-                ),
-                RawFileRule::Full(t) => (t.get_ref().clone(), src.line(t.span().start)),
+            let line = src.line(r.span().start);
+            let table = match r.get_ref() {
+                raw::FileRule::Glob(s) => raw::RawFileTable {
+                    path: Some(s.clone()),
+                    ..Default::default()
+                },
+                raw::FileRule::Full(t) => t.clone(),
             };
             rule_spec(table, line, known, extra).map_err(|m| src.at(line, m, None))
         })

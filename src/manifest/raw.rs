@@ -103,12 +103,36 @@ pub struct RawPackage {
     pub conflicts: Vec<Spanned<String>>,
 }
 
+/// A file rule with its place in the manifest.
+pub type RawFileRule = Spanned<FileRule>;
+
 /// A file rule: a bare glob, or a table with a glob and/or an ELF predicate and attributes.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum RawFileRule {
-    Glob(Spanned<String>),
-    Full(Spanned<RawFileTable>),
+#[derive(Debug, Clone)]
+pub enum FileRule {
+    Glob(String),
+    Full(RawFileTable),
+}
+
+// By hand rather than `#[serde(untagged)]`: an untagged enum hides the real error (an unknown
+// key in a rule table) behind "did not match any variant".
+impl<'de> Deserialize<'de> for FileRule {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = FileRule;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a glob string, or a table with `path` and/or `elf` and attributes")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<FileRule, E> {
+                Ok(FileRule::Glob(v.to_owned()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, m: A) -> Result<FileRule, A::Error> {
+                RawFileTable::deserialize(serde::de::value::MapAccessDeserializer::new(m))
+                    .map(FileRule::Full)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -10,6 +10,7 @@ pub mod compress;
 pub mod cpio;
 pub mod filelist;
 pub mod report;
+pub mod rpm;
 pub mod tree;
 
 use std::collections::BTreeMap;

@@ -1,0 +1,114 @@
+//! Bad input gets a clear message and exit 2, and nothing is written.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+
+use crate::util::*;
+
+/// Run `split` on `input` with extra args; expect exit 2, a message containing each of
+/// `needles`, and an output directory left empty.
+fn fails_cleanly(input: &str, extra: &[&str], needles: &[&str]) {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let res = rpmsplit()
+        .args(["split", input, "-o", out.to_str().unwrap()])
+        .args(extra)
+        .output()
+        .unwrap();
+    let err = stderr(&res);
+    assert_eq!(res.status.code(), Some(2), "stderr: {err}");
+    for n in needles {
+        assert!(err.contains(n), "message lacks `{n}`:\n{err}");
+    }
+    assert!(!out.exists() || fs::read_dir(&out).unwrap().next().is_none(), "something was written");
+}
+
+fn manifest_file(text: &str) -> (tempfile::TempDir, String) {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("bad.toml");
+    fs::write(&p, text).unwrap();
+    let s = p.to_str().unwrap().to_string();
+    (d, s)
+}
+
+#[test]
+fn missing_input_is_exit_2() {
+    fails_cleanly("/nonexistent/tree", &[], &["cannot read /nonexistent/tree"]);
+}
+
+#[test]
+fn manifest_with_unknown_key_names_file_and_line() {
+    let (_d, m) = manifest_file("[manifest]\nname = \"x\"\n\n[package.a]\nsumary = \"typo\"\n");
+    let tree = tempfile::tempdir().unwrap();
+    fails_cleanly(tree.path().to_str().unwrap(), &["--manifest", &m], &["bad.toml:5", "sumary"]);
+}
+
+#[test]
+fn manifest_with_bad_glob_names_file_line_and_glob() {
+    let (_d, m) = manifest_file("[manifest]\nname = \"x\"\n\n[package.a]\nfiles = [\n  \"/usr/[bin\",\n]\n");
+    let tree = tempfile::tempdir().unwrap();
+    fails_cleanly(tree.path().to_str().unwrap(), &["--manifest", &m], &["bad.toml:6", "/usr/[bin"]);
+}
+
+#[test]
+fn manifest_with_duplicate_package_names_file_and_line() {
+    let (_d, m) = manifest_file(
+        "[manifest]\nname = \"x\"\n\n[package.a]\nsummary = \"1\"\n\n[package.a]\nsummary = \"2\"\n",
+    );
+    let tree = tempfile::tempdir().unwrap();
+    fails_cleanly(tree.path().to_str().unwrap(), &["--manifest", &m], &["bad.toml:7", "duplicate"]);
+}
+
+#[test]
+fn manifest_with_unknown_variable_names_it() {
+    let (_d, m) = manifest_file("[manifest]\nname = \"x\"\n\n[package.a]\nfiles = [\"{nodir}/x\"]\n");
+    let tree = tempfile::tempdir().unwrap();
+    fails_cleanly(tree.path().to_str().unwrap(), &["--manifest", &m], &["bad.toml:5", "{nodir}"]);
+}
+
+#[test]
+fn unreadable_file_is_exit_2_naming_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o755)).unwrap();
+    let tree = tmp.path().join("tree");
+    fs::create_dir_all(tree.join("usr/bin")).unwrap();
+    let f = tree.join("usr/bin/secret");
+    fs::write(&f, "x").unwrap();
+    fs::set_permissions(&f, fs::Permissions::from_mode(0o000)).unwrap();
+    let out = tmp.path().join("out");
+    // As root, permissions do not stop reads: drop to `nobody` for the run.
+    let root = unsafe_is_root();
+    let mut cmd = if root {
+        let mut c = tool("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"]);
+        c.arg(env!("CARGO_BIN_EXE_rpmsplit"));
+        c
+    } else {
+        std::process::Command::new(env!("CARGO_BIN_EXE_rpmsplit"))
+    };
+    let res = cmd
+        .args(["split", tree.to_str().unwrap(), "-o", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = stderr(&res);
+    assert_eq!(res.status.code(), Some(2), "{err}");
+    assert!(err.contains("usr/bin/secret") && err.contains("ermission denied"), "{err}");
+    assert!(!out.exists());
+}
+
+fn unsafe_is_root() -> bool {
+    fs::metadata("/proc/self").map(|m| {
+        use std::os::unix::fs::MetadataExt;
+        m.uid() == 0
+    }).unwrap_or(false)
+}
+
+#[test]
+fn release_is_required_for_rpm_output_from_a_tree() {
+    let fx = fixture(Layout::Fedora);
+    fails_cleanly(
+        fx.root.to_str().unwrap(),
+        &["--format", "rpm"],
+        &["needs a release", "--release"],
+    );
+}

@@ -1,0 +1,74 @@
+//! ELF dependencies equal what rpm's own generator (`/usr/lib/rpm/elfdeps`) prints for the
+//! same files: soname provides (with the basename stand-in rpm uses when a DSO has no SONAME),
+//! symbol-version provides and requires, `rtld(GNU_HASH)`, and none for PIE executables.
+
+use std::io::Write;
+use std::process::Stdio;
+
+use rpmsplit::deps::file_deps;
+
+use crate::util::*;
+
+fn elfdeps(flag: &str, path: &std::path::Path) -> Vec<String> {
+    let mut child = tool("/usr/lib/rpm/elfdeps")
+        .arg(flag)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("run elfdeps");
+    writeln!(child.stdin.take().unwrap(), "{}", path.display()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let mut v: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    // rpm merges duplicates when it builds the header (a version node and its parent both
+    // name the parent).
+    v.sort();
+    v.dedup();
+    v
+}
+
+#[test]
+fn elf_dependencies_equal_rpm_elfdeps_for_every_fixture_file() {
+    let fx = fixture(Layout::Fedora);
+    let inv = rpmsplit::inventory::scan(&fx.root).expect("scan fixture");
+    let mut mismatches = Vec::new();
+    let mut checked = 0;
+    for e in inv.entries.iter().filter(|e| e.elf.is_some() && e.is_executable()) {
+        let disk = fx.root.join(e.path.strip_prefix("/").unwrap());
+        let ours = file_deps(e, false);
+        let (p, r) = (elfdeps("--provides", &disk), elfdeps("--requires", &disk));
+        if ours.provides != p {
+            mismatches.push(format!("{}: provides ours {:?} rpm {:?}", e.display(), ours.provides, p));
+        }
+        if ours.requires != r {
+            mismatches.push(format!("{}: requires ours {:?} rpm {:?}", e.display(), ours.requires, r));
+        }
+        checked += 1;
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+    assert!(checked >= 50, "only {checked} ELF files checked");
+}
+
+#[test]
+fn plugin_directories_provide_nothing_and_siblings_are_required() {
+    let fx = fixture(Layout::Fedora);
+    let (doc, _) = classify_json(&[fx.root.to_str().unwrap()]);
+    let pkgs = doc["packages"].as_array().unwrap();
+    let get = |n: &str| pkgs.iter().find(|p| p["name"] == n).unwrap_or_else(|| panic!("{n}"));
+    let qemu = get("libvirt-daemon-driver-qemu");
+    let provides: Vec<&str> = qemu["provides"].as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap()).collect();
+    assert!(!provides.iter().any(|p| p.starts_with("libvirt_driver_qemu.so")), "{provides:?}");
+    assert!(provides.contains(&"libvirt-daemon-driver-qemu(x86-64)"), "{provides:?}");
+    let requires: Vec<String> = qemu["requires"].as_array().unwrap().iter().map(|d| {
+        format!("{} {} {}", d["name"].as_str().unwrap(), d["op"].as_str().unwrap(), d["evr"].as_str().unwrap())
+    }).collect();
+    assert!(requires.iter().any(|r| r.starts_with("libvirt.so.0()(64bit)")), "{requires:?}");
+    assert!(requires.iter().any(|r| r.starts_with("libvirt-libs Eq 12.6.0-")), "{requires:?}");
+    let libs = get("libvirt-libs");
+    let lp: Vec<&str> = libs["provides"].as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap()).collect();
+    assert!(lp.contains(&"libvirt.so.0()(64bit)") && lp.contains(&"libvirt.so.0(LIBVIRT_12.6.0)(64bit)"), "{lp:?}");
+}

@@ -1,0 +1,171 @@
+//! Test harness: the compiled fixture trees (built once per test run), running the binary,
+//! real external tools that must be present, and the upstream reference tables.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use globset::GlobBuilder;
+pub use rpmsplit_fixture::Layout;
+
+/// A fixture tree and, for each entry, its path in the Fedora layout.
+pub struct Fixture {
+    pub root: PathBuf,
+    pub map: Vec<(String, String)>,
+    _dir: tempfile::TempDir,
+}
+
+fn build(layout: Layout) -> Fixture {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().join("root");
+    let map = rpmsplit_fixture::build(&root, layout).expect("build the fixture tree");
+    Fixture {
+        root,
+        map,
+        _dir: dir,
+    }
+}
+
+/// The mini libvirt tree (ELF files built by gcc), shared by the tests of this run.
+pub fn fixture(layout: Layout) -> &'static Fixture {
+    static FEDORA: OnceLock<Fixture> = OnceLock::new();
+    static DEBIAN: OnceLock<Fixture> = OnceLock::new();
+    match layout {
+        Layout::Fedora => FEDORA.get_or_init(|| build(Layout::Fedora)),
+        Layout::Debian => DEBIAN.get_or_init(|| build(Layout::Debian)),
+    }
+}
+
+/// The rpmsplit binary under test.
+pub fn rpmsplit() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_rpmsplit"));
+    c.env("SOURCE_DATE_EPOCH", "1700000000");
+    c
+}
+
+/// A real external tool. Missing tools fail the test: they are never skipped.
+pub fn tool(name: &str) -> Command {
+    let found = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).any(|d| d.join(name).is_file()))
+        .unwrap_or(false)
+        || Path::new(name).is_file();
+    assert!(
+        found,
+        "`{name}` is missing: install Debian's rpm, cpio, dnf, createrepo-c packages (.ci/install-tools does)"
+    );
+    Command::new(name)
+}
+
+/// Run and return the output, failing with stderr when the command fails.
+pub fn ok(cmd: &mut Command) -> Output {
+    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed ({}):\nstdout:\n{}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// One `%files` row of the upstream reference tables.
+#[derive(Debug, Clone)]
+pub struct RefRow {
+    pub package: String,
+    pub path: String,
+    pub attrs: String,
+}
+
+pub fn reference_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference")
+}
+
+pub fn reference_files(version: &str) -> Vec<RefRow> {
+    let text = std::fs::read_to_string(
+        reference_dir().join(format!("libvirt-v{version}-files.tsv")),
+    )
+    .expect("reference table (../shared/reference)");
+    text.lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let c: Vec<&str> = l.split('\t').collect();
+            RefRow {
+                package: c[0].to_string(),
+                path: c[1].to_string(),
+                attrs: c.get(2).unwrap_or(&"").to_string(),
+            }
+        })
+        .collect()
+}
+
+/// Packages the reference table gives a Fedora path, with rpm's `%files` semantics: `*` does
+/// not cross `/`; a row naming a directory without `%dir` takes its whole subtree.
+pub fn reference_owners(rows: &[RefRow], path: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for r in rows {
+        let pat = r.path.trim_end_matches('/');
+        let g = GlobBuilder::new(pat)
+            .literal_separator(true)
+            .build()
+            .expect("reference glob")
+            .compile_matcher();
+        let is_dir_row = r.attrs.contains("%dir");
+        let hit = g.is_match(path)
+            || (!is_dir_row
+                && Path::new(path)
+                    .ancestors()
+                    .skip(1)
+                    .any(|a| a != Path::new("/") && g.is_match(a)));
+        if hit {
+            out.insert(r.package.clone());
+        }
+    }
+    out
+}
+
+/// Run `rpmsplit classify --json` and return the parsed document.
+pub fn classify_json(args: &[&str]) -> (serde_json::Value, i32) {
+    let out = rpmsplit()
+        .arg("classify")
+        .arg("--json")
+        .args(args)
+        .output()
+        .expect("run rpmsplit");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "classify --json printed no JSON ({e}); stderr:\n{}",
+            stderr(&out)
+        )
+    });
+    (v, out.status.code().unwrap_or(-1))
+}
+
+/// Owners of each path in a classify document: path → sorted packages.
+pub fn owners_of(doc: &serde_json::Value) -> std::collections::BTreeMap<String, BTreeSet<String>> {
+    doc["files"]
+        .as_array()
+        .expect("files array")
+        .iter()
+        .map(|f| {
+            let mut set = BTreeSet::new();
+            if let Some(co) = f["co_owners"].as_array() {
+                set.extend(co.iter().filter_map(|p| p.as_str().map(str::to_owned)));
+            }
+            if let Some(p) = f["package"].as_str() {
+                set.insert(p.to_string());
+            }
+            (f["path"].as_str().unwrap().to_string(), set)
+        })
+        .collect()
+}
