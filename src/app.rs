@@ -65,10 +65,17 @@ pub fn analyse(input: &Path, args: &ManifestArgs) -> Result<Analysis> {
     analyse_inventory(inventory, manifest, &args.layout)
 }
 
-pub fn analyse_inventory(inventory: Inventory, manifest: Manifest, layout: &str) -> Result<Analysis> {
+pub fn analyse_inventory(
+    inventory: Inventory,
+    manifest: Manifest,
+    layout: &str,
+) -> Result<Analysis> {
     let layout = if layout == "auto" {
-        manifest::detect_layout(&manifest, inventory.entries.iter().map(|e| e.path.as_path()))
-            .map_err(|m| usage(m, Some("the manifest's layouts are listed by `--layout help`")))?
+        manifest::detect_layout(
+            &manifest,
+            inventory.entries.iter().map(|e| e.path.as_path()),
+        )
+        .map_err(|m| usage(m, None))?
     } else {
         layout.to_string()
     };
@@ -205,7 +212,13 @@ pub fn run(cmd: Command, out: &mut dyn Write, listener: &dyn Listener) -> Result
             json,
         } => {
             let a = analyse(&input, &manifest)?;
-            crate::verify::run(out, &a, previous_manifest.as_deref(), &manifest.layout, json)
+            crate::verify::run(
+                out,
+                &a,
+                previous_manifest.as_deref(),
+                &manifest.layout,
+                json,
+            )
         }
         Command::Graph {
             manifest,
@@ -362,7 +375,11 @@ fn explain(out: &mut dyn Write, a: &Analysis, paths: &[PathBuf]) -> Result<Exit>
         let label = |r: &Rule| r.label(&a.plan.manifest_file);
         for &w in &d.winners {
             let r = &a.plan.rules.rules[w];
-            let spec = d.matched.iter().find(|m| m.rule == w).map(|m| m.specificity);
+            let spec = d
+                .matched
+                .iter()
+                .find(|m| m.rule == w)
+                .map(|m| m.specificity);
             writeln!(out, "  decided by: {}", label(r))?;
             if let Some(s) = spec {
                 writeln!(
@@ -377,7 +394,13 @@ fn explain(out: &mut dyn Write, a: &Analysis, paths: &[PathBuf]) -> Result<Exit>
                 writeln!(out, "    expands to: {}", r.expanded.join(" "))?;
             }
         }
-        writeln!(out, "  kind: {}, mode {:04o}, {} bytes", e.kind.as_str(), e.perms, e.size)?;
+        writeln!(
+            out,
+            "  kind: {}, mode {:04o}, {} bytes",
+            e.kind.as_str(),
+            e.perms,
+            e.size
+        )?;
         if let Some(f) = &e.elf {
             writeln!(
                 out,
@@ -549,7 +572,10 @@ pub fn split(
             None
         }
     };
-    let arch = args.arch.clone().unwrap_or_else(|| detect_arch(&a.inventory));
+    let arch = args
+        .arch
+        .clone()
+        .unwrap_or_else(|| detect_arch(&a.inventory));
     let deps = deps::compute(&a.inventory, &a.plan, &a.resolved, evr.as_ref(), &arch);
     let sde = std::env::var("SOURCE_DATE_EPOCH")
         .ok()
@@ -606,7 +632,11 @@ pub fn split(
         serde_json::to_writer_pretty(&mut *out, &rep)?;
         writeln!(out)?;
     } else {
-        writeln!(out, "{:<46} {:>6} {:>12}  outputs", "package", "files", "bytes")?;
+        writeln!(
+            out,
+            "{:<46} {:>6} {:>12}  outputs",
+            "package", "files", "bytes"
+        )?;
         for p in &rep.packages {
             writeln!(
                 out,

@@ -160,7 +160,9 @@ pub fn classify(inv: &Inventory, m: &Resolved) -> Result<Plan, ClassifyError> {
         let mut names: BTreeMap<String, usize> = BTreeMap::new();
         for e in &inv.entries {
             if let Some(name) = bt.name_of(&e.path) {
-                let elf_ok = t.elf.is_none_or(|k| e.elf.as_ref().is_some_and(|f| f.kind == k));
+                let elf_ok = t
+                    .elf
+                    .is_none_or(|k| e.elf.as_ref().is_some_and(|f| f.kind == k));
                 if elf_ok && e.kind == Kind::File {
                     names.entry(name).or_insert(t.discover_line);
                 }
@@ -183,7 +185,13 @@ pub fn classify(inv: &Inventory, m: &Resolved) -> Result<Plan, ClassifyError> {
                 line: t.discover_line,
             };
             builder
-                .add(&discovered, Some(&pkg), origin.clone(), &m.vars, &Default::default())
+                .add(
+                    &discovered,
+                    Some(&pkg),
+                    origin.clone(),
+                    &m.vars,
+                    &Default::default(),
+                )
                 .map_err(|msg| err(t.discover_line, msg))?;
             for r in &t.files {
                 builder
@@ -206,24 +214,26 @@ pub fn classify(inv: &Inventory, m: &Resolved) -> Result<Plan, ClassifyError> {
                 conflicts: fill_deps(&t.deps.conflicts),
             };
             let summary = t.summary.as_deref().map(fill);
-            let entry = packages.entry(pkg.clone()).or_insert_with(|| PlannedPackage {
-                name: pkg.clone(),
-                summary: summary.clone().unwrap_or_else(|| pkg.clone()),
-                description: t
-                    .description
-                    .as_deref()
-                    .map(fill)
-                    .or_else(|| summary.clone())
-                    .unwrap_or_else(|| pkg.clone()),
-                license: None,
-                arch: None,
-                meta: false,
-                if_present: Vec::new(),
-                deps: DepSpecs::default(),
-                from_templates: Vec::new(),
-                files: Vec::new(),
-                emitted: false,
-            });
+            let entry = packages
+                .entry(pkg.clone())
+                .or_insert_with(|| PlannedPackage {
+                    name: pkg.clone(),
+                    summary: summary.clone().unwrap_or_else(|| pkg.clone()),
+                    description: t
+                        .description
+                        .as_deref()
+                        .map(fill)
+                        .or_else(|| summary.clone())
+                        .unwrap_or_else(|| pkg.clone()),
+                    license: None,
+                    arch: None,
+                    meta: false,
+                    if_present: Vec::new(),
+                    deps: DepSpecs::default(),
+                    from_templates: Vec::new(),
+                    files: Vec::new(),
+                    emitted: false,
+                });
             entry.from_templates.push((t.name.clone(), name.clone()));
             merge_deps(&mut entry.deps, deps);
         }

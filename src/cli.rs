@@ -142,9 +142,7 @@ impl std::str::FromStr for UnownedPolicy {
             "warn" => Ok(UnownedPolicy::Warn),
             _ => match s.strip_prefix("package:") {
                 Some(n) if !n.is_empty() => Ok(UnownedPolicy::Package(n.to_string())),
-                _ => Err(format!(
-                    "`{s}`: expected fail, warn or package:NAME"
-                )),
+                _ => Err(format!("`{s}`: expected fail, warn or package:NAME")),
             },
         }
     }

@@ -186,7 +186,9 @@ pub fn compute(
     evr: Option<&Evr>,
     arch: &str,
 ) -> Vec<PackageDeps> {
-    let evr_text = evr.map(Evr::evr).unwrap_or_else(|| "%{version}-%{release}".into());
+    let evr_text = evr
+        .map(Evr::evr)
+        .unwrap_or_else(|| "%{version}-%{release}".into());
     let fill = |d: &DepSpec| -> Dep {
         let text = d
             .text
@@ -316,9 +318,15 @@ impl Graph {
     pub fn new(packages: &[PackageDeps]) -> Graph {
         let mut providers: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
         for p in packages {
-            providers.entry(p.name.as_str()).or_default().insert(&p.name);
+            providers
+                .entry(p.name.as_str())
+                .or_default()
+                .insert(&p.name);
             for d in &p.deps.provides {
-                providers.entry(d.name.as_str()).or_default().insert(&p.name);
+                providers
+                    .entry(d.name.as_str())
+                    .or_default()
+                    .insert(&p.name);
             }
         }
         let mut edges = BTreeMap::new();

@@ -130,7 +130,10 @@ impl ElfFacts {
             .filter(|s| {
                 s.st_shndx != 0
                     && s.st_value != 0
-                    && matches!(s.st_bind(), goblin::elf::sym::STB_GLOBAL | goblin::elf::sym::STB_WEAK)
+                    && matches!(
+                        s.st_bind(),
+                        goblin::elf::sym::STB_GLOBAL | goblin::elf::sym::STB_WEAK
+                    )
             })
             .filter_map(|s| elf.dynstrtab.get_at(s.st_name).map(str::to_owned))
             .filter(|n| !n.is_empty())
@@ -142,7 +145,12 @@ impl ElfFacts {
             notes
                 .flatten()
                 .find(|n| n.n_type == goblin::elf::note::NT_GNU_BUILD_ID && n.name == "GNU")
-                .map(|n| n.desc.iter().map(|b| format!("{b:02x}")).collect::<String>())
+                .map(|n| {
+                    n.desc
+                        .iter()
+                        .map(|b| format!("{b:02x}"))
+                        .collect::<String>()
+                })
         });
 
         Some(ElfFacts {
@@ -206,7 +214,10 @@ mod tests {
             shebang_interpreter(b"#!/usr/bin/env python3\nx"),
             Some("/usr/bin/env".into())
         );
-        assert_eq!(shebang_interpreter(b"#! /bin/sh -e\n"), Some("/bin/sh".into()));
+        assert_eq!(
+            shebang_interpreter(b"#! /bin/sh -e\n"),
+            Some("/bin/sh".into())
+        );
         assert_eq!(shebang_interpreter(b"#!sh\n"), None);
     }
 

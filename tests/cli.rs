@@ -20,7 +20,10 @@ fn fails_cleanly(input: &str, extra: &[&str], needles: &[&str]) {
     for n in needles {
         assert!(err.contains(n), "message lacks `{n}`:\n{err}");
     }
-    assert!(!out.exists() || fs::read_dir(&out).unwrap().next().is_none(), "something was written");
+    assert!(
+        !out.exists() || fs::read_dir(&out).unwrap().next().is_none(),
+        "something was written"
+    );
 }
 
 fn manifest_file(text: &str) -> (tempfile::TempDir, String) {
@@ -40,14 +43,23 @@ fn missing_input_is_exit_2() {
 fn manifest_with_unknown_key_names_file_and_line() {
     let (_d, m) = manifest_file("[manifest]\nname = \"x\"\n\n[package.a]\nsumary = \"typo\"\n");
     let tree = tempfile::tempdir().unwrap();
-    fails_cleanly(tree.path().to_str().unwrap(), &["--manifest", &m], &["bad.toml:5", "sumary"]);
+    fails_cleanly(
+        tree.path().to_str().unwrap(),
+        &["--manifest", &m],
+        &["bad.toml:5", "sumary"],
+    );
 }
 
 #[test]
 fn manifest_with_bad_glob_names_file_line_and_glob() {
-    let (_d, m) = manifest_file("[manifest]\nname = \"x\"\n\n[package.a]\nfiles = [\n  \"/usr/[bin\",\n]\n");
+    let (_d, m) =
+        manifest_file("[manifest]\nname = \"x\"\n\n[package.a]\nfiles = [\n  \"/usr/[bin\",\n]\n");
     let tree = tempfile::tempdir().unwrap();
-    fails_cleanly(tree.path().to_str().unwrap(), &["--manifest", &m], &["bad.toml:6", "/usr/[bin"]);
+    fails_cleanly(
+        tree.path().to_str().unwrap(),
+        &["--manifest", &m],
+        &["bad.toml:6", "/usr/[bin"],
+    );
 }
 
 #[test]
@@ -56,14 +68,23 @@ fn manifest_with_duplicate_package_names_file_and_line() {
         "[manifest]\nname = \"x\"\n\n[package.a]\nsummary = \"1\"\n\n[package.a]\nsummary = \"2\"\n",
     );
     let tree = tempfile::tempdir().unwrap();
-    fails_cleanly(tree.path().to_str().unwrap(), &["--manifest", &m], &["bad.toml:7", "duplicate"]);
+    fails_cleanly(
+        tree.path().to_str().unwrap(),
+        &["--manifest", &m],
+        &["bad.toml:7", "duplicate"],
+    );
 }
 
 #[test]
 fn manifest_with_unknown_variable_names_it() {
-    let (_d, m) = manifest_file("[manifest]\nname = \"x\"\n\n[package.a]\nfiles = [\"{nodir}/x\"]\n");
+    let (_d, m) =
+        manifest_file("[manifest]\nname = \"x\"\n\n[package.a]\nfiles = [\"{nodir}/x\"]\n");
     let tree = tempfile::tempdir().unwrap();
-    fails_cleanly(tree.path().to_str().unwrap(), &["--manifest", &m], &["bad.toml:5", "{nodir}"]);
+    fails_cleanly(
+        tree.path().to_str().unwrap(),
+        &["--manifest", &m],
+        &["bad.toml:5", "{nodir}"],
+    );
 }
 
 #[test]
@@ -73,7 +94,7 @@ fn unreadable_file_is_exit_2_naming_it() {
     let tree = tmp.path().join("tree");
     fs::create_dir_all(tree.join("usr/bin")).unwrap();
     let f = tree.join("usr/bin/secret");
-    fs::write(&f, "x").unwrap();
+    fs::write(&f, "secret bytes").unwrap();
     fs::set_permissions(&f, fs::Permissions::from_mode(0o000)).unwrap();
     let out = tmp.path().join("out");
     // As root, permissions do not stop reads: drop to `nobody` for the run.
@@ -92,15 +113,20 @@ fn unreadable_file_is_exit_2_naming_it() {
         .unwrap();
     let err = stderr(&res);
     assert_eq!(res.status.code(), Some(2), "{err}");
-    assert!(err.contains("usr/bin/secret") && err.contains("ermission denied"), "{err}");
+    assert!(
+        err.contains("usr/bin/secret") && err.contains("ermission denied"),
+        "{err}"
+    );
     assert!(!out.exists());
 }
 
 fn unsafe_is_root() -> bool {
-    fs::metadata("/proc/self").map(|m| {
-        use std::os::unix::fs::MetadataExt;
-        m.uid() == 0
-    }).unwrap_or(false)
+    fs::metadata("/proc/self")
+        .map(|m| {
+            use std::os::unix::fs::MetadataExt;
+            m.uid() == 0
+        })
+        .unwrap_or(false)
 }
 
 #[test]

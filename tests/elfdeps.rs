@@ -37,15 +37,29 @@ fn elf_dependencies_equal_rpm_elfdeps_for_every_fixture_file() {
     let inv = rpmsplit::inventory::scan(&fx.root).expect("scan fixture");
     let mut mismatches = Vec::new();
     let mut checked = 0;
-    for e in inv.entries.iter().filter(|e| e.elf.is_some() && e.is_executable()) {
+    for e in inv
+        .entries
+        .iter()
+        .filter(|e| e.elf.is_some() && e.is_executable())
+    {
         let disk = fx.root.join(e.path.strip_prefix("/").unwrap());
         let ours = file_deps(e, false);
         let (p, r) = (elfdeps("--provides", &disk), elfdeps("--requires", &disk));
         if ours.provides != p {
-            mismatches.push(format!("{}: provides ours {:?} rpm {:?}", e.display(), ours.provides, p));
+            mismatches.push(format!(
+                "{}: provides ours {:?} rpm {:?}",
+                e.display(),
+                ours.provides,
+                p
+            ));
         }
         if ours.requires != r {
-            mismatches.push(format!("{}: requires ours {:?} rpm {:?}", e.display(), ours.requires, r));
+            mismatches.push(format!(
+                "{}: requires ours {:?} rpm {:?}",
+                e.display(),
+                ours.requires,
+                r
+            ));
         }
         checked += 1;
     }
@@ -58,17 +72,63 @@ fn plugin_directories_provide_nothing_and_siblings_are_required() {
     let fx = fixture(Layout::Fedora);
     let (doc, _) = classify_json(&[fx.root.to_str().unwrap()]);
     let pkgs = doc["packages"].as_array().unwrap();
-    let get = |n: &str| pkgs.iter().find(|p| p["name"] == n).unwrap_or_else(|| panic!("{n}"));
+    let get = |n: &str| {
+        pkgs.iter()
+            .find(|p| p["name"] == n)
+            .unwrap_or_else(|| panic!("{n}"))
+    };
     let qemu = get("libvirt-daemon-driver-qemu");
-    let provides: Vec<&str> = qemu["provides"].as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap()).collect();
-    assert!(!provides.iter().any(|p| p.starts_with("libvirt_driver_qemu.so")), "{provides:?}");
-    assert!(provides.contains(&"libvirt-daemon-driver-qemu(x86-64)"), "{provides:?}");
-    let requires: Vec<String> = qemu["requires"].as_array().unwrap().iter().map(|d| {
-        format!("{} {} {}", d["name"].as_str().unwrap(), d["op"].as_str().unwrap(), d["evr"].as_str().unwrap())
-    }).collect();
-    assert!(requires.iter().any(|r| r.starts_with("libvirt.so.0()(64bit)")), "{requires:?}");
-    assert!(requires.iter().any(|r| r.starts_with("libvirt-libs Eq 12.6.0-")), "{requires:?}");
+    let provides: Vec<&str> = qemu["provides"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        !provides
+            .iter()
+            .any(|p| p.starts_with("libvirt_driver_qemu.so")),
+        "{provides:?}"
+    );
+    assert!(
+        provides.contains(&"libvirt-daemon-driver-qemu(x86-64)"),
+        "{provides:?}"
+    );
+    let requires: Vec<String> = qemu["requires"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            format!(
+                "{} {} {}",
+                d["name"].as_str().unwrap(),
+                d["op"].as_str().unwrap(),
+                d["evr"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert!(
+        requires
+            .iter()
+            .any(|r| r.starts_with("libvirt.so.0()(64bit)")),
+        "{requires:?}"
+    );
+    assert!(
+        requires
+            .iter()
+            .any(|r| r.starts_with("libvirt-libs Eq 12.6.0-")),
+        "{requires:?}"
+    );
     let libs = get("libvirt-libs");
-    let lp: Vec<&str> = libs["provides"].as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap()).collect();
-    assert!(lp.contains(&"libvirt.so.0()(64bit)") && lp.contains(&"libvirt.so.0(LIBVIRT_12.6.0)(64bit)"), "{lp:?}");
+    let lp: Vec<&str> = libs["provides"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        lp.contains(&"libvirt.so.0()(64bit)")
+            && lp.contains(&"libvirt.so.0(LIBVIRT_12.6.0)(64bit)"),
+        "{lp:?}"
+    );
 }

@@ -411,7 +411,7 @@ fn cpio_from_rpm2cpio_and_gnu_cpio_matches_the_rpm_scan() {
 /// A newc archive from raw members `(name, mode, body)`, optionally without the trailer.
 fn newc(members: &[(&str, u32, &[u8])], trailer: bool) -> Vec<u8> {
     fn pad(v: &mut Vec<u8>) {
-        while v.len() % 4 != 0 {
+        while v.len() & 3 != 0 {
             v.push(0);
         }
     }
@@ -461,6 +461,7 @@ fn cpio_err(bytes: Vec<u8>) -> String {
 }
 
 fn assert_mentions(msg: &str, words: &[&str]) {
+    eprintln!("refused: {msg}");
     for w in words {
         assert!(msg.contains(w), "`{msg}` should mention `{w}`");
     }

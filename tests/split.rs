@@ -11,7 +11,14 @@ use crate::util::*;
 
 fn split(root: &Path, out: &Path, extra: &[&str]) -> serde_json::Value {
     let res = ok(rpmsplit()
-        .args(["split", root.to_str().unwrap(), "-o", out.to_str().unwrap(), "--json", "--quiet"])
+        .args([
+            "split",
+            root.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--json",
+            "--quiet",
+        ])
         .args(extra));
     serde_json::from_slice(&res.stdout).expect("split --json")
 }
@@ -44,7 +51,11 @@ fn extract(payload: &Path, dest: &Path) {
     use std::io::Write;
     child.stdin.take().unwrap().write_all(&input).unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "cpio failed on {name}: {}", stderr(&out));
+    assert!(
+        out.status.success(),
+        "cpio failed on {name}: {}",
+        stderr(&out)
+    );
 }
 
 /// `%attr` modes and ghosts from a `%files` list: path → (mode override, ghost).
@@ -65,12 +76,24 @@ fn check_payloads_reproduce_the_tree(compress: &str) {
     let fx = fixture(Layout::Fedora);
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    let doc = split(&fx.root, &out, &["--format", "cpio,filelist", "--compress", compress]);
+    let doc = split(
+        &fx.root,
+        &out,
+        &["--format", "cpio,filelist", "--compress", compress],
+    );
     let mut seen = 0;
     for p in doc["packages"].as_array().unwrap() {
         let name = p["name"].as_str().unwrap();
-        let outputs: Vec<&str> = p["outputs"].as_array().unwrap().iter().map(|o| o.as_str().unwrap()).collect();
-        let payload = outputs.iter().find(|o| o.contains(".cpio")).expect("a cpio output");
+        let outputs: Vec<&str> = p["outputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o.as_str().unwrap())
+            .collect();
+        let payload = outputs
+            .iter()
+            .find(|o| o.contains(".cpio"))
+            .expect("a cpio output");
         let list = filelist(&out.join(format!("{name}.files")));
         let dest = tmp.path().join("x").join(name);
         extract(&out.join(payload), &dest);
@@ -78,19 +101,42 @@ fn check_payloads_reproduce_the_tree(compress: &str) {
             let got = dest.join(path.trim_start_matches('/'));
             let want = fx.root.join(path.trim_start_matches('/'));
             if *ghost {
-                assert!(!got.exists() || got.is_dir(), "{name}: ghost {path} is in the payload");
+                assert!(
+                    !got.exists() || got.is_dir(),
+                    "{name}: ghost {path} is in the payload"
+                );
                 continue;
             }
-            let gm = fs::symlink_metadata(&got).unwrap_or_else(|_| panic!("{name}: {path} not extracted"));
+            let gm = fs::symlink_metadata(&got)
+                .unwrap_or_else(|_| panic!("{name}: {path} not extracted"));
             let wm = fs::symlink_metadata(&want).unwrap();
-            assert_eq!(gm.file_type().is_symlink(), wm.file_type().is_symlink(), "{path}");
+            assert_eq!(
+                gm.file_type().is_symlink(),
+                wm.file_type().is_symlink(),
+                "{path}"
+            );
             if wm.file_type().is_symlink() {
-                assert_eq!(fs::read_link(&got).unwrap(), fs::read_link(&want).unwrap(), "{path}");
+                assert_eq!(
+                    fs::read_link(&got).unwrap(),
+                    fs::read_link(&want).unwrap(),
+                    "{path}"
+                );
             } else if wm.is_file() {
-                assert!(fs::read(&got).unwrap() == fs::read(&want).unwrap(), "{name}: {path} differs");
+                assert!(
+                    fs::read(&got).unwrap() == fs::read(&want).unwrap(),
+                    "{name}: {path} differs"
+                );
                 let expect_mode = mode.unwrap_or(wm.permissions().mode() & 0o7777);
-                assert_eq!(gm.permissions().mode() & 0o7777, expect_mode, "{name}: mode of {path}");
-                assert_eq!(gm.mtime(), wm.mtime().min(1_700_000_000), "{name}: mtime of {path}");
+                assert_eq!(
+                    gm.permissions().mode() & 0o7777,
+                    expect_mode,
+                    "{name}: mode of {path}"
+                );
+                assert_eq!(
+                    gm.mtime(),
+                    wm.mtime().min(1_700_000_000),
+                    "{name}: mtime of {path}"
+                );
                 seen += 1;
             }
         }
@@ -119,7 +165,10 @@ fn all_files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
             if p.is_dir() {
                 stack.push(p);
             } else {
-                out.insert(p.strip_prefix(dir).unwrap().display().to_string(), fs::read(&p).unwrap());
+                out.insert(
+                    p.strip_prefix(dir).unwrap().display().to_string(),
+                    fs::read(&p).unwrap(),
+                );
             }
         }
     }
@@ -131,8 +180,30 @@ fn outputs_are_byte_identical_for_jobs_1_and_jobs_4() {
     let fx = fixture(Layout::Fedora);
     let tmp = tempfile::tempdir().unwrap();
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
-    split(&fx.root, &a, &["--jobs", "1", "--format", "cpio,filelist", "--compress", "zstd:3"]);
-    split(&fx.root, &b, &["--jobs", "4", "--format", "cpio,filelist", "--compress", "zstd:3"]);
+    split(
+        &fx.root,
+        &a,
+        &[
+            "--jobs",
+            "1",
+            "--format",
+            "cpio,filelist",
+            "--compress",
+            "zstd:3",
+        ],
+    );
+    split(
+        &fx.root,
+        &b,
+        &[
+            "--jobs",
+            "4",
+            "--format",
+            "cpio,filelist",
+            "--compress",
+            "zstd:3",
+        ],
+    );
     let (fa, fb) = (all_files(&a), all_files(&b));
     assert!(fa.len() > 60, "{} outputs", fa.len());
     assert_eq!(fa.keys().collect::<Vec<_>>(), fb.keys().collect::<Vec<_>>());
@@ -147,12 +218,24 @@ fn filelists_carry_rpm_attributes() {
     let tmp = tempfile::tempdir().unwrap();
     split(&fx.root, tmp.path(), &["--format", "filelist"]);
     let log = fs::read_to_string(tmp.path().join("libvirt-daemon-log.files")).unwrap();
-    assert!(log.contains("%config(noreplace) /etc/libvirt/virtlogd.conf"), "{log}");
-    assert!(log.lines().any(|l| l.ends_with("/usr/sbin/virtlogd")), "{log}");
+    assert!(
+        log.contains("%config(noreplace) /etc/libvirt/virtlogd.conf"),
+        "{log}"
+    );
+    assert!(
+        log.lines().any(|l| l.ends_with("/usr/sbin/virtlogd")),
+        "{log}"
+    );
     let qemu = fs::read_to_string(tmp.path().join("libvirt-daemon-driver-qemu.files")).unwrap();
-    assert!(qemu.contains("%attr(0751,qemu,qemu) %dir /var/lib/libvirt/qemu"), "{qemu}");
+    assert!(
+        qemu.contains("%attr(0751,qemu,qemu) %dir /var/lib/libvirt/qemu"),
+        "{qemu}"
+    );
     let net = fs::read_to_string(tmp.path().join("libvirt-daemon-config-network.files")).unwrap();
-    assert!(net.contains("%ghost /etc/libvirt/qemu/networks/default.xml"), "{net}");
+    assert!(
+        net.contains("%ghost /etc/libvirt/qemu/networks/default.xml"),
+        "{net}"
+    );
 }
 
 #[test]
@@ -171,11 +254,24 @@ fn unowned_warn_leaves_out_and_package_collects() {
     assert!(stdout(&res).contains("/usr/share/stray.txt"));
     assert!(!out.exists() || fs::read_dir(&out).unwrap().next().is_none());
 
-    let doc = split(&tree, &tmp.path().join("warn"), &["--unowned", "warn", "--format", "filelist"]);
+    let doc = split(
+        &tree,
+        &tmp.path().join("warn"),
+        &["--unowned", "warn", "--format", "filelist"],
+    );
     assert_eq!(doc["left_out"], serde_json::json!(["/usr/share/stray.txt"]));
 
-    let doc = split(&tree, &tmp.path().join("pkg"), &["--unowned", "package:leftovers", "--format", "filelist"]);
-    let p = doc["packages"].as_array().unwrap().iter().find(|p| p["name"] == "leftovers").unwrap();
+    let doc = split(
+        &tree,
+        &tmp.path().join("pkg"),
+        &["--unowned", "package:leftovers", "--format", "filelist"],
+    );
+    let p = doc["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "leftovers")
+        .unwrap();
     assert_eq!(p["files"], 1);
     let l = fs::read_to_string(tmp.path().join("pkg/leftovers.files")).unwrap();
     assert_eq!(l, "/usr/share/stray.txt\n");
@@ -187,17 +283,35 @@ fn tree_output_lays_out_each_package() {
     let tmp = tempfile::tempdir().unwrap();
     split(&fx.root, tmp.path(), &["--format", "tree"]);
     let virtlogd = tmp.path().join("tree/libvirt-daemon-log/usr/sbin/virtlogd");
-    assert_eq!(fs::read(&virtlogd).unwrap(), fs::read(fx.root.join("usr/sbin/virtlogd")).unwrap());
-    assert!(!tmp.path().join("tree/libvirt-daemon/usr/sbin/virtlogd").exists());
+    assert_eq!(
+        fs::read(&virtlogd).unwrap(),
+        fs::read(fx.root.join("usr/sbin/virtlogd")).unwrap()
+    );
+    assert!(!tmp
+        .path()
+        .join("tree/libvirt-daemon/usr/sbin/virtlogd")
+        .exists());
 }
 
 #[test]
 fn hardlinks_stay_hardlinks_in_the_payload() {
     let fx = fixture(Layout::Fedora);
     let tmp = tempfile::tempdir().unwrap();
-    let doc = split(&fx.root, &tmp.path().join("out"), &["--format", "cpio", "--compress", "none"]);
-    let docs = doc["packages"].as_array().unwrap().iter().find(|p| p["name"] == "libvirt-docs").unwrap();
-    let payload = tmp.path().join("out").join(docs["outputs"][0].as_str().unwrap());
+    let doc = split(
+        &fx.root,
+        &tmp.path().join("out"),
+        &["--format", "cpio", "--compress", "none"],
+    );
+    let docs = doc["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "libvirt-docs")
+        .unwrap();
+    let payload = tmp
+        .path()
+        .join("out")
+        .join(docs["outputs"][0].as_str().unwrap());
     let dest = tmp.path().join("x");
     extract(&payload, &dest);
     let html = dest.join("usr/share/doc/libvirt-docs/html");
@@ -205,7 +319,10 @@ fn hardlinks_stay_hardlinks_in_the_payload() {
     let b = fs::metadata(html.join("index2.html")).unwrap();
     assert_eq!(a.ino(), b.ino(), "the hardlink pair was split");
     assert_eq!(a.nlink(), 2);
-    assert_eq!(fs::read(html.join("hardlinked.html")).unwrap(), fs::read(fx.root.join("usr/share/doc/libvirt-docs/html/index2.html")).unwrap());
+    assert_eq!(
+        fs::read(html.join("hardlinked.html")).unwrap(),
+        fs::read(fx.root.join("usr/share/doc/libvirt-docs/html/index2.html")).unwrap()
+    );
 }
 
 const ANY_MANIFEST: &str = r#"
@@ -229,13 +346,31 @@ fn non_utf8_names_survive_into_payloads_and_lists() {
     let m = tmp.path().join("any.toml");
     fs::write(&m, ANY_MANIFEST).unwrap();
     let out = tmp.path().join("out");
-    let doc = split(&tree, &out, &["--manifest", m.to_str().unwrap(), "--format", "cpio,filelist", "--compress", "none"]);
+    let doc = split(
+        &tree,
+        &out,
+        &[
+            "--manifest",
+            m.to_str().unwrap(),
+            "--format",
+            "cpio,filelist",
+            "--compress",
+            "none",
+        ],
+    );
     assert_eq!(doc["packages"][0]["files"], 3);
     let list = fs::read(out.join("all.files")).unwrap();
-    assert!(list.windows(14).any(|w| w == b"caf\xe9 \\[1\\].txt"), "{}", String::from_utf8_lossy(&list));
+    assert!(
+        list.windows(14).any(|w| w == b"caf\xe9 \\[1\\].txt"),
+        "{}",
+        String::from_utf8_lossy(&list)
+    );
     let dest = tmp.path().join("x");
     extract(&out.join("all.cpio"), &dest);
-    assert_eq!(fs::read(dest.join("usr/share").join(name)).unwrap(), b"latin-1 name");
+    assert_eq!(
+        fs::read(dest.join("usr/share").join(name)).unwrap(),
+        b"latin-1 name"
+    );
     let (json, _) = classify_json(&[tree.to_str().unwrap(), "--manifest", m.to_str().unwrap()]);
     assert!(json.to_string().contains("caf\\\\xe9 [1].txt"), "{json}");
 }
@@ -249,9 +384,20 @@ fn a_symlink_escaping_the_tree_is_refused() {
     let m = tmp.path().join("any.toml");
     fs::write(&m, ANY_MANIFEST).unwrap();
     let res = rpmsplit()
-        .args(["split", tree.to_str().unwrap(), "-o", tmp.path().join("out").to_str().unwrap(), "--manifest", m.to_str().unwrap()])
+        .args([
+            "split",
+            tree.to_str().unwrap(),
+            "-o",
+            tmp.path().join("out").to_str().unwrap(),
+            "--manifest",
+            m.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     assert_eq!(res.status.code(), Some(2));
-    assert!(stderr(&res).contains("symlink escapes the tree: /usr/lib/evil"), "{}", stderr(&res));
+    assert!(
+        stderr(&res).contains("symlink escapes the tree: /usr/lib/evil"),
+        "{}",
+        stderr(&res)
+    );
 }

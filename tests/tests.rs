@@ -7,6 +7,6 @@ mod classify;
 mod cli;
 mod elfdeps;
 mod input;
+mod manifests;
 mod rpm_writer;
 mod split;
-mod manifests;

@@ -59,7 +59,9 @@ pub fn tool(name: &str) -> Command {
 
 /// Run and return the output, failing with stderr when the command fails.
 pub fn ok(cmd: &mut Command) -> Output {
-    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
     assert!(
         out.status.success(),
         "{cmd:?} failed ({}):\nstdout:\n{}\nstderr:\n{}",
@@ -91,10 +93,9 @@ pub fn reference_dir() -> PathBuf {
 }
 
 pub fn reference_files(version: &str) -> Vec<RefRow> {
-    let text = std::fs::read_to_string(
-        reference_dir().join(format!("libvirt-v{version}-files.tsv")),
-    )
-    .expect("reference table (../shared/reference)");
+    let text =
+        std::fs::read_to_string(reference_dir().join(format!("libvirt-v{version}-files.tsv")))
+            .expect("reference table (../shared/reference)");
     text.lines()
         .skip(1)
         .filter(|l| !l.trim().is_empty())
@@ -109,29 +110,45 @@ pub fn reference_files(version: &str) -> Vec<RefRow> {
         .collect()
 }
 
-/// Packages the reference table gives a Fedora path, with rpm's `%files` semantics: `*` does
-/// not cross `/`; a row naming a directory without `%dir` takes its whole subtree.
-pub fn reference_owners(rows: &[RefRow], path: &str) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    for r in rows {
-        let pat = r.path.trim_end_matches('/');
-        let g = GlobBuilder::new(pat)
-            .literal_separator(true)
-            .build()
-            .expect("reference glob")
-            .compile_matcher();
-        let is_dir_row = r.attrs.contains("%dir");
-        let hit = g.is_match(path)
-            || (!is_dir_row
-                && Path::new(path)
-                    .ancestors()
-                    .skip(1)
-                    .any(|a| a != Path::new("/") && g.is_match(a)));
-        if hit {
-            out.insert(r.package.clone());
-        }
+/// The reference table with compiled globs, for `owners`.
+pub struct Reference {
+    rows: Vec<(RefRow, globset::GlobMatcher)>,
+}
+
+impl Reference {
+    pub fn new(version: &str) -> Reference {
+        let rows = reference_files(version)
+            .into_iter()
+            .map(|r| {
+                let g = GlobBuilder::new(r.path.trim_end_matches('/'))
+                    .literal_separator(true)
+                    .build()
+                    .expect("reference glob")
+                    .compile_matcher();
+                (r, g)
+            })
+            .collect();
+        Reference { rows }
     }
-    out
+
+    /// Packages the table gives a Fedora path, with rpm's `%files` semantics: `*` does not
+    /// cross `/`; a row naming a directory without `%dir` takes its whole subtree.
+    pub fn owners(&self, path: &str) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        for (r, g) in &self.rows {
+            let is_dir_row = r.attrs.contains("%dir");
+            let hit = g.is_match(path)
+                || (!is_dir_row
+                    && Path::new(path)
+                        .ancestors()
+                        .skip(1)
+                        .any(|a| a != Path::new("/") && g.is_match(a)));
+            if hit {
+                out.insert(r.package.clone());
+            }
+        }
+        out
+    }
 }
 
 /// Run `rpmsplit classify --json` and return the parsed document.

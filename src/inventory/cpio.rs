@@ -108,7 +108,7 @@ pub(crate) enum Member {
     Trailer,
 }
 
-/// Where a body landed in the spool, and its byte sum (for "070702" checksums).
+/// Where a body landed in the spool, and its byte sum (computed for "070702" members only).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Body {
     pub offset: u64,
@@ -126,6 +126,8 @@ pub(crate) struct MemberReader<R: Read> {
     body_left: u64,
     /// The current (or last) member, for messages.
     current: String,
+    /// The current member carries a byte-sum checksum ("070702"): sum its body.
+    crc: bool,
     buf: Vec<u8>,
 }
 
@@ -145,6 +147,7 @@ impl<R: Read> MemberReader<R> {
             pos: 0,
             body_left: 0,
             current: String::new(),
+            crc: false,
             buf: Vec::new(),
         }
     }
@@ -156,7 +159,7 @@ impl<R: Read> MemberReader<R> {
 
     fn where_(&self) -> String {
         if self.current.is_empty() {
-            "at the start of the archive".to_string()
+            "in the first member".to_string()
         } else {
             format!("in or after member `{}`", self.current)
         }
@@ -240,6 +243,7 @@ impl<R: Read> MemberReader<R> {
                 if index == u32::MAX {
                     return Ok(Member::Trailer);
                 }
+                self.crc = false;
                 self.current = format!("#{index}");
                 Ok(Member::Stripped { index })
             }
@@ -255,10 +259,14 @@ impl<R: Read> MemberReader<R> {
                 )))
             }
             m => Err(ReadError::corrupt(format!(
-                "bad cpio magic `{}` at offset {} {} (expected newc 070701 or 070702)",
+                "bad cpio magic `{}` at offset {}{} (expected newc 070701 or 070702)",
                 display_bytes(m),
                 self.pos - 6,
-                self.where_()
+                if self.current.is_empty() {
+                    String::new()
+                } else {
+                    format!(" after member `{}`", self.current)
+                }
             ))),
         }
     }
@@ -322,6 +330,7 @@ impl<R: Read> MemberReader<R> {
             return Ok(Member::Trailer);
         }
         self.body_left = v[6] as u64;
+        self.crc = crc;
         Ok(Member::Newc(NewcHeader {
             ino: v[0],
             mode: v[1],
@@ -342,30 +351,36 @@ impl<R: Read> MemberReader<R> {
         self.body_left = len;
     }
 
+    /// Pass the current member's body to `f` chunk by chunk, then skip its padding.
+    fn each_chunk(&mut self, mut f: impl FnMut(&[u8]) -> io::Result<()>) -> Result<(), ReadError> {
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.resize(CHUNK, 0);
+        let mut run = || {
+            while self.body_left > 0 {
+                let n = self.body_left.min(CHUNK as u64) as usize;
+                self.read_exact(&mut buf[..n])?;
+                f(&buf[..n]).map_err(ReadError::Spool)?;
+                self.body_left -= n as u64;
+            }
+            self.pad()
+        };
+        let res = run();
+        self.buf = buf;
+        res
+    }
+
     /// Copy the current member's body into the spool.
     pub(crate) fn copy_body(&mut self, spool: &mut SpoolWriter) -> Result<Body, ReadError> {
         let offset = spool.len();
         let len = self.body_left;
+        let crc = self.crc;
         let mut sum = 0u32;
-        self.buf.resize(CHUNK, 0);
-        let mut left = len;
-        while left > 0 {
-            let n = left.min(CHUNK as u64) as usize;
-            let mut buf = std::mem::take(&mut self.buf);
-            let res = self.read_exact(&mut buf[..n]);
-            if res.is_ok() {
-                sum = buf[..n].iter().fold(sum, |a, &b| a.wrapping_add(b as u32));
-                if let Err(e) = spool.write(&buf[..n]) {
-                    self.buf = buf;
-                    return Err(ReadError::Spool(e));
-                }
+        self.each_chunk(|chunk| {
+            if crc {
+                sum = chunk.iter().fold(sum, |a, &b| a.wrapping_add(b as u32));
             }
-            self.buf = buf;
-            res?;
-            left -= n as u64;
-        }
-        self.body_left = 0;
-        self.pad()?;
+            spool.write(chunk)
+        })?;
         Ok(Body { offset, len, sum })
     }
 
@@ -386,16 +401,7 @@ impl<R: Read> MemberReader<R> {
 
     /// Skip the current member's body.
     pub(crate) fn skip_body(&mut self) -> Result<(), ReadError> {
-        self.buf.resize(CHUNK, 0);
-        while self.body_left > 0 {
-            let n = self.body_left.min(CHUNK as u64) as usize;
-            let mut buf = std::mem::take(&mut self.buf);
-            let res = self.read_exact(&mut buf[..n]);
-            self.buf = buf;
-            res?;
-            self.body_left -= n as u64;
-        }
-        self.pad()
+        self.each_chunk(|_| Ok(()))
     }
 }
 

@@ -180,13 +180,22 @@ pub struct Inventory {
 
 impl Inventory {
     pub fn sort(&mut self) {
-        self.entries
-            .sort_by(|a, b| a.path.as_os_str().as_bytes().cmp(b.path.as_os_str().as_bytes()));
+        self.entries.sort_by(|a, b| {
+            a.path
+                .as_os_str()
+                .as_bytes()
+                .cmp(b.path.as_os_str().as_bytes())
+        });
     }
 
     pub fn find(&self, path: &Path) -> Option<&Entry> {
         self.entries
-            .binary_search_by(|e| e.path.as_os_str().as_bytes().cmp(path.as_os_str().as_bytes()))
+            .binary_search_by(|e| {
+                e.path
+                    .as_os_str()
+                    .as_bytes()
+                    .cmp(path.as_os_str().as_bytes())
+            })
             .ok()
             .map(|i| &self.entries[i])
     }
@@ -303,7 +312,8 @@ pub fn resolve_link(link: &Path, target: &Path) -> Option<PathBuf> {
 
 /// Read the start of a regular file's bytes and fill in ELF facts or a shebang.
 pub fn inspect(entry: &mut Entry) -> io::Result<()> {
-    if entry.kind != Kind::File || entry.size < 4 {
+    // Every non-empty regular file is opened once, so an unreadable file fails the scan.
+    if entry.kind != Kind::File || entry.size == 0 {
         return Ok(());
     }
     let mut head = [0u8; 256];

@@ -194,8 +194,8 @@ fn read_header(r: &mut impl Read, input: &Path, what: &str) -> ScanResult<RawHea
     read(r, &mut intro)?;
     if intro[..4] != HEADER_MAGIC {
         return Err(corrupt(format!(
-            "bad {what} magic `{}` (expected 8eade801): not an RPM, or a corrupt one",
-            display_bytes(&intro[..4])
+            "bad {what} magic {} (expected 8eade801): not an RPM, or a corrupt one",
+            hex(&intro[..4])
         )));
     }
     let nindex = be32(&intro[8..12]) as usize;
@@ -340,8 +340,8 @@ pub fn scan(input: &Path) -> ScanResult<Inventory> {
     })?;
     if lead[..4] != LEAD_MAGIC {
         return Err(corrupt(format!(
-            "not an RPM: bad lead magic `{}` (expected edabeedb)",
-            display_bytes(&lead[..4])
+            "not an RPM: bad lead magic {} (expected edabeedb)",
+            hex(&lead[..4])
         )));
     }
     let sig = read_header(&mut r, input, "signature header")?;

@@ -7,9 +7,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use super::{
-    inspect, resolve_link, Entry, Inventory, Kind, Origin, ScanError, ScanResult, Source,
-};
+use super::{inspect, resolve_link, Entry, Inventory, Kind, Origin, ScanError, ScanResult, Source};
 
 /// Scan the tree rooted at `root`. Paths are made absolute as installed (`root/usr/x` →
 /// `/usr/x`); owner and group are `root`, as rpmbuild assumes unless `%attr` says otherwise.
@@ -87,15 +85,13 @@ pub fn scan(root: &Path) -> ScanResult<Inventory> {
             entries[i].hardlink_group = Some(id as u32);
         }
     }
-    entries
-        .par_iter_mut()
-        .try_for_each(|e| {
-            let disk = match &e.source {
-                Source::Path(p) => p.clone(),
-                _ => PathBuf::new(),
-            };
-            inspect(e).map_err(|source| ScanError::Io { path: disk, source })
-        })?;
+    entries.par_iter_mut().try_for_each(|e| {
+        let disk = match &e.source {
+            Source::Path(p) => p.clone(),
+            _ => PathBuf::new(),
+        };
+        inspect(e).map_err(|source| ScanError::Io { path: disk, source })
+    })?;
     let mut inv = Inventory {
         entries,
         origin: Origin {

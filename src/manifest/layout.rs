@@ -185,7 +185,10 @@ mod tests {
         let mut vars = BTreeMap::new();
         vars.insert(
             "unitdir".to_string(),
-            vec!["/lib/systemd/system".to_string(), "/usr/lib/systemd/system".into()],
+            vec![
+                "/lib/systemd/system".to_string(),
+                "/usr/lib/systemd/system".into(),
+            ],
         );
         let extra = BTreeMap::new();
         let alts = alternatives("{unitdir}/x{,-ro}.socket", &lookup(&vars, &extra), false);

@@ -239,17 +239,19 @@ pub struct Resolved {
 impl Manifest {
     /// Bind the manifest to a layout and compile what does not depend on the input.
     pub fn resolve(&self, layout_name: &str) -> Result<Resolved, ManifestError> {
-        let layout = self.layout(layout_name).ok_or_else(|| ManifestError::General {
-            file: self.file.clone(),
-            message: format!(
-                "unknown layout `{layout_name}` (this manifest has: {})",
-                self.layouts
-                    .iter()
-                    .map(|l| l.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        })?;
+        let layout = self
+            .layout(layout_name)
+            .ok_or_else(|| ManifestError::General {
+                file: self.file.clone(),
+                message: format!(
+                    "unknown layout `{layout_name}` (this manifest has: {})",
+                    self.layouts
+                        .iter()
+                        .map(|l| l.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            })?;
         let at = |line: usize, message: String| ManifestError::At {
             file: self.file.clone(),
             line,
@@ -267,7 +269,10 @@ impl Manifest {
             if alts.len() != 1 {
                 return Err(at(
                     t.discover_line,
-                    format!("template `{}`: `discover` must expand to one pattern", t.name),
+                    format!(
+                        "template `{}`: `discover` must expand to one pattern",
+                        t.name
+                    ),
                 ));
             }
             let glob = alts.pop().unwrap().glob;
@@ -304,12 +309,10 @@ impl Manifest {
             layout: layout.name.clone(),
             vars: layout.vars.clone(),
             templates,
-            no_provides_from: np
-                .build()
-                .map_err(|e| ManifestError::General {
-                    file: self.file.clone(),
-                    message: e.to_string(),
-                })?,
+            no_provides_from: np.build().map_err(|e| ManifestError::General {
+                file: self.file.clone(),
+                message: e.to_string(),
+            })?,
             version_from,
         })
     }
@@ -360,11 +363,22 @@ pub fn detect_layout<'a>(
             hits.push(l.name.clone());
         }
     }
+    let names = || {
+        manifest
+            .layouts
+            .iter()
+            .map(|l| l.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     match hits.len() {
         1 => Ok(hits.pop().unwrap()),
+        0 if manifest.layouts.len() == 1 => Ok(manifest.layouts[0].name.clone()),
         0 => manifest.default_layout.clone().ok_or_else(|| {
-            "cannot detect the layout: no layout's `detect` patterns match the input; pass --layout"
-                .to_string()
+            format!(
+                "cannot detect the layout: no layout's `detect` patterns match the input; pass --layout ({})",
+                names()
+            )
         }),
         _ => Err(format!(
             "cannot detect the layout: the input looks like several ({}); pass --layout",

@@ -275,7 +275,10 @@ pub(crate) struct Source<'a> {
 
 impl Source<'_> {
     pub fn line(&self, offset: usize) -> usize {
-        self.text[..offset.min(self.text.len())].matches('\n').count() + 1
+        self.text[..offset.min(self.text.len())]
+            .matches('\n')
+            .count()
+            + 1
     }
     pub fn at(&self, line: usize, message: String, note: Option<String>) -> ManifestError {
         ManifestError::At {
@@ -397,7 +400,10 @@ impl Manifest {
                 if !pkg_names.contains(dep.as_str()) {
                     return Err(src.at(
                         p.line,
-                        format!("package `{}`: if-present names unknown package `{dep}`", p.name),
+                        format!(
+                            "package `{}`: if-present names unknown package `{dep}`",
+                            p.name
+                        ),
                         None,
                     ));
                 }
@@ -435,7 +441,11 @@ impl Manifest {
                 .as_deref()
                 .map(|k| {
                     ElfKind::parse(k).ok_or_else(|| {
-                        src.at(line, format!("template `{name}`: unknown ELF kind `{k}`"), None)
+                        src.at(
+                            line,
+                            format!("template `{name}`: unknown ELF kind `{k}`"),
+                            None,
+                        )
                     })
                 })
                 .transpose()?;
@@ -604,9 +614,7 @@ fn rule_spec(
         Some(ConfigValue::Flag(true)) => (true, false),
         Some(ConfigValue::Mode(m)) if m == "noreplace" => (true, true),
         Some(ConfigValue::Mode(m)) => {
-            return Err(format!(
-                "config = \"{m}\": expected true or \"noreplace\""
-            ))
+            return Err(format!("config = \"{m}\": expected true or \"noreplace\""))
         }
     };
     let mode = t
@@ -654,7 +662,10 @@ mod tests {
     fn parse_dep_forms() {
         assert_eq!(parse_dep("kmod").unwrap().op, Op::Any);
         let d = parse_dep("polkit >= 0.112").unwrap();
-        assert_eq!((d.name.as_str(), d.op, d.evr.as_str()), ("polkit", Op::Ge, "0.112"));
+        assert_eq!(
+            (d.name.as_str(), d.op, d.evr.as_str()),
+            ("polkit", Op::Ge, "0.112")
+        );
         assert!(parse_dep("a ~ 1").is_err());
         assert!(parse_dep("a >=").is_err());
     }

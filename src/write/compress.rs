@@ -52,9 +52,10 @@ impl Compression {
     ) -> io::Result<Encoder<W>> {
         Ok(match self {
             Compression::None => Encoder::None(out),
-            Compression::Gzip(l) => {
-                Encoder::Gzip(flate2::write::GzEncoder::new(out, flate2::Compression::new(l)))
-            }
+            Compression::Gzip(l) => Encoder::Gzip(flate2::write::GzEncoder::new(
+                out,
+                flate2::Compression::new(l),
+            )),
             Compression::Xz(l) => {
                 // Always the multithreaded encoder (even with one thread): its block layout
                 // does not depend on the thread count, so output is identical for any --jobs.
@@ -172,9 +173,15 @@ pub fn sniff_decoder<'a>(
     Ok(if head.starts_with(&[0x1f, 0x8b]) {
         (Box::new(flate2::bufread::MultiGzDecoder::new(r)), "gzip")
     } else if head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {
-        (Box::new(xz2::bufread::XzDecoder::new_multi_decoder(r)), "xz")
+        (
+            Box::new(xz2::bufread::XzDecoder::new_multi_decoder(r)),
+            "xz",
+        )
     } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-        (Box::new(zstd::stream::read::Decoder::with_buffer(r)?), "zstd")
+        (
+            Box::new(zstd::stream::read::Decoder::with_buffer(r)?),
+            "zstd",
+        )
     } else if head.starts_with(b"BZh") {
         (Box::new(bzip2::bufread::MultiBzDecoder::new(r)), "bzip2")
     } else {

@@ -177,7 +177,10 @@ mod tests {
         })
         .unwrap();
         let err = w.body(&mut &b"abc"[..], 10).unwrap_err();
-        assert!(err.to_string().contains("expected 10 bytes, got 3"), "{err}");
+        assert!(
+            err.to_string().contains("expected 10 bytes, got 3"),
+            "{err}"
+        );
     }
 
     #[test]

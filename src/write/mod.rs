@@ -334,7 +334,10 @@ pub fn write_newc<W: Write>(out: W, files: &[Shipped<'_>], package: &str) -> Res
         let carries_body = e.hardlink_group.is_none_or(|g| last_of.get(&g) == Some(&i));
         let size = match e.kind {
             Kind::File if carries_body => e.size,
-            Kind::Symlink => e.link_target.as_ref().map_or(0, |t| t.as_os_str().len() as u64),
+            Kind::Symlink => e
+                .link_target
+                .as_ref()
+                .map_or(0, |t| t.as_os_str().len() as u64),
             _ => 0,
         };
         if size > cpio::NEWC_MAX_SIZE {

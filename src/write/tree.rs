@@ -60,9 +60,8 @@ pub fn write(root: &Path, files: &[Shipped<'_>], package: &str) -> Result<(), Wr
     }
     // Directory modes last, so a read-only directory does not block writing into it.
     for (d, perms) in dirs.into_iter().rev() {
-        fs::set_permissions(&d, fs::Permissions::from_mode(perms)).map_err(|source| {
-            WriteError::Io { path: d, source }
-        })?;
+        fs::set_permissions(&d, fs::Permissions::from_mode(perms))
+            .map_err(|source| WriteError::Io { path: d, source })?;
     }
     Ok(())
 }

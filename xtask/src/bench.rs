@@ -22,9 +22,7 @@ struct Measured {
 
 fn measure(cmd: &mut Command) -> Result<Measured> {
     let t = Instant::now();
-    let child = cmd
-        .spawn()
-        .with_context(|| format!("cannot run {cmd:?}"))?;
+    let child = cmd.spawn().with_context(|| format!("cannot run {cmd:?}"))?;
     let pid = child.id() as libc::pid_t;
     let mut status = 0;
     // SAFETY: plain FFI call with valid pointers; `rusage` is zero-initialisable.
@@ -52,7 +50,11 @@ fn scaled_tree(dir: &Path, entries: usize, bytes: u64) -> Result<()> {
     let t = Instant::now();
     rpmsplit_fixture::build_scaled(&dir.join("root"), entries, bytes)?;
     std::fs::write(&marker, want)?;
-    eprintln!("built {} in {:.0}s", dir.display(), t.elapsed().as_secs_f64());
+    eprintln!(
+        "built {} in {:.0}s",
+        dir.display(),
+        t.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
@@ -87,8 +89,14 @@ pub fn run(args: &[String]) -> Result<()> {
     let bin = build_rpmsplit()?;
     let root = big.join("root");
     let (n, total) = du(&root);
-    println!("## rpmsplit bench ({} cores)\n", std::thread::available_parallelism()?.get());
-    println!("scaled tree: {n} entries, {:.2} GiB\n", total as f64 / (1u64 << 30) as f64);
+    println!(
+        "## rpmsplit bench ({} cores)\n",
+        std::thread::available_parallelism()?.get()
+    );
+    println!(
+        "scaled tree: {n} entries, {:.2} GiB\n",
+        total as f64 / (1u64 << 30) as f64
+    );
 
     // Scan and classify, in process.
     let t = Instant::now();
@@ -99,7 +107,10 @@ pub fn run(args: &[String]) -> Result<()> {
     let t = Instant::now();
     let plan = rpmsplit::classify::classify(&inv, &resolved)?;
     let classify = t.elapsed().as_secs_f64();
-    assert!(!plan.has_problems(), "the scaled tree must classify cleanly");
+    assert!(
+        !plan.has_problems(),
+        "the scaled tree must classify cleanly"
+    );
     println!("| step | time | reference | ratio |");
     println!("|---|---|---|---|");
     println!(
@@ -130,7 +141,15 @@ pub fn run(args: &[String]) -> Result<()> {
                 .arg(tree)
                 .arg("-o")
                 .arg(out)
-                .args(["--quiet", "--format", fmt, "--compress", comp, "--jobs", jobs])
+                .args([
+                    "--quiet",
+                    "--format",
+                    fmt,
+                    "--compress",
+                    comp,
+                    "--jobs",
+                    jobs,
+                ])
                 .args(["--release", "1"])
                 .env("SOURCE_DATE_EPOCH", "1700000000")
                 .stdout(std::process::Stdio::null()),

@@ -11,7 +11,9 @@ use rpmsplit_fixture::Layout;
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let (cmd, rest) = args.split_first().map_or(("help", &[][..]), |(c, r)| (c.as_str(), r));
+    let (cmd, rest) = args
+        .split_first()
+        .map_or(("help", &[][..]), |(c, r)| (c.as_str(), r));
     match cmd {
         "split" => split(rest),
         "fixture" => fixture(rest),
@@ -106,7 +108,15 @@ fn split(args: &[String]) -> Result<()> {
 /// Build the release rpmsplit binary and return its path.
 pub fn build_rpmsplit() -> Result<PathBuf> {
     let status = std::process::Command::new(env!("CARGO"))
-        .args(["build", "--release", "--quiet", "-p", "rpmsplit", "--bin", "rpmsplit"])
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "-p",
+            "rpmsplit",
+            "--bin",
+            "rpmsplit",
+        ])
         .status()?;
     if !status.success() {
         bail!("cargo build of rpmsplit failed");
