@@ -596,6 +596,18 @@ pub fn split(
         evr: evr.clone(),
         arch,
         source_date_epoch: sde,
+        license: origin
+            .license
+            .clone()
+            .or_else(|| a.resolved.manifest.license.clone()),
+        url: origin
+            .url
+            .clone()
+            .or_else(|| a.resolved.manifest.url.clone()),
+        source_rpm: evr.as_ref().map(|e| {
+            let name = origin.name.as_deref().unwrap_or(&a.resolved.manifest.name);
+            format!("{name}-{}-{}.src.rpm", e.version, e.release)
+        }),
     };
     let written = write::write_all(&a.inventory, &a.plan, &deps, &opts, listener)?;
     let rep = report::SplitReport {

@@ -60,7 +60,7 @@ Test package for rpmsplit's input scanner.
 const SPEC_FILES: &str = r#"%files
 /usr/lib64/libfoo.so.1.0.0
 /usr/lib64/libfoo.so.1
-/usr/bin/foo
+%caps(cap_net_raw=ep) /usr/bin/foo
 /usr/bin/foo-script
 %dir /usr/share/foo
 /usr/share/foo/data-a
@@ -294,6 +294,7 @@ fn check_rpm_scan(inv: &Inventory, pkg: &Path, tree: &Path) {
     assert_eq!(elf.soname.as_deref(), Some("libfoo.so.1"));
     let exe = get(inv, "/usr/bin/foo");
     assert!(exe.is_executable());
+    assert_eq!(exe.caps, "cap_net_raw=ep");
     let exe_elf = exe.elf.as_ref().expect("ELF facts for the executable");
     assert!(matches!(exe_elf.kind, ElfKind::Pie | ElfKind::Executable));
     assert!(exe_elf.needed.iter().any(|n| n.starts_with("libc.so")));

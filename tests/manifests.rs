@@ -264,7 +264,12 @@ fn check_files(
     for (i, (e, want)) in inv.entries.iter().zip(expected).enumerate() {
         let path = e.path.display();
         let d = &plan.decisions[i];
-        let got: BTreeSet<&str> = plan.owners(i).into_iter().collect();
+        // owners, or for a conflict the packages that claim the entry equally
+        let got: BTreeSet<&str> = d
+            .winners
+            .iter()
+            .map(|&r| plan.rules.rules[r].package.as_deref().unwrap_or("(drop)"))
+            .collect();
         match &want.owners {
             None if d.status != Status::Dropped => problems.push(format!(
                 "{label}: {path}: {:?} {got:?}, not dropped",
@@ -273,7 +278,7 @@ fn check_files(
             None => {}
             Some(owners) => {
                 let owners: BTreeSet<&str> = owners.keys().map(String::as_str).collect();
-                if got != owners {
+                if got != owners || !matches!(d.status, Status::Owned | Status::CoOwned) {
                     problems.push(format!(
                         "{label}: {path}: {:?} by {got:?}, table: {owners:?}",
                         d.status
@@ -299,8 +304,9 @@ fn check_files(
                     };
                     if &actual != attrs {
                         problems.push(format!(
-                            "{label}: {path} in {pkg}: attributes {actual:?}, table: {attrs:?} \
-                             (rule {})",
+                            "{label}: {path} in {pkg}: attributes `{}`, table: `{}` (rule {})",
+                            actual.rpm(),
+                            attrs.rpm(),
                             rule.label(&plan.manifest_file)
                         ));
                     }
@@ -425,6 +431,32 @@ struct TableAttrs {
 }
 
 impl TableAttrs {
+    /// As a `%files` line would write them.
+    fn rpm(&self) -> String {
+        let mut out = Vec::new();
+        for (on, word) in [
+            (self.noreplace, "%config(noreplace)"),
+            (self.ghost, "%ghost"),
+            (self.dir, "%dir"),
+            (self.doc, "%doc"),
+            (self.license, "%license"),
+        ] {
+            if on {
+                out.push(word.to_string());
+            }
+        }
+        if self.mode.is_some() || self.user.is_some() || self.group.is_some() {
+            let or_dash = |v: Option<String>| v.unwrap_or_else(|| "-".into());
+            out.push(format!(
+                "%attr({},{},{})",
+                or_dash(self.mode.map(|m| format!("{m:04o}"))),
+                or_dash(self.user.clone()),
+                or_dash(self.group.clone())
+            ));
+        }
+        out.join(" ")
+    }
+
     fn parse(s: &str) -> TableAttrs {
         let mut a = TableAttrs::default();
         a.noreplace = s.contains("%config(noreplace)");

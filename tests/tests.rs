@@ -8,5 +8,6 @@ mod cli;
 mod elfdeps;
 mod input;
 mod manifests;
+mod repo;
 mod rpm_writer;
 mod split;

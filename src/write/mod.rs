@@ -49,6 +49,11 @@ pub struct WriteOptions {
     pub arch: String,
     /// `SOURCE_DATE_EPOCH`: build time, and the clamp for file mtimes.
     pub source_date_epoch: Option<u64>,
+    /// Default License of the packages (the manifest's).
+    pub license: Option<String>,
+    pub url: Option<String>,
+    /// SOURCERPM of the packages.
+    pub source_rpm: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -262,11 +267,8 @@ fn write_package(
                 outputs.push(path);
             }
             Format::Rpm => {
-                let _ = pdeps;
-                return Err(WriteError::Package {
-                    package: pkg.name.clone(),
-                    message: "RPM output is not available in this build".into(),
-                });
+                let w = write_rpm_package(pkg, pdeps, &files, opts, staging, threads)?;
+                outputs.push(w);
             }
         }
     }
@@ -276,6 +278,71 @@ fn write_package(
         bytes: files.iter().map(|f| f.entry.size).sum(),
         outputs,
     })
+}
+
+/// Write `NAME-V-R.ARCH.rpm` for one package into `dir`; returns its path.
+fn write_rpm_package(
+    pkg: &PlannedPackage,
+    pdeps: &PackageDeps,
+    files: &[Shipped<'_>],
+    opts: &WriteOptions,
+    dir: &Path,
+    threads: u32,
+) -> Result<PathBuf, WriteError> {
+    let evr = opts.evr.as_ref().ok_or_else(|| WriteError::Package {
+        package: pkg.name.clone(),
+        message: "RPM output needs a version and a release".into(),
+    })?;
+    let buildtime = opts.source_date_epoch.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+    });
+    let header = rpm::RpmPackage {
+        name: pkg.name.clone(),
+        epoch: evr.epoch,
+        version: evr.version.clone(),
+        release: evr.release.clone(),
+        arch: pkg.arch.clone().unwrap_or_else(|| opts.arch.clone()),
+        os: "linux".into(),
+        summary: pkg.summary.clone(),
+        description: pkg.description.clone(),
+        license: pkg
+            .license
+            .clone()
+            .or_else(|| opts.license.clone())
+            .unwrap_or_else(|| "Unspecified".into()),
+        url: opts.url.clone(),
+        buildtime: buildtime.min(u32::MAX as u64) as u32,
+        buildhost: "rpmsplit".into(),
+        source_rpm: opts.source_rpm.clone(),
+        deps: pdeps.deps.clone(),
+    };
+    let rpm_files: Vec<rpm::RpmFile<'_>> = files
+        .iter()
+        .map(|f| rpm::RpmFile {
+            path: &f.entry.path,
+            kind: f.entry.kind,
+            perms: f.perms,
+            user: f.user,
+            group: f.group,
+            mtime: f.mtime.min(u32::MAX as u64) as u32,
+            size: f.entry.size,
+            link_target: f.entry.link_target.as_deref(),
+            flags: f.flags,
+            hardlink_group: f.entry.hardlink_group,
+            caps: &f.entry.caps,
+            lang: "",
+            source: &f.entry.source,
+        })
+        .collect();
+    let w = rpm::write_rpm(&header, &rpm_files, dir, opts.compression, threads).map_err(|e| {
+        WriteError::Package {
+            package: pkg.name.clone(),
+            message: format!("{e:#}"),
+        }
+    })?;
+    Ok(w.path)
 }
 
 /// Write a (compressed) newc payload of `files` to `path`.

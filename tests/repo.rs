@@ -1,0 +1,276 @@
+//! The split does what upstream wanted, checked by real dnf on a local createrepo_c repository:
+//! installing a driver does not bring libvirtd; installing libvirtd brings the split-out daemons;
+//! upgrading packages made with the 9.0 (monolithic) manifest to the current split is a clean
+//! transaction without file conflicts.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use rpmsplit::deps::{Dep, Deps, Op};
+use rpmsplit::write::rpm::{write_rpm, RpmPackage};
+use rpmsplit::write::Compression;
+
+use crate::util::*;
+
+fn manifest_path(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("manifests")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+/// Split the Fedora fixture into RPMs with a manifest, a version and a release.
+fn split_rpms(manifest: &str, version: &str, release: &str, out: &Path) {
+    ok(rpmsplit().args([
+        "split",
+        fixture(Layout::Fedora).root.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--manifest",
+        &manifest_path(manifest),
+        "--format",
+        "rpm",
+        "--compress",
+        "zstd:3",
+        "--version",
+        version,
+        "--release",
+        release,
+        "--quiet",
+    ]));
+}
+
+fn rpms_in(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "rpm"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// Names from `rpm -qp --requires/--provides` over packages, as rpm itself reads them.
+fn query(rpms: &[PathBuf], what: &str) -> BTreeSet<String> {
+    let out = ok(tool("rpm").arg("-qp").arg(what).args(rpms));
+    stdout(&out)
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap_or("").to_string())
+        .filter(|n| !n.is_empty())
+        .collect()
+}
+
+/// A package providing what the system would (libc, qemu-img, polkit, ...): every requirement
+/// no package of the split provides.
+fn system_stub(rpms: &[PathBuf], dir: &Path) -> PathBuf {
+    let provided = query(rpms, "--provides");
+    let needed = query(rpms, "--requires");
+    let provides = needed
+        .difference(&provided)
+        .filter(|n| !n.starts_with("rpmlib("))
+        .map(|n| Dep {
+            name: n.clone(),
+            op: Op::Any,
+            evr: String::new(),
+        })
+        .collect();
+    let pkg = RpmPackage {
+        name: "system-stub".into(),
+        epoch: None,
+        version: "1".into(),
+        release: "1".into(),
+        arch: "noarch".into(),
+        os: "linux".into(),
+        summary: "What the base system provides".into(),
+        description: "Stands in for glibc, systemd, qemu-img and friends in the test repo.".into(),
+        license: "MIT".into(),
+        url: None,
+        buildtime: 1_700_000_000,
+        buildhost: "test".into(),
+        source_rpm: None,
+        deps: Deps {
+            provides,
+            ..Deps::default()
+        },
+    };
+    write_rpm(&pkg, &[], dir, Compression::Zstd(3), 1)
+        .expect("stub rpm")
+        .path
+}
+
+fn repo(dirs: &[&Path], stub: &Path, at: &Path) {
+    fs::create_dir_all(at).unwrap();
+    for d in dirs {
+        for r in rpms_in(d) {
+            fs::copy(&r, at.join(r.file_name().unwrap())).unwrap();
+        }
+    }
+    fs::copy(stub, at.join(stub.file_name().unwrap())).unwrap();
+    ok(tool("createrepo_c").arg("-q").arg(at));
+}
+
+fn dnf(root: &Path, repo: &Path) -> std::process::Command {
+    let mut c = tool("dnf");
+    c.arg("--installroot")
+        .arg(root)
+        .args([
+            "--setopt=reposdir=/dev/null",
+            "--nogpgcheck",
+            "--releasever",
+            "1",
+        ])
+        .arg(format!("--repofrompath=local,{}", repo.display()))
+        .args(["--repo", "local", "--setopt=install_weak_deps=False"])
+        .arg(format!(
+            "--setopt=cachedir={}",
+            root.join(".dnf-cache").display()
+        ))
+        .args(["--setopt=keepcache=False", "--disableplugin=*"]);
+    c
+}
+
+/// Package names of a dnf transaction listing (`--assumeno` prints it and stops).
+fn transaction(out: &std::process::Output) -> BTreeSet<String> {
+    let text = stdout(out);
+    let mut names = BTreeSet::new();
+    let mut inside = false;
+    for line in text.lines() {
+        if line.starts_with("Installing") || line.starts_with("Upgrading") {
+            inside = true;
+            continue;
+        }
+        if line.starts_with("Transaction Summary") {
+            break;
+        }
+        if inside && line.starts_with(' ') {
+            if let Some(n) = line.split_whitespace().next() {
+                names.insert(n.to_string());
+            }
+        }
+    }
+    assert!(
+        !names.is_empty(),
+        "no transaction in dnf's output:\n{text}\n{}",
+        stderr(out)
+    );
+    names
+}
+
+struct Repos {
+    _tmp: tempfile::TempDir,
+    old: PathBuf,
+    new: PathBuf,
+    stub: PathBuf,
+    base: PathBuf,
+}
+
+fn repos() -> Repos {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path().to_path_buf();
+    let (old, new) = (base.join("old"), base.join("new"));
+    // The old world is 9.0.0, as the monolithic packages were; the new one the current split.
+    split_rpms("libvirt-9.0.toml", "9.0.0", "1", &old);
+    split_rpms("libvirt.toml", "12.6.0", "1", &new);
+    let mut all = rpms_in(&old);
+    all.extend(rpms_in(&new));
+    let stub_dir = base.join("stub");
+    fs::create_dir_all(&stub_dir).unwrap();
+    let stub = system_stub(&all, &stub_dir);
+    Repos {
+        _tmp: tmp,
+        old,
+        new,
+        stub,
+        base,
+    }
+}
+
+#[test]
+fn dnf_installs_the_qemu_driver_without_libvirtd_and_libvirtd_with_its_split_daemons() {
+    let r = repos();
+    let repo_new = r.base.join("repo-new");
+    repo(&[&r.new], &r.stub, &repo_new);
+    let root = r.base.join("root-new");
+    let out = dnf(&root, &repo_new)
+        .args(["--assumeno", "install", "libvirt-daemon-driver-qemu"])
+        .output()
+        .unwrap();
+    let t = transaction(&out);
+    assert!(t.contains("libvirt-daemon-driver-qemu"), "{t:?}");
+    assert!(
+        t.contains("libvirt-daemon-common") && t.contains("libvirt-daemon-log"),
+        "{t:?}"
+    );
+    assert!(
+        !t.contains("libvirt-daemon"),
+        "installing the qemu driver pulls in libvirtd: {t:?}"
+    );
+
+    let out = dnf(&root, &repo_new)
+        .args(["--assumeno", "install", "libvirt-daemon"])
+        .output()
+        .unwrap();
+    let t = transaction(&out);
+    for p in [
+        "libvirt-daemon",
+        "libvirt-daemon-common",
+        "libvirt-daemon-lock",
+        "libvirt-daemon-plugin-lockd",
+        "libvirt-daemon-log",
+        "libvirt-daemon-proxy",
+    ] {
+        assert!(
+            t.contains(p),
+            "installing libvirt-daemon does not bring {p}: {t:?}"
+        );
+    }
+}
+
+#[test]
+fn upgrade_from_the_monolithic_9_0_packages_is_a_clean_transaction() {
+    let r = repos();
+    let repo_old = r.base.join("repo-old");
+    repo(&[&r.old], &r.stub, &repo_old);
+    let root = r.base.join("root-upgrade");
+    // A real install of the old, monolithic libvirt-daemon world.
+    ok(dnf(&root, &repo_old).args([
+        "-y",
+        "install",
+        "libvirt",
+        "libvirt-daemon-kvm",
+        "libvirt-lock-sanlock",
+    ]));
+    let installed = stdout(&ok(tool("rpm").arg("--root").arg(&root).args([
+        "-qa",
+        "--qf",
+        "%{NAME}\\n",
+    ])));
+    assert!(
+        installed.lines().any(|l| l == "libvirt-daemon"),
+        "{installed}"
+    );
+
+    let repo_both = r.base.join("repo-both");
+    repo(&[&r.old, &r.new], &r.stub, &repo_both);
+    // The upgrade, checked by rpm's transaction test (file conflicts included).
+    let out = dnf(&root, &repo_both)
+        .args(["-y", "--setopt=tsflags=test", "upgrade"])
+        .output()
+        .unwrap();
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(out.status.success(), "upgrade failed:\n{text}");
+    assert!(!text.contains("conflicts with file"), "{text}");
+    let t = transaction(&out);
+    for p in [
+        "libvirt-daemon-log",
+        "libvirt-daemon-lock",
+        "libvirt-daemon-proxy",
+        "libvirt-daemon-plugin-lockd",
+        "libvirt-daemon-common",
+        "libvirt-daemon-plugin-sanlock",
+    ] {
+        assert!(t.contains(p), "the upgrade does not bring {p}: {t:?}");
+    }
+}
