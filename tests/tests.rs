@@ -11,3 +11,4 @@ mod manifests;
 mod repo;
 mod rpm_writer;
 mod split;
+mod verify;
