@@ -234,6 +234,19 @@ pub fn classify(inv: &Inventory, m: &Resolved) -> Result<Plan, ClassifyError> {
                     files: Vec::new(),
                     emitted: false,
                 });
+            // A `[package.X]` block that merges with a template instance keeps the template's
+            // summary and description where it gives none of its own.
+            if entry.from_templates.is_empty() {
+                if let Some(decl) = m.manifest.package(&pkg) {
+                    let description = t.description.as_deref().map(fill).or(summary.clone());
+                    if let (None, Some(s)) = (&decl.summary, &summary) {
+                        entry.summary = s.clone();
+                    }
+                    if let (None, Some(d)) = (&decl.description, description) {
+                        entry.description = d;
+                    }
+                }
+            }
             entry.from_templates.push((t.name.clone(), name.clone()));
             merge_deps(&mut entry.deps, deps);
         }

@@ -235,6 +235,11 @@ pub fn compute(
         for (kind, list) in p.deps.lists() {
             for d in list {
                 let dep = fill(d);
+                // A package never requires itself (a template's dependency on the package
+                // one of its instances merges into).
+                if matches!(kind, "requires" | "recommends") && dep.name == p.name {
+                    continue;
+                }
                 let sibling_gone = matches!(kind, "requires" | "recommends")
                     && known.contains(dep.name.as_str())
                     && !emitted.contains(dep.name.as_str());

@@ -9,7 +9,7 @@ use goblin::elf::header::{ET_DYN, ET_EXEC, ET_REL};
 use serde::Serialize;
 
 /// The kind of an ELF file, as rules name it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ElfKind {
     /// ET_EXEC: a position-dependent executable.
@@ -20,6 +20,7 @@ pub enum ElfKind {
     SharedObject,
     /// ET_REL: an object file.
     Relocatable,
+    #[default]
     Other,
 }
 
@@ -51,7 +52,7 @@ pub struct VerNeed {
     pub versions: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ElfFacts {
     pub kind: ElfKind,
     pub class64: bool,

@@ -458,20 +458,22 @@ impl TableAttrs {
     }
 
     fn parse(s: &str) -> TableAttrs {
-        let mut a = TableAttrs::default();
-        a.noreplace = s.contains("%config(noreplace)");
-        a.ghost = s.contains("%ghost");
-        a.dir = s.contains("%dir");
-        a.doc = s.contains("%doc");
-        a.license = s.contains("%license");
-        if let Some(rest) = s.split("%attr(").nth(1) {
+        let attr: Option<Vec<String>> = s.split("%attr(").nth(1).map(|rest| {
             let inner = rest.split(')').next().unwrap();
-            let parts: Vec<&str> = inner.split(',').map(str::trim).collect();
-            a.mode = Some(u32::from_str_radix(parts[0], 8).unwrap());
-            a.user = Some(parts[1].to_string());
-            a.group = Some(parts[2].to_string());
+            inner.split(',').map(|p| p.trim().to_string()).collect()
+        });
+        TableAttrs {
+            noreplace: s.contains("%config(noreplace)"),
+            ghost: s.contains("%ghost"),
+            dir: s.contains("%dir"),
+            doc: s.contains("%doc"),
+            license: s.contains("%license"),
+            mode: attr
+                .as_ref()
+                .map(|a| u32::from_str_radix(&a[0], 8).unwrap()),
+            user: attr.as_ref().map(|a| a[1].clone()),
+            group: attr.as_ref().map(|a| a[2].clone()),
         }
-        a
     }
 }
 

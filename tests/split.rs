@@ -401,3 +401,15 @@ fn a_symlink_escaping_the_tree_is_refused() {
         stderr(&res)
     );
 }
+
+#[test]
+fn translations_are_marked_with_their_language() {
+    let fx = fixture(Layout::Fedora);
+    let tmp = tempfile::tempdir().unwrap();
+    split(&fx.root, tmp.path(), &["--format", "filelist"]);
+    let libs = fs::read_to_string(tmp.path().join("libvirt-libs.files")).unwrap();
+    assert!(
+        libs.contains("%lang(de) /usr/share/locale/de/LC_MESSAGES/libvirt.mo"),
+        "{libs}"
+    );
+}

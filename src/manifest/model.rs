@@ -51,6 +51,8 @@ pub struct Attrs {
     pub doc: bool,
     pub license: bool,
     pub ghost: bool,
+    /// `%lang`: a language, or `auto` (from a `locale/LANG/` path component).
+    pub lang: Option<String>,
     /// Claim only directories.
     pub dir: bool,
     pub mode: Option<u32>,
@@ -636,6 +638,7 @@ fn rule_spec(
             doc: t.doc,
             license: t.license,
             ghost: t.ghost,
+            lang: t.lang,
             dir: t.dir,
             mode,
             user: t.user,

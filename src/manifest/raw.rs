@@ -151,6 +151,9 @@ pub struct RawFileTable {
     pub license: bool,
     #[serde(default)]
     pub ghost: bool,
+    /// `%lang(LANG)`; `"auto"` takes LANG from a `locale/LANG/` path component (`%find_lang`).
+    #[serde(default)]
+    pub lang: Option<String>,
     /// Claim only directories (`%dir`).
     #[serde(default)]
     pub dir: bool,

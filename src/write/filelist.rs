@@ -19,6 +19,9 @@ pub fn render(files: &[Shipped<'_>]) -> Vec<u8> {
         if e.kind == Kind::Dir {
             line.push_str("%dir ");
         }
+        if !f.lang.is_empty() {
+            line.push_str(&format!("%lang({}) ", f.lang));
+        }
         if f.flags & fileflags::CONFIG != 0 {
             if f.flags & fileflags::NOREPLACE != 0 {
                 line.push_str("%config(noreplace) ");

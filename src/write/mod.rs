@@ -94,6 +94,8 @@ pub struct Shipped<'a> {
     pub flags: u32,
     /// Members of the entry's hardlink set inside this package (1 when not a hardlink).
     pub nlink: u32,
+    /// `%lang`, empty for none.
+    pub lang: String,
 }
 
 impl Shipped<'_> {
@@ -150,9 +152,25 @@ pub fn shipped<'a>(
                     .hardlink_group
                     .and_then(|g| links.get(&g).copied())
                     .unwrap_or(1),
+                lang: match a.lang.as_deref() {
+                    Some("auto") => locale_of(&e.path).unwrap_or_default(),
+                    Some(l) => l.to_string(),
+                    None => String::new(),
+                },
             }
         })
         .collect()
+}
+
+/// The language of a path under a `locale/LANG/` directory, as rpm's `%find_lang` marks it.
+fn locale_of(path: &Path) -> Option<String> {
+    let mut comps = path.components().map(|c| c.as_os_str().to_str());
+    while let Some(c) = comps.next() {
+        if c == Some("locale") {
+            return comps.next().flatten().map(str::to_owned);
+        }
+    }
+    None
 }
 
 /// What was written for one package.
@@ -332,7 +350,7 @@ fn write_rpm_package(
             flags: f.flags,
             hardlink_group: f.entry.hardlink_group,
             caps: &f.entry.caps,
-            lang: "",
+            lang: &f.lang,
             source: &f.entry.source,
         })
         .collect();
