@@ -587,6 +587,9 @@ pub fn split(
         out_dir: args.output.clone(),
         formats: {
             let mut f = args.formats.clone();
+            if f.contains(&Format::Spec) {
+                f.push(Format::Filelist);
+            }
             f.sort();
             f.dedup();
             f
@@ -634,6 +637,37 @@ pub fn split(
             .map(|i| display_path(&a.inventory.entries[i].path))
             .collect(),
     };
+    if opts.formats.contains(&Format::Spec) {
+        let source = a
+            .inventory
+            .origin
+            .name
+            .clone()
+            .unwrap_or_else(|| a.resolved.manifest.name.clone());
+        let mut opts = opts.clone();
+        opts.out_dir = std::path::absolute(&opts.out_dir)?;
+        a.inventory.origin.input = std::path::absolute(&a.inventory.origin.input)?;
+        let nprov: Vec<String> = a
+            .resolved
+            .manifest
+            .no_provides_from
+            .iter()
+            .flat_map(|(p, _)| {
+                manifest::layout::alternatives(
+                    p,
+                    &manifest::layout::lookup(&a.resolved.vars, &Default::default()),
+                    false,
+                )
+            })
+            .map(|alt| alt.glob)
+            .collect();
+        let text = write::spec::render(&a.inventory, &a.plan, &deps, &opts, &source, &nprov);
+        let path = args.output.join(format!("{source}.spec"));
+        let mut tmp = tempfile::NamedTempFile::new_in(&args.output)?;
+        tmp.write_all(text.as_bytes())?;
+        tmp.persist(&path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
     let report_path = args.output.join("report.json");
     let mut tmp = tempfile::NamedTempFile::new_in(&args.output)?;
     serde_json::to_writer_pretty(&mut tmp, &rep)?;

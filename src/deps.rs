@@ -66,6 +66,7 @@ pub struct Deps {
 }
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::path::Path;
 
 use crate::classify::Plan;
 use crate::elf::ElfKind;
@@ -103,35 +104,63 @@ pub fn isa(arch: &str) -> Option<&'static str> {
     })
 }
 
-/// What one file provides and requires, computed the way rpm's elfdeps and script.req do.
-/// Only executable files get automatic dependencies (rpm's `exeonly` file attribute flag).
+/// What one file provides and requires, computed the way rpm's generators do: elfdeps and
+/// script.req for executable files (rpm's `exeonly` flag), pkgconfigdeps for `.pc` files.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct FileDeps {
-    pub provides: Vec<String>,
-    pub requires: Vec<String>,
+    pub provides: Vec<Dep>,
+    pub requires: Vec<Dep>,
+}
+
+fn unversioned(name: String) -> Dep {
+    Dep {
+        name,
+        op: Op::Any,
+        evr: String::new(),
+    }
 }
 
 pub fn file_deps(e: &Entry, provides_excluded: bool) -> FileDeps {
     let mut out = FileDeps::default();
-    if !e.is_executable() {
-        return out;
+    if let Some(pc) = &e.pkgconfig {
+        if let (Some(v), false) = (&pc.version, provides_excluded) {
+            out.provides.push(Dep {
+                name: format!("pkgconfig({})", pc.name),
+                op: Op::Eq,
+                evr: v.clone(),
+            });
+        }
+        out.requires.push(unversioned("/usr/bin/pkg-config".into()));
+        out.requires.extend(pc.requires.iter().cloned());
     }
+    if e.is_executable() {
+        exec_deps(e, provides_excluded, &mut out);
+    }
+    out.provides.sort();
+    out.provides.dedup();
+    out.requires.sort();
+    out.requires.dedup();
+    out
+}
+
+fn exec_deps(e: &Entry, provides_excluded: bool, out: &mut FileDeps) {
     if let Some(interp) = &e.shebang {
-        out.requires.push(interp.clone());
+        out.requires.push(unversioned(interp.clone()));
     }
-    let Some(f) = &e.elf else { return out };
+    let Some(f) = &e.elf else { return };
     let marker = f.marker();
     // elfdeps: DT_NEEDED and version needs → requires.
     for n in f.needed.iter().filter(|n| !skip_soname(n)) {
-        out.requires.push(format!("{n}(){marker}"));
+        out.requires.push(unversioned(format!("{n}(){marker}")));
     }
     for vn in f.verneeds.iter().filter(|v| !skip_soname(&v.file)) {
         for v in &vn.versions {
-            out.requires.push(format!("{}({v}){marker}", vn.file));
+            out.requires
+                .push(unversioned(format!("{}({v}){marker}", vn.file)));
         }
     }
     if f.gnu_hash && !f.sysv_hash {
-        out.requires.push("rtld(GNU_HASH)".into());
+        out.requires.push(unversioned("rtld(GNU_HASH)".into()));
     }
     // An ET_DYN file without DT_DEBUG (a shared object, not a PIE executable) provides its
     // SONAME, or its file name when it has none (elfdeps' "fake soname"), and its versions.
@@ -139,17 +168,14 @@ pub fn file_deps(e: &Entry, provides_excluded: bool) -> FileDeps {
     if is_dso && !f.has_debug && !provides_excluded {
         let base = e.path.file_name().and_then(|b| b.to_str());
         if let Some(soname) = f.soname.as_deref().or(base).filter(|s| !skip_soname(s)) {
-            out.provides.push(format!("{soname}(){marker}"));
+            out.provides
+                .push(unversioned(format!("{soname}(){marker}")));
             for v in &f.verdefs {
-                out.provides.push(format!("{soname}({v}){marker}"));
+                out.provides
+                    .push(unversioned(format!("{soname}({v}){marker}")));
             }
         }
     }
-    out.provides.sort();
-    out.provides.dedup();
-    out.requires.sort();
-    out.requires.dedup();
-    out
 }
 
 /// elfdeps' soname filter: only names that look like libraries (`lib*.so*`) or the dynamic
@@ -165,6 +191,98 @@ fn skip_soname(soname: &str) -> bool {
     !(linker || base.starts_with("lib"))
 }
 
+/// What a pkg-config file declares, as rpm's pkgconfig generator reads it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PkgConfig {
+    /// The module name (the file name without `.pc`).
+    pub name: String,
+    pub version: Option<String>,
+    /// `Requires:` and `Requires.private:` entries.
+    pub requires: Vec<Dep>,
+}
+
+impl PkgConfig {
+    pub fn is_pc_path(path: &Path) -> bool {
+        path.extension().is_some_and(|e| e == "pc")
+            && path
+                .parent()
+                .and_then(|p| p.file_name())
+                .is_some_and(|d| d == "pkgconfig")
+    }
+
+    pub fn parse(path: &Path, text: &str) -> PkgConfig {
+        let mut vars: BTreeMap<String, String> = BTreeMap::new();
+        let mut out = PkgConfig {
+            name: path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            ..PkgConfig::default()
+        };
+        let expand = |v: &str, vars: &BTreeMap<String, String>| {
+            let mut s = v.to_string();
+            for (k, val) in vars {
+                s = s.replace(&format!("${{{k}}}"), val);
+            }
+            s
+        };
+        for line in text.lines().map(str::trim) {
+            if let Some((k, v)) = line.split_once('=').filter(|(k, _)| !k.contains(':')) {
+                let v = expand(v.trim(), &vars);
+                vars.insert(k.trim().to_string(), v);
+            } else if let Some((k, v)) = line.split_once(':') {
+                let v = expand(v.trim(), &vars);
+                match k.trim() {
+                    "Version" => out.version = Some(v),
+                    "Requires" | "Requires.private" => out.requires.extend(parse_pc_requires(&v)),
+                    _ => {}
+                }
+            }
+        }
+        out
+    }
+}
+
+/// `a >= 1.0, b c` → deps `pkgconfig(a) >= 1.0`, `pkgconfig(b)`, `pkgconfig(c)`.
+fn parse_pc_requires(v: &str) -> Vec<Dep> {
+    let words: Vec<&str> = v
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let name = format!("pkgconfig({})", words[i]);
+        let op = words.get(i + 1).and_then(|o| match *o {
+            "<" => Some(Op::Lt),
+            "<=" => Some(Op::Le),
+            "=" => Some(Op::Eq),
+            ">=" => Some(Op::Ge),
+            ">" => Some(Op::Gt),
+            _ => None,
+        });
+        match (op, words.get(i + 2)) {
+            (Some(op), Some(v)) => {
+                out.push(Dep {
+                    name,
+                    op,
+                    evr: v.to_string(),
+                });
+                i += 3;
+            }
+            _ => {
+                out.push(Dep {
+                    name,
+                    op: Op::Any,
+                    evr: String::new(),
+                });
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
 /// The dependencies of one written package, and what was left out and why.
 #[derive(Debug, Clone, Serialize)]
 pub struct PackageDeps {
@@ -174,6 +292,10 @@ pub struct PackageDeps {
     /// Manifest dependencies on sibling packages this split does not write (the build switch
     /// that makes them was off), left out.
     pub dropped: Vec<String>,
+    /// Names rpmbuild would generate itself (from files, `config(NAME)`, self-provides): a
+    /// spec leaves them to rpmbuild.
+    #[serde(skip)]
+    pub generated: BTreeSet<String>,
 }
 
 /// Compute every written package's dependencies: manifest ones (placeholders filled), ELF and
@@ -223,7 +345,7 @@ pub fn compute(
             fd.requires.extend(d.requires);
         }
         for prov in &fd.provides {
-            provider.entry(prov.clone()).or_insert(p.name.as_str());
+            provider.entry(prov.name.clone()).or_insert(p.name.as_str());
         }
         auto.insert(p.name.as_str(), fd);
     }
@@ -257,13 +379,27 @@ pub fn compute(
             }
         }
         let fd = &auto[p.name.as_str()];
+        let mut generated: BTreeSet<String> = BTreeSet::new();
+        generated.extend(fd.requires.iter().map(|d| d.name.clone()));
+        generated.extend(fd.provides.iter().map(|d| d.name.clone()));
+        // rpmbuild: a package with %config files provides and requires `config(NAME) = EVR`.
+        let has_config = p.files.iter().any(|&(i, r)| {
+            plan.rules.rules[r].attrs.config
+                || inv.entries[i].input_flags & crate::inventory::fileflags::CONFIG != 0
+        });
+        if has_config {
+            let c = Dep {
+                name: format!("config({})", p.name),
+                op: Op::Eq,
+                evr: evr_text.clone(),
+            };
+            generated.insert(c.name.clone());
+            deps.requires.push(c.clone());
+            deps.provides.push(c);
+        }
         for r in &fd.requires {
-            deps.requires.push(Dep {
-                name: r.clone(),
-                op: Op::Any,
-                evr: String::new(),
-            });
-            if let Some(&sib) = provider.get(r) {
+            deps.requires.push(r.clone());
+            if let Some(&sib) = provider.get(&r.name) {
                 if sib != p.name {
                     deps.requires.push(Dep {
                         name: sib.to_string(),
@@ -273,13 +409,7 @@ pub fn compute(
                 }
             }
         }
-        for pr in &fd.provides {
-            deps.provides.push(Dep {
-                name: pr.clone(),
-                op: Op::Any,
-                evr: String::new(),
-            });
-        }
+        deps.provides.extend(fd.provides.iter().cloned());
         deps.provides.push(Dep {
             name: p.name.clone(),
             op: Op::Eq,
@@ -307,6 +437,7 @@ pub fn compute(
             name: p.name.clone(),
             deps,
             dropped,
+            generated,
         });
     }
     out

@@ -44,21 +44,19 @@ fn elf_dependencies_equal_rpm_elfdeps_for_every_fixture_file() {
     {
         let disk = fx.root.join(e.path.strip_prefix("/").unwrap());
         let ours = file_deps(e, false);
+        let text = |v: &[rpmsplit::deps::Dep]| v.iter().map(|d| d.to_string()).collect::<Vec<_>>();
+        let (ours_p, ours_r) = (text(&ours.provides), text(&ours.requires));
         let (p, r) = (elfdeps("--provides", &disk), elfdeps("--requires", &disk));
-        if ours.provides != p {
+        if ours_p != p {
             mismatches.push(format!(
-                "{}: provides ours {:?} rpm {:?}",
-                e.display(),
-                ours.provides,
-                p
+                "{}: provides ours {ours_p:?} rpm {p:?}",
+                e.display()
             ));
         }
-        if ours.requires != r {
+        if ours_r != r {
             mismatches.push(format!(
-                "{}: requires ours {:?} rpm {:?}",
-                e.display(),
-                ours.requires,
-                r
+                "{}: requires ours {ours_r:?} rpm {r:?}",
+                e.display()
             ));
         }
         checked += 1;

@@ -554,6 +554,7 @@ fn entry(path: &str, kind: Kind) -> Entry {
         source: Source::None,
         elf,
         shebang: None,
+        pkgconfig: None,
         input_flags: 0,
         caps: String::new(),
     }

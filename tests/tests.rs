@@ -9,6 +9,7 @@ mod elfdeps;
 mod input;
 mod manifests;
 mod repo;
+mod rpm_out;
 mod rpm_writer;
 mod split;
 mod verify;

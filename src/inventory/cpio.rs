@@ -606,6 +606,7 @@ pub fn scan_reader(r: Box<dyn Read + Send>, input: &Path) -> ScanResult<Inventor
             source: Source::None,
             elf: None,
             shebang: None,
+            pkgconfig: None,
             input_flags: 0,
             caps: String::new(),
         };

@@ -704,6 +704,7 @@ fn header_files(md: &PackageMetadata, hdr: &RawHeader, input: &Path) -> ScanResu
             source: Source::None,
             elf: None,
             shebang: None,
+            pkgconfig: None,
             input_flags: flags[i],
             caps: caps.map(|c| c[i].clone()).unwrap_or_default(),
         });

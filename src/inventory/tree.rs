@@ -72,6 +72,7 @@ pub fn scan(root: &Path) -> ScanResult<Inventory> {
                 source,
                 elf: None,
                 shebang: None,
+                pkgconfig: None,
                 input_flags: 0,
                 caps: String::new(),
             });

@@ -11,6 +11,7 @@ pub mod cpio;
 pub mod filelist;
 pub mod report;
 pub mod rpm;
+pub mod spec;
 pub mod tree;
 
 use std::collections::BTreeMap;
@@ -37,6 +38,8 @@ pub enum Format {
     Cpio,
     Filelist,
     Tree,
+    /// One spec file for the whole split (`%files -f` the filelists, which it implies).
+    Spec,
 }
 
 #[derive(Debug, Clone)]
@@ -132,7 +135,7 @@ pub fn shipped<'a>(
             if a.noreplace {
                 flags |= fileflags::NOREPLACE;
             }
-            if a.doc {
+            if a.doc || in_docdir(&e.path) {
                 flags |= fileflags::DOC;
             }
             if a.license {
@@ -160,6 +163,23 @@ pub fn shipped<'a>(
             }
         })
         .collect()
+}
+
+/// rpm's default `%__docdir_path`: rpmbuild marks everything below these `%doc`.
+pub const DOCDIR_PATH: &[&str] = &[
+    "/usr/share/doc",
+    "/usr/share/man",
+    "/usr/share/info",
+    "/usr/share/gtk-doc/html",
+    "/usr/share/gnome/help",
+    "/usr/doc",
+    "/usr/man",
+    "/usr/info",
+    "/usr/X11R6/man",
+];
+
+fn in_docdir(path: &Path) -> bool {
+    DOCDIR_PATH.iter().any(|d| path.starts_with(d))
 }
 
 /// The language of a path under a `locale/LANG/` directory, as rpm's `%find_lang` marks it.
@@ -284,6 +304,7 @@ fn write_package(
                 tree::write(&path, &files, &pkg.name)?;
                 outputs.push(path);
             }
+            Format::Spec => {}
             Format::Rpm => {
                 let w = write_rpm_package(pkg, pdeps, &files, opts, staging, threads)?;
                 outputs.push(w);

@@ -1164,7 +1164,17 @@ fn file_tags(h: &mut Vec<(u32, Val)>, plan: &Plan<'_, '_>, digests: &[String]) {
                 .collect(),
         ),
     ));
-    h.push((tag::FILEDEVICES, Val::I32(vec![1; files.len()])));
+    // rpmbuild flattens devices to 1 ("fl_dev ? 1 : 0"); a %ghost missing from the buildroot
+    // has a faked stat with st_dev 0. A ghost without a source is such a ghost.
+    h.push((
+        tag::FILEDEVICES,
+        Val::I32(
+            files
+                .iter()
+                .map(|f| u32::from(!(ghost(f) && matches!(f.source, Source::None))))
+                .collect(),
+        ),
+    ));
     h.push((tag::FILEINODES, Val::I32(plan.inodes.clone())));
     h.push((tag::FILELANGS, Val::strs(files.iter().map(|f| f.lang))));
     h.push((tag::DIRINDEXES, Val::I32(dirindexes)));

@@ -1,0 +1,288 @@
+//! RPM output checked by the real tools: every package passes `rpmkeys -K`; rpmbuild, given
+//! the spec rpmsplit writes for the same split (`--format spec`), makes packages with the same
+//! `rpm -qp --dump`, the same dependencies and the same rpmlint errors; `rpm2cpio | cpio`
+//! reproduces the files; and re-splitting a monolithic RPM gives what splitting its tree gives.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::util::*;
+
+fn rpms_in(dir: &Path) -> BTreeMap<String, PathBuf> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "rpm") {
+                out.insert(p.file_name().unwrap().to_string_lossy().into_owned(), p);
+            }
+        }
+    }
+    out
+}
+
+fn q(rpm: &Path, args: &[&str]) -> String {
+    stdout(&ok(tool("rpm").arg("-qp").args(args).arg(rpm)))
+}
+
+/// Dependency lines of every kind, duplicates merged (rpmbuild lists an explicit and a
+/// generated copy of the same dependency twice).
+fn deps_of(rpm: &Path) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for kind in [
+        "--requires",
+        "--provides",
+        "--recommends",
+        "--obsoletes",
+        "--conflicts",
+    ] {
+        for l in q(rpm, &[kind]).lines() {
+            out.insert(format!("{kind} {l}"));
+        }
+    }
+    out
+}
+
+/// Split the Fedora fixture with a spec, then build the spec with rpmbuild.
+fn ours_and_rpmbuilds(tmp: &Path) -> (BTreeMap<String, PathBuf>, BTreeMap<String, PathBuf>) {
+    let fx = fixture(Layout::Fedora);
+    let ours = tmp.join("ours");
+    ok(rpmsplit().args([
+        "split",
+        fx.root.to_str().unwrap(),
+        "-o",
+        ours.to_str().unwrap(),
+        "--format",
+        "rpm,spec",
+        "--compress",
+        "zstd:3",
+        "--release",
+        "1",
+        "--quiet",
+    ]));
+    let top = tmp.join("rpmbuild");
+    ok(tool("rpmbuild")
+        .arg("-bb")
+        .arg("--define")
+        .arg(format!("_topdir {}", top.display()))
+        .arg(ours.join("libvirt.spec"))
+        .env("SOURCE_DATE_EPOCH", "1700000000"));
+    (rpms_in(&ours), rpms_in(&top.join("RPMS")))
+}
+
+#[test]
+fn our_rpms_equal_rpmbuilds_of_the_same_split() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (ours, theirs) = ours_and_rpmbuilds(tmp.path());
+    assert_eq!(
+        ours.keys().collect::<Vec<_>>(),
+        theirs.keys().collect::<Vec<_>>(),
+        "the same package files"
+    );
+    assert!(ours.len() >= 40, "{} packages", ours.len());
+    let mut problems = Vec::new();
+    for (name, ours) in &ours {
+        let k = stdout(&ok(tool("rpmkeys").arg("-K").arg(ours)));
+        if !k.contains("digests OK") {
+            problems.push(format!("{name}: rpmkeys -K: {k}"));
+        }
+        let theirs = &theirs[name];
+        if q(ours, &["--dump"]) != q(theirs, &["--dump"]) {
+            problems.push(format!("{name}: rpm -qp --dump differs"));
+        }
+        let (a, b) = (deps_of(ours), deps_of(theirs));
+        if a != b {
+            problems.push(format!(
+                "{name}: dependencies differ: only ours {:?}, only rpmbuild's {:?}",
+                a.difference(&b).collect::<Vec<_>>(),
+                b.difference(&a).collect::<Vec<_>>()
+            ));
+        }
+        for tag in [
+            "%{SUMMARY}",
+            "%{LICENSE}",
+            "%{ARCH}",
+            "%{PAYLOADCOMPRESSOR}",
+        ] {
+            let (x, y) = (q(ours, &["--qf", tag]), q(theirs, &["--qf", tag]));
+            if x != y {
+                problems.push(format!("{name}: {tag} ours {x:?} rpmbuild {y:?}"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn rpmlint_reports_the_same_errors_as_for_rpmbuilds_packages() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (ours, theirs) = ours_and_rpmbuilds(tmp.path());
+    let errors = |rpms: &BTreeMap<String, PathBuf>| -> BTreeSet<String> {
+        let out = tool("rpmlint").args(rpms.values()).output().unwrap();
+        stdout(&out)
+            .lines()
+            .filter(|l| l.contains(": E: "))
+            .map(str::to_owned)
+            .collect()
+    };
+    let (a, b) = (errors(&ours), errors(&theirs));
+    let extra: Vec<_> = a.difference(&b).collect();
+    assert!(
+        extra.is_empty(),
+        "rpmlint errors only our packages have:\n{extra:#?}"
+    );
+}
+
+#[test]
+fn rpm_dump_of_all_outputs_lists_exactly_the_owned_entries_and_rpm2cpio_reproduces_them() {
+    use sha2::Digest;
+    let fx = fixture(Layout::Fedora);
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    ok(rpmsplit().args([
+        "split",
+        fx.root.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--format",
+        "rpm",
+        "--compress",
+        "zstd:3",
+        "--release",
+        "1",
+        "--quiet",
+    ]));
+    let (doc, _) = classify_json(&[fx.root.to_str().unwrap()]);
+    let owned: BTreeSet<String> = doc["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["package"].is_string())
+        .map(|f| f["path"].as_str().unwrap().to_string())
+        .collect();
+    let mut dumped = BTreeSet::new();
+    for rpm in rpms_in(&out).values() {
+        let k = stdout(&ok(tool("rpmkeys").arg("-K").arg(rpm)));
+        assert!(k.contains("digests OK"), "{k}");
+        let dest = tmp.path().join("x").join(rpm.file_name().unwrap());
+        fs::create_dir_all(&dest).unwrap();
+        let cmd = format!(
+            "rpm2cpio '{}' | cpio -idm --quiet --no-absolute-filenames",
+            rpm.display()
+        );
+        ok(tool("sh").arg("-c").arg(&cmd).current_dir(&dest));
+        let flags = q(rpm, &["--qf", "[%{FILENAMES} %{FILEFLAGS:fflags}\n]"]);
+        for line in q(rpm, &["--dump"])
+            .lines()
+            .filter(|l| !l.starts_with("(contains no files)"))
+        {
+            // path size mtime digest mode owner group isconfig isdoc rdev symlink
+            let f: Vec<&str> = line.split(' ').collect();
+            let (path, size, digest, mode) = (f[0], f[1], f[3], f[4]);
+            dumped.insert(path.to_string());
+            let src = fx.root.join(path.trim_start_matches('/'));
+            let meta = fs::symlink_metadata(&src).unwrap();
+            let mode = u32::from_str_radix(mode, 8).unwrap();
+            let ghost = flags
+                .lines()
+                .filter_map(|l| l.rsplit_once(' '))
+                .any(|(p, f)| p == path && f.contains('g'));
+            if mode & 0o170000 == 0o100000 {
+                let bytes = fs::read(&src).unwrap();
+                assert_eq!(size.parse::<u64>().unwrap(), meta.len(), "{path}");
+                if ghost {
+                    // rpm records no digest and no payload bytes for a %ghost.
+                    assert!(!dest.join(path.trim_start_matches('/')).exists(), "{path}");
+                    continue;
+                }
+                assert_eq!(
+                    digest,
+                    format!("{:x}", sha2::Sha256::digest(&bytes)),
+                    "{path}"
+                );
+                let got = fs::read(dest.join(path.trim_start_matches('/'))).unwrap();
+                assert!(got == bytes, "rpm2cpio of {} changes {path}", rpm.display());
+            }
+        }
+    }
+    assert_eq!(
+        dumped, owned,
+        "rpm -qp --dump over all outputs vs the owned entries"
+    );
+}
+
+#[test]
+fn re_splitting_a_monolithic_rpm_equals_splitting_its_tree() {
+    let fx = fixture(Layout::Fedora);
+    let tmp = tempfile::tempdir().unwrap();
+    // The monolithic RPM: everything in one package, built by rpmbuild.
+    let mono = tmp.path().join("mono.toml");
+    fs::write(
+        &mono,
+        "[manifest]\nname = \"libvirt\"\nlicense = \"LGPL-2.1-or-later\"\n\n\
+         [package.libvirt]\nsummary = \"Everything\"\nfiles = [\"/**\"]\n",
+    )
+    .unwrap();
+    let spec_dir = tmp.path().join("mono");
+    ok(rpmsplit().args([
+        "split",
+        fx.root.to_str().unwrap(),
+        "-o",
+        spec_dir.to_str().unwrap(),
+        "--manifest",
+        mono.to_str().unwrap(),
+        "--format",
+        "spec",
+        "--version",
+        "12.6.0",
+        "--release",
+        "1",
+        "--compress",
+        "zstd:19",
+        "--quiet",
+    ]));
+    let top = tmp.path().join("rpmbuild");
+    ok(tool("rpmbuild")
+        .arg("-bb")
+        .arg("--define")
+        .arg(format!("_topdir {}", top.display()))
+        .arg(spec_dir.join("libvirt.spec"))
+        .env("SOURCE_DATE_EPOCH", "1700000000"));
+    let mono_rpm = rpms_in(&top.join("RPMS")).into_values().next().unwrap();
+
+    let split = |input: &Path, out: &Path| {
+        ok(rpmsplit().args([
+            "split",
+            input.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--format",
+            "rpm",
+            "--compress",
+            "zstd:3",
+            "--release",
+            "1",
+            "--quiet",
+        ]));
+        rpms_in(out)
+    };
+    let from_tree = split(&fx.root, &tmp.path().join("from-tree"));
+    let from_rpm = split(&mono_rpm, &tmp.path().join("from-rpm"));
+    assert_eq!(
+        from_tree.keys().collect::<Vec<_>>(),
+        from_rpm.keys().collect::<Vec<_>>()
+    );
+    for (name, a) in &from_tree {
+        let b = &from_rpm[name];
+        assert_eq!(
+            q(a, &["--dump"]),
+            q(b, &["--dump"]),
+            "{name}: file sets and contents"
+        );
+        assert_eq!(deps_of(a), deps_of(b), "{name}: dependencies");
+    }
+}
