@@ -24,7 +24,8 @@ impl Compression {
         }
     }
 
-    /// rpm's PAYLOADCOMPRESSOR value.
+    /// rpm's PAYLOADCOMPRESSOR value. For `None` rpmbuild writes no tag at all (readers then
+    /// fall back to gzip, whose reader passes plain data through).
     pub fn rpm_name(self) -> &'static str {
         match self {
             Compression::None => "identity",
@@ -44,7 +45,11 @@ impl Compression {
     }
 
     /// Wrap `out` in a streaming encoder. `threads` is the number of compression workers;
-    /// the output is the same for any value.
+    /// the output is the same for any value: zstd and xz always run their multithreaded
+    /// encoders (with at least one worker), whose output depends on the job/block size fixed by
+    /// the level, not on the worker count (zstd: facebook/zstd#2238, #2327; liblzma splits
+    /// blocks by size). Their single-threaded modes write a different stream, so they are never
+    /// used. `rpm_writer_output_is_identical_for_any_thread_count` checks 1, 2 and 4 workers.
     pub fn encoder<W: Write + Send + 'static>(
         self,
         out: W,

@@ -76,6 +76,9 @@ pub enum WriteError {
     },
     #[error("package {package}: {message}")]
     Package { package: String, message: String },
+    /// The RPM writer's error names the package and file itself.
+    #[error(transparent)]
+    Rpm(#[from] rpm::RpmWriteError),
 }
 
 fn io_at(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
@@ -375,12 +378,7 @@ fn write_rpm_package(
             source: &f.entry.source,
         })
         .collect();
-    let w = rpm::write_rpm(&header, &rpm_files, dir, opts.compression, threads).map_err(|e| {
-        WriteError::Package {
-            package: pkg.name.clone(),
-            message: format!("{e:#}"),
-        }
-    })?;
+    let w = rpm::write_rpm(&header, &rpm_files, dir, opts.compression, threads)?;
     Ok(w.path)
 }
 

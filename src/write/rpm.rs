@@ -39,7 +39,7 @@ use sha2::{Digest, Sha256};
 
 use crate::deps::{Dep, Deps, Op};
 use crate::inventory::{display_path, fileflags, Kind, Source};
-use crate::write::compress::{Compression, Encoder};
+use crate::write::compress::Compression;
 use crate::write::cpio::{Header as CpioHeader, NewcWriter};
 
 /// Package-level metadata of one binary RPM.
@@ -124,6 +124,13 @@ pub enum RpmWriteError {
         #[source]
         source: io::Error,
     },
+    #[error("package {package}: cannot add {} to the payload", display_path(.path))]
+    Payload {
+        package: String,
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
     #[error("package {package}: cannot write {}", display_path(.path))]
     Write {
         package: String,
@@ -147,7 +154,7 @@ pub fn rpm_file_name(pkg: &RpmPackage) -> String {
 ///
 /// `files` may come in any order (they are sorted by path bytes, as rpm requires); paths must be
 /// unique. `threads` is the number of compression workers for zstd and xz; the output is
-/// byte-identical for every value (see [`payload_encoder`]).
+/// byte-identical for every value (see [`Compression::encoder`]).
 pub fn write_rpm(
     pkg: &RpmPackage,
     files: &[RpmFile<'_>],
@@ -266,6 +273,13 @@ impl Errors<'_> {
             source,
         }
     }
+    fn payload(&self, path: &Path, source: io::Error) -> RpmWriteError {
+        RpmWriteError::Payload {
+            package: self.package.to_owned(),
+            path: path.to_owned(),
+            source,
+        }
+    }
     fn write(&self, path: &Path, source: io::Error) -> RpmWriteError {
         RpmWriteError::Write {
             package: self.package.to_owned(),
@@ -344,8 +358,15 @@ impl<'f, 'a> Plan<'f, 'a> {
         let mut sizes = Vec::with_capacity(files.len());
         for f in &files {
             let p = f.path.as_os_str().as_bytes();
-            if !p.starts_with(b"/") {
-                return Err(err.file(f.path, "path is not absolute"));
+            // Absolute and normalized: DIRNAMES/BASENAMES split at the last '/', and rpm
+            // compares names byte-wise.
+            let normal = p.starts_with(b"/")
+                && (p == b"/"
+                    || p[1..]
+                        .split(|&b| b == b'/')
+                        .all(|c| !matches!(c, b"" | b"." | b"..")));
+            if !normal {
+                return Err(err.file(f.path, "path is not absolute and normalized"));
             }
             if f.perms & !0o7777 != 0 {
                 return Err(err.file(f.path, format!("bad permission bits {:o}", f.perms)));
@@ -400,7 +421,7 @@ impl<'f, 'a> Plan<'f, 'a> {
         let total_size = files
             .iter()
             .enumerate()
-            .filter(|(i, f)| f.kind != Kind::Dir && set_of[*i].map_or(true, |s| sets[s][0] == *i))
+            .filter(|(i, f)| f.kind != Kind::Dir && set_of[*i].is_none_or(|s| sets[s][0] == *i))
             .map(|(i, _)| sizes[i])
             .sum();
 
@@ -437,7 +458,7 @@ impl<'f, 'a> Plan<'f, 'a> {
     /// size 0 (`rpmfiStat()` with an archive; the reader, `iterReadArchiveNext()`, expects it
     /// there too).
     fn carries_content(&self, i: usize) -> bool {
-        self.set_of[i].map_or(true, |s| *self.sets[s].last().unwrap() == i)
+        self.set_of[i].is_none_or(|s| *self.sets[s].last().unwrap() == i)
     }
 }
 
@@ -508,37 +529,6 @@ impl<R: Read> Read for HashReader<R> {
     }
 }
 
-/// The compressor for the payload. zstd and xz always run their multithreaded encoders, with
-/// `max(threads, 1)` workers: their output depends on the job/block size (fixed by the level),
-/// not on the number of workers, so a package is byte-identical whatever `threads` is. (The
-/// single-threaded encoders — zstd nbWorkers=0, plain liblzma — produce a different stream, so
-/// switching to them for `threads == 1` would break that.) gzip and none are single-threaded.
-pub fn payload_encoder<W: Write + Send + 'static>(
-    compression: Compression,
-    out: W,
-    threads: u32,
-) -> io::Result<Encoder<W>> {
-    let workers = threads.max(1);
-    Ok(match compression {
-        Compression::Zstd(level) => {
-            let mut e = zstd::stream::write::Encoder::new(out, level)?;
-            e.multithread(workers)?;
-            e.include_checksum(true)?;
-            Encoder::Zstd(e)
-        }
-        Compression::Xz(level) => {
-            let stream = xz2::stream::MtStreamBuilder::new()
-                .threads(workers)
-                .preset(level)
-                .check(xz2::stream::Check::Crc64)
-                .encoder()
-                .map_err(io::Error::other)?;
-            Encoder::Xz(xz2::write::XzEncoder::new_stream(out, stream))
-        }
-        other => other.encoder(out, workers)?,
-    })
-}
-
 fn stream_payload(
     pkg: &RpmPackage,
     plan: &Plan<'_, '_>,
@@ -562,7 +552,7 @@ fn stream_payload(
         count: 0,
         pass_flush: true,
     };
-    let encoder = payload_encoder(compression, compressed, threads).map_err(werr)?;
+    let encoder = compression.encoder(compressed, threads).map_err(werr)?;
     let archive = Tee {
         inner: encoder,
         sha: Sha256::new(),
@@ -575,13 +565,14 @@ fn stream_payload(
     let mut name = Vec::new();
     for i in plan.archive_order() {
         let f = plan.files[i];
+        let perr = |e| err.payload(f.path, e);
         let content = plan.carries_content(i);
         let size = if content { plan.sizes[i] } else { 0 };
         if plan.large {
             // rpm >= 4.12 large-file payload: "07070X" + 8 hex digits of the header index,
             // no other metadata (rpmcpioStrippedHeaderWrite()); used for *every* member when
             // the header has LONGFILESIZES (rpmfiArchiveWriteHeader()).
-            cpio.stripped_header(i as u32).map_err(werr)?;
+            cpio.stripped_header(i as u32).map_err(perr)?;
         } else {
             name.clear();
             name.extend_from_slice(b".");
@@ -600,7 +591,7 @@ fn stream_payload(
                 // rpmfilesStat() leaves st_dev at 0 in archive headers.
                 ..CpioHeader::default()
             })
-            .map_err(werr)?;
+            .map_err(perr)?;
         }
         match f.kind {
             Kind::Dir => {}
@@ -609,7 +600,7 @@ fn stream_payload(
                     .link_target
                     .map(|t| t.as_os_str().as_bytes())
                     .unwrap_or(b"");
-                cpio.body_bytes(target).map_err(werr)?;
+                cpio.body_bytes(target).map_err(perr)?;
             }
             Kind::File if content => {
                 let src = f.source.open().map_err(|e| err.read(f.path, e))?;
@@ -628,7 +619,7 @@ fn stream_payload(
                     return Err(if input {
                         err.read(f.path, e)
                     } else {
-                        err.write(&path, e)
+                        err.payload(f.path, e)
                     });
                 }
                 let digest = hex(&r.sha.finalize());
