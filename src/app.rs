@@ -209,6 +209,7 @@ pub fn run(cmd: Command, out: &mut dyn Write, listener: &dyn Listener) -> Result
             input,
             manifest,
             previous_manifest,
+            against,
             json,
         } => {
             let a = analyse(&input, &manifest)?;
@@ -216,6 +217,7 @@ pub fn run(cmd: Command, out: &mut dyn Write, listener: &dyn Listener) -> Result
                 out,
                 &a,
                 previous_manifest.as_deref(),
+                &against,
                 &manifest.layout,
                 json,
             )

@@ -94,6 +94,10 @@ pub enum Command {
         /// Manifest of the previous release: files moving between packages must be covered.
         #[arg(long)]
         previous_manifest: Option<PathBuf>,
+        /// Existing RPMs (e.g. a distribution's build) to audit against the manifest's split of
+        /// INPUT: every file in the package the manifest gives it, with its attributes.
+        #[arg(long, num_args = 1.., value_name = "RPM")]
+        against: Vec<PathBuf>,
         #[arg(long)]
         json: bool,
     },

@@ -2,10 +2,13 @@
 //! symlinks whose target's package is not pulled in, and the upgrade path from a previous
 //! manifest: a file that moves from package O to package N is only safe when upgrading O also
 //! brings N (O's new version, or what obsoletes O, requires N), or rpm hits a file conflict.
+//! With `--against`, existing RPMs (read from their headers alone) are audited against the
+//! packages the manifest makes of the input: every file in the package the manifest gives it,
+//! with the same type, size, mode, owner, group and %config/%doc/%license/%ghost flags.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use serde::Serialize;
@@ -13,7 +16,9 @@ use serde::Serialize;
 use crate::app::{analyse_inventory, detect_arch, load_manifest, Analysis, Exit};
 use crate::classify::Status;
 use crate::deps::{self, Graph};
-use crate::inventory::{display_path, resolve_link, Kind};
+use crate::inventory::{display_path, fileflags, resolve_link, Inventory, Kind};
+use crate::write::rpm::header_flags;
+use crate::write::shipped;
 
 #[derive(Debug, Serialize)]
 pub struct Finding {
@@ -26,6 +31,7 @@ pub fn run(
     out: &mut dyn Write,
     a: &Analysis,
     previous: Option<&Path>,
+    against_rpms: &[PathBuf],
     layout: &str,
     json: bool,
 ) -> Result<Exit> {
@@ -64,12 +70,7 @@ pub fn run(
                 .link_target
                 .as_ref()
                 .and_then(|t| resolve_link(&e.path, t));
-            let Some(ti) = target.and_then(|t| {
-                a.inventory
-                    .entries
-                    .binary_search_by(|x| x.path.cmp(&t))
-                    .ok()
-            }) else {
+            let Some(ti) = target.and_then(|t| a.inventory.index(&t)) else {
                 continue;
             };
             let towners = a.plan.owners(ti);
@@ -154,6 +155,10 @@ pub fn run(
         }
     }
 
+    if !against_rpms.is_empty() {
+        against(&mut findings, a, against_rpms)?;
+    }
+
     if json {
         serde_json::to_writer_pretty(&mut *out, &serde_json::json!({ "findings": findings }))?;
         writeln!(out)?;
@@ -170,4 +175,149 @@ pub fn run(
     } else {
         Exit::Problems
     })
+}
+
+/// The flags an audit compares: what a packager writes in `%files`.
+const AUDITED_FLAGS: u32 = fileflags::CONFIG
+    | fileflags::NOREPLACE
+    | fileflags::DOC
+    | fileflags::LICENSE
+    | fileflags::GHOST;
+
+fn flag_names(flags: u32) -> String {
+    let names: Vec<&str> = [
+        (fileflags::CONFIG, "%config"),
+        (fileflags::NOREPLACE, "noreplace"),
+        (fileflags::DOC, "%doc"),
+        (fileflags::LICENSE, "%license"),
+        (fileflags::GHOST, "%ghost"),
+    ]
+    .iter()
+    .filter(|(f, _)| flags & f != 0)
+    .map(|(_, n)| *n)
+    .collect();
+    if names.is_empty() {
+        "none".into()
+    } else {
+        names.join(" ")
+    }
+}
+
+/// `--against`: existing RPMs against the packages the manifest makes of the input.
+fn against(findings: &mut Vec<Finding>, a: &Analysis, rpms: &[PathBuf]) -> Result<()> {
+    let mut by_name: BTreeMap<String, Inventory> = BTreeMap::new();
+    for p in rpms {
+        let rpm = crate::inventory::rpm::list(p)?;
+        let name =
+            rpm.origin.name.clone().ok_or_else(|| {
+                anyhow::anyhow!("{}: the RPM header has no NAME", display_path(p))
+            })?;
+        if let Some(other) = by_name.get(&name) {
+            anyhow::bail!(
+                "two RPMs of package {name} given to --against: {} and {}",
+                display_path(&other.origin.input),
+                display_path(p)
+            );
+        }
+        by_name.insert(name, rpm);
+    }
+    // Which given RPMs ship each path.
+    let mut shipped_by: HashMap<&Path, Vec<&str>> = HashMap::new();
+    for (name, rpm) in &by_name {
+        for e in &rpm.entries {
+            shipped_by.entry(&e.path).or_default().push(name);
+        }
+    }
+    let mut push = |path: String, message: String| {
+        findings.push(Finding {
+            check: "against",
+            path,
+            message,
+        })
+    };
+
+    // Every file the manifest plans: shipped, by the right package, with its attributes.
+    for pkg in a.plan.emitted() {
+        let Some(rpm) = by_name.get(&pkg.name) else {
+            push(
+                String::new(),
+                format!(
+                    "package {} ({} entries) has no RPM among those given",
+                    pkg.name,
+                    pkg.files.len()
+                ),
+            );
+            continue;
+        };
+        let rpm_file = display_path(&rpm.origin.input);
+        for s in shipped(&a.inventory, &a.plan, pkg, None) {
+            let path = display_path(&s.entry.path);
+            let Some(r) = rpm.find(&s.entry.path) else {
+                if !shipped_by.contains_key(s.entry.path.as_path()) {
+                    push(
+                        path,
+                        format!("belongs to {}, but no given RPM ships it", pkg.name),
+                    );
+                }
+                continue;
+            };
+            let mut differ = Vec::new();
+            if r.kind != s.entry.kind {
+                differ.push(format!(
+                    "type {} (manifest input: {})",
+                    r.kind.as_str(),
+                    s.entry.kind.as_str()
+                ));
+            }
+            if s.entry.kind == Kind::File && !s.ghost() && r.size != s.entry.size {
+                differ.push(format!("size {} (input: {})", r.size, s.entry.size));
+            }
+            if r.perms != s.perms {
+                differ.push(format!("mode {:04o} (manifest: {:04o})", r.perms, s.perms));
+            }
+            if r.user != s.user || r.group != s.group {
+                differ.push(format!(
+                    "owner {}:{} (manifest: {}:{})",
+                    r.user, r.group, s.user, s.group
+                ));
+            }
+            // As an RPM records them (rpmbuild clears %config/%doc/%license on directories).
+            let sf = header_flags(s.entry.kind, s.flags) & AUDITED_FLAGS;
+            let rf = r.input_flags & AUDITED_FLAGS;
+            if rf != sf {
+                differ.push(format!(
+                    "flags {} (manifest: {})",
+                    flag_names(rf),
+                    flag_names(sf)
+                ));
+            }
+            if !differ.is_empty() {
+                push(path, format!("in {rpm_file}: {}", differ.join(", ")));
+            }
+        }
+    }
+
+    // Every file the RPMs ship: in the package the manifest gives it.
+    for (name, rpm) in &by_name {
+        for e in &rpm.entries {
+            let path = display_path(&e.path);
+            let Some(i) = a.inventory.index(&e.path) else {
+                push(path, format!("shipped by {name}, but not in the input"));
+                continue;
+            };
+            let owners = a.plan.owners(i);
+            if !owners.contains(&name.as_str()) {
+                let planned = if owners.is_empty() {
+                    "no package".to_string()
+                } else {
+                    owners.join(", ")
+                };
+                push(
+                    path,
+                    format!("shipped by {name}, the manifest puts it in {planned}"),
+                );
+            }
+        }
+    }
+    Ok(())
 }

@@ -68,3 +68,114 @@ fn a_missing_upgrade_requires_is_reported_with_the_moved_files() {
     assert!(paths.contains(&"/usr/sbin/virtlogd"), "{paths:?}");
     assert!(!paths.contains(&"/usr/sbin/virtlockd"), "{paths:?}");
 }
+
+/// Split the Fedora fixture into RPMs with `manifest`; the RPM paths.
+fn rpms_made_with(manifest: &str, out: &Path) -> Vec<String> {
+    let fx = fixture(Layout::Fedora);
+    ok(rpmsplit()
+        .args(["split", fx.root.to_str().unwrap(), "-o"])
+        .arg(out)
+        .args(["--manifest", manifest, "--format", "rpm", "--release", "1"])
+        .args(["--compress", "zstd:1", "--quiet"]));
+    let mut rpms: Vec<String> = fs::read_dir(out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "rpm"))
+        .map(|p| p.display().to_string())
+        .collect();
+    rpms.sort();
+    assert!(rpms.len() > 30, "{rpms:?}");
+    rpms
+}
+
+fn verify_against(rpms: &[String]) -> (i32, Vec<(String, String, String)>) {
+    let fx = fixture(Layout::Fedora);
+    let out = rpmsplit()
+        .args(["verify", fx.root.to_str().unwrap(), "--json", "--against"])
+        .args(rpms)
+        .output()
+        .unwrap();
+    assert!(out.stderr.is_empty(), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap().to_string();
+            (s("check"), s("path"), s("message"))
+        })
+        .collect();
+    (out.status.code().unwrap(), findings)
+}
+
+#[test]
+fn verify_against_our_own_rpms_finds_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let rpms = rpms_made_with(&manifest("libvirt.toml"), tmp.path());
+    let (code, findings) = verify_against(&rpms);
+    assert_eq!((code, findings), (0, vec![]));
+}
+
+#[test]
+fn verify_against_monolithic_rpms_names_each_moved_file_and_missing_package() {
+    let tmp = tempfile::tempdir().unwrap();
+    let rpms = rpms_made_with(&manifest("libvirt-9.0.toml"), tmp.path());
+    let (code, findings) = verify_against(&rpms);
+    assert_eq!(code, 1, "{findings:#?}");
+    let has = |path: &str, message: &str| {
+        findings
+            .iter()
+            .any(|(c, p, m)| c == "against" && p == path && m.contains(message))
+    };
+    assert!(
+        has(
+            "/usr/sbin/virtlogd",
+            "shipped by libvirt-daemon, the manifest puts it in libvirt-daemon-log"
+        ),
+        "{findings:#?}"
+    );
+    assert!(
+        has(
+            "",
+            "package libvirt-daemon-plugin-lockd (1 entries) has no RPM"
+        ),
+        "{findings:#?}"
+    );
+    // libvirtd itself stays where it was.
+    assert!(
+        !findings.iter().any(|(_, p, _)| p == "/usr/sbin/libvirtd"),
+        "{findings:#?}"
+    );
+}
+
+#[test]
+fn verify_against_reports_attributes_that_differ_from_the_manifest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = fs::read_to_string(manifest("libvirt.toml")).unwrap();
+    let changed = text.replacen(
+        "{ path = \"{sysconfdir}/libvirt/virtlogd.conf\", config = \"noreplace\" }",
+        "{ path = \"{sysconfdir}/libvirt/virtlogd.conf\", mode = \"0600\" }",
+        1,
+    );
+    assert_ne!(
+        text, changed,
+        "the manifest no longer lists virtlogd.conf so"
+    );
+    let m = tmp.path().join("changed.toml");
+    fs::write(&m, changed).unwrap();
+    let rpms = rpms_made_with(m.to_str().unwrap(), &tmp.path().join("out"));
+    let (code, findings) = verify_against(&rpms);
+    assert_eq!(code, 1);
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    let (check, path, message) = &findings[0];
+    assert_eq!(
+        (check.as_str(), path.as_str()),
+        ("against", "/etc/libvirt/virtlogd.conf")
+    );
+    assert!(
+        message.ends_with("mode 0600 (manifest: 0644), flags none (manifest: %config noreplace)"),
+        "{message}"
+    );
+    assert!(message.contains("libvirt-daemon-log-"), "{message}");
+}

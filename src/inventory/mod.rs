@@ -190,7 +190,8 @@ impl Inventory {
         });
     }
 
-    pub fn find(&self, path: &Path) -> Option<&Entry> {
+    /// The index of the entry at `path` (entries are sorted by path bytes).
+    pub fn index(&self, path: &Path) -> Option<usize> {
         self.entries
             .binary_search_by(|e| {
                 e.path
@@ -199,7 +200,10 @@ impl Inventory {
                     .cmp(path.as_os_str().as_bytes())
             })
             .ok()
-            .map(|i| &self.entries[i])
+    }
+
+    pub fn find(&self, path: &Path) -> Option<&Entry> {
+        self.index(path).map(|i| &self.entries[i])
     }
 
     pub fn total_bytes(&self) -> u64 {

@@ -313,8 +313,16 @@ struct FileInfo {
     last_of_set: bool,
 }
 
-/// Scan a `.rpm` file.
-pub fn scan(input: &Path) -> ScanResult<Inventory> {
+/// An RPM's lead and headers, read and checked; the reader stands at the payload.
+struct Opened {
+    md: PackageMetadata,
+    hdr: RawHeader,
+    reader: BufReader<File>,
+    payload_start: u64,
+}
+
+/// Read and check the lead, the signature header and the header of `input`.
+fn open(input: &Path) -> ScanResult<Opened> {
     let corrupt = |what: String| ScanError::Corrupt {
         path: input.to_owned(),
         what,
@@ -414,7 +422,43 @@ pub fn scan(input: &Path) -> ScanResult<Inventory> {
             )));
         }
     }
+    Ok(Opened {
+        md,
+        hdr,
+        reader: r,
+        payload_start,
+    })
+}
 
+/// An RPM's name, EVR and arch, and its files as the header lists them: the header alone,
+/// the payload is not read (for `verify --against`).
+pub fn list(input: &Path) -> ScanResult<Inventory> {
+    let o = open(input)?;
+    let (entries, _, _) = header_files(&o.md, &o.hdr, input)?;
+    let mut inv = Inventory {
+        entries,
+        origin: origin(&o.md, input),
+    };
+    inv.sort();
+    Ok(inv)
+}
+
+/// Scan a `.rpm` file.
+pub fn scan(input: &Path) -> ScanResult<Inventory> {
+    let corrupt = |what: String| ScanError::Corrupt {
+        path: input.to_owned(),
+        what,
+    };
+    let io_err = |source: io::Error| ScanError::Io {
+        path: input.to_owned(),
+        source,
+    };
+    let Opened {
+        md,
+        hdr,
+        reader: r,
+        payload_start,
+    } = open(input)?;
     let (mut entries, info, by_path) = header_files(&md, &hdr, input)?;
 
     // Payload decoder and digest.
@@ -496,6 +540,16 @@ pub fn scan(input: &Path) -> ScanResult<Inventory> {
     number_hardlink_groups(&mut entries, sets);
     inspect_all(&mut entries, input)?;
 
+    let mut inv = Inventory {
+        entries,
+        origin: origin(&md, input),
+    };
+    inv.sort();
+    Ok(inv)
+}
+
+/// What the header says about the package itself.
+fn origin(md: &PackageMetadata, input: &Path) -> Origin {
     let text = |tag: IndexTag| {
         md.header
             .get_entry_data_as_string(tag)
@@ -503,22 +557,17 @@ pub fn scan(input: &Path) -> ScanResult<Inventory> {
             .filter(|s| !s.is_empty())
             .map(str::to_string)
     };
-    let mut inv = Inventory {
-        entries,
-        origin: Origin {
-            kind: "rpm".into(),
-            input: input.to_owned(),
-            name: text(IndexTag::RPMTAG_NAME),
-            epoch: md.get_epoch().ok(),
-            version: text(IndexTag::RPMTAG_VERSION),
-            release: text(IndexTag::RPMTAG_RELEASE),
-            arch: text(IndexTag::RPMTAG_ARCH),
-            license: text(IndexTag::RPMTAG_LICENSE),
-            url: text(IndexTag::RPMTAG_URL),
-        },
-    };
-    inv.sort();
-    Ok(inv)
+    Origin {
+        kind: "rpm".into(),
+        input: input.to_owned(),
+        name: text(IndexTag::RPMTAG_NAME),
+        epoch: md.get_epoch().ok(),
+        version: text(IndexTag::RPMTAG_VERSION),
+        release: text(IndexTag::RPMTAG_RELEASE),
+        arch: text(IndexTag::RPMTAG_ARCH),
+        license: text(IndexTag::RPMTAG_LICENSE),
+        url: text(IndexTag::RPMTAG_URL),
+    }
 }
 
 /// The expected payload digest: a hasher, its name, and the hex digest from the header.

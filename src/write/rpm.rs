@@ -750,6 +750,14 @@ const GHOST_NOVERIFY: u32 = 1 | 2 | 4 | 32;
 /// RPMFILE_CONFIG | DOC | LICENSE: rpmbuild clears these on directories.
 const DIR_CLEARED_FLAGS: u32 = fileflags::CONFIG | fileflags::DOC | fileflags::LICENSE;
 
+/// The FILEFLAGS value rpmbuild records for an entry of `kind` with `flags`.
+pub fn header_flags(kind: Kind, flags: u32) -> u32 {
+    match kind {
+        Kind::Dir => flags & !DIR_CLEARED_FLAGS,
+        _ => flags,
+    }
+}
+
 /// One tag's data.
 enum Val {
     I16(Vec<u16>),
@@ -1137,10 +1145,7 @@ fn file_tags(h: &mut Vec<(u32, Val)>, plan: &Plan<'_, '_>, digests: &[String]) {
         Val::I32(
             files
                 .iter()
-                .map(|f| match f.kind {
-                    Kind::Dir => f.flags & !DIR_CLEARED_FLAGS,
-                    _ => f.flags,
-                })
+                .map(|f| header_flags(f.kind, f.flags))
                 .collect(),
         ),
     ));
