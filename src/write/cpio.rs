@@ -183,6 +183,37 @@ mod tests {
         );
     }
 
+    /// Why this module exists: the `cpio` crate's newc writer reports success when a member
+    /// gets fewer bytes than its header declares (its `finish` only skips the padding), so the
+    /// archive is silently corrupt; and its sizes are `u32`, so it cannot express rpm's
+    /// large-file members. Ours refuses the short body (above) and writes `07070X` members.
+    #[test]
+    fn the_cpio_crate_writer_accepts_a_short_body_ours_refuses_it() {
+        let member = ::cpio::newc::Builder::new("./x").mode(0o100644).nlink(1);
+        let mut w = member.write(Vec::new(), 10);
+        io::Write::write_all(&mut w, b"abc").unwrap();
+        let archive = ::cpio::newc::trailer(w.finish().expect("the crate reports success"))
+            .expect("and writes a trailer after the short member");
+        // Reading it back fails: the trailer is taken as the rest of x's body.
+        let mut r = ::cpio::newc::Reader::new(&archive[..]).unwrap();
+        assert_eq!(r.entry().file_size(), 10);
+        let mut body = Vec::new();
+        io::Read::read_to_end(&mut r, &mut body).unwrap();
+        assert_ne!(&body[..], b"abc");
+        assert!(::cpio::newc::Reader::new(r.finish().unwrap()).is_err());
+
+        let mut ours = NewcWriter::new(Vec::new());
+        ours.header(&Header {
+            name: b"./x",
+            mode: 0o100644,
+            nlink: 1,
+            size: 10,
+            ..Header::default()
+        })
+        .unwrap();
+        assert!(ours.body(&mut &b"abc"[..], 10).is_err());
+    }
+
     #[test]
     fn members_are_padded_to_four_bytes() {
         let mut w = NewcWriter::new(Vec::new());
