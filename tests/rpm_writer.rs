@@ -995,3 +995,54 @@ fn the_rpm_crate_builder_flushes_per_file_our_stream_compresses_better() {
         "the rpm crate's payload is {theirs} bytes, ours {ours}: expected it 1.5x larger at least"
     );
 }
+
+/// Why rpmsplit reads RPM payloads itself: the `rpm` crate's `Package::files()` pairs the n-th
+/// payload member with the n-th header file. rpm writes no member for a %ghost (and puts a
+/// hardlink set's content on its last member), so every file after a %ghost gets the next
+/// file's bytes and the last one is lost. (It also clones the whole compressed payload and
+/// holds each file in memory.) Our reader matches members to header files by path.
+#[test]
+fn the_rpm_crate_reader_misplaces_contents_after_a_ghost_ours_matches_by_path() {
+    let mut fx = Fixture::new();
+    fx.dir(b"/etc");
+    fx.file(b"/etc/a.conf", 0o644, b"first\n");
+    fx.ghost(b"/etc/b.conf");
+    fx.file(b"/etc/c.conf", 0o644, b"last\n");
+    let w = write(
+        &fx,
+        &package("ghosts", "x86_64", Deps::default()),
+        "out",
+        Compression::Zstd(3),
+        1,
+    );
+
+    let theirs: Vec<(String, Vec<u8>)> = rpm::Package::open(&w.path)
+        .unwrap()
+        .files()
+        .unwrap()
+        .map(|f| {
+            let f = f.unwrap();
+            (f.metadata.path.display().to_string(), f.content)
+        })
+        .collect();
+    assert_eq!(
+        theirs,
+        [
+            ("/etc".to_string(), b"".to_vec()),
+            ("/etc/a.conf".to_string(), b"first\n".to_vec()),
+            ("/etc/b.conf".to_string(), b"last\n".to_vec()),
+        ],
+        "the crate gives the ghost c.conf's bytes and loses c.conf"
+    );
+
+    let ours = rpmsplit::inventory::rpm::scan(&w.path).unwrap();
+    let content = |p: &str| {
+        let e = ours.find(Path::new(p)).unwrap();
+        let mut v = Vec::new();
+        std::io::Read::read_to_end(&mut e.source.open().unwrap(), &mut v).unwrap();
+        v
+    };
+    assert_eq!(content("/etc/a.conf"), b"first\n");
+    assert_eq!(content("/etc/c.conf"), b"last\n");
+    assert!(ours.find(Path::new("/etc/b.conf")).is_some());
+}
