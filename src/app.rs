@@ -66,7 +66,7 @@ pub fn analyse(input: &Path, args: &ManifestArgs) -> Result<Analysis> {
 }
 
 pub fn analyse_inventory(
-    inventory: Inventory,
+    mut inventory: Inventory,
     manifest: Manifest,
     layout: &str,
 ) -> Result<Analysis> {
@@ -80,6 +80,7 @@ pub fn analyse_inventory(
         layout.to_string()
     };
     let resolved = manifest.resolve(&layout)?;
+    resolved.copy_into(&mut inventory)?;
     let plan = classify(&inventory, &resolved)?;
     Ok(Analysis {
         inventory,
@@ -368,12 +369,36 @@ fn explain(out: &mut dyn Write, a: &Analysis, paths: &[PathBuf]) -> Result<Exit>
         let verdict = match d.status {
             Status::Owned => format!("package {}", owners[0]),
             Status::CoOwned => format!("co-owned by {}", owners.join(", ")),
-            Status::Dropped => "dropped (not packaged)".into(),
+            Status::Dropped => match d
+                .winners
+                .first()
+                .and_then(|&w| a.plan.rules.rules[w].package.as_deref())
+                .and_then(|p| a.plan.package(p))
+            {
+                Some(p) => format!(
+                    "dropped: package {} is not built (its if-exists {} matches nothing in the input)",
+                    p.name,
+                    a.resolved.if_exists[&p.name]
+                        .iter()
+                        .filter(|(_, set)| !a.inventory.entries.iter().any(|e| set.is_match(&e.path)))
+                        .map(|(g, _)| format!("`{g}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                None => "dropped (not packaged)".into(),
+            },
             Status::Unowned => "UNOWNED: no rule claims it".into(),
             Status::UnownedDir => "directory no rule claims: not packaged".into(),
             Status::Conflict => "CONFLICT: equally specific rules of different packages".into(),
         };
         writeln!(out, "  verdict: {verdict}")?;
+        if let Some(from) = &e.copied_from {
+            writeln!(
+                out,
+                "  copied from {} by the manifest's `copy`",
+                display_path(from)
+            )?;
+        }
         let label = |r: &Rule| r.label(&a.plan.manifest_file);
         for &w in &d.winners {
             let r = &a.plan.rules.rules[w];
@@ -501,6 +526,7 @@ fn adopt_unowned(plan: &mut Plan, name: &str) -> Result<()> {
         deps: Default::default(),
         from_templates: Vec::new(),
         emitted: !files.is_empty(),
+        not_built: false,
         files,
     });
     plan.packages.sort_by(|a, b| a.name.cmp(&b.name));

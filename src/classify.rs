@@ -9,6 +9,10 @@
 //! literal characters; then a rule that also asks ELF facts. Two equally specific rules of
 //! different packages are a conflict, unless the entry is a directory and every one of them
 //! says `co-own`. Unclaimed directories are left out without error, as rpmbuild does.
+//!
+//! A package whose `if-exists` globs do not all match an input entry is not built: its rules
+//! take part in no decision, and an entry only such rules claim is dropped (what a spec's
+//! `%install` does with the files of a build switch that is off).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -59,6 +63,8 @@ pub struct PlannedPackage {
     /// Whether the package is written: it has files, or is a meta package whose `if-present`
     /// packages are written.
     pub emitted: bool,
+    /// An `if-exists` glob matched nothing: what its rules claim is dropped.
+    pub not_built: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -150,6 +156,7 @@ pub fn classify(inv: &Inventory, m: &Resolved) -> Result<Plan, ClassifyError> {
                 from_templates: Vec::new(),
                 files: Vec::new(),
                 emitted: false,
+                not_built: false,
             },
         );
     }
@@ -233,6 +240,7 @@ pub fn classify(inv: &Inventory, m: &Resolved) -> Result<Plan, ClassifyError> {
                     from_templates: Vec::new(),
                     files: Vec::new(),
                     emitted: false,
+                    not_built: false,
                 });
             // A `[package.X]` block that merges with a template instance keeps the template's
             // summary and description where it gives none of its own.
@@ -253,6 +261,23 @@ pub fn classify(inv: &Inventory, m: &Resolved) -> Result<Plan, ClassifyError> {
     }
     let rules = builder.build().map_err(|m| err(0, m))?;
 
+    // Packages whose build switch is off: an `if-exists` glob matches nothing in the input.
+    let not_built: BTreeSet<&str> = m
+        .if_exists
+        .iter()
+        .filter(|(_, globs)| {
+            globs
+                .iter()
+                .any(|(_, set)| !inv.entries.iter().any(|e| set.is_match(&e.path)))
+        })
+        .map(|(p, _)| p.as_str())
+        .collect();
+    for p in &not_built {
+        if let Some(p) = packages.get_mut(*p) {
+            p.not_built = true;
+        }
+    }
+
     let decisions: Vec<Decision> = inv
         .entries
         .par_iter()
@@ -267,7 +292,29 @@ pub fn classify(inv: &Inventory, m: &Resolved) -> Result<Plan, ClassifyError> {
                 })
                 .collect();
             matched.sort_by(|a, b| b.specificity.cmp(&a.specificity).then(a.rule.cmp(&b.rule)));
-            decide(&rules, e.kind, matched)
+            let built = |r: usize| {
+                rules.rules[r]
+                    .package
+                    .as_deref()
+                    .is_none_or(|p| !not_built.contains(p))
+            };
+            if !matched.is_empty() && !matched.iter().any(|mt| built(mt.rule)) {
+                // Only packages that are not built claim it: dropped, as their spec's
+                // `%install` deletes the files of a build switch that is off.
+                return Decision {
+                    status: Status::Dropped,
+                    winners: vec![matched[0].rule],
+                    matched,
+                };
+            }
+            let live: Vec<Match> = matched
+                .iter()
+                .filter(|mt| built(mt.rule))
+                .cloned()
+                .collect();
+            let mut d = decide(&rules, e.kind, live);
+            d.matched = matched;
+            d
         })
         .collect();
 
@@ -357,7 +404,7 @@ fn merge_deps(into: &mut DepSpecs, from: DepSpecs) {
 /// A package is written when it has files (or is meta), and its `if-present` packages are.
 fn mark_emitted(packages: &mut [PlannedPackage]) {
     for p in packages.iter_mut() {
-        p.emitted = p.meta || !p.files.is_empty();
+        p.emitted = !p.not_built && (p.meta || !p.files.is_empty());
     }
     loop {
         let emitted: BTreeSet<String> = packages

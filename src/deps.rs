@@ -37,6 +37,36 @@ impl Op {
     }
 }
 
+/// Replace each `{key}` of `text` by its value, in one pass: a value that itself holds
+/// `{release}` (the `%{release}` of a spec) is not substituted again.
+fn fill_placeholders(text: &str, values: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let hit = after.find('}').and_then(|close| {
+            let key = &after[..close];
+            values
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| (*v, close))
+        });
+        match hit {
+            Some((v, close)) => {
+                out.push_str(v);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// One dependency: `name [op evr]`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Dep {
@@ -311,19 +341,20 @@ pub fn compute(
     let evr_text = evr
         .map(Evr::evr)
         .unwrap_or_else(|| "%{version}-%{release}".into());
+    let values = [
+        ("evr", evr_text.as_str()),
+        (
+            "version",
+            evr.map(|e| e.version.as_str()).unwrap_or("%{version}"),
+        ),
+        (
+            "release",
+            evr.map(|e| e.release.as_str()).unwrap_or("%{release}"),
+        ),
+        ("arch", arch),
+    ];
     let fill = |d: &DepSpec| -> Dep {
-        let text = d
-            .text
-            .replace("{evr}", &evr_text)
-            .replace(
-                "{version}",
-                evr.map(|e| e.version.as_str()).unwrap_or("%{version}"),
-            )
-            .replace(
-                "{release}",
-                evr.map(|e| e.release.as_str()).unwrap_or("%{release}"),
-            )
-            .replace("{arch}", arch);
+        let text = fill_placeholders(&d.text, &values);
         parse_dep(&text).expect("dependency syntax is checked at manifest load")
     };
     let known: BTreeSet<&str> = plan.packages.iter().map(|p| p.name.as_str()).collect();
@@ -499,5 +530,19 @@ impl Graph {
             }
         }
         seen.into_iter().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fill_placeholders;
+
+    #[test]
+    fn placeholders_are_filled_once() {
+        let values = [("evr", "12.6.0-%{release}"), ("release", "%{release}")];
+        assert_eq!(
+            fill_placeholders("libvirt-libs = {evr} {release} {other}", &values),
+            "libvirt-libs = 12.6.0-%{release} %{release} {other}"
+        );
     }
 }

@@ -557,6 +557,7 @@ fn entry(path: &str, kind: Kind) -> Entry {
         pkgconfig: None,
         input_flags: 0,
         caps: String::new(),
+        copied_from: None,
     }
 }
 

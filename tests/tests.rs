@@ -8,6 +8,7 @@ mod cli;
 mod elfdeps;
 mod input;
 mod manifests;
+mod raw_tree;
 mod repo;
 mod rpm_out;
 mod rpm_writer;

@@ -609,6 +609,7 @@ pub fn scan_reader(r: Box<dyn Read + Send>, input: &Path) -> ScanResult<Inventor
             pkgconfig: None,
             input_flags: 0,
             caps: String::new(),
+            copied_from: None,
         };
         let mut body = None;
         match kind {

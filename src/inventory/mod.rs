@@ -145,6 +145,8 @@ pub struct Entry {
     pub input_flags: u32,
     /// Capabilities from an input RPM (`FILECAPS`), empty if none.
     pub caps: String,
+    /// Set for an entry a manifest `copy` added: the entry it copies.
+    pub copied_from: Option<PathBuf>,
 }
 
 impl Entry {

@@ -756,6 +756,7 @@ fn header_files(md: &PackageMetadata, hdr: &RawHeader, input: &Path) -> ScanResu
             pkgconfig: None,
             input_flags: flags[i],
             caps: caps.map(|c| c[i].clone()).unwrap_or_default(),
+            copied_from: None,
         });
     }
     // Normalized paths must be unique too (`/a/./b` and `/a/b`).

@@ -75,6 +75,7 @@ pub fn scan(root: &Path) -> ScanResult<Inventory> {
                 pkgconfig: None,
                 input_flags: 0,
                 caps: String::new(),
+                copied_from: None,
             });
         }
     }

@@ -10,8 +10,11 @@ pub mod model;
 pub mod raw;
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use globset::{GlobMatcher, GlobSet, GlobSetBuilder};
+
+use crate::inventory::{fileflags, Entry, Inventory, Kind};
 
 pub use model::{Attrs, ElfPredicate, Manifest, ManifestError, PackageDecl, RuleSpec, Template};
 
@@ -234,6 +237,97 @@ pub struct Resolved {
     pub templates: Vec<BoundTemplate>,
     pub no_provides_from: GlobSet,
     pub version_from: Vec<String>,
+    pub copies: Vec<BoundCopy>,
+    /// Per package with `if-exists`: each glob as expanded (alternatives joined by ` or `),
+    /// and its matcher.
+    pub if_exists: BTreeMap<String, Vec<(String, GlobSet)>>,
+}
+
+/// A `copy` bound to a layout.
+#[derive(Debug, Clone)]
+pub struct BoundCopy {
+    pub from: GlobSet,
+    /// The target path; ending in `/`, a directory.
+    pub to: String,
+    pub line: usize,
+}
+
+impl Resolved {
+    /// Apply the manifest's `copy` rules to the input, as a spec's `%install` does to the
+    /// buildroot: each regular file matching `from` is also installed at `to` (same bytes,
+    /// mode, owner and mtime), with any missing parent directory (mode 0755). A target already
+    /// in the input is left alone: the input was post-processed already (an RPM, or a tree
+    /// `%install` has run on). Copies name their source (`Entry::copied_from`).
+    pub fn copy_into(&self, inv: &mut Inventory) -> Result<(), ManifestError> {
+        let mut added: BTreeMap<PathBuf, Entry> = BTreeMap::new();
+        for c in &self.copies {
+            let sources: Vec<&Entry> = inv
+                .entries
+                .iter()
+                .filter(|e| {
+                    e.kind == Kind::File
+                        && e.input_flags & fileflags::GHOST == 0
+                        && e.copied_from.is_none()
+                        && c.from.is_match(&e.path)
+                })
+                .collect();
+            let into_dir = c.to.ends_with('/');
+            if !into_dir && sources.len() > 1 {
+                return Err(ManifestError::At {
+                    file: self.manifest.file.clone(),
+                    line: c.line,
+                    message: format!(
+                        "copy: `from` matches {} files ({}, ...) but `to` names one file",
+                        sources.len(),
+                        sources[0].display()
+                    ),
+                    note: Some("end `to` with `/` to copy them into a directory".into()),
+                });
+            }
+            for src in sources {
+                let to = if into_dir {
+                    Path::new(&c.to).join(src.path.file_name().unwrap_or_default())
+                } else {
+                    PathBuf::from(&c.to)
+                };
+                if inv.index(&to).is_some() || added.contains_key(&to) {
+                    continue;
+                }
+                for dir in to.ancestors().skip(1) {
+                    if dir == Path::new("/") || inv.index(dir).is_some() || added.contains_key(dir)
+                    {
+                        continue;
+                    }
+                    let mut d = src.clone();
+                    d.path = dir.to_owned();
+                    d.kind = Kind::Dir;
+                    d.perms = 0o755;
+                    d.size = 0;
+                    d.link_target = None;
+                    d.hardlink_group = None;
+                    d.source = crate::inventory::Source::None;
+                    d.elf = None;
+                    d.shebang = None;
+                    d.pkgconfig = None;
+                    d.input_flags = 0;
+                    d.caps.clear();
+                    d.copied_from = Some(src.path.clone());
+                    added.insert(dir.to_owned(), d);
+                }
+                let mut e = src.clone();
+                e.path = to.clone();
+                e.hardlink_group = None;
+                e.input_flags = 0;
+                e.copied_from = Some(src.path.clone());
+                added.insert(to, e);
+            }
+        }
+        if !added.is_empty() {
+            inv.entries.extend(added.into_values());
+            inv.sort();
+        }
+        Ok(())
+    }
 }
 
 impl Manifest {
@@ -304,6 +398,45 @@ impl Manifest {
             .iter()
             .flat_map(|p| layout::substitute(p, &lookup(&layout.vars, &none)))
             .collect();
+        let mut copies = Vec::new();
+        for c in &self.copies {
+            let mut from = GlobSetBuilder::new();
+            for a in alternatives(&c.from, &lookup(&layout.vars, &none), false) {
+                from.add(compile(&a.glob).map_err(|m| at(c.line, m))?);
+            }
+            let mut to = layout::substitute(&c.to, &lookup(&layout.vars, &none));
+            if to.len() != 1 || to[0].contains(['*', '?', '[', '{']) {
+                return Err(at(
+                    c.line,
+                    format!(
+                        "copy: `to` must name one path in layout `{}`, `{}` gives {}",
+                        layout.name,
+                        c.to,
+                        to.join(" ")
+                    ),
+                ));
+            }
+            copies.push(BoundCopy {
+                from: from.build().map_err(|e| at(c.line, e.to_string()))?,
+                to: to.pop().unwrap(),
+                line: c.line,
+            });
+        }
+        let mut if_exists = BTreeMap::new();
+        for p in self.packages.iter().filter(|p| !p.if_exists.is_empty()) {
+            let mut globs = Vec::new();
+            for (g, line) in &p.if_exists {
+                let mut set = GlobSetBuilder::new();
+                let mut texts = Vec::new();
+                for a in alternatives(g, &lookup(&layout.vars, &none), false) {
+                    set.add(compile(&a.glob).map_err(|m| at(*line, m))?);
+                    texts.push(a.glob);
+                }
+                let set = set.build().map_err(|e| at(*line, e.to_string()))?;
+                globs.push((texts.join(" or "), set));
+            }
+            if_exists.insert(p.name.clone(), globs);
+        }
         Ok(Resolved {
             manifest: self.clone(),
             layout: layout.name.clone(),
@@ -314,6 +447,8 @@ impl Manifest {
                 message: e.to_string(),
             })?,
             version_from,
+            copies,
+            if_exists,
         })
     }
 

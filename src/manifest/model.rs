@@ -224,8 +224,19 @@ pub struct PackageDecl {
     pub arch: Option<String>,
     pub meta: bool,
     pub if_present: Vec<String>,
+    /// Globs (with their lines) that must each match an input entry for the package to be
+    /// built.
+    pub if_exists: Vec<(String, usize)>,
     pub files: Vec<RuleSpec>,
     pub deps: DepSpecs,
+    pub line: usize,
+}
+
+/// A `copy` of the manifest: files matching `from` are also installed at `to`.
+#[derive(Debug, Clone)]
+pub struct CopySpec {
+    pub from: String,
+    pub to: String,
     pub line: usize,
 }
 
@@ -267,6 +278,7 @@ pub struct Manifest {
     pub templates: Vec<Template>,
     pub drop: Vec<RuleSpec>,
     pub no_provides_from: Vec<(String, usize)>,
+    pub copies: Vec<CopySpec>,
 }
 
 /// Byte offsets → line numbers of one manifest text.
@@ -384,6 +396,15 @@ impl Manifest {
                 arch: p.arch.clone(),
                 meta: p.meta,
                 if_present: p.if_present.iter().map(|s| s.get_ref().clone()).collect(),
+                if_exists: p
+                    .if_exists
+                    .iter()
+                    .map(|g| {
+                        let line = src.line(g.span().start);
+                        check_vars(g.get_ref(), &known, &[]).map_err(|m| src.at(line, m, None))?;
+                        Ok((g.get_ref().clone(), line))
+                    })
+                    .collect::<Result<_, ManifestError>>()?,
                 files,
                 deps: DepSpecs::from_raw(
                     &src,
@@ -480,6 +501,26 @@ impl Manifest {
             check_vars(p.get_ref(), &known, &[]).map_err(|m| src.at(line, m, None))?;
             no_provides_from.push((p.get_ref().clone(), line));
         }
+        let mut copies = Vec::new();
+        for c in &raw.copy {
+            let line = src.line(c.span().start);
+            let c = c.get_ref();
+            for p in [&c.from, &c.to] {
+                check_vars(p, &known, &[]).map_err(|m| src.at(line, m, None))?;
+            }
+            if !c.to.starts_with('/') && !c.to.starts_with('{') {
+                return Err(src.at(
+                    line,
+                    format!("copy: `to` must be an absolute path, not `{}`", c.to),
+                    None,
+                ));
+            }
+            copies.push(CopySpec {
+                from: c.from.clone(),
+                to: c.to.clone(),
+                line,
+            });
+        }
         let version_from = match &raw.manifest.version_from {
             Some(v) => {
                 let line = src.line(v.span().start);
@@ -508,6 +549,7 @@ impl Manifest {
             templates,
             drop,
             no_provides_from,
+            copies,
         };
         // Compile every rule for every layout now, so a bad glob fails at load, with its line.
         for l in &m.layouts {

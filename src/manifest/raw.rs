@@ -28,6 +28,18 @@ pub struct RawManifest {
     /// Paths whose ELF files provide nothing (rpm's `__provides_exclude_from`).
     #[serde(default)]
     pub no_provides_from: Vec<Spanned<String>>,
+    /// Files a spec's `%install` copies to a second place (`cp` into the buildroot).
+    #[serde(default)]
+    pub copy: Vec<Spanned<RawCopy>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct RawCopy {
+    /// Glob of the files to copy.
+    pub from: String,
+    /// The copy's path; ending in `/`, the directory the copies go into (same base names).
+    pub to: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -89,6 +101,11 @@ pub struct RawPackage {
     /// Emit this package only when all of these packages are emitted too.
     #[serde(default)]
     pub if_present: Vec<Spanned<String>>,
+    /// The package is built only when each of these globs matches an entry of the input;
+    /// otherwise what its rules claim is dropped (a spec's `%install` deleting the files of a
+    /// build switch that is off).
+    #[serde(default)]
+    pub if_exists: Vec<Spanned<String>>,
     #[serde(default)]
     pub files: Vec<RawFileRule>,
     #[serde(default)]

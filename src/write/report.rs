@@ -19,6 +19,12 @@ pub struct FileRow {
     pub kind: &'static str,
     /// The deciding rule, as `explain` names it.
     pub rule: Option<String>,
+    /// For an entry dropped because the package claiming it is not built (`if-exists`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_built: Option<String>,
+    /// For an entry a manifest `copy` added: the path it copies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub copied_from: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -84,6 +90,11 @@ impl ClassifyReport {
                 status: d.status,
                 kind: e.kind.as_str(),
                 rule: decided.then(|| rule_label(d.winners[0])),
+                not_built: match d.status {
+                    Status::Dropped => plan.rules.rules[d.winners[0]].package.clone(),
+                    _ => None,
+                },
+                copied_from: e.copied_from.as_deref().map(display_path),
             });
         }
         let packages = plan

@@ -4,7 +4,13 @@
 //! - scan and classify time (in process) for the scaled tree's entries;
 //! - split to cpio at zstd-3, against the compression floor `tar -c TREE | zstd -3 -T2`;
 //! - peak RSS of the split on two trees with the same entries and ~10x different bytes
-//!   (memory must not grow with the bytes).
+//!   (memory must not grow with the bytes);
+//! - split to RPMs at zstd-3 (big tree) and zstd-19 (small tree: zstd-19 runs at a few MB/s),
+//!   against `rpmbuild -bb` of the spec rpmsplit writes for the same split (same payload flags,
+//!   its `cp -a` of the tree timed apart) and against the floor `tar -c | zstd -L -T2`;
+//! - re-splitting a monolithic RPM of the big tree, against `rpm2cpio | cpio -it`;
+//! - reading monolithic RPMs of 25 k, 50 k and 100 k entries: our reader against the `rpm`
+//!   crate's `Package::files()` and `rpm2cpio | cpio -it`, to show how each scales.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -87,15 +93,23 @@ pub fn run(args: &[String]) -> Result<()> {
     scaled_tree(&big, entries, bytes)?;
     scaled_tree(&small, entries, bytes / 10)?;
     let bin = build_rpmsplit()?;
+    let b = Bench {
+        bin,
+        jobs: jobs.to_string(),
+        base: base.clone(),
+    };
     let root = big.join("root");
+    let small_root = small.join("root");
     let (n, total) = du(&root);
+    let (_, small_bytes) = du(&small_root);
     println!(
-        "## rpmsplit bench ({} cores)\n",
+        "## rpmsplit bench ({} cores, --jobs {jobs})\n",
         std::thread::available_parallelism()?.get()
     );
     println!(
-        "scaled tree: {n} entries, {:.2} GiB\n",
-        total as f64 / (1u64 << 30) as f64
+        "scaled tree: {n} entries, {}; small tree: the same entries, {}\n",
+        gib_text(total),
+        gib_text(small_bytes)
     );
 
     // Scan and classify, in process.
@@ -111,6 +125,7 @@ pub fn run(args: &[String]) -> Result<()> {
         !plan.has_problems(),
         "the scaled tree must classify cleanly"
     );
+    let packages = plan.emitted().count();
     println!("| step | time | reference | ratio |");
     println!("|---|---|---|---|");
     println!(
@@ -118,61 +133,309 @@ pub fn run(args: &[String]) -> Result<()> {
         inv.entries.len()
     );
     println!(
-        "| classify ({} entries) | {classify:.3} s | target 1 s | {:.2} |",
+        "| classify ({} entries, {packages} packages) | {classify:.3} s | target 1 s | {:.2} |",
         inv.entries.len(),
         classify
     );
     drop(plan);
     drop(inv);
 
-    // The compression floor: tar | zstd -3 -T2.
-    let floor = measure(Command::new("sh").arg("-c").arg(format!(
-        "tar -cf - -C '{}' . | zstd -q -3 -T{jobs} > /dev/null",
-        root.display()
+    // Split to cpio at zstd-3 against the compression floor.
+    let floor3 = b.floor(&root, 3)?;
+    let cpio = b.split(&root, "cpio", "zstd:3", None)?;
+    row(
+        "split → cpio, zstd-3",
+        &cpio,
+        &format!("`tar -c \\| zstd -3 -T{jobs}`"),
+        &floor3,
+        "≤ 1.3×",
+    );
+    let cpio_small = b.split(&small_root, "cpio", "zstd:3", None)?;
+    rss_row(
+        "peak RSS, split → cpio",
+        &cpio,
+        total,
+        &cpio_small,
+        small_bytes,
+    );
+
+    // Split to RPMs: zstd-3 on the big tree, zstd-19 on the small one.
+    let rpm3 = b.split(&root, "rpm", "zstd:3", None)?;
+    row(
+        "split → RPM, zstd-3",
+        &rpm3,
+        &format!("`tar -c \\| zstd -3 -T{jobs}`"),
+        &floor3,
+        "≤ 1.5×",
+    );
+    let (rpmbuild3, copy) = b.rpmbuild(&root, "zstd:3")?;
+    row(
+        "split → RPM, zstd-3",
+        &rpm3,
+        &format!(
+            "`rpmbuild -bb` (w3T{jobs}.zstdio) {:.2} s, of which `cp -a` {:.2} s",
+            rpmbuild3.secs, copy.secs
+        ),
+        &rpmbuild3,
+        "rpmbuild ≥ 8× slower",
+    );
+    let rpm3_small = b.split(&small_root, "rpm", "zstd:3", None)?;
+    rss_row(
+        "peak RSS, split → RPM",
+        &rpm3,
+        total,
+        &rpm3_small,
+        small_bytes,
+    );
+    println!(
+        "| peak RSS, rpmbuild -bb | {:.0} MiB on {} | ours {:.0} MiB | {:.2}× |",
+        mib(&rpmbuild3),
+        gib_text(total),
+        mib(&rpm3),
+        rpm3.maxrss_kib as f64 / rpmbuild3.maxrss_kib.max(1) as f64
+    );
+
+    let floor19 = b.floor(&small_root, 19)?;
+    let rpm19 = b.split(&small_root, "rpm", "zstd:19", None)?;
+    row(
+        &format!("split → RPM, zstd-19 ({})", gib_text(small_bytes)),
+        &rpm19,
+        &format!("`tar -c \\| zstd -19 -T{jobs}`"),
+        &floor19,
+        "≤ 1.1×",
+    );
+    let (rpmbuild19, _) = b.rpmbuild(&small_root, "zstd:19")?;
+    row(
+        &format!("split → RPM, zstd-19 ({})", gib_text(small_bytes)),
+        &rpm19,
+        &format!("`rpmbuild -bb` (w19T{jobs}.zstdio)"),
+        &rpmbuild19,
+        "faster than rpmbuild",
+    );
+
+    // A monolithic RPM of the big tree, re-split.
+    let mono = b.monolithic(&root, "big")?;
+    let resplit = b.split(&mono, "rpm", "zstd:3", None)?;
+    let list = measure(Command::new("sh").arg("-c").arg(format!(
+        "rpm2cpio '{}' | cpio -it --quiet > /dev/null",
+        mono.display()
     )))?;
-    let out = base.join("out");
-    let split = |tree: &Path, out: &PathBuf, fmt: &str, comp: &str| -> Result<Measured> {
-        if out.exists() {
-            std::fs::remove_dir_all(out)?;
+    row(
+        "re-split monolithic RPM → RPMs, zstd-3",
+        &resplit,
+        "`rpm2cpio \\| cpio -it`",
+        &list,
+        "—",
+    );
+    let classify_rpm = measure(
+        Command::new(&b.bin)
+            .args(["classify", "--json"])
+            .arg(&mono)
+            .stdout(std::process::Stdio::null()),
+    )?;
+    row(
+        "read + classify monolithic RPM",
+        &classify_rpm,
+        "`rpm2cpio \\| cpio -it`",
+        &list,
+        "—",
+    );
+    println!(
+        "| peak RSS, re-split monolithic RPM | {:.0} MiB | RPM of {} | — |",
+        mib(&resplit),
+        gib_text(std::fs::metadata(&mono)?.len())
+    );
+
+    // RPM readers at three entry counts: ours, the rpm crate's, rpm2cpio | cpio -it.
+    println!("\n### Reading a monolithic RPM: time per entry count\n");
+    println!(
+        "| entries | rpmsplit reader | `rpm` crate `Package::files()` | `rpm2cpio \\| cpio -it` |"
+    );
+    println!("|---|---|---|---|");
+    for count in [25_000usize, 50_000, 100_000] {
+        let dir = base.join(format!("entries-{count}"));
+        scaled_tree(&dir, count, 64 << 20)?;
+        let mono = b.monolithic(&dir.join("root"), &format!("entries-{count}"))?;
+        let t = Instant::now();
+        let inv = rpmsplit::inventory::rpm::scan(&mono)?;
+        let ours = t.elapsed().as_secs_f64();
+        let got = inv.entries.len();
+        drop(inv);
+        let t = Instant::now();
+        let pkg = rpm::Package::open(&mono)?;
+        let mut files = 0usize;
+        for f in pkg.files()? {
+            f?;
+            files += 1;
         }
-        measure(
-            Command::new(&bin)
-                .arg("split")
-                .arg(tree)
-                .arg("-o")
-                .arg(out)
-                .args([
-                    "--quiet",
-                    "--format",
-                    fmt,
-                    "--compress",
-                    comp,
-                    "--jobs",
-                    jobs,
-                ])
-                .args(["--release", "1"])
-                .env("SOURCE_DATE_EPOCH", "1700000000")
-                .stdout(std::process::Stdio::null()),
-        )
-    };
-    let cpio = split(&root, &out, "cpio", "zstd:3")?;
-    println!(
-        "| split → cpio, zstd-3 | {:.2} s | `tar -c \\| zstd -3 -T{jobs}` {:.2} s | {:.2}× (target ≤ 1.3×) |",
-        cpio.secs,
-        floor.secs,
-        cpio.secs / floor.secs
-    );
-    let small_run = split(&small.join("root"), &out, "cpio", "zstd:3")?;
-    let (_, small_bytes) = du(&small.join("root"));
-    println!(
-        "| peak RSS, split → cpio | {:.0} MiB on {:.2} GiB | {:.0} MiB on {:.2} GiB, same entries | {:.2}× for {:.1}× the bytes |",
-        cpio.maxrss_kib as f64 / 1024.0,
-        total as f64 / (1u64 << 30) as f64,
-        small_run.maxrss_kib as f64 / 1024.0,
-        small_bytes as f64 / (1u64 << 30) as f64,
-        cpio.maxrss_kib as f64 / small_run.maxrss_kib.max(1) as f64,
-        total as f64 / small_bytes.max(1) as f64
-    );
-    std::fs::remove_dir_all(&out).ok();
+        let crate_secs = t.elapsed().as_secs_f64();
+        drop(pkg);
+        let cli = measure(Command::new("sh").arg("-c").arg(format!(
+            "rpm2cpio '{}' | cpio -it --quiet > /dev/null",
+            mono.display()
+        )))?;
+        println!(
+            "| {got} | {ours:.2} s | {crate_secs:.2} s ({files} files) | {:.2} s |",
+            cli.secs
+        );
+    }
+    std::fs::remove_dir_all(b.base.join("out")).ok();
     Ok(())
+}
+
+fn gib_text(bytes: u64) -> String {
+    format!("{:.2} GiB", bytes as f64 / (1u64 << 30) as f64)
+}
+
+fn mib(m: &Measured) -> f64 {
+    m.maxrss_kib as f64 / 1024.0
+}
+
+/// One table row: ours against a reference.
+fn row(step: &str, ours: &Measured, reference: &str, r: &Measured, target: &str) {
+    println!(
+        "| {step} | {:.2} s | {reference} {:.2} s | {:.2}× ({}) |",
+        ours.secs,
+        r.secs,
+        ours.secs / r.secs,
+        if target == "—" {
+            "ours / reference".to_string()
+        } else {
+            format!("target {target}")
+        }
+    );
+}
+
+fn rss_row(step: &str, big: &Measured, big_bytes: u64, small: &Measured, small_bytes: u64) {
+    println!(
+        "| {step} | {:.0} MiB on {} | {:.0} MiB on {}, same entries | {:.2}× for {:.1}× the bytes |",
+        mib(big),
+        gib_text(big_bytes),
+        mib(small),
+        gib_text(small_bytes),
+        big.maxrss_kib as f64 / small.maxrss_kib.max(1) as f64,
+        big_bytes as f64 / small_bytes.max(1) as f64
+    );
+}
+
+struct Bench {
+    bin: PathBuf,
+    jobs: String,
+    base: PathBuf,
+}
+
+impl Bench {
+    /// `rpmsplit split INPUT` into `base/out` (cleared first).
+    fn split(
+        &self,
+        input: &Path,
+        fmt: &str,
+        comp: &str,
+        manifest: Option<&Path>,
+    ) -> Result<Measured> {
+        let out = self.base.join("out");
+        if out.exists() {
+            std::fs::remove_dir_all(&out)?;
+        }
+        let mut cmd = Command::new(&self.bin);
+        cmd.arg("split")
+            .arg(input)
+            .arg("-o")
+            .arg(&out)
+            .args([
+                "--quiet",
+                "--format",
+                fmt,
+                "--compress",
+                comp,
+                "--jobs",
+                &self.jobs,
+            ])
+            .args(["--version", "12.6.0", "--release", "1"])
+            .env("SOURCE_DATE_EPOCH", "1700000000")
+            .stdout(std::process::Stdio::null());
+        if let Some(m) = manifest {
+            cmd.arg("--manifest").arg(m);
+        }
+        measure(&mut cmd)
+    }
+
+    /// The compression floor: `tar -c TREE | zstd -LEVEL -TJOBS > /dev/null`.
+    fn floor(&self, tree: &Path, level: u32) -> Result<Measured> {
+        measure(Command::new("sh").arg("-c").arg(format!(
+            "tar -cf - -C '{}' . | zstd -q -{level} -T{} > /dev/null",
+            tree.display(),
+            self.jobs
+        )))
+    }
+
+    /// `rpmbuild -bb` of the spec rpmsplit writes for the split of `tree`, and the time of the
+    /// spec's `cp -a` of the tree on its own.
+    fn rpmbuild(&self, tree: &Path, comp: &str) -> Result<(Measured, Measured)> {
+        let spec_dir = self.base.join("spec");
+        let top = self.base.join("rpmbuild");
+        for d in [&spec_dir, &top] {
+            if d.exists() {
+                std::fs::remove_dir_all(d)?;
+            }
+        }
+        let status = Command::new(&self.bin)
+            .arg("split")
+            .arg(tree)
+            .arg("-o")
+            .arg(&spec_dir)
+            .args([
+                "--quiet",
+                "--format",
+                "spec",
+                "--compress",
+                comp,
+                "--jobs",
+                &self.jobs,
+            ])
+            .args(["--version", "12.6.0", "--release", "1"])
+            .stdout(std::process::Stdio::null())
+            .status()?;
+        if !status.success() {
+            bail!("rpmsplit split --format spec failed");
+        }
+        let built = measure(
+            Command::new("rpmbuild")
+                .arg("-bb")
+                .arg("--quiet")
+                .arg("--define")
+                .arg(format!("_topdir {}", top.display()))
+                .arg(spec_dir.join("libvirt.spec"))
+                .env("SOURCE_DATE_EPOCH", "1700000000")
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null()),
+        )
+        .context("rpmbuild (install Debian's rpm package: bash .ci/install-tools)")?;
+        std::fs::remove_dir_all(&top)?;
+        let copy_to = self.base.join("copy");
+        let copy = measure(Command::new("cp").arg("-a").arg(tree).arg(&copy_to))?;
+        std::fs::remove_dir_all(&copy_to)?;
+        std::fs::remove_dir_all(&spec_dir)?;
+        Ok((built, copy))
+    }
+
+    /// A monolithic RPM of `tree` (one package holding everything, written by rpmsplit at
+    /// zstd-3), cached under `base/mono-NAME`.
+    fn monolithic(&self, tree: &Path, name: &str) -> Result<PathBuf> {
+        let dir = self.base.join(format!("mono-{name}"));
+        let rpm = dir.join("libvirt-12.6.0-1.x86_64.rpm");
+        if rpm.exists() {
+            return Ok(rpm);
+        }
+        std::fs::create_dir_all(&dir)?;
+        let manifest = dir.join("mono.toml");
+        std::fs::write(
+            &manifest,
+            "[manifest]\nname = \"libvirt\"\nlicense = \"LGPL-2.1-or-later\"\n\n\
+             [package.libvirt]\nsummary = \"Everything\"\nfiles = [\"/**\"]\n",
+        )?;
+        self.split(tree, "rpm", "zstd:3", Some(&manifest))?;
+        std::fs::rename(self.base.join("out").join(rpm.file_name().unwrap()), &rpm)?;
+        Ok(rpm)
+    }
 }

@@ -1,0 +1,285 @@
+//! Real `meson install` trees are not the spec's buildroot: the default network and filter XML
+//! are only in /etc (`%install` copies them to /usr/share), files of drivers that are not built
+//! are installed anyway (logrotate, lenses), AppArmor builds add profiles and virt-aa-helper,
+//! and Debian's triplet is not always `*-linux-gnu`. The manifest's `copy`, `if-exists` and
+//! rules for these make such trees split the way upstream's spec does.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::util::*;
+
+/// A copy of a fixture tree to change.
+fn copy_of(layout: Layout) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("root");
+    ok(tool("cp").arg("-a").arg(&fixture(layout).root).arg(&root));
+    (tmp, root)
+}
+
+fn remove(root: &Path, path: &str) {
+    let p = root.join(path.trim_start_matches('/'));
+    if p.is_dir() {
+        fs::remove_dir_all(&p).unwrap();
+    } else {
+        fs::remove_file(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    }
+}
+
+fn write(root: &Path, path: &str, content: &str) {
+    let p = root.join(path.trim_start_matches('/'));
+    fs::create_dir_all(p.parent().unwrap()).unwrap();
+    fs::write(p, content).unwrap();
+}
+
+fn row<'a>(doc: &'a serde_json::Value, path: &str) -> &'a serde_json::Value {
+    doc["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == path)
+        .unwrap_or_else(|| panic!("{path} is not in the classify output"))
+}
+
+fn package_names(doc: &serde_json::Value) -> Vec<String> {
+    doc["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The Fedora fixture as meson leaves it: no /usr/share copies of the network and filter XML.
+fn raw_meson_tree() -> (tempfile::TempDir, PathBuf) {
+    let (tmp, root) = copy_of(Layout::Fedora);
+    remove(&root, "/usr/share/libvirt/networks");
+    remove(&root, "/usr/share/libvirt/nwfilter");
+    (tmp, root)
+}
+
+#[test]
+fn default_network_and_filters_are_copied_to_usr_share_as_the_spec_does() {
+    let (_tmp, root) = raw_meson_tree();
+    let etc_xml = fs::read(root.join("etc/libvirt/qemu/networks/default.xml")).unwrap();
+    let (doc, code) = classify_json(&[root.to_str().unwrap()]);
+    assert_eq!(
+        code, 0,
+        "unowned {} conflicts {}",
+        doc["unowned"], doc["conflicts"]
+    );
+    let copy = row(&doc, "/usr/share/libvirt/networks/default.xml");
+    assert_eq!(copy["package"], "libvirt-daemon-config-network");
+    assert_eq!(
+        copy["copied_from"],
+        "/etc/libvirt/qemu/networks/default.xml"
+    );
+    assert_eq!(
+        row(&doc, "/usr/share/libvirt/networks")["package"],
+        "libvirt-daemon-config-network",
+        "the missing directory is made, and owned as the manifest says"
+    );
+    assert_eq!(
+        row(&doc, "/usr/share/libvirt/nwfilter/clean-traffic.xml")["package"],
+        "libvirt-daemon-config-nwfilter"
+    );
+
+    // The split carries the bytes: the /usr/share copy in the payload, the /etc one %ghost.
+    let out = tempfile::tempdir().unwrap();
+    ok(rpmsplit()
+        .args(["split", root.to_str().unwrap(), "-o"])
+        .arg(out.path())
+        .args(["--format", "tree,filelist", "--quiet"]));
+    let pkg = out.path().join("tree/libvirt-daemon-config-network");
+    assert_eq!(
+        fs::read(pkg.join("usr/share/libvirt/networks/default.xml")).unwrap(),
+        etc_xml
+    );
+    let list = fs::read_to_string(out.path().join("libvirt-daemon-config-network.files")).unwrap();
+    assert!(
+        list.contains("%ghost /etc/libvirt/qemu/networks/default.xml"),
+        "{list}"
+    );
+
+    let explained = stdout(&ok(rpmsplit().args([
+        "explain",
+        root.to_str().unwrap(),
+        "/usr/share/libvirt/networks/default.xml",
+    ])));
+    assert!(
+        explained.contains("copied from /etc/libvirt/qemu/networks/default.xml"),
+        "{explained}"
+    );
+}
+
+#[test]
+fn a_tree_that_has_the_copies_already_is_left_as_it_is() {
+    let fx = fixture(Layout::Fedora);
+    let (doc, code) = classify_json(&[fx.root.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    let row = row(&doc, "/usr/share/libvirt/networks/default.xml");
+    assert!(row.get("copied_from").is_none(), "{row}");
+}
+
+#[test]
+fn files_of_a_driver_that_is_not_built_are_dropped_with_its_packages() {
+    // A build without libxl: no module, no virtxend; meson still installs its logrotate file.
+    let (_tmp, root) = copy_of(Layout::Fedora);
+    remove(
+        &root,
+        "/usr/lib64/libvirt/connection-driver/libvirt_driver_libxl.so",
+    );
+    for e in walk(&root) {
+        if e.to_string_lossy().contains("virtxend") {
+            remove(&root, &e.to_string_lossy());
+        }
+    }
+    assert!(root.join("etc/logrotate.d/libvirtd.libxl").exists());
+    let (doc, code) = classify_json(&[root.to_str().unwrap()]);
+    assert_eq!(
+        code, 0,
+        "unowned {} conflicts {}",
+        doc["unowned"], doc["conflicts"]
+    );
+    let logrotate = row(&doc, "/etc/logrotate.d/libvirtd.libxl");
+    assert_eq!(logrotate["status"], "dropped");
+    assert_eq!(logrotate["not_built"], "libvirt-daemon-driver-libxl");
+    let names = package_names(&doc);
+    for absent in ["libvirt-daemon-driver-libxl", "libvirt-daemon-xen"] {
+        assert!(!names.iter().any(|n| n == absent), "{absent} in {names:?}");
+    }
+    assert!(names.iter().any(|n| n == "libvirt-daemon-driver-qemu"));
+    let meta = doc["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "libvirt")
+        .unwrap();
+    assert!(
+        !meta["requires"]
+            .to_string()
+            .contains("libvirt-daemon-driver-libxl"),
+        "the libvirt meta package must not require the driver that is not built: {meta}"
+    );
+    assert!(
+        !meta["requires"].to_string().contains("%%"),
+        "{{evr}} is filled once: {meta}"
+    );
+    let explained = stdout(&ok(rpmsplit().args([
+        "explain",
+        root.to_str().unwrap(),
+        "/etc/logrotate.d/libvirtd.libxl",
+    ])));
+    assert!(
+        explained.contains("dropped: package libvirt-daemon-driver-libxl is not built (its if-exists `/usr/lib64/libvirt/connection-driver/libvirt_driver_libxl.so` matches nothing in the input)"),
+        "{explained}"
+    );
+}
+
+/// Every path below `root`, as an absolute path of the tree.
+fn walk(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() && !p.is_symlink() {
+                stack.push(p.clone());
+            }
+            out.push(Path::new("/").join(p.strip_prefix(root).unwrap()));
+        }
+    }
+    out
+}
+
+#[test]
+fn apparmor_profiles_and_helper_go_where_opensuse_puts_them_in_this_split() {
+    let (_tmp, root) = copy_of(Layout::Debian);
+    let helper = fs::read(root.join("usr/lib/libvirt/libvirt_iohelper")).unwrap();
+    fs::write(root.join("usr/lib/libvirt/virt-aa-helper"), helper).unwrap();
+    for p in [
+        "/etc/apparmor.d/usr.lib.libvirt.virt-aa-helper",
+        "/etc/apparmor.d/usr.sbin.libvirtd",
+        "/etc/apparmor.d/usr.sbin.virtqemud",
+        "/etc/apparmor.d/usr.sbin.virtxend",
+        "/etc/apparmor.d/abstractions/libvirt-qemu",
+        "/etc/apparmor.d/abstractions/libvirt-lxc",
+        "/etc/apparmor.d/libvirt/TEMPLATE.qemu",
+        "/etc/apparmor.d/libvirt/TEMPLATE.lxc",
+        "/etc/apparmor.d/local/usr.lib.libvirt.virt-aa-helper",
+    ] {
+        write(&root, p, "# profile\n");
+    }
+    let (doc, code) = classify_json(&[root.to_str().unwrap()]);
+    assert_eq!(
+        code, 0,
+        "unowned {} conflicts {}",
+        doc["unowned"], doc["conflicts"]
+    );
+    for (path, package) in [
+        ("/usr/lib/libvirt/virt-aa-helper", "libvirt-daemon-common"),
+        (
+            "/etc/apparmor.d/usr.lib.libvirt.virt-aa-helper",
+            "libvirt-daemon-common",
+        ),
+        (
+            "/etc/apparmor.d/abstractions/libvirt-qemu",
+            "libvirt-daemon-common",
+        ),
+        (
+            "/etc/apparmor.d/libvirt/TEMPLATE.lxc",
+            "libvirt-daemon-common",
+        ),
+        ("/etc/apparmor.d/usr.sbin.libvirtd", "libvirt-daemon"),
+        (
+            "/etc/apparmor.d/usr.sbin.virtqemud",
+            "libvirt-daemon-driver-qemu",
+        ),
+        (
+            "/etc/apparmor.d/usr.sbin.virtxend",
+            "libvirt-daemon-driver-libxl",
+        ),
+    ] {
+        assert_eq!(row(&doc, path)["package"], package, "{path}");
+    }
+    assert_eq!(
+        row(&doc, "/etc/apparmor.d/local/usr.lib.libvirt.virt-aa-helper")["status"],
+        "dropped"
+    );
+    // The monolithic 9.0 layout claims them too (libvirt-daemon, drivers).
+    let m = Path::new(env!("CARGO_MANIFEST_DIR")).join("manifests/libvirt-9.0.toml");
+    let (doc, code) = classify_json(&[root.to_str().unwrap(), "--manifest", m.to_str().unwrap()]);
+    assert_eq!(
+        code, 0,
+        "unowned {} conflicts {}",
+        doc["unowned"], doc["conflicts"]
+    );
+    assert_eq!(
+        row(&doc, "/etc/apparmor.d/usr.sbin.libvirtd")["package"],
+        "libvirt-daemon"
+    );
+}
+
+#[test]
+fn debian_trees_of_every_triplet_are_detected_and_classified() {
+    let (_tmp, root) = copy_of(Layout::Debian);
+    fs::rename(
+        root.join("usr/lib/x86_64-linux-gnu"),
+        root.join("usr/lib/arm-linux-gnueabihf"),
+    )
+    .unwrap();
+    let (doc, code) = classify_json(&[root.to_str().unwrap()]);
+    assert_eq!(
+        code, 0,
+        "unowned {} conflicts {}",
+        doc["unowned"], doc["conflicts"]
+    );
+    assert_eq!(doc["layout"], "debian");
+    assert_eq!(
+        row(
+            &doc,
+            "/usr/lib/arm-linux-gnueabihf/libvirt/connection-driver/libvirt_driver_qemu.so"
+        )["package"],
+        "libvirt-daemon-driver-qemu"
+    );
+}
