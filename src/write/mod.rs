@@ -245,9 +245,13 @@ pub fn write_all(
             .par_iter()
             .map(|&i| {
                 let (pkg, pdeps) = packages[i];
-                // Give big packages compression threads in proportion to their share of bytes.
-                let share = (size(i) as f64 / total_bytes as f64 * opts.jobs as f64).ceil();
-                let threads = (share as u32).clamp(1, opts.jobs.max(1) as u32);
+                // Compression workers in proportion to the package's share of the bytes,
+                // doubled: the big packages run side by side and, when one ends, the others
+                // keep every core busy. At most 2x --jobs workers run in all (their memory
+                // grows with the level); the output does not depend on the count.
+                let share = size(i) as f64 / total_bytes as f64;
+                let threads = ((2.0 * share * opts.jobs as f64).ceil() as u32)
+                    .clamp(1, opts.jobs.max(1) as u32);
                 let w = write_package(inv, plan, pkg, pdeps, opts, staging.path(), threads)?;
                 let n = done.fetch_add(1, Ordering::Relaxed) + 1;
                 listener.progress(n, packages.len(), &pkg.name);

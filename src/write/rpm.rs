@@ -9,15 +9,19 @@
 //!
 //! # The order problem
 //! The main header holds FILEDIGESTS and the payload digests, known only once the payload has
-//! been streamed; the signature header holds digests of the main header and the total size. So:
+//! been streamed; the signature header holds digests of the main header and the total size.
+//! But every digest is fixed-length hex, and the signature header keeps one size (its
+//! RESERVEDSPACE absorbs the 32/64-bit size tags), so both lengths are known up front:
 //!
-//! 1. stream the payload (cpio newc, `./`-prefixed names) through the compressor into a
-//!    temporary file in `out_dir`, hashing each file (SHA-256 → FILEDIGESTS), the uncompressed
-//!    archive (PAYLOADDIGESTALT) and the compressed bytes (PAYLOADDIGEST);
-//! 2. encode the main header, hash it (SHA-256, SHA-1) and encode the signature header with a
-//!    zeroed MD5 placeholder;
-//! 3. write lead + signature + header into a second temporary file, copy the payload after them
-//!    while computing the MD5 over header+payload, patch the MD5 in place, rename the file.
+//! 1. measure the main header (placeholder digests) and the signature header;
+//! 2. in a temporary file in `out_dir`, stream the payload (cpio newc, `./`-prefixed names)
+//!    through the compressor straight to its final offset, hashing each file (SHA-256 →
+//!    FILEDIGESTS), the uncompressed archive (PAYLOADDIGESTALT) and the compressed bytes
+//!    (PAYLOADDIGEST) on the way;
+//! 3. encode the main header (same length, checked), hash it (SHA-256, SHA-1), read the payload
+//!    back for the MD5 over header+payload, write lead + signature + header in front, rename.
+//!
+//! The payload bytes are written once and never copied.
 //!
 //! Headers are encoded here rather than with `rpm::Header`: its encoder is crate-private and its
 //! strings are `String`, while file names are bytes (not necessarily UTF-8).
@@ -30,7 +34,7 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{FileExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use md5::Md5;
@@ -166,19 +170,21 @@ pub fn write_rpm(
     check_package(pkg, &err)?;
     let plan = Plan::new(files, &err)?;
 
-    let payload = stream_payload(pkg, &plan, out_dir, compression, threads, &err)?;
-
-    let header = build_main_header(pkg, &plan, &payload, compression, &err)?;
-    let header_sha256 = hex(&Sha256::digest(&header));
-    let header_sha1 = hex(&Sha1::digest(&header));
-    let (signature, md5_offset) = build_signature(
-        &header_sha256,
-        &header_sha1,
-        header.len() as u64 + payload.compressed_size,
-        payload.archive_size,
+    // Every digest is fixed-length hex, so the main header's length is known before the
+    // payload is written (and the signature header's length is fixed by its reserved space):
+    // the payload streams straight to its place in the package file.
+    let header_len = build_main_header(
+        pkg,
+        &plan,
+        &PayloadDigests::placeholder(&plan),
+        compression,
         &err,
-    )?;
-    let lead = build_lead(pkg);
+    )?
+    .len();
+    let sig_len = build_signature(&"0".repeat(64), &"0".repeat(40), 0, 0, &err)?
+        .0
+        .len();
+    let payload_start = (LEAD_SIZE + sig_len + header_len) as u64;
 
     let final_path = out_dir.join(rpm_file_name(pkg));
     let mut out = tempfile::Builder::new()
@@ -188,52 +194,62 @@ pub fn write_rpm(
         .map_err(|e| err.write(out_dir, e))?;
     let out_tmp = out.path().to_owned();
     let werr = |e| err.write(&out_tmp, e);
+    let file = out.as_file_mut();
+    file.seek(SeekFrom::Start(payload_start)).map_err(werr)?;
+    let payload = stream_payload(
+        &plan,
+        file.try_clone().map_err(werr)?,
+        &out_tmp,
+        compression,
+        threads,
+        &err,
+    )?;
 
+    let header = build_main_header(pkg, &plan, &payload, compression, &err)?;
+    let header_sha256 = hex(&Sha256::digest(&header));
+    let header_sha1 = hex(&Sha1::digest(&header));
+    let (mut signature, md5_offset) = build_signature(
+        &header_sha256,
+        &header_sha1,
+        header.len() as u64 + payload.compressed_size,
+        payload.archive_size,
+        &err,
+    )?;
+    if header.len() != header_len || signature.len() != sig_len {
+        return Err(err.invalid(format!(
+            "internal error: header sizes changed after the payload was written ({header_len} \
+             to {}, {sig_len} to {})",
+            header.len(),
+            signature.len()
+        )));
+    }
+
+    // The MD5 covers header and payload: read the payload back (from the page cache).
     let mut md5 = Md5::new();
     md5.update(&header);
-    {
-        let mut w = BufWriter::with_capacity(1 << 20, out.as_file_mut());
-        w.write_all(&lead).map_err(werr)?;
-        w.write_all(&signature).map_err(werr)?;
-        w.write_all(&header).map_err(werr)?;
-        let mut src = payload.file;
-        src.seek(SeekFrom::Start(0))
-            .map_err(|e| err.read(&payload.path, e))?;
-        let mut buf = vec![0u8; 1 << 20];
-        let mut copied = 0u64;
-        loop {
-            let n = match src.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(err.read(&payload.path, e)),
-            };
-            md5.update(&buf[..n]);
-            w.write_all(&buf[..n]).map_err(werr)?;
-            copied += n as u64;
+    let mut buf = vec![0u8; 1 << 20];
+    let mut pos = payload_start;
+    let end = payload_start + payload.compressed_size;
+    while pos < end {
+        let want = buf.len().min((end - pos) as usize);
+        let n = file.read_at(&mut buf[..want], pos).map_err(werr)?;
+        if n == 0 {
+            return Err(werr(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!("the package file ends at {pos}, the payload was written up to {end}"),
+            )));
         }
-        if copied != payload.compressed_size {
-            return Err(err.read(
-                &payload.path,
-                io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    format!(
-                        "payload spool holds {copied} bytes, {} were written",
-                        payload.compressed_size
-                    ),
-                ),
-            ));
-        }
-        w.flush().map_err(werr)?;
+        md5.update(&buf[..n]);
+        pos += n as u64;
     }
-    // Patch the MD5 (header+payload) into its placeholder in the signature header.
-    let f = out.as_file_mut();
-    f.seek(SeekFrom::Start((LEAD_SIZE + md5_offset) as u64))
+    signature[md5_offset..md5_offset + 16].copy_from_slice(&md5.finalize());
+
+    let mut head = build_lead(pkg);
+    head.extend_from_slice(&signature);
+    head.extend_from_slice(&header);
+    file.write_all_at(&head, 0).map_err(werr)?;
+    file.set_permissions(std::fs::Permissions::from_mode(0o644))
         .map_err(werr)?;
-    f.write_all(&md5.finalize()).map_err(werr)?;
-    f.set_permissions(std::fs::Permissions::from_mode(0o644))
-        .map_err(werr)?;
-    drop(payload.spool); // the payload temp file goes away now
     out.persist(&final_path)
         .map_err(|e| err.write(&final_path, e.error))?;
 
@@ -465,16 +481,43 @@ impl<'f, 'a> Plan<'f, 'a> {
 // ---------------------------------------------------------------------------------------------
 // Payload
 
-struct Payload {
-    spool: tempfile::TempPath,
-    path: PathBuf,
-    file: File,
+/// What the header says about the payload.
+struct PayloadDigests {
     compressed_size: u64,
     compressed_sha256: String,
     archive_size: u64,
     archive_sha256: String,
     /// FILEDIGESTS, by header index ("" for non-regular and %ghost files).
     digests: Vec<String>,
+}
+
+impl PayloadDigests {
+    /// Digests of the right lengths, for measuring the header before the payload exists:
+    /// SHA-256 hex for every file whose content is in the payload (and every member of its
+    /// hardlink set), as [`stream_payload`] fills them.
+    fn placeholder(plan: &Plan<'_, '_>) -> PayloadDigests {
+        let zeros = "0".repeat(64);
+        let mut digests = vec![String::new(); plan.files.len()];
+        for i in plan.archive_order() {
+            if plan.files[i].kind == Kind::File && plan.carries_content(i) {
+                match plan.set_of[i].map(|s| &plan.sets[s]) {
+                    Some(members) => {
+                        for &m in members {
+                            digests[m] = zeros.clone();
+                        }
+                    }
+                    None => digests[i] = zeros.clone(),
+                }
+            }
+        }
+        PayloadDigests {
+            compressed_size: 0,
+            compressed_sha256: zeros.clone(),
+            archive_size: 0,
+            archive_sha256: zeros,
+            digests,
+        }
+    }
 }
 
 /// A writer that hashes and counts what passes through it. With `pass_flush` false, `flush()`
@@ -529,22 +572,17 @@ impl<R: Read> Read for HashReader<R> {
     }
 }
 
+/// Stream the payload into `file` at its current position: cpio through the compressor,
+/// hashing each file, the archive and the compressed bytes on the way.
 fn stream_payload(
-    pkg: &RpmPackage,
     plan: &Plan<'_, '_>,
-    out_dir: &Path,
+    file: File,
+    path: &Path,
     compression: Compression,
     threads: u32,
     err: &Errors<'_>,
-) -> Result<Payload, RpmWriteError> {
-    let spool = tempfile::Builder::new()
-        .prefix(&format!(".{}.", pkg.name))
-        .suffix(".payload.tmp")
-        .tempfile_in(out_dir)
-        .map_err(|e| err.write(out_dir, e))?;
-    let (file, spool) = spool.into_parts();
-    let path: PathBuf = spool.to_path_buf();
-    let werr = |e| err.write(&path, e);
+) -> Result<PayloadDigests, RpmWriteError> {
+    let werr = |e| err.write(path, e);
 
     let compressed = Tee {
         inner: BufWriter::with_capacity(1 << 20, file),
@@ -643,15 +681,12 @@ fn stream_payload(
     compressed.flush().map_err(werr)?;
     let compressed_size = compressed.count;
     let compressed_sha256 = hex(&compressed.sha.finalize());
-    let file = compressed
+    compressed
         .inner
         .into_inner()
         .map_err(|e| werr(e.into_error()))?;
 
-    Ok(Payload {
-        spool,
-        path,
-        file,
+    Ok(PayloadDigests {
         compressed_size,
         compressed_sha256,
         archive_size,
@@ -962,7 +997,7 @@ fn evr_of(d: &Dep) -> &str {
 fn build_main_header(
     pkg: &RpmPackage,
     plan: &Plan<'_, '_>,
-    payload: &Payload,
+    payload: &PayloadDigests,
     compression: Compression,
     err: &Errors<'_>,
 ) -> Result<Vec<u8>, RpmWriteError> {
