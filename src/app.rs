@@ -11,7 +11,7 @@ use anyhow::{bail, Context, Result};
 use crate::classify::{classify, Decision, Plan, PlannedPackage, Status};
 use crate::cli::{Command, GraphFormat, ManifestArgs, UnownedPolicy};
 use crate::deps::{self, Evr, Graph, PackageDeps};
-use crate::inventory::{display_path, Inventory};
+use crate::inventory::{display_path, Inventory, Kind};
 use crate::manifest::{self, Manifest, Resolved, Rule};
 use crate::write::{self, report, Format, WriteOptions};
 use crate::Listener;
@@ -393,11 +393,19 @@ fn explain(out: &mut dyn Write, a: &Analysis, paths: &[PathBuf]) -> Result<Exit>
         };
         writeln!(out, "  verdict: {verdict}")?;
         if let Some(from) = &e.copied_from {
-            writeln!(
-                out,
-                "  copied from {} by the manifest's `copy`",
-                display_path(from)
-            )?;
+            if e.kind == Kind::Dir {
+                writeln!(
+                    out,
+                    "  directory made for the manifest's `copy` of {}",
+                    display_path(from)
+                )?;
+            } else {
+                writeln!(
+                    out,
+                    "  copied from {} by the manifest's `copy`",
+                    display_path(from)
+                )?;
+            }
         }
         let label = |r: &Rule| r.label(&a.plan.manifest_file);
         for &w in &d.winners {

@@ -4,7 +4,9 @@
 //! brings N (O's new version, or what obsoletes O, requires N), or rpm hits a file conflict.
 //! With `--against`, existing RPMs (read from their headers alone) are audited against the
 //! packages the manifest makes of the input: every file in the package the manifest gives it,
-//! with the same type, size, mode, owner, group and %config/%doc/%license/%ghost flags.
+//! with the same type, size, mode, owner, group, link target and %config/%doc/%license/%ghost
+//! flags (hardlink sets and file capabilities are not compared). A %ghost the input does not
+//! have is accepted where a rule of its package claims its path.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Write;
@@ -111,7 +113,12 @@ pub fn run(
             if e.kind == Kind::Dir {
                 continue;
             }
-            let before = old.plan.owners(i);
+            // By path: the previous manifest's `copy` rules may have added entries.
+            let before = old
+                .inventory
+                .index(&e.path)
+                .map(|j| old.plan.owners(j))
+                .unwrap_or_default();
             let after = a.plan.owners(i);
             for o in &before {
                 for n in &after {
@@ -272,6 +279,14 @@ fn against(findings: &mut Vec<Finding>, a: &Analysis, rpms: &[PathBuf]) -> Resul
             if s.entry.kind == Kind::File && !s.ghost() && r.size != s.entry.size {
                 differ.push(format!("size {} (input: {})", r.size, s.entry.size));
             }
+            if r.kind == Kind::Symlink && r.link_target != s.entry.link_target {
+                let t = |p: &Option<PathBuf>| p.as_deref().map(display_path).unwrap_or_default();
+                differ.push(format!(
+                    "link target {} (input: {})",
+                    t(&r.link_target),
+                    t(&s.entry.link_target)
+                ));
+            }
             if r.perms != s.perms {
                 differ.push(format!("mode {:04o} (manifest: {:04o})", r.perms, s.perms));
             }
@@ -298,11 +313,22 @@ fn against(findings: &mut Vec<Finding>, a: &Analysis, rpms: &[PathBuf]) -> Resul
     }
 
     // Every file the RPMs ship: in the package the manifest gives it.
+    let mut scratch = Vec::new();
     for (name, rpm) in &by_name {
         for e in &rpm.entries {
             let path = display_path(&e.path);
             let Some(i) = a.inventory.index(&e.path) else {
-                push(path, format!("shipped by {name}, but not in the input"));
+                // A %ghost need not exist in the build tree (rpmbuild does not ask it to):
+                // it is right where a rule of its package claims it.
+                let claimed = e.input_flags & fileflags::GHOST != 0
+                    && a.plan
+                        .rules
+                        .candidates(&e.path, &mut scratch)
+                        .iter()
+                        .any(|m| a.plan.rules.rules[m.rule].package.as_deref() == Some(name));
+                if !claimed {
+                    push(path, format!("shipped by {name}, but not in the input"));
+                }
                 continue;
             };
             let owners = a.plan.owners(i);

@@ -88,6 +88,20 @@ fn manifest_with_unknown_variable_names_it() {
 }
 
 #[test]
+fn manifest_copy_to_a_path_that_is_not_normalized_names_the_line() {
+    let (_d, m) = manifest_file(
+        "copy = [\n  { from = \"/etc/a.xml\", to = \"/usr/share/../x/\" },\n]\n\n\
+         [manifest]\nname = \"x\"\n\n[package.a]\nfiles = [\"/etc/a.xml\"]\n",
+    );
+    let tree = tempfile::tempdir().unwrap();
+    fails_cleanly(
+        tree.path().to_str().unwrap(),
+        &["--manifest", &m],
+        &["bad.toml:2", "absolute, normalized", "/usr/share/../x/"],
+    );
+}
+
+#[test]
 fn unreadable_file_is_exit_2_naming_it() {
     let tmp = tempfile::tempdir().unwrap();
     fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o755)).unwrap();

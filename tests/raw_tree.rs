@@ -135,6 +135,8 @@ fn files_of_a_driver_that_is_not_built_are_dropped_with_its_packages() {
         }
     }
     assert!(root.join("etc/logrotate.d/libvirtd.libxl").exists());
+    // An AppArmor build installs the daemon's profile all the same.
+    write(&root, "/etc/apparmor.d/usr.sbin.virtxend", "# profile\n");
     let (doc, code) = classify_json(&[root.to_str().unwrap()]);
     assert_eq!(
         code, 0,
@@ -144,6 +146,10 @@ fn files_of_a_driver_that_is_not_built_are_dropped_with_its_packages() {
     let logrotate = row(&doc, "/etc/logrotate.d/libvirtd.libxl");
     assert_eq!(logrotate["status"], "dropped");
     assert_eq!(logrotate["not_built"], "libvirt-daemon-driver-libxl");
+    assert_eq!(
+        row(&doc, "/etc/apparmor.d/usr.sbin.virtxend")["not_built"],
+        "libvirt-daemon-driver-libxl"
+    );
     let names = package_names(&doc);
     for absent in ["libvirt-daemon-driver-libxl", "libvirt-daemon-xen"] {
         assert!(!names.iter().any(|n| n == absent), "{absent} in {names:?}");
@@ -282,4 +288,45 @@ fn debian_trees_of_every_triplet_are_detected_and_classified() {
         )["package"],
         "libvirt-daemon-driver-qemu"
     );
+}
+
+#[test]
+fn rpmbuild_of_the_spec_for_a_raw_tree_makes_the_same_copies() {
+    let (_tmp, root) = raw_meson_tree();
+    let out = tempfile::tempdir().unwrap();
+    ok(rpmsplit()
+        .args(["split", root.to_str().unwrap(), "-o"])
+        .arg(out.path())
+        .args(["--format", "rpm,spec", "--release", "1", "--quiet"])
+        .args(["--compress", "zstd:3"]));
+    let top = out.path().join("rpmbuild");
+    ok(tool("rpmbuild")
+        .arg("-bb")
+        .arg("--define")
+        .arg(format!("_topdir {}", top.display()))
+        .arg(out.path().join("libvirt.spec"))
+        .env("SOURCE_DATE_EPOCH", "1700000000"));
+    for name in [
+        "libvirt-daemon-config-network",
+        "libvirt-daemon-config-nwfilter",
+    ] {
+        let file = format!("{name}-12.6.0-1.x86_64.rpm");
+        let dump = |rpm: PathBuf| {
+            stdout(&ok(tool("rpm")
+                .args(["-qp", "--dump"])
+                .arg(rpm)
+                .env("LC_ALL", "C")))
+        };
+        let ours = dump(out.path().join(&file));
+        assert_eq!(
+            ours,
+            dump(top.join("RPMS/x86_64").join(&file)),
+            "{name}: rpmbuild's package differs from ours"
+        );
+        assert!(ours.contains("/usr/share/libvirt/"), "{ours}");
+        assert!(
+            ours.contains(" 0100600 "),
+            "the /etc copies are 0600: {ours}"
+        );
+    }
 }

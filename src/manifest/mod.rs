@@ -294,8 +294,24 @@ impl Resolved {
                     continue;
                 }
                 for dir in to.ancestors().skip(1) {
-                    if dir == Path::new("/") || inv.index(dir).is_some() || added.contains_key(dir)
-                    {
+                    if let Some(d) = inv.find(dir) {
+                        if d.kind != Kind::Dir {
+                            return Err(ManifestError::At {
+                                file: self.manifest.file.clone(),
+                                line: c.line,
+                                message: format!(
+                                    "copy: cannot copy {} to {}: {} is a {} in the input",
+                                    src.display(),
+                                    to.display(),
+                                    d.display(),
+                                    d.kind.as_str()
+                                ),
+                                note: None,
+                            });
+                        }
+                        continue;
+                    }
+                    if dir == Path::new("/") || added.contains_key(dir) {
                         continue;
                     }
                     let mut d = src.clone();
@@ -318,6 +334,7 @@ impl Resolved {
                 e.path = to.clone();
                 e.hardlink_group = None;
                 e.input_flags = 0;
+                e.caps.clear(); // `cp` does not copy capabilities
                 e.copied_from = Some(src.path.clone());
                 added.insert(to, e);
             }
@@ -405,11 +422,18 @@ impl Manifest {
                 from.add(compile(&a.glob).map_err(|m| at(c.line, m))?);
             }
             let mut to = layout::substitute(&c.to, &lookup(&layout.vars, &none));
-            if to.len() != 1 || to[0].contains(['*', '?', '[', '{']) {
+            let normal = |p: &str| {
+                let p = p.strip_suffix('/').unwrap_or(p);
+                p.starts_with('/') && p[1..].split('/').all(|c| !matches!(c, "" | "." | ".."))
+            };
+            if to.len() != 1
+                || to[0].contains(['*', '?', '[', ']', '{', '}', '\\'])
+                || !normal(&to[0])
+            {
                 return Err(at(
                     c.line,
                     format!(
-                        "copy: `to` must name one path in layout `{}`, `{}` gives {}",
+                        "copy: `to` must name one absolute, normalized path in layout `{}`, `{}` gives {}",
                         layout.name,
                         c.to,
                         to.join(" ")

@@ -50,10 +50,15 @@ impl Compression {
     /// the level, not on the worker count (zstd: facebook/zstd#2238, #2327; liblzma splits
     /// blocks by size). Their single-threaded modes write a different stream, so they are never
     /// used. `rpm_writer_output_is_identical_for_any_thread_count` checks 1, 2 and 4 workers.
+    ///
+    /// `size_hint`, the approximate number of bytes to come, lets zstd size its window and
+    /// tables to a small payload (at level 19 a full context for a few kilobytes costs more
+    /// than compressing them); the output depends on it, deterministically.
     pub fn encoder<W: Write + Send + 'static>(
         self,
         out: W,
         threads: u32,
+        size_hint: u64,
     ) -> io::Result<Encoder<W>> {
         Ok(match self {
             Compression::None => Encoder::None(out),
@@ -78,6 +83,11 @@ impl Compression {
                 // on the worker count, so it is identical for any --jobs.
                 e.multithread(threads.max(1))?;
                 e.include_checksum(true)?;
+                if let Ok(hint) = u32::try_from(size_hint) {
+                    if hint <= i32::MAX as u32 {
+                        e.set_parameter(zstd::stream::raw::CParameter::SrcSizeHint(hint))?;
+                    }
+                }
                 Encoder::Zstd(e)
             }
         })

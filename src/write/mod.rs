@@ -19,9 +19,8 @@ use std::fs;
 use std::io::{self, BufWriter, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-use rayon::prelude::*;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 use crate::classify::{Plan, PlannedPackage};
 use crate::deps::{Evr, PackageDeps};
@@ -239,26 +238,44 @@ pub fn write_all(
             package: "*".into(),
             message: e.to_string(),
         })?;
+    // Largest first onto whichever worker is free (rayon's splitting of a parallel iterator
+    // would put the two largest packages on one worker, one after the other).
+    let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
-    let results: Vec<Result<(usize, Written), WriteError>> = pool.install(|| {
-        order
-            .par_iter()
-            .map(|&i| {
-                let (pkg, pdeps) = packages[i];
-                // Compression workers in proportion to the package's share of the bytes,
-                // doubled: the big packages run side by side and, when one ends, the others
-                // keep every core busy. At most 2x --jobs workers run in all (their memory
-                // grows with the level); the output does not depend on the count.
-                let share = size(i) as f64 / total_bytes as f64;
-                let threads = ((2.0 * share * opts.jobs as f64).ceil() as u32)
-                    .clamp(1, opts.jobs.max(1) as u32);
-                let w = write_package(inv, plan, pkg, pdeps, opts, staging.path(), threads)?;
-                let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                listener.progress(n, packages.len(), &pkg.name);
-                Ok((i, w))
-            })
-            .collect()
+    let failed = AtomicBool::new(false);
+    let results: Mutex<Vec<Result<(usize, Written), WriteError>>> = Mutex::new(Vec::new());
+    pool.scope(|s| {
+        for _ in 0..opts.jobs.max(1) {
+            s.spawn(|_| {
+                while !failed.load(Ordering::Relaxed) {
+                    let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                        break;
+                    };
+                    let (pkg, pdeps) = packages[i];
+                    // Compression workers in proportion to the package's share of the bytes,
+                    // doubled: the big packages run side by side and, when one ends, the
+                    // others keep every core busy. Rounding up, at most about 3x --jobs
+                    // workers run in all (their memory grows with the level); the output does
+                    // not depend on the count.
+                    let share = size(i) as f64 / total_bytes as f64;
+                    let threads = ((2.0 * share * opts.jobs as f64).ceil() as u32)
+                        .clamp(1, opts.jobs.max(1) as u32);
+                    let r = write_package(inv, plan, pkg, pdeps, opts, staging.path(), threads);
+                    if r.is_err() {
+                        failed.store(true, Ordering::Relaxed);
+                    } else {
+                        let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                        listener.progress(n, packages.len(), &pkg.name);
+                    }
+                    results
+                        .lock()
+                        .expect("no panic holds it")
+                        .push(r.map(|w| (i, w)));
+                }
+            });
+        }
     });
+    let results = results.into_inner().expect("no panic holds it");
     let mut written: Vec<(usize, Written)> = results.into_iter().collect::<Result<_, _>>()?;
     written.sort_by_key(|(i, _)| *i);
 
@@ -395,8 +412,9 @@ pub fn write_cpio_file(
     package: &str,
 ) -> Result<(), WriteError> {
     let file = fs::File::create(path).map_err(io_at(path))?;
+    let bytes = files.iter().map(|f| f.entry.size).sum();
     let enc = compression
-        .encoder(BufWriter::with_capacity(1 << 20, file), threads)
+        .encoder(BufWriter::with_capacity(1 << 20, file), threads, bytes)
         .map_err(io_at(path))?;
     let enc = write_newc(enc, files, package)?;
     let mut w = enc.finish().map_err(io_at(path))?;

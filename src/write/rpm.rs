@@ -590,7 +590,9 @@ fn stream_payload(
         count: 0,
         pass_flush: true,
     };
-    let encoder = compression.encoder(compressed, threads).map_err(werr)?;
+    let encoder = compression
+        .encoder(compressed, threads, plan.sizes.iter().sum())
+        .map_err(werr)?;
     let archive = Tee {
         inner: encoder,
         sha: Sha256::new(),

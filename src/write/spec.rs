@@ -8,7 +8,7 @@ use std::os::unix::ffi::OsStrExt;
 
 use crate::classify::{Plan, Status};
 use crate::deps::{isa, Dep, PackageDeps};
-use crate::inventory::Inventory;
+use crate::inventory::{Inventory, Kind};
 use crate::manifest::layout::compile;
 
 use super::{Compression, WriteOptions};
@@ -110,6 +110,25 @@ pub fn render(
         s,
         "\n%install\nmkdir -p %{{buildroot}}\ncp -a %{{rpmsplit_tree}}/. %{{buildroot}}/"
     );
+    // The manifest's `copy` rules, as the spec's own %install would do them.
+    let q = |p: &std::path::Path| String::from_utf8_lossy(p.as_os_str().as_bytes()).into_owned();
+    // Directories made for them take the mtime rpmsplit gives them, once the copies are in.
+    let copies = || inv.entries.iter().filter(|e| e.copied_from.is_some());
+    for e in copies().filter(|e| e.kind == Kind::Dir) {
+        let _ = writeln!(s, "install -d -m 0755 '%{{buildroot}}{}'", q(&e.path));
+    }
+    for e in copies().filter(|e| e.kind != Kind::Dir) {
+        let from = e.copied_from.as_deref().expect("a copy");
+        let _ = writeln!(
+            s,
+            "cp -p '%{{buildroot}}{}' '%{{buildroot}}{}'",
+            q(from),
+            q(&e.path)
+        );
+    }
+    for e in copies().filter(|e| e.kind == Kind::Dir) {
+        let _ = writeln!(s, "touch -d @{} '%{{buildroot}}{}'", e.mtime, q(&e.path));
+    }
     for i in plan.with_status(Status::Dropped) {
         let path = &inv.entries[i].path;
         let _ = writeln!(

@@ -173,15 +173,13 @@ pub fn run(args: &[String]) -> Result<()> {
         "≤ 1.5×",
     );
     let (rpmbuild3, copy) = b.rpmbuild(&root, "zstd:3")?;
-    row(
+    rpmbuild_row(
         "split → RPM, zstd-3",
         &rpm3,
-        &format!(
-            "`rpmbuild -bb` (w3T{jobs}.zstdio) {:.2} s, of which `cp -a` {:.2} s",
-            rpmbuild3.secs, copy.secs
-        ),
+        &format!("w3T{jobs}.zstdio"),
         &rpmbuild3,
-        "rpmbuild ≥ 8× slower",
+        Some(&copy),
+        "≥ 8×",
     );
     let rpm3_small = b.split(&small_root, "rpm", "zstd:3", None)?;
     rss_row(
@@ -209,12 +207,13 @@ pub fn run(args: &[String]) -> Result<()> {
         "≤ 1.1×",
     );
     let (rpmbuild19, _) = b.rpmbuild(&small_root, "zstd:19")?;
-    row(
+    rpmbuild_row(
         &format!("split → RPM, zstd-19 ({})", gib_text(small_bytes)),
         &rpm19,
-        &format!("`rpmbuild -bb` (w19T{jobs}.zstdio)"),
+        &format!("w19T{jobs}.zstdio"),
         &rpmbuild19,
-        "faster than rpmbuild",
+        None,
+        "> 1×",
     );
 
     // A tree the size of a real libvirt install (about 54 MB): rpmbuild's per-package and
@@ -239,13 +238,16 @@ pub fn run(args: &[String]) -> Result<()> {
             &floor,
             if level == 3 { "≤ 1.5×" } else { "≤ 1.1×" },
         );
-        println!(
-            "| libvirt-sized: split → RPM, zstd-{level} | {:.2} s | `rpmbuild -bb` {:.2} s ({:.1}× the floor) | rpmbuild {:.1}× slower (target {}) |",
-            ours.secs,
-            rpmbuild.secs,
-            rpmbuild.secs / floor.secs,
-            rpmbuild.secs / ours.secs,
-            if level == 3 { "≥ 8×" } else { "slower than ours" }
+        rpmbuild_row(
+            &format!("libvirt-sized: split → RPM, zstd-{level}"),
+            &ours,
+            &format!(
+                "w{level}T{jobs}.zstdio, {:.1}× the floor",
+                rpmbuild.secs / floor.secs
+            ),
+            &rpmbuild,
+            None,
+            if level == 3 { "≥ 8×" } else { "> 1×" },
         );
     }
 
@@ -346,6 +348,31 @@ fn row(step: &str, ours: &Measured, reference: &str, r: &Measured, target: &str)
         } else {
             format!("target {target}")
         }
+    );
+}
+
+/// A row against rpmbuild: how many times slower rpmbuild is (`copy`: the spec's `cp -a` of the
+/// tree, measured apart and taken out of rpmbuild's time too).
+fn rpmbuild_row(
+    step: &str,
+    ours: &Measured,
+    payload: &str,
+    rpmbuild: &Measured,
+    copy: Option<&Measured>,
+    target: &str,
+) {
+    let without = copy.map_or(String::new(), |c| {
+        format!(
+            "; without its `cp -a` of the tree ({:.2} s): {:.1}×",
+            c.secs,
+            (rpmbuild.secs - c.secs) / ours.secs
+        )
+    });
+    println!(
+        "| {step} | {:.2} s | `rpmbuild -bb` ({payload}) {:.2} s | rpmbuild {:.1}× slower{without} (target {target}) |",
+        ours.secs,
+        rpmbuild.secs,
+        rpmbuild.secs / ours.secs,
     );
 }
 
