@@ -53,6 +53,22 @@ const T_BIN: u32 = 7;
 const T_STRING_ARRAY: u32 = 8;
 const T_I18NSTRING: u32 = 9;
 
+/// `ScanError::Corrupt` for `input`.
+fn corrupt_at(input: &Path) -> impl Fn(String) -> ScanError + Copy + '_ {
+    move |what| ScanError::Corrupt {
+        path: input.to_owned(),
+        what,
+    }
+}
+
+/// `ScanError::Io` for `input`.
+fn io_at(input: &Path) -> impl Fn(io::Error) -> ScanError + Copy + '_ {
+    move |source| ScanError::Io {
+        path: input.to_owned(),
+        source,
+    }
+}
+
 /// A header as stored (16-byte intro, index, data store), its index already checked.
 #[derive(Debug)]
 struct RawHeader {
@@ -174,10 +190,7 @@ fn check_index(bytes: &[u8], nindex: usize, what: &str) -> Result<(), String> {
 
 /// Read one header (signature header or header) as raw bytes and check its index.
 fn read_header(r: &mut impl Read, input: &Path, what: &str) -> ScanResult<RawHeader> {
-    let corrupt = |what: String| ScanError::Corrupt {
-        path: input.to_owned(),
-        what,
-    };
+    let corrupt = corrupt_at(input);
     let read = |r: &mut dyn Read, buf: &mut [u8]| {
         r.read_exact(buf).map_err(|e| {
             if e.kind() == io::ErrorKind::UnexpectedEof {
@@ -323,14 +336,8 @@ struct Opened {
 
 /// Read and check the lead, the signature header and the header of `input`.
 fn open(input: &Path) -> ScanResult<Opened> {
-    let corrupt = |what: String| ScanError::Corrupt {
-        path: input.to_owned(),
-        what,
-    };
-    let io_err = |source: io::Error| ScanError::Io {
-        path: input.to_owned(),
-        source,
-    };
+    let corrupt = corrupt_at(input);
+    let io_err = io_at(input);
     let file = File::open(input).map_err(io_err)?;
     let file_len = file.metadata().map_err(io_err)?.len();
     let mut r = BufReader::with_capacity(CHUNK, file);
@@ -445,14 +452,8 @@ pub fn list(input: &Path) -> ScanResult<Inventory> {
 
 /// Scan a `.rpm` file.
 pub fn scan(input: &Path) -> ScanResult<Inventory> {
-    let corrupt = |what: String| ScanError::Corrupt {
-        path: input.to_owned(),
-        what,
-    };
-    let io_err = |source: io::Error| ScanError::Io {
-        path: input.to_owned(),
-        source,
-    };
+    let corrupt = corrupt_at(input);
+    let io_err = io_at(input);
     let Opened {
         md,
         hdr,
@@ -608,10 +609,7 @@ type HeaderFiles = (Vec<Entry>, Vec<FileInfo>, HashMap<Vec<u8>, usize>);
 /// Every file of the header as an entry (no bytes yet), hardlink sets by rpm's rule, and the
 /// map from the path as the payload names it (without its leading `.`) to the file's index.
 fn header_files(md: &PackageMetadata, hdr: &RawHeader, input: &Path) -> ScanResult<HeaderFiles> {
-    let corrupt = |what: String| ScanError::Corrupt {
-        path: input.to_owned(),
-        what,
-    };
+    let corrupt = corrupt_at(input);
     let basenames = match hdr.string_array(IndexTag::RPMTAG_BASENAMES as u32) {
         Some(b) => b,
         None if hdr.find(IndexTag::RPMTAG_BASENAMES as u32).is_none() => Vec::new(),
