@@ -330,3 +330,27 @@ fn rpmbuild_of_the_spec_for_a_raw_tree_makes_the_same_copies() {
         );
     }
 }
+
+#[test]
+fn build_id_links_of_a_distribution_rpm_are_dropped_not_unowned() {
+    let (_tmp, root) = copy_of(Layout::Fedora);
+    let dir = root.join("usr/lib/.build-id/3f");
+    fs::create_dir_all(&dir).unwrap();
+    std::os::unix::fs::symlink(
+        "../../../../usr/sbin/virtlogd",
+        dir.join("9a0c5e1f00aa11bb22cc33dd44ee55ff667788"),
+    )
+    .unwrap();
+    let (doc, code) = classify_json(&[root.to_str().unwrap()]);
+    assert_eq!(
+        code, 0,
+        "unowned {} conflicts {}",
+        doc["unowned"], doc["conflicts"]
+    );
+    let link = row(
+        &doc,
+        "/usr/lib/.build-id/3f/9a0c5e1f00aa11bb22cc33dd44ee55ff667788",
+    );
+    assert_eq!(link["status"], "dropped");
+    assert!(link.get("not_built").is_none(), "{link}");
+}
