@@ -1,5 +1,5 @@
 //! The built-in libvirt manifests against upstream's own split: the reference tables of
-//! `/work/shared/reference` (every `%files` line, package and dependency of libvirt.spec.in at
+//! `reference/` (every `%files` line, package and dependency of libvirt.spec.in at
 //! 12.6.0 and 9.0.0). A synthetic tree is made from the `%files` table, one entry per row, and
 //! classified in memory under the Fedora layout, the Debian multiarch layout and auto detection;
 //! every row must land in the package the table gives, with its attributes, and every package
@@ -15,7 +15,7 @@ use rpmsplit::elf::{ElfFacts, ElfKind};
 use rpmsplit::inventory::{Entry, Inventory, Kind, Source};
 use rpmsplit::manifest::{detect_layout, Manifest, BUILTIN_LIBVIRT, BUILTIN_LIBVIRT_9_0};
 
-const REFERENCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/reference");
+const REFERENCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/reference");
 
 /// One upstream release and the manifest that must reproduce its split.
 struct Release {

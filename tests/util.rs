@@ -89,13 +89,13 @@ pub struct RefRow {
 }
 
 pub fn reference_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("reference")
 }
 
 pub fn reference_files(version: &str) -> Vec<RefRow> {
     let text =
         std::fs::read_to_string(reference_dir().join(format!("libvirt-v{version}-files.tsv")))
-            .expect("reference table (../shared/reference)");
+            .expect("reference table (reference/)");
     text.lines()
         .skip(1)
         .filter(|l| !l.trim().is_empty())
