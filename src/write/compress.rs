@@ -44,12 +44,14 @@ impl Compression {
         }
     }
 
-    /// Wrap `out` in a streaming encoder. `threads` is the number of compression workers;
-    /// the output is the same for any value: zstd and xz always run their multithreaded
-    /// encoders (with at least one worker), whose output depends on the job/block size fixed by
-    /// the level, not on the worker count (zstd: facebook/zstd#2238, #2327; liblzma splits
-    /// blocks by size). Their single-threaded modes write a different stream, so they are never
-    /// used. `rpm_writer_output_is_identical_for_any_thread_count` checks 1, 2 and 4 workers.
+    /// Wrap `out` in a streaming encoder. `threads` is the number of compression workers; for
+    /// zstd they come from one pool of that size shared by every encoder of the process (see
+    /// [`ZstdWriter`]). The output is the same for any value: zstd and xz always run their
+    /// multithreaded encoders (with at least one worker), whose output depends on the job/block
+    /// size fixed by the level, not on the worker count (zstd: facebook/zstd#2238, #2327;
+    /// liblzma splits blocks by size). Their single-threaded modes write a different stream,
+    /// so they are never used. `rpm_writer_output_is_identical_for_any_thread_count` checks 1,
+    /// 2 and 4 workers.
     ///
     /// `size_hint`, the approximate number of bytes to come, lets zstd size its window and
     /// tables to a small payload (at level 19 a full context for a few kilobytes costs more
@@ -77,19 +79,7 @@ impl Compression {
                     .map_err(io::Error::other)?;
                 Encoder::Xz(xz2::write::XzEncoder::new_stream(out, stream))
             }
-            Compression::Zstd(l) => {
-                let mut e = zstd::stream::write::Encoder::new(out, l)?;
-                // Always multithreaded mode (nbWorkers >= 1): zstd's output then does not depend
-                // on the worker count, so it is identical for any --jobs.
-                e.multithread(threads.max(1))?;
-                e.include_checksum(true)?;
-                if let Ok(hint) = u32::try_from(size_hint) {
-                    if hint <= i32::MAX as u32 {
-                        e.set_parameter(zstd::stream::raw::CParameter::SrcSizeHint(hint))?;
-                    }
-                }
-                Encoder::Zstd(e)
-            }
+            Compression::Zstd(l) => Encoder::Zstd(ZstdWriter::new(out, l, threads, size_hint)?),
         })
     }
 }
@@ -141,7 +131,7 @@ pub enum Encoder<W: Write> {
     None(W),
     Gzip(flate2::write::GzEncoder<W>),
     Xz(xz2::write::XzEncoder<W>),
-    Zstd(zstd::stream::write::Encoder<'static, W>),
+    Zstd(ZstdWriter<W>),
 }
 
 impl<W: Write> fmt::Debug for Encoder<W> {
@@ -177,6 +167,119 @@ impl<W: Write> Write for Encoder<W> {
             Encoder::Xz(e) => e.flush(),
             Encoder::Zstd(e) => e.flush(),
         }
+    }
+}
+
+/// A streaming zstd encoder whose workers come from a pool shared by every encoder of the
+/// process that asks for the same number of threads: with `--jobs N`, each package may use N
+/// workers (a big package keeps every core busy when the others are done) while the pool keeps
+/// the workers of all packages together at N. The `zstd` crate's `Encoder` cannot own a
+/// context that refers to a shared pool, so this drives `ZSTD_compressStream2` itself.
+pub struct ZstdWriter<W: Write> {
+    cctx: zstd::zstd_safe::CCtx<'static>,
+    out: W,
+    buf: Vec<u8>,
+}
+
+/// The process-wide pool of `threads` zstd workers (created once per size, kept for the
+/// process: a context may only refer to a pool that outlives it).
+fn shared_pool(threads: usize) -> io::Result<&'static zstd::zstd_safe::ThreadPool> {
+    use std::collections::BTreeMap;
+    use std::sync::Mutex;
+    static POOLS: Mutex<BTreeMap<usize, &'static zstd::zstd_safe::ThreadPool>> =
+        Mutex::new(BTreeMap::new());
+    let mut pools = POOLS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(p) = pools.get(&threads) {
+        return Ok(p);
+    }
+    let pool = zstd::zstd_safe::ThreadPool::try_new(threads)
+        .ok_or_else(|| io::Error::other("cannot create the zstd worker pool"))?;
+    let pool: &'static _ = Box::leak(Box::new(pool));
+    pools.insert(threads, pool);
+    Ok(pool)
+}
+
+fn zstd_err(code: usize) -> io::Error {
+    io::Error::other(format!("zstd: {}", zstd::zstd_safe::get_error_name(code)))
+}
+
+impl<W: Write> fmt::Debug for ZstdWriter<W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ZstdWriter")
+    }
+}
+
+impl<W: Write> ZstdWriter<W> {
+    fn new(out: W, level: i32, threads: u32, size_hint: u64) -> io::Result<Self> {
+        use zstd::zstd_safe::{CCtx, CParameter};
+        let workers = threads.max(1);
+        let mut cctx =
+            CCtx::try_create().ok_or_else(|| io::Error::other("cannot create a zstd context"))?;
+        let mut set = |p: CParameter| cctx.set_parameter(p).map(drop).map_err(zstd_err);
+        set(CParameter::CompressionLevel(level))?;
+        set(CParameter::ChecksumFlag(true))?;
+        // Always the multithreaded mode (nbWorkers >= 1): its output does not depend on the
+        // worker count, so it is identical for any --jobs.
+        set(CParameter::NbWorkers(workers))?;
+        // A small payload gets a window and tables of its size (at level 19 a full context
+        // for a few kilobytes costs more than compressing them).
+        if let Ok(hint) = u32::try_from(size_hint) {
+            if hint <= i32::MAX as u32 {
+                set(CParameter::SrcSizeHint(hint))?;
+            }
+        }
+        cctx.ref_thread_pool(shared_pool(workers as usize)?)
+            .map_err(zstd_err)?;
+        Ok(ZstdWriter {
+            cctx,
+            out,
+            buf: Vec::with_capacity(CCtx::out_size()),
+        })
+    }
+
+    /// Run the compressor on `input` with `op`, writing what it produces; returns what
+    /// `ZSTD_compressStream2` returns (for `End`, the bytes still to flush).
+    fn step(
+        &mut self,
+        input: &mut zstd::zstd_safe::InBuffer<'_>,
+        op: zstd::zstd_safe::zstd_sys::ZSTD_EndDirective,
+    ) -> io::Result<usize> {
+        self.buf.clear();
+        let mut output = zstd::zstd_safe::OutBuffer::around(&mut self.buf);
+        let left = self
+            .cctx
+            .compress_stream2(&mut output, input, op)
+            .map_err(zstd_err)?;
+        self.out.write_all(&self.buf)?;
+        Ok(left)
+    }
+
+    pub fn finish(mut self) -> io::Result<W> {
+        let mut empty = zstd::zstd_safe::InBuffer::around(&[]);
+        while self.step(
+            &mut empty,
+            zstd::zstd_safe::zstd_sys::ZSTD_EndDirective::ZSTD_e_end,
+        )? != 0
+        {}
+        Ok(self.out)
+    }
+}
+
+impl<W: Write> Write for ZstdWriter<W> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        let mut input = zstd::zstd_safe::InBuffer::around(data);
+        while input.pos < data.len() {
+            self.step(
+                &mut input,
+                zstd::zstd_safe::zstd_sys::ZSTD_EndDirective::ZSTD_e_continue,
+            )?;
+        }
+        Ok(data.len())
+    }
+    /// Flushing would end a zstd block and change the output; the frame is finished by
+    /// [`ZstdWriter::finish`]. Only the writer underneath is flushed.
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
     }
 }
 

@@ -252,14 +252,19 @@ pub fn write_all(
                         break;
                     };
                     let (pkg, pdeps) = packages[i];
-                    // Compression workers in proportion to the package's share of the bytes,
-                    // doubled: the big packages run side by side and, when one ends, the
-                    // others keep every core busy. Rounding up, at most about 3x --jobs
-                    // workers run in all (their memory grows with the level); the output does
-                    // not depend on the count.
-                    let share = size(i) as f64 / total_bytes as f64;
-                    let threads = ((2.0 * share * opts.jobs as f64).ceil() as u32)
-                        .clamp(1, opts.jobs.max(1) as u32);
+                    // zstd: every package may use --jobs workers, all drawn from one shared
+                    // pool of --jobs threads, so a big package keeps every core busy once
+                    // the others are done and the total stays within --jobs. xz has no
+                    // shared pool: workers in proportion to the package's share of the
+                    // bytes. The output does not depend on the count.
+                    let threads = match opts.compression {
+                        Compression::Zstd(_) => opts.jobs.max(1) as u32,
+                        _ => {
+                            let share = size(i) as f64 / total_bytes as f64;
+                            ((share * opts.jobs as f64).ceil() as u32)
+                                .clamp(1, opts.jobs.max(1) as u32)
+                        }
+                    };
                     let r = write_package(inv, plan, pkg, pdeps, opts, staging.path(), threads);
                     if r.is_err() {
                         failed.store(true, Ordering::Relaxed);
