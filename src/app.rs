@@ -314,12 +314,18 @@ fn print_classify(out: &mut dyn Write, rep: &report::ClassifyReport) -> Result<(
         let who = match (&f.package, f.status) {
             (Some(p), Status::CoOwned) => format!("{p} (+{})", f.co_owners[1..].join(", ")),
             (Some(p), _) => p.clone(),
-            (None, Status::Dropped) => "(dropped)".into(),
+            (None, Status::Dropped) => match &f.not_built {
+                Some(p) => format!("(dropped: {p} is not built)"),
+                None => "(dropped)".into(),
+            },
             (None, Status::UnownedDir) => "(directory, not packaged)".into(),
             (None, Status::Conflict) => "(CONFLICT)".into(),
             (None, _) => "(UNOWNED)".into(),
         };
-        writeln!(out, "{who}\t{}", f.path)?;
+        match &f.copied_from {
+            Some(from) => writeln!(out, "{who}\t{}\t(copy of {from})", f.path)?,
+            None => writeln!(out, "{who}\t{}", f.path)?,
+        }
     }
     report_problems(out, rep)?;
     Ok(())
