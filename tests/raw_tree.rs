@@ -41,6 +41,14 @@ fn row<'a>(doc: &'a serde_json::Value, path: &str) -> &'a serde_json::Value {
         .unwrap_or_else(|| panic!("{path} is not in the classify output"))
 }
 
+fn explain(root: &Path, path: &str) -> String {
+    stdout(&ok(rpmsplit().args([
+        "explain",
+        root.to_str().unwrap(),
+        path,
+    ])))
+}
+
 fn package_names(doc: &serde_json::Value) -> Vec<String> {
     doc["packages"]
         .as_array()
@@ -101,11 +109,7 @@ fn default_network_and_filters_are_copied_to_usr_share_as_the_spec_does() {
         "{list}"
     );
 
-    let explained = stdout(&ok(rpmsplit().args([
-        "explain",
-        root.to_str().unwrap(),
-        "/usr/share/libvirt/networks/default.xml",
-    ])));
+    let explained = explain(&root, "/usr/share/libvirt/networks/default.xml");
     assert!(
         explained.contains("copied from /etc/libvirt/qemu/networks/default.xml"),
         "{explained}"
@@ -171,11 +175,7 @@ fn files_of_a_driver_that_is_not_built_are_dropped_with_its_packages() {
         !meta["requires"].to_string().contains("%%"),
         "{{evr}} is filled once: {meta}"
     );
-    let explained = stdout(&ok(rpmsplit().args([
-        "explain",
-        root.to_str().unwrap(),
-        "/etc/logrotate.d/libvirtd.libxl",
-    ])));
+    let explained = explain(&root, "/etc/logrotate.d/libvirtd.libxl");
     assert!(
         explained.contains("dropped: package libvirt-daemon-driver-libxl is not built (its if-exists `/usr/lib64/libvirt/connection-driver/libvirt_driver_libxl.so` matches nothing in the input)"),
         "{explained}"

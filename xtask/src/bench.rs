@@ -162,6 +162,19 @@ pub fn run(args: &[String]) -> Result<()> {
         &cpio_small,
         small_bytes,
     );
+    // With one job the compressor's buffers in flight are the same on both trees: what is
+    // left is what the entries cost.
+    let one = Bench {
+        jobs: "1".into(),
+        ..b.clone()
+    };
+    rss_row(
+        "peak RSS, split → cpio, --jobs 1",
+        &one.split(&root, "cpio", "zstd:3", None)?,
+        total,
+        &one.split(&small_root, "cpio", "zstd:3", None)?,
+        small_bytes,
+    );
 
     // Split to RPMs: zstd-3 on the big tree, zstd-19 on the small one.
     let rpm3 = median3(|| b.split(&root, "rpm", "zstd:3", None))?;
@@ -388,6 +401,7 @@ fn rss_row(step: &str, big: &Measured, big_bytes: u64, small: &Measured, small_b
     );
 }
 
+#[derive(Clone)]
 struct Bench {
     bin: PathBuf,
     jobs: String,
