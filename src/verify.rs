@@ -103,8 +103,15 @@ pub fn run(
         } else {
             layout.to_string()
         };
+        // The input as scanned: the previous manifest makes its own copies.
         let inv0 = crate::inventory::Inventory {
-            entries: a.inventory.entries.clone(),
+            entries: a
+                .inventory
+                .entries
+                .iter()
+                .filter(|e| e.copied_from.is_none())
+                .cloned()
+                .collect(),
             origin: a.inventory.origin.clone(),
         };
         let old = analyse_inventory(inv0, m0, &layout0)?;
@@ -319,13 +326,29 @@ fn against(findings: &mut Vec<Finding>, a: &Analysis, rpms: &[PathBuf]) -> Resul
             let path = display_path(&e.path);
             let Some(i) = a.inventory.index(&e.path) else {
                 // A %ghost need not exist in the build tree (rpmbuild does not ask it to):
-                // it is right where a rule of its package claims it.
+                // it is right where the most specific path rule that would take it is a
+                // %ghost rule of its package.
+                let rules = &a.plan.rules.rules;
+                let mut matched: Vec<_> = a
+                    .plan
+                    .rules
+                    .candidates(&e.path, &mut scratch)
+                    .into_iter()
+                    .filter(|m| {
+                        let r = &rules[m.rule];
+                        r.elf.is_none() && (!r.attrs.dir || e.kind == Kind::Dir)
+                    })
+                    .collect();
+                matched.sort_by(|x, y| y.specificity.cmp(&x.specificity));
+                let best = matched.first().map(|m| m.specificity);
                 let claimed = e.input_flags & fileflags::GHOST != 0
-                    && a.plan
-                        .rules
-                        .candidates(&e.path, &mut scratch)
+                    && matched
                         .iter()
-                        .any(|m| a.plan.rules.rules[m.rule].package.as_deref() == Some(name));
+                        .take_while(|m| Some(m.specificity) == best)
+                        .any(|m| {
+                            rules[m.rule].attrs.ghost
+                                && rules[m.rule].package.as_deref() == Some(name)
+                        });
                 if !claimed {
                     push(path, format!("shipped by {name}, but not in the input"));
                 }

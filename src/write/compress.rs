@@ -44,9 +44,8 @@ impl Compression {
         }
     }
 
-    /// Wrap `out` in a streaming encoder. `threads` is the number of compression workers; for
-    /// zstd they come from one pool of that size shared by every encoder of the process (see
-    /// [`ZstdWriter`]). The output is the same for any value: zstd and xz always run their
+    /// Wrap `out` in a streaming encoder. `threads` is the number of compression workers. The
+    /// output is the same for any value: zstd and xz always run their
     /// multithreaded encoders (with at least one worker), whose output depends on the job/block
     /// size fixed by the level, not on the worker count (zstd: facebook/zstd#2238, #2327;
     /// liblzma splits blocks by size). Their single-threaded modes write a different stream,
@@ -170,33 +169,16 @@ impl<W: Write> Write for Encoder<W> {
     }
 }
 
-/// A streaming zstd encoder whose workers come from a pool shared by every encoder of the
-/// process that asks for the same number of threads: with `--jobs N`, each package may use N
-/// workers (a big package keeps every core busy when the others are done) while the pool keeps
-/// the workers of all packages together at N. The `zstd` crate's `Encoder` cannot own a
-/// context that refers to a shared pool, so this drives `ZSTD_compressStream2` itself.
+/// A streaming zstd encoder driving `ZSTD_compressStream2` on its own context: multithreaded
+/// mode always (the output does not depend on the worker count) and a source-size hint.
+///
+/// (A pool shared by all packages, `ZSTD_CCtx_refThreadPool`, was tried: zstd hands jobs to
+/// such a pool with a non-blocking `POOL_tryAdd`, and a context with nothing in flight then
+/// spins in `ZSTD_compressStream2` while another package holds every worker.)
 pub struct ZstdWriter<W: Write> {
     cctx: zstd::zstd_safe::CCtx<'static>,
     out: W,
     buf: Vec<u8>,
-}
-
-/// The process-wide pool of `threads` zstd workers (created once per size, kept for the
-/// process: a context may only refer to a pool that outlives it).
-fn shared_pool(threads: usize) -> io::Result<&'static zstd::zstd_safe::ThreadPool> {
-    use std::collections::BTreeMap;
-    use std::sync::Mutex;
-    static POOLS: Mutex<BTreeMap<usize, &'static zstd::zstd_safe::ThreadPool>> =
-        Mutex::new(BTreeMap::new());
-    let mut pools = POOLS.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(p) = pools.get(&threads) {
-        return Ok(p);
-    }
-    let pool = zstd::zstd_safe::ThreadPool::try_new(threads)
-        .ok_or_else(|| io::Error::other("cannot create the zstd worker pool"))?;
-    let pool: &'static _ = Box::leak(Box::new(pool));
-    pools.insert(threads, pool);
-    Ok(pool)
 }
 
 fn zstd_err(code: usize) -> io::Error {
@@ -228,8 +210,6 @@ impl<W: Write> ZstdWriter<W> {
                 set(CParameter::SrcSizeHint(hint))?;
             }
         }
-        cctx.ref_thread_pool(shared_pool(workers as usize)?)
-            .map_err(zstd_err)?;
         Ok(ZstdWriter {
             cctx,
             out,

@@ -252,19 +252,13 @@ pub fn write_all(
                         break;
                     };
                     let (pkg, pdeps) = packages[i];
-                    // zstd: every package may use --jobs workers, all drawn from one shared
-                    // pool of --jobs threads, so a big package keeps every core busy once
-                    // the others are done and the total stays within --jobs. xz has no
-                    // shared pool: workers in proportion to the package's share of the
-                    // bytes. The output does not depend on the count.
-                    let threads = match opts.compression {
-                        Compression::Zstd(_) => opts.jobs.max(1) as u32,
-                        _ => {
-                            let share = size(i) as f64 / total_bytes as f64;
-                            ((share * opts.jobs as f64).ceil() as u32)
-                                .clamp(1, opts.jobs.max(1) as u32)
-                        }
-                    };
+                    // Compression workers in proportion to the package's share of the bytes,
+                    // rounded up: the largest package starts first with the most workers and
+                    // is the one left running at the end. The output does not depend on the
+                    // count.
+                    let share = size(i) as f64 / total_bytes as f64;
+                    let threads = ((share * opts.jobs as f64).ceil() as u32)
+                        .clamp(1, opts.jobs.max(1) as u32);
                     let r = write_package(inv, plan, pkg, pdeps, opts, staging.path(), threads);
                     if r.is_err() {
                         failed.store(true, Ordering::Relaxed);
@@ -417,7 +411,11 @@ pub fn write_cpio_file(
     package: &str,
 ) -> Result<(), WriteError> {
     let file = fs::File::create(path).map_err(io_at(path))?;
-    let bytes = files.iter().map(|f| f.entry.size).sum();
+    // About the archive's size: a 110-byte header, the name and the body per member.
+    let bytes = files
+        .iter()
+        .map(|f| 112 + f.entry.path.as_os_str().len() as u64 + f.entry.size)
+        .sum();
     let enc = compression
         .encoder(BufWriter::with_capacity(1 << 20, file), threads, bytes)
         .map_err(io_at(path))?;

@@ -591,7 +591,16 @@ fn stream_payload(
         pass_flush: true,
     };
     let encoder = compression
-        .encoder(compressed, threads, plan.sizes.iter().sum())
+        .encoder(
+            compressed,
+            threads,
+            // About the archive's size: a header, the name and the body per member.
+            plan.files
+                .iter()
+                .zip(&plan.sizes)
+                .map(|(f, s)| 112 + f.path.as_os_str().len() as u64 + s)
+                .sum(),
+        )
         .map_err(werr)?;
     let archive = Tee {
         inner: encoder,

@@ -111,7 +111,7 @@ pub fn render(
         "\n%install\nmkdir -p %{{buildroot}}\ncp -a %{{rpmsplit_tree}}/. %{{buildroot}}/"
     );
     // The manifest's `copy` rules, as the spec's own %install would do them.
-    let q = |p: &std::path::Path| String::from_utf8_lossy(p.as_os_str().as_bytes()).into_owned();
+    let q = |p: &std::path::Path| shell_quote_body(p);
     // Directories made for them take the mtime rpmsplit gives them, once the copies are in.
     let copies = || inv.entries.iter().filter(|e| e.copied_from.is_some());
     for e in copies().filter(|e| e.kind == Kind::Dir) {
@@ -131,11 +131,7 @@ pub fn render(
     }
     for i in plan.with_status(Status::Dropped) {
         let path = &inv.entries[i].path;
-        let _ = writeln!(
-            s,
-            "rm -rf '%{{buildroot}}{}'",
-            String::from_utf8_lossy(path.as_os_str().as_bytes())
-        );
+        let _ = writeln!(s, "rm -rf '%{{buildroot}}{}'", shell_quote_body(path));
     }
     for (i, p) in plan.emitted().enumerate() {
         let files = if p.meta {
@@ -184,4 +180,27 @@ fn dep_lines(p: &crate::classify::PlannedPackage, d: &PackageDeps, arch: &str) -
         out.push_str("BuildArch: noarch\n");
     }
     out
+}
+
+/// A path for the inside of a single-quoted shell word in `%install`: `'` closes, escapes and
+/// reopens the quote, `%` is doubled so rpm does not expand it. (Names that are not UTF-8 are
+/// shown lossily; rpmbuild's `%files` could not name them either.)
+fn shell_quote_body(p: &std::path::Path) -> String {
+    String::from_utf8_lossy(p.as_os_str().as_bytes())
+        .replace('\'', "'\\''")
+        .replace('%', "%%")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shell_quote_body;
+    use std::path::Path;
+
+    #[test]
+    fn install_paths_survive_quotes_and_percent_signs() {
+        assert_eq!(
+            shell_quote_body(Path::new("/usr/share/it's 100%")),
+            "/usr/share/it'\\''s 100%%"
+        );
+    }
 }
