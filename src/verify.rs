@@ -339,7 +339,7 @@ fn against(findings: &mut Vec<Finding>, a: &Analysis, rpms: &[PathBuf]) -> Resul
                         r.elf.is_none() && (!r.attrs.dir || e.kind == Kind::Dir)
                     })
                     .collect();
-                matched.sort_by(|x, y| y.specificity.cmp(&x.specificity));
+                matched.sort_by_key(|m| std::cmp::Reverse(m.specificity));
                 let best = matched.first().map(|m| m.specificity);
                 let claimed = e.input_flags & fileflags::GHOST != 0
                     && matched

@@ -34,7 +34,7 @@ fn check_against_reference(layout: Layout, layout_arg: &str) {
                 .filter(|(p, _)| p.starts_with(&format!("{path}/")))
                 .flat_map(|(_, w)| w.iter().cloned())
                 .collect();
-            if !actual.is_empty() && !(below.len() == 1 && actual == below) {
+            if !(actual.is_empty() || below.len() == 1 && actual == below) {
                 mismatches.push(format!("{path}: no reference row, got {actual:?}"));
             }
             continue;

@@ -101,7 +101,7 @@ impl RuleSetBuilder {
         extra: &BTreeMap<String, String>,
     ) -> Result<(), String> {
         let id = self.rules.len();
-        let elf = spec.elf.as_ref().map(|e| elf_predicate(e)).transpose()?;
+        let elf = spec.elf.as_ref().map(elf_predicate).transpose()?;
         let mut expanded = Vec::new();
         if let Some(p) = &spec.pattern {
             let alts = alternatives(p, &lookup(vars, extra), elf.is_some());
@@ -310,6 +310,19 @@ impl Resolved {
                             });
                         }
                         continue;
+                    }
+                    if let Some(d) = added.get(dir).filter(|d| d.kind != Kind::Dir) {
+                        return Err(ManifestError::At {
+                            file: self.manifest.file.clone(),
+                            line: c.line,
+                            message: format!(
+                                "copy: cannot copy {} to {}: another copy put a file at {}",
+                                src.display(),
+                                to.display(),
+                                d.display()
+                            ),
+                            note: None,
+                        });
                     }
                     if dir == Path::new("/") || added.contains_key(dir) {
                         continue;

@@ -622,7 +622,7 @@ fn rules(
                     path: Some(s.clone()),
                     ..Default::default()
                 },
-                raw::FileRule::Full(t) => t.clone(),
+                raw::FileRule::Full(t) => (**t).clone(),
             };
             rule_spec(table, line, known, extra).map_err(|m| src.at(line, m, None))
         })

@@ -127,7 +127,7 @@ pub type RawFileRule = Spanned<FileRule>;
 #[derive(Debug, Clone)]
 pub enum FileRule {
     Glob(String),
-    Full(RawFileTable),
+    Full(Box<RawFileTable>),
 }
 
 // By hand rather than `#[serde(untagged)]`: an untagged enum hides the real error (an unknown
@@ -145,7 +145,7 @@ impl<'de> Deserialize<'de> for FileRule {
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(self, m: A) -> Result<FileRule, A::Error> {
                 RawFileTable::deserialize(serde::de::value::MapAccessDeserializer::new(m))
-                    .map(FileRule::Full)
+                    .map(|t| FileRule::Full(Box::new(t)))
             }
         }
         d.deserialize_any(V)
