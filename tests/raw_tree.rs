@@ -41,6 +41,17 @@ fn row<'a>(doc: &'a serde_json::Value, path: &str) -> &'a serde_json::Value {
         .unwrap_or_else(|| panic!("{path} is not in the classify output"))
 }
 
+/// `classify --json`, which must find nothing unowned and no conflict.
+fn classified(args: &[&str]) -> serde_json::Value {
+    let (doc, code) = classify_json(args);
+    assert_eq!(
+        code, 0,
+        "unowned {} conflicts {}",
+        doc["unowned"], doc["conflicts"]
+    );
+    doc
+}
+
 fn explain(root: &Path, path: &str) -> String {
     stdout(&ok(rpmsplit().args([
         "explain",
@@ -70,12 +81,7 @@ fn raw_meson_tree() -> (tempfile::TempDir, PathBuf) {
 fn default_network_and_filters_are_copied_to_usr_share_as_the_spec_does() {
     let (_tmp, root) = raw_meson_tree();
     let etc_xml = fs::read(root.join("etc/libvirt/qemu/networks/default.xml")).unwrap();
-    let (doc, code) = classify_json(&[root.to_str().unwrap()]);
-    assert_eq!(
-        code, 0,
-        "unowned {} conflicts {}",
-        doc["unowned"], doc["conflicts"]
-    );
+    let doc = classified(&[root.to_str().unwrap()]);
     let copy = row(&doc, "/usr/share/libvirt/networks/default.xml");
     assert_eq!(copy["package"], "libvirt-daemon-config-network");
     assert_eq!(
@@ -141,12 +147,7 @@ fn files_of_a_driver_that_is_not_built_are_dropped_with_its_packages() {
     assert!(root.join("etc/logrotate.d/libvirtd.libxl").exists());
     // An AppArmor build installs the daemon's profile all the same.
     write(&root, "/etc/apparmor.d/usr.sbin.virtxend", "# profile\n");
-    let (doc, code) = classify_json(&[root.to_str().unwrap()]);
-    assert_eq!(
-        code, 0,
-        "unowned {} conflicts {}",
-        doc["unowned"], doc["conflicts"]
-    );
+    let doc = classified(&[root.to_str().unwrap()]);
     let logrotate = row(&doc, "/etc/logrotate.d/libvirtd.libxl");
     assert_eq!(logrotate["status"], "dropped");
     assert_eq!(logrotate["not_built"], "libvirt-daemon-driver-libxl");
@@ -216,12 +217,7 @@ fn apparmor_profiles_and_helper_go_where_opensuse_puts_them_in_this_split() {
     ] {
         write(&root, p, "# profile\n");
     }
-    let (doc, code) = classify_json(&[root.to_str().unwrap()]);
-    assert_eq!(
-        code, 0,
-        "unowned {} conflicts {}",
-        doc["unowned"], doc["conflicts"]
-    );
+    let doc = classified(&[root.to_str().unwrap()]);
     for (path, package) in [
         ("/usr/lib/libvirt/virt-aa-helper", "libvirt-daemon-common"),
         (
@@ -254,12 +250,7 @@ fn apparmor_profiles_and_helper_go_where_opensuse_puts_them_in_this_split() {
     );
     // The monolithic 9.0 layout claims them too (libvirt-daemon, drivers).
     let m = Path::new(env!("CARGO_MANIFEST_DIR")).join("manifests/libvirt-9.0.toml");
-    let (doc, code) = classify_json(&[root.to_str().unwrap(), "--manifest", m.to_str().unwrap()]);
-    assert_eq!(
-        code, 0,
-        "unowned {} conflicts {}",
-        doc["unowned"], doc["conflicts"]
-    );
+    let doc = classified(&[root.to_str().unwrap(), "--manifest", m.to_str().unwrap()]);
     assert_eq!(
         row(&doc, "/etc/apparmor.d/usr.sbin.libvirtd")["package"],
         "libvirt-daemon"
@@ -274,12 +265,7 @@ fn debian_trees_of_every_triplet_are_detected_and_classified() {
         root.join("usr/lib/arm-linux-gnueabihf"),
     )
     .unwrap();
-    let (doc, code) = classify_json(&[root.to_str().unwrap()]);
-    assert_eq!(
-        code, 0,
-        "unowned {} conflicts {}",
-        doc["unowned"], doc["conflicts"]
-    );
+    let doc = classified(&[root.to_str().unwrap()]);
     assert_eq!(doc["layout"], "debian");
     assert_eq!(
         row(
@@ -341,12 +327,7 @@ fn build_id_links_of_a_distribution_rpm_are_dropped_not_unowned() {
         dir.join("9a0c5e1f00aa11bb22cc33dd44ee55ff667788"),
     )
     .unwrap();
-    let (doc, code) = classify_json(&[root.to_str().unwrap()]);
-    assert_eq!(
-        code, 0,
-        "unowned {} conflicts {}",
-        doc["unowned"], doc["conflicts"]
-    );
+    let doc = classified(&[root.to_str().unwrap()]);
     let link = row(
         &doc,
         "/usr/lib/.build-id/3f/9a0c5e1f00aa11bb22cc33dd44ee55ff667788",
