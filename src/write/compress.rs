@@ -78,7 +78,19 @@ impl Compression {
                     .map_err(io::Error::other)?;
                 Encoder::Xz(xz2::write::XzEncoder::new_stream(out, stream))
             }
-            Compression::Zstd(l) => Encoder::Zstd(ZstdWriter::new(out, l, threads, size_hint)?),
+            Compression::Zstd(l) => {
+                let mut e = zstd::stream::write::Encoder::new(out, l)?;
+                // Always multithreaded mode (nbWorkers >= 1): zstd's output then does not depend
+                // on the worker count, so it is identical for any --jobs.
+                e.multithread(threads.max(1))?;
+                e.include_checksum(true)?;
+                if let Ok(hint) = u32::try_from(size_hint) {
+                    if hint <= i32::MAX as u32 {
+                        e.set_parameter(zstd::stream::raw::CParameter::SrcSizeHint(hint))?;
+                    }
+                }
+                Encoder::Zstd(e)
+            }
         })
     }
 }
@@ -130,7 +142,7 @@ pub enum Encoder<W: Write> {
     None(W),
     Gzip(flate2::write::GzEncoder<W>),
     Xz(xz2::write::XzEncoder<W>),
-    Zstd(ZstdWriter<W>),
+    Zstd(zstd::stream::write::Encoder<'static, W>),
 }
 
 impl<W: Write> fmt::Debug for Encoder<W> {
@@ -166,100 +178,6 @@ impl<W: Write> Write for Encoder<W> {
             Encoder::Xz(e) => e.flush(),
             Encoder::Zstd(e) => e.flush(),
         }
-    }
-}
-
-/// A streaming zstd encoder driving `ZSTD_compressStream2` on its own context: multithreaded
-/// mode always (the output does not depend on the worker count) and a source-size hint.
-///
-/// (A pool shared by all packages, `ZSTD_CCtx_refThreadPool`, was tried: zstd hands jobs to
-/// such a pool with a non-blocking `POOL_tryAdd`, and a context with nothing in flight then
-/// spins in `ZSTD_compressStream2` while another package holds every worker.)
-pub struct ZstdWriter<W: Write> {
-    cctx: zstd::zstd_safe::CCtx<'static>,
-    out: W,
-    buf: Vec<u8>,
-}
-
-fn zstd_err(code: usize) -> io::Error {
-    io::Error::other(format!("zstd: {}", zstd::zstd_safe::get_error_name(code)))
-}
-
-impl<W: Write> fmt::Debug for ZstdWriter<W> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ZstdWriter")
-    }
-}
-
-impl<W: Write> ZstdWriter<W> {
-    fn new(out: W, level: i32, threads: u32, size_hint: u64) -> io::Result<Self> {
-        use zstd::zstd_safe::{CCtx, CParameter};
-        let workers = threads.max(1);
-        let mut cctx =
-            CCtx::try_create().ok_or_else(|| io::Error::other("cannot create a zstd context"))?;
-        let mut set = |p: CParameter| cctx.set_parameter(p).map(drop).map_err(zstd_err);
-        set(CParameter::CompressionLevel(level))?;
-        set(CParameter::ChecksumFlag(true))?;
-        // Always the multithreaded mode (nbWorkers >= 1): its output does not depend on the
-        // worker count, so it is identical for any --jobs.
-        set(CParameter::NbWorkers(workers))?;
-        // A small payload gets a window and tables of its size (at level 19 a full context
-        // for a few kilobytes costs more than compressing them).
-        if let Ok(hint) = u32::try_from(size_hint) {
-            if hint <= i32::MAX as u32 {
-                set(CParameter::SrcSizeHint(hint))?;
-            }
-        }
-        Ok(ZstdWriter {
-            cctx,
-            out,
-            buf: Vec::with_capacity(CCtx::out_size()),
-        })
-    }
-
-    /// Run the compressor on `input` with `op`, writing what it produces; returns what
-    /// `ZSTD_compressStream2` returns (for `End`, the bytes still to flush).
-    fn step(
-        &mut self,
-        input: &mut zstd::zstd_safe::InBuffer<'_>,
-        op: zstd::zstd_safe::zstd_sys::ZSTD_EndDirective,
-    ) -> io::Result<usize> {
-        self.buf.clear();
-        let mut output = zstd::zstd_safe::OutBuffer::around(&mut self.buf);
-        let left = self
-            .cctx
-            .compress_stream2(&mut output, input, op)
-            .map_err(zstd_err)?;
-        self.out.write_all(&self.buf)?;
-        Ok(left)
-    }
-
-    pub fn finish(mut self) -> io::Result<W> {
-        let mut empty = zstd::zstd_safe::InBuffer::around(&[]);
-        while self.step(
-            &mut empty,
-            zstd::zstd_safe::zstd_sys::ZSTD_EndDirective::ZSTD_e_end,
-        )? != 0
-        {}
-        Ok(self.out)
-    }
-}
-
-impl<W: Write> Write for ZstdWriter<W> {
-    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        let mut input = zstd::zstd_safe::InBuffer::around(data);
-        while input.pos < data.len() {
-            self.step(
-                &mut input,
-                zstd::zstd_safe::zstd_sys::ZSTD_EndDirective::ZSTD_e_continue,
-            )?;
-        }
-        Ok(data.len())
-    }
-    /// Flushing would end a zstd block and change the output; the frame is finished by
-    /// [`ZstdWriter::finish`]. Only the writer underneath is flushed.
-    fn flush(&mut self) -> io::Result<()> {
-        self.out.flush()
     }
 }
 
