@@ -282,16 +282,7 @@ pub fn classify(inv: &Inventory, m: &Resolved) -> Result<Plan, ClassifyError> {
         .entries
         .par_iter()
         .map_init(Vec::new, |scratch, e| {
-            let mut matched: Vec<Match> = rules
-                .candidates(&e.path, scratch)
-                .into_iter()
-                .filter(|mt| {
-                    let r = &rules.rules[mt.rule];
-                    (!r.attrs.dir || e.kind == Kind::Dir)
-                        && r.elf.as_ref().is_none_or(|p| p.matches(e.elf.as_deref()))
-                })
-                .collect();
-            matched.sort_by(|a, b| b.specificity.cmp(&a.specificity).then(a.rule.cmp(&b.rule)));
+            let matched = rules.matching(e, scratch);
             let built = |r: usize| {
                 rules.rules[r]
                     .package

@@ -328,18 +328,9 @@ fn against(findings: &mut Vec<Finding>, a: &Analysis, rpms: &[PathBuf]) -> Resul
                 // A %ghost need not exist in the build tree (rpmbuild does not ask it to):
                 // it is right where the most specific path rule that would take it is a
                 // %ghost rule of its package.
+                // (The header gives no ELF facts: rules that ask for them do not match.)
                 let rules = &a.plan.rules.rules;
-                let mut matched: Vec<_> = a
-                    .plan
-                    .rules
-                    .candidates(&e.path, &mut scratch)
-                    .into_iter()
-                    .filter(|m| {
-                        let r = &rules[m.rule];
-                        r.elf.is_none() && (!r.attrs.dir || e.kind == Kind::Dir)
-                    })
-                    .collect();
-                matched.sort_by_key(|m| std::cmp::Reverse(m.specificity));
+                let matched = a.plan.rules.matching(e, &mut scratch);
                 let best = matched.first().map(|m| m.specificity);
                 let claimed = e.input_flags & fileflags::GHOST != 0
                     && matched

@@ -146,6 +146,22 @@ pub struct Match {
 impl RuleSet {
     /// All rules whose pattern matches `path` (best alternative per rule), plus ELF-only rules;
     /// ELF predicates and `dir` attributes are checked by the caller, which knows the entry.
+    /// The rules that match `e` (its path, their `dir` and ELF conditions), most specific
+    /// first, then in rule order: what classification decides from.
+    pub fn matching(&self, e: &Entry, scratch: &mut Vec<usize>) -> Vec<Match> {
+        let mut matched: Vec<Match> = self
+            .candidates(&e.path, scratch)
+            .into_iter()
+            .filter(|mt| {
+                let r = &self.rules[mt.rule];
+                (!r.attrs.dir || e.kind == Kind::Dir)
+                    && r.elf.as_ref().is_none_or(|p| p.matches(e.elf.as_deref()))
+            })
+            .collect();
+        matched.sort_by(|a, b| b.specificity.cmp(&a.specificity).then(a.rule.cmp(&b.rule)));
+        matched
+    }
+
     pub fn candidates(&self, path: &std::path::Path, scratch: &mut Vec<usize>) -> Vec<Match> {
         self.set.matches_into(path, scratch);
         let mut out: Vec<Match> = Vec::new();

@@ -161,6 +161,12 @@ pub fn copy_exact(src: &mut dyn Read, dst: &mut dyn Write, limit: u64) -> io::Re
     Ok(limit - left)
 }
 
+/// About the bytes a newc member takes: its 110-byte header, `./` and the name, the body (for
+/// compression size hints).
+pub fn member_size_estimate(name_len: usize, body: u64) -> u64 {
+    112 + name_len as u64 + body
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

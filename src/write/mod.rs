@@ -411,10 +411,9 @@ pub fn write_cpio_file(
     package: &str,
 ) -> Result<(), WriteError> {
     let file = fs::File::create(path).map_err(io_at(path))?;
-    // About the archive's size: a 110-byte header, the name and the body per member.
     let bytes = files
         .iter()
-        .map(|f| 112 + f.entry.path.as_os_str().len() as u64 + f.entry.size)
+        .map(|f| cpio::member_size_estimate(f.entry.path.as_os_str().len(), f.entry.size))
         .sum();
     let enc = compression
         .encoder(BufWriter::with_capacity(1 << 20, file), threads, bytes)

@@ -594,11 +594,12 @@ fn stream_payload(
         .encoder(
             compressed,
             threads,
-            // About the archive's size: a header, the name and the body per member.
             plan.files
                 .iter()
                 .zip(&plan.sizes)
-                .map(|(f, s)| 112 + f.path.as_os_str().len() as u64 + s)
+                .map(|(f, &s)| {
+                    crate::write::cpio::member_size_estimate(f.path.as_os_str().len(), s)
+                })
                 .sum(),
         )
         .map_err(werr)?;
