@@ -704,18 +704,12 @@ pub fn split(
             .map(|alt| alt.glob)
             .collect();
         let text = write::spec::render(&a.inventory, &a.plan, &deps, &opts, &source, &nprov);
-        let path = args.output.join(format!("{source}.spec"));
-        let mut tmp = tempfile::NamedTempFile::new_in(&args.output)?;
-        tmp.write_all(text.as_bytes())?;
-        tmp.persist(&path)
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        write_atomically(&args.output.join(format!("{source}.spec")), text.as_bytes())?;
     }
-    let report_path = args.output.join("report.json");
-    let mut tmp = tempfile::NamedTempFile::new_in(&args.output)?;
-    serde_json::to_writer_pretty(&mut tmp, &rep)?;
-    tmp.write_all(b"\n")?;
-    tmp.persist(&report_path)
-        .with_context(|| format!("cannot write {}", report_path.display()))?;
+    // Serialized in memory and written at once: serde_json writes token by token.
+    let mut json = serde_json::to_vec_pretty(&rep)?;
+    json.push(b'\n');
+    write_atomically(&args.output.join("report.json"), &json)?;
     if args.json {
         serde_json::to_writer_pretty(&mut *out, &rep)?;
         writeln!(out)?;
@@ -743,4 +737,20 @@ pub fn split(
         )?;
     }
     Ok(Exit::Success)
+}
+
+/// Write `bytes` to `path` (mode 0644, like the packages) through a temporary file in the same
+/// directory and a rename.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    tmp.write_all(bytes)
+        .and_then(|()| {
+            tmp.as_file()
+                .set_permissions(std::fs::Permissions::from_mode(0o644))
+        })
+        .and_then(|()| tmp.persist(path).map(drop).map_err(|e| e.error))
+        .with_context(|| format!("cannot write {}", path.display()))
 }

@@ -180,7 +180,7 @@ fn outputs_are_byte_identical_for_jobs_1_and_jobs_4() {
     let fx = fixture(Layout::Fedora);
     let tmp = tempfile::tempdir().unwrap();
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
-    split(
+    let printed = split(
         &fx.root,
         &a,
         &[
@@ -204,6 +204,11 @@ fn outputs_are_byte_identical_for_jobs_1_and_jobs_4() {
             "zstd:3",
         ],
     );
+    // report.json is what --json printed, readable by others like the packages.
+    let report = a.join("report.json");
+    let saved: serde_json::Value = serde_json::from_slice(&fs::read(&report).unwrap()).unwrap();
+    assert_eq!(saved, printed);
+    assert_eq!(fs::metadata(&report).unwrap().mode() & 0o777, 0o644);
     let (fa, fb) = (all_files(&a), all_files(&b));
     assert!(fa.len() > 60, "{} outputs", fa.len());
     assert_eq!(fa.keys().collect::<Vec<_>>(), fb.keys().collect::<Vec<_>>());
