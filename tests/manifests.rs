@@ -31,6 +31,14 @@ const V12_6: Release = Release {
     manifest_file: "manifests/libvirt.toml",
 };
 
+/// The first split release, read with the current manifest: a tree of any release since the
+/// split must land where that release's spec put it.
+const V9_1: Release = Release {
+    tables: "libvirt-v9.1.0",
+    manifest: BUILTIN_LIBVIRT,
+    manifest_file: "manifests/libvirt.toml",
+};
+
 const V9_0: Release = Release {
     tables: "libvirt-v9.0.0",
     manifest: BUILTIN_LIBVIRT_9_0,
@@ -122,6 +130,34 @@ const DEBIAN_MOVES: &[(&str, &str)] = &[
 #[test]
 fn libvirt_12_6_manifest_reproduces_the_upstream_split() {
     check_release(&V12_6);
+}
+
+/// A tree of the first split release (9.1.0) under the current manifest: what both releases
+/// install goes where the current spec puts it, with its attributes; what only 9.1.0 installed
+/// (the storage-file plugin, the postcopy sysctl, qemu's channel directories) goes where 9.1.0
+/// put it. Nothing is unowned.
+#[test]
+fn libvirt_12_6_manifest_places_a_9_1_tree() {
+    let manifest = load(&V9_1);
+    let mut problems = Vec::new();
+    for (label, debian, layout) in [("fedora", false, "fedora"), ("debian", true, "debian")] {
+        let (inv, mut expected) = synthetic_tree(&V9_1, debian);
+        let (current, current_expected) = synthetic_tree(&V12_6, debian);
+        let now: BTreeMap<&Path, &Expected> = current
+            .entries
+            .iter()
+            .map(|e| e.path.as_path())
+            .zip(&current_expected)
+            .collect();
+        for (e, want) in inv.entries.iter().zip(&mut expected) {
+            if let Some(&w) = now.get(e.path.as_path()) {
+                *want = w.clone();
+            }
+        }
+        let plan = classify(&inv, &manifest.resolve(layout).unwrap()).unwrap();
+        check_files(label, &inv, &plan, &expected, &mut problems);
+    }
+    report(problems);
 }
 
 #[test]
@@ -480,7 +516,7 @@ impl TableAttrs {
 /// What one entry of the synthetic tree should become: its owners, each with the attributes
 /// of its `%files` line (`None` for the meson extras, whose attributes the table does not
 /// give), or `None` for an entry `%install` deletes.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct Expected {
     owners: Option<BTreeMap<String, Option<TableAttrs>>>,
 }
