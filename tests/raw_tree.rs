@@ -335,3 +335,28 @@ fn build_id_links_of_a_distribution_rpm_are_dropped_not_unowned() {
     assert_eq!(link["status"], "dropped");
     assert!(link.get("not_built").is_none(), "{link}");
 }
+
+/// Fedora 42 merged /usr/sbin into /usr/bin (`%{_sbindir}` is `/usr/bin`), and so did Arch: the
+/// daemons of such a tree go to the same packages as from /usr/sbin.
+#[test]
+fn daemons_in_a_merged_usr_bin_go_where_they_go_from_usr_sbin() {
+    let (_tmp, root) = copy_of(Layout::Fedora);
+    let before = classified(&[root.to_str().unwrap()]);
+    let sbin = root.join("usr/sbin");
+    let mut moved = Vec::new();
+    for e in fs::read_dir(&sbin).unwrap() {
+        let name = e.unwrap().file_name().into_string().unwrap();
+        fs::rename(sbin.join(&name), root.join("usr/bin").join(&name)).unwrap();
+        moved.push(name);
+    }
+    fs::remove_dir(&sbin).unwrap();
+    assert!(moved.len() >= 10, "{moved:?}");
+    let after = classified(&[root.to_str().unwrap()]);
+    for name in &moved {
+        let was = row(&before, &format!("/usr/sbin/{name}"));
+        let now = row(&after, &format!("/usr/bin/{name}"));
+        assert_eq!(now["package"], was["package"], "{name}");
+    }
+    // the same packages with the same sizes and dependencies (ELF-derived ones included)
+    assert_eq!(after["packages"], before["packages"]);
+}
