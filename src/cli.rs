@@ -26,7 +26,7 @@ pub struct ManifestArgs {
     /// Manifest file (default: the built-in libvirt manifest).
     #[arg(long, short)]
     pub manifest: Option<PathBuf>,
-    /// Layout profile of the input: a layout of the manifest (fedora, debian), or auto.
+    /// Layout profile of the input: a layout of the manifest (libvirt's: fedora, debian, usrlib), or auto.
     #[arg(long, default_value = "auto")]
     pub layout: String,
 }

@@ -252,7 +252,7 @@ fn claim(s: Status) -> &'static str {
 fn check_release(release: &Release) {
     let manifest = load(release);
     let mut problems = Vec::new();
-    for layout in ["fedora", "debian"] {
+    for layout in ["fedora", "debian", "usrlib"] {
         if let Err(e) = manifest.resolve(layout) {
             problems.push(format!("layout {layout}: {e}"));
         }

@@ -336,27 +336,61 @@ fn build_id_links_of_a_distribution_rpm_are_dropped_not_unowned() {
     assert!(link.get("not_built").is_none(), "{link}");
 }
 
-/// Fedora 42 merged /usr/sbin into /usr/bin (`%{_sbindir}` is `/usr/bin`), and so did Arch: the
-/// daemons of such a tree go to the same packages as from /usr/sbin.
-#[test]
-fn daemons_in_a_merged_usr_bin_go_where_they_go_from_usr_sbin() {
-    let (_tmp, root) = copy_of(Layout::Fedora);
+/// Move every file of `from` (a directory of the fixture) into `to`, and check that each goes
+/// to the package it went to before, and that the packages and their dependencies are the
+/// same. Returns the layout auto detection chose for the changed tree.
+fn relocated_files_go_to_the_same_packages(layout: Layout, from: &str, to: &str) -> String {
+    let (_tmp, root) = copy_of(layout);
     let before = classified(&[root.to_str().unwrap()]);
-    let sbin = root.join("usr/sbin");
+    let (src, dst) = (root.join(&from[1..]), root.join(&to[1..]));
+    fs::create_dir_all(&dst).unwrap();
     let mut moved = Vec::new();
-    for e in fs::read_dir(&sbin).unwrap() {
+    for e in fs::read_dir(&src).unwrap() {
         let name = e.unwrap().file_name().into_string().unwrap();
-        fs::rename(sbin.join(&name), root.join("usr/bin").join(&name)).unwrap();
+        fs::rename(src.join(&name), dst.join(&name)).unwrap();
         moved.push(name);
     }
-    fs::remove_dir(&sbin).unwrap();
-    assert!(moved.len() >= 10, "{moved:?}");
+    fs::remove_dir(&src).unwrap();
+    assert!(moved.len() >= 5, "{moved:?}");
     let after = classified(&[root.to_str().unwrap()]);
     for name in &moved {
-        let was = row(&before, &format!("/usr/sbin/{name}"));
-        let now = row(&after, &format!("/usr/bin/{name}"));
+        let was = row(&before, &format!("{from}/{name}"));
+        let now = row(&after, &format!("{to}/{name}"));
         assert_eq!(now["package"], was["package"], "{name}");
     }
     // the same packages with the same sizes and dependencies (ELF-derived ones included)
     assert_eq!(after["packages"], before["packages"]);
+    after["layout"].as_str().unwrap().to_string()
+}
+
+/// Fedora 42 merged /usr/sbin into /usr/bin (`%{_sbindir}` is `/usr/bin`), and so did Arch.
+#[test]
+fn daemons_in_a_merged_usr_bin_go_where_they_go_from_usr_sbin() {
+    let layout = relocated_files_go_to_the_same_packages(Layout::Fedora, "/usr/sbin", "/usr/bin");
+    assert_eq!(layout, "fedora");
+}
+
+/// Helpers live in /usr/libexec (Fedora, openSUSE Tumbleweed, Debian since libexecdir was
+/// allowed), /usr/lib/libvirt (Debian and Ubuntu's packaging) or /usr/lib (`%{_libexecdir}` of
+/// openSUSE Leap 15), whatever the rest of the layout.
+#[test]
+fn helpers_go_to_their_packages_from_every_libexec_directory() {
+    for (layout, from, to, detected) in [
+        (Layout::Fedora, "/usr/libexec", "/usr/lib/libvirt", "fedora"),
+        (Layout::Fedora, "/usr/libexec", "/usr/lib", "fedora"),
+        (Layout::Debian, "/usr/lib/libvirt", "/usr/libexec", "debian"),
+    ] {
+        assert_eq!(
+            relocated_files_go_to_the_same_packages(layout, from, to),
+            detected
+        );
+    }
+}
+
+/// Without lib64 or multiarch (Arch, Alpine, 32-bit builds) the libraries and modules are in
+/// /usr/lib: auto detection picks the `usrlib` layout and the split is the same.
+#[test]
+fn a_tree_with_libraries_in_usr_lib_splits_the_same() {
+    let layout = relocated_files_go_to_the_same_packages(Layout::Fedora, "/usr/lib64", "/usr/lib");
+    assert_eq!(layout, "usrlib");
 }
