@@ -89,6 +89,15 @@ pub fn analyse_inventory(
     })
 }
 
+/// The version the input gives: an RPM's header, else the tree's (`version-from`).
+pub fn input_version(a: &Analysis) -> Option<String> {
+    a.inventory
+        .origin
+        .version
+        .clone()
+        .or_else(|| tree_version(a))
+}
+
 /// Version from the tree: the `Version:` line of the manifest's `version-from` file.
 pub fn tree_version(a: &Analysis) -> Option<String> {
     let globs: Vec<globset::GlobMatcher> = a
@@ -144,7 +153,7 @@ pub fn run(cmd: Command, out: &mut dyn Write, listener: &dyn Listener) -> Result
             json,
         } => {
             let a = analyse(&input, &manifest)?;
-            let evr = tree_version(&a).map(|version| Evr {
+            let evr = input_version(&a).map(|version| Evr {
                 epoch: a.inventory.origin.epoch,
                 version,
                 release: a
@@ -584,11 +593,7 @@ pub fn split(
     }
 
     let origin = &a.inventory.origin;
-    let version = args
-        .version
-        .clone()
-        .or_else(|| origin.version.clone())
-        .or_else(|| tree_version(&a));
+    let version = args.version.clone().or_else(|| input_version(&a));
     let release = args.release.clone().or_else(|| origin.release.clone());
     let evr = match (version, release) {
         (Some(version), Some(release)) => Some(Evr {

@@ -253,6 +253,11 @@ fn re_splitting_a_monolithic_rpm_equals_splitting_its_tree() {
         .arg(spec_dir.join("libvirt.spec"))
         .env("SOURCE_DATE_EPOCH", "1700000000"));
     let mono_rpm = rpms_in(&top.join("RPMS")).into_values().next().unwrap();
+    // classify reports the version and release the RPM gives
+    let (doc, code) = classify_json(&[mono_rpm.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert_eq!(doc["evr"]["version"], "12.6.0");
+    assert_eq!(doc["evr"]["release"], "1");
 
     let split = |input: &Path, out: &Path| {
         ok(rpmsplit().args([
