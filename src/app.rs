@@ -99,7 +99,7 @@ pub fn input_version(a: &Analysis) -> Option<String> {
 }
 
 /// Version from the tree: the `Version:` line of the manifest's `version-from` file.
-pub fn tree_version(a: &Analysis) -> Option<String> {
+fn tree_version(a: &Analysis) -> Option<String> {
     let globs: Vec<globset::GlobMatcher> = a
         .resolved
         .version_from
