@@ -3,13 +3,15 @@
 //! symbol-version provides and requires, `rtld(GNU_HASH)`, and none for PIE executables.
 
 use std::io::Write;
+use std::path::Path;
 use std::process::Stdio;
 
 use rpmsplit::deps::file_deps;
+use rpmsplit::inventory::{self, Entry, Kind, Source};
 
 use crate::util::*;
 
-fn elfdeps(flag: &str, path: &std::path::Path) -> Vec<String> {
+fn elfdeps(flag: &str, path: &Path) -> Vec<String> {
     let mut child = tool("/usr/lib/rpm/elfdeps")
         .arg(flag)
         .stdin(Stdio::piped())
@@ -31,6 +33,26 @@ fn elfdeps(flag: &str, path: &std::path::Path) -> Vec<String> {
     v
 }
 
+/// Our provides and requires of `e` (on disk at `disk`) against elfdeps'; a mismatch is pushed.
+fn compare(e: &Entry, disk: &Path, mismatches: &mut Vec<String>) {
+    let ours = file_deps(e, false);
+    let text = |v: &[rpmsplit::deps::Dep]| v.iter().map(|d| d.to_string()).collect::<Vec<_>>();
+    let (ours_p, ours_r) = (text(&ours.provides), text(&ours.requires));
+    let (p, r) = (elfdeps("--provides", disk), elfdeps("--requires", disk));
+    if ours_p != p {
+        mismatches.push(format!(
+            "{}: provides ours {ours_p:?} rpm {p:?}",
+            e.display()
+        ));
+    }
+    if ours_r != r {
+        mismatches.push(format!(
+            "{}: requires ours {ours_r:?} rpm {r:?}",
+            e.display()
+        ));
+    }
+}
+
 #[test]
 fn elf_dependencies_equal_rpm_elfdeps_for_every_fixture_file() {
     let fx = fixture(Layout::Fedora);
@@ -42,27 +64,74 @@ fn elf_dependencies_equal_rpm_elfdeps_for_every_fixture_file() {
         .iter()
         .filter(|e| e.elf.is_some() && e.is_executable())
     {
-        let disk = fx.root.join(e.path.strip_prefix("/").unwrap());
-        let ours = file_deps(e, false);
-        let text = |v: &[rpmsplit::deps::Dep]| v.iter().map(|d| d.to_string()).collect::<Vec<_>>();
-        let (ours_p, ours_r) = (text(&ours.provides), text(&ours.requires));
-        let (p, r) = (elfdeps("--provides", &disk), elfdeps("--requires", &disk));
-        if ours_p != p {
-            mismatches.push(format!(
-                "{}: provides ours {ours_p:?} rpm {p:?}",
-                e.display()
-            ));
-        }
-        if ours_r != r {
-            mismatches.push(format!(
-                "{}: requires ours {ours_r:?} rpm {r:?}",
-                e.display()
-            ));
-        }
+        compare(
+            e,
+            &fx.root.join(e.path.strip_prefix("/").unwrap()),
+            &mut mismatches,
+        );
         checked += 1;
     }
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
     assert!(checked >= 50, "only {checked} ELF files checked");
+}
+
+/// The fixture is small and built one way; the distribution's own programs and libraries are
+/// built by many toolchains and linker flags (no SONAME, weak and hidden versions, BIND_NOW,
+/// static PIE, ...). A spread sample of the ELF files installed on this machine.
+#[test]
+fn elf_dependencies_equal_rpm_elfdeps_for_the_systems_own_elf_files() {
+    let mut candidates = Vec::new();
+    for dir in [
+        "/usr/bin",
+        "/usr/sbin",
+        "/usr/libexec",
+        "/usr/lib/x86_64-linux-gnu",
+        "/usr/lib/x86_64-linux-gnu/security",
+        "/usr/lib/x86_64-linux-gnu/gconv",
+        "/usr/lib/rpm",
+        "/usr/lib/gcc/x86_64-linux-gnu",
+    ] {
+        for item in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let meta = item.path().symlink_metadata().unwrap();
+            if meta.is_file() && meta.len() > 64 {
+                candidates.push((item.path(), meta));
+            }
+        }
+    }
+    candidates.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut mismatches = Vec::new();
+    let mut checked = 0;
+    let step = (candidates.len() / 400).max(1);
+    for (disk, meta) in candidates.into_iter().step_by(step) {
+        let mut e = Entry {
+            path: disk.clone(),
+            kind: Kind::File,
+            // rpm generates ELF dependencies for executable files only; elfdeps itself does not
+            // look at the mode, and Debian's libraries are 0644.
+            perms: 0o755,
+            user: "root".into(),
+            group: "root".into(),
+            mtime: 0,
+            size: meta.len(),
+            link_target: None,
+            hardlink_group: None,
+            source: Source::Path(disk.clone()),
+            elf: None,
+            shebang: None,
+            pkgconfig: None,
+            input_flags: 0,
+            caps: String::new(),
+            copied_from: None,
+            chmodded: false,
+        };
+        if inventory::inspect(&mut e).is_err() || e.elf.is_none() {
+            continue; // unreadable, or not ELF
+        }
+        compare(&e, &disk, &mut mismatches);
+        checked += 1;
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+    assert!(checked >= 100, "only {checked} ELF files checked");
 }
 
 #[test]
