@@ -594,6 +594,7 @@ fn entry(path: &str, kind: Kind) -> Entry {
         input_flags: 0,
         caps: String::new(),
         copied_from: None,
+        chmodded: false,
     }
 }
 

@@ -610,6 +610,7 @@ pub fn scan_reader(r: Box<dyn Read + Send>, input: &Path) -> ScanResult<Inventor
             input_flags: 0,
             caps: String::new(),
             copied_from: None,
+            chmodded: false,
         };
         let mut body = None;
         match kind {

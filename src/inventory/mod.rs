@@ -147,6 +147,9 @@ pub struct Entry {
     pub caps: String,
     /// Set for an entry a manifest `copy` added: the entry it copies.
     pub copied_from: Option<PathBuf>,
+    /// The manifest set `perms` (a `copy`'s `source-mode`, the spec's `chmod`): they are not
+    /// the input's.
+    pub chmodded: bool,
 }
 
 impl Entry {

@@ -76,6 +76,7 @@ pub fn scan(root: &Path) -> ScanResult<Inventory> {
                 input_flags: 0,
                 caps: String::new(),
                 copied_from: None,
+                chmodded: false,
             });
         }
     }

@@ -265,6 +265,7 @@ pub struct BoundCopy {
     pub from: GlobSet,
     /// The target path; ending in `/`, a directory.
     pub to: String,
+    pub source_mode: Option<u32>,
     pub line: usize,
 }
 
@@ -273,9 +274,11 @@ impl Resolved {
     /// buildroot: each regular file matching `from` is also installed at `to` (same bytes,
     /// mode, owner and mtime), with any missing parent directory (mode 0755). A target already
     /// in the input is left alone: the input was post-processed already (an RPM, or a tree
-    /// `%install` has run on). Copies name their source (`Entry::copied_from`).
+    /// `%install` has run on). Copies name their source (`Entry::copied_from`). A copy's
+    /// `source-mode` is then given to each source that was copied (the spec's `chmod`).
     pub fn copy_into(&self, inv: &mut Inventory) -> Result<(), ManifestError> {
         let mut added: BTreeMap<PathBuf, Entry> = BTreeMap::new();
+        let mut chmod: Vec<(PathBuf, u32)> = Vec::new();
         for c in &self.copies {
             let sources: Vec<&Entry> = inv
                 .entries
@@ -366,7 +369,16 @@ impl Resolved {
                 e.caps.clear(); // `cp` does not copy capabilities
                 e.copied_from = Some(src.path.clone());
                 added.insert(to, e);
+                if let Some(mode) = c.source_mode {
+                    chmod.push((src.path.clone(), mode));
+                }
             }
+        }
+        for (path, mode) in chmod {
+            let i = inv.index(&path).expect("a source is in the input");
+            let e = &mut inv.entries[i];
+            e.perms = mode;
+            e.chmodded = true;
         }
         if !added.is_empty() {
             inv.entries.extend(added.into_values());
@@ -472,6 +484,7 @@ impl Manifest {
             copies.push(BoundCopy {
                 from: from.build().map_err(|e| at(c.line, e.to_string()))?,
                 to: to.pop().unwrap(),
+                source_mode: c.source_mode,
                 line: c.line,
             });
         }

@@ -237,6 +237,8 @@ pub struct PackageDecl {
 pub struct CopySpec {
     pub from: String,
     pub to: String,
+    /// The source's mode after the copy (`chmod`), if the spec changes it.
+    pub source_mode: Option<u32>,
     pub line: usize,
 }
 
@@ -515,9 +517,16 @@ impl Manifest {
                     None,
                 ));
             }
+            let source_mode = c
+                .source_mode
+                .as_deref()
+                .map(parse_mode)
+                .transpose()
+                .map_err(|m| src.at(line, format!("copy: `source-mode`: {m}"), None))?;
             copies.push(CopySpec {
                 from: c.from.clone(),
                 to: c.to.clone(),
+                source_mode,
                 line,
             });
         }
@@ -661,16 +670,7 @@ fn rule_spec(
             return Err(format!("config = \"{m}\": expected true or \"noreplace\""))
         }
     };
-    let mode = t
-        .mode
-        .as_deref()
-        .map(|m| {
-            u32::from_str_radix(m, 8)
-                .ok()
-                .filter(|v| *v <= 0o7777)
-                .ok_or_else(|| format!("mode `{m}` is not an octal permission like \"0755\""))
-        })
-        .transpose()?;
+    let mode = t.mode.as_deref().map(parse_mode).transpose()?;
     Ok(RuleSpec {
         pattern: t.path,
         elf: t.elf,
@@ -689,6 +689,14 @@ fn rule_spec(
         },
         line,
     })
+}
+
+/// An octal permission as manifests write it: `"0755"`.
+fn parse_mode(m: &str) -> Result<u32, String> {
+    u32::from_str_radix(m, 8)
+        .ok()
+        .filter(|v| *v <= 0o7777)
+        .ok_or_else(|| format!("mode `{m}` is not an octal permission like \"0755\""))
 }
 
 #[cfg(test)]

@@ -40,6 +40,9 @@ pub struct RawCopy {
     pub from: String,
     /// The copy's path; ending in `/`, the directory the copies go into (same base names).
     pub to: String,
+    /// The mode the source is given once copied (the spec's `chmod` after its `cp`).
+    #[serde(default)]
+    pub source_mode: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

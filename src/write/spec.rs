@@ -126,6 +126,9 @@ pub fn render(
             q(&e.path)
         );
     }
+    for e in inv.entries.iter().filter(|e| e.chmodded) {
+        let _ = writeln!(s, "chmod {:04o} '%{{buildroot}}{}'", e.perms, q(&e.path));
+    }
     for e in copies().filter(|e| e.kind == Kind::Dir) {
         let _ = writeln!(s, "touch -d @{} '%{{buildroot}}{}'", e.mtime, q(&e.path));
     }

@@ -145,8 +145,11 @@ pub fn run(args: &[String]) -> Result<()> {
     drop(inv);
 
     // Split to cpio at zstd-3 against the compression floor.
-    let floor3 = median3(|| b.floor(&root, 3))?;
-    let cpio = median3(|| b.split(&root, "cpio", "zstd:3", None))?;
+    let (cpio, floor3) = paired(
+        3,
+        || b.split(&root, "cpio", "zstd:3", None),
+        || b.floor(&root, 3),
+    )?;
     row(
         "split → cpio, zstd-3",
         &cpio,
@@ -177,7 +180,11 @@ pub fn run(args: &[String]) -> Result<()> {
     );
 
     // Split to RPMs: zstd-3 on the big tree, zstd-19 on the small one.
-    let rpm3 = median3(|| b.split(&root, "rpm", "zstd:3", None))?;
+    let (rpm3, floor3) = paired(
+        3,
+        || b.split(&root, "rpm", "zstd:3", None),
+        || b.floor(&root, 3),
+    )?;
     row(
         "split → RPM, zstd-3",
         &rpm3,
@@ -241,9 +248,14 @@ pub fn run(args: &[String]) -> Result<()> {
     );
     for level in [3u32, 19] {
         let comp = format!("zstd:{level}");
-        let floor = median3(|| b.floor(&ls_root, level))?;
-        let ours = median3(|| b.split(&ls_root, "rpm", &comp, None))?;
-        let (rpmbuild, _) = b.rpmbuild(&ls_root, &comp)?;
+        // short runs at zstd-3: more of them
+        let n = if level == 3 { 9 } else { 3 };
+        let (ours, floor) = paired(
+            n,
+            || b.split(&ls_root, "rpm", &comp, None),
+            || b.floor(&ls_root, level),
+        )?;
+        let rpmbuild = median3(|| Ok(b.rpmbuild(&ls_root, &comp)?.0))?;
         row(
             &format!("libvirt-sized: split → RPM, zstd-{level}"),
             &ours,
@@ -334,11 +346,30 @@ pub fn run(args: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// The run with the median wall time of three (peak RSS of that run).
-fn median3(mut run: impl FnMut() -> Result<Measured>) -> Result<Measured> {
-    let mut runs = vec![run()?, run()?, run()?];
+/// The run with the median wall time (peak RSS of that run).
+fn median(mut runs: Vec<Measured>) -> Measured {
     runs.sort_by(|a, b| a.secs.total_cmp(&b.secs));
-    Ok(runs.swap_remove(1))
+    runs.swap_remove(runs.len() / 2)
+}
+
+/// The median of three runs.
+fn median3(mut run: impl FnMut() -> Result<Measured>) -> Result<Measured> {
+    Ok(median(vec![run()?, run()?, run()?]))
+}
+
+/// `ours` and its reference run alternately `n` times, the median of each: a slow spell of
+/// this (shared) machine then falls on both sides of a ratio.
+fn paired(
+    n: usize,
+    mut ours: impl FnMut() -> Result<Measured>,
+    mut reference: impl FnMut() -> Result<Measured>,
+) -> Result<(Measured, Measured)> {
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for _ in 0..n {
+        a.push(ours()?);
+        b.push(reference()?);
+    }
+    Ok((median(a), median(b)))
 }
 
 fn gib_text(bytes: u64) -> String {
