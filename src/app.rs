@@ -80,7 +80,7 @@ pub fn analyse_inventory(
         layout.to_string()
     };
     let resolved = manifest.resolve(&layout)?;
-    resolved.copy_into(&mut inventory)?;
+    resolved.edit(&mut inventory)?;
     let plan = classify(&inventory, &resolved)?;
     Ok(Analysis {
         inventory,
@@ -331,9 +331,10 @@ fn print_classify(out: &mut dyn Write, rep: &report::ClassifyReport) -> Result<(
             (None, Status::Conflict) => "(CONFLICT)".into(),
             (None, _) => "(UNOWNED)".into(),
         };
-        match &f.copied_from {
-            Some(from) => writeln!(out, "{who}\t{}\t(copy of {from})", f.path)?,
-            None => writeln!(out, "{who}\t{}", f.path)?,
+        match (&f.copied_from, &f.moved_from) {
+            (Some(from), _) => writeln!(out, "{who}\t{}\t(copy of {from})", f.path)?,
+            (_, Some(from)) => writeln!(out, "{who}\t{}\t(moved from {from})", f.path)?,
+            _ => writeln!(out, "{who}\t{}", f.path)?,
         }
     }
     report_problems(out, rep)?;
@@ -372,7 +373,12 @@ fn explain(out: &mut dyn Write, a: &Analysis, paths: &[PathBuf]) -> Result<Exit>
     let mut status = Exit::Success;
     for p in paths {
         let want = Path::new("/").join(p.strip_prefix("/").unwrap_or(p));
-        let Some(i) = a.inventory.entries.iter().position(|e| e.path == want) else {
+        // by its path, or by its path in the input for an entry the manifest moved
+        let found = a.inventory.index(&want).or_else(|| {
+            (a.inventory.entries.iter())
+                .position(|e| e.moved_from.as_deref() == Some(want.as_path()))
+        });
+        let Some(i) = found else {
             writeln!(out, "{}: not in the input", display_path(&want))?;
             status = Exit::Problems;
             continue;
@@ -407,6 +413,13 @@ fn explain(out: &mut dyn Write, a: &Analysis, paths: &[PathBuf]) -> Result<Exit>
             Status::Conflict => "CONFLICT: equally specific rules of different packages".into(),
         };
         writeln!(out, "  verdict: {verdict}")?;
+        if let Some(from) = &e.moved_from {
+            writeln!(
+                out,
+                "  moved from {} by the manifest's `move`",
+                display_path(from)
+            )?;
+        }
         if let Some(from) = &e.copied_from {
             if e.kind == Kind::Dir {
                 writeln!(

@@ -103,17 +103,27 @@ pub fn run(
         } else {
             layout.to_string()
         };
-        // The input as scanned: the previous manifest makes its own copies.
-        let inv0 = crate::inventory::Inventory {
+        // The input as scanned: the previous manifest makes its own moves and copies.
+        let mut inv0 = crate::inventory::Inventory {
             entries: a
                 .inventory
                 .entries
                 .iter()
                 .filter(|e| e.copied_from.is_none())
                 .cloned()
+                .map(|mut e| {
+                    if let Some(p) = e.moved_from.take() {
+                        e.path = p;
+                    }
+                    if let Some(m) = e.input_perms.take() {
+                        e.perms = m;
+                    }
+                    e
+                })
                 .collect(),
             origin: a.inventory.origin.clone(),
         };
+        inv0.sort();
         let old = analyse_inventory(inv0, m0, &layout0)?;
         let new_names: BTreeSet<&str> = a.plan.emitted().map(|p| p.name.as_str()).collect();
         for (i, e) in a.inventory.entries.iter().enumerate() {

@@ -102,6 +102,41 @@ fn manifest_copy_to_a_path_that_is_not_normalized_names_the_line() {
 }
 
 #[test]
+fn manifest_move_onto_a_path_the_input_has_names_the_line() {
+    let (_d, m) = manifest_file(
+        "move = [\n  { from = \"/etc/a.xml\", to = \"/etc/b.xml\" },\n]\n\n\
+         [manifest]\nname = \"x\"\n\n[package.a]\nfiles = [\"/etc/*.xml\"]\n",
+    );
+    let tree = tempfile::tempdir().unwrap();
+    fs::create_dir(tree.path().join("etc")).unwrap();
+    fs::write(tree.path().join("etc/a.xml"), "a").unwrap();
+    fs::write(tree.path().join("etc/b.xml"), "b").unwrap();
+    fails_cleanly(
+        tree.path().to_str().unwrap(),
+        &["--manifest", &m],
+        &[
+            "bad.toml:2",
+            "cannot move /etc/a.xml to /etc/b.xml",
+            "has /etc/b.xml already",
+        ],
+    );
+}
+
+#[test]
+fn manifest_move_into_itself_names_the_line() {
+    let (_d, m) = manifest_file(
+        "move = [\n  { from = \"/usr/share/doc/x\", to = \"/usr/share/doc/x/y\" },\n]\n\n\
+         [manifest]\nname = \"x\"\n\n[package.a]\nfiles = [\"/**\"]\n",
+    );
+    let tree = tempfile::tempdir().unwrap();
+    fails_cleanly(
+        tree.path().to_str().unwrap(),
+        &["--manifest", &m],
+        &["bad.toml:2", "one inside the other"],
+    );
+}
+
+#[test]
 fn unreadable_file_is_exit_2_naming_it() {
     let tmp = tempfile::tempdir().unwrap();
     fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o755)).unwrap();

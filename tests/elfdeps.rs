@@ -122,7 +122,8 @@ fn elf_dependencies_equal_rpm_elfdeps_for_the_systems_own_elf_files() {
             input_flags: 0,
             caps: String::new(),
             copied_from: None,
-            chmodded: false,
+            moved_from: None,
+            input_perms: None,
         };
         if inventory::inspect(&mut e).is_err() || e.elf.is_none() {
             continue; // unreadable, or not ELF

@@ -594,7 +594,8 @@ fn entry(path: &str, kind: Kind) -> Entry {
         input_flags: 0,
         caps: String::new(),
         copied_from: None,
-        chmodded: false,
+        moved_from: None,
+        input_perms: None,
     }
 }
 

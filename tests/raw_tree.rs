@@ -69,13 +69,28 @@ fn package_names(doc: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
-/// The Fedora fixture as meson leaves it: no /usr/share copies of the network and filter XML,
-/// and the /etc ones 0644 (the spec's `chmod 0600` comes after its copies).
+/// The Fedora fixture (the spec's buildroot) as meson leaves it: no /usr/share copies of the
+/// network and filter XML, the /etc ones 0644 (the spec's `chmod 0600` comes after its
+/// copies), the documentation in /usr/share/doc/libvirt and the tapsets without `-64`.
 fn raw_meson_tree() -> (tempfile::TempDir, PathBuf) {
     use std::os::unix::fs::PermissionsExt;
     let (tmp, root) = copy_of(Layout::Fedora);
     remove(&root, "/usr/share/libvirt/networks");
     remove(&root, "/usr/share/libvirt/nwfilter");
+    let at = |p: &str| root.join(&p[1..]);
+    fs::rename(
+        at("/usr/share/doc/libvirt-docs"),
+        at("/usr/share/doc/libvirt"),
+    )
+    .unwrap();
+    for stp in ["libvirt_probes", "libvirt_qemu_probes"] {
+        let dir = "/usr/share/systemtap/tapset";
+        fs::rename(
+            at(&format!("{dir}/{stp}-64.stp")),
+            at(&format!("{dir}/{stp}.stp")),
+        )
+        .unwrap();
+    }
     let mut xml = vec![root.join("etc/libvirt/qemu/networks/default.xml")];
     for e in fs::read_dir(root.join("etc/libvirt/nwfilter")).unwrap() {
         xml.push(e.unwrap().path());
@@ -286,7 +301,7 @@ fn debian_trees_of_every_triplet_are_detected_and_classified() {
 }
 
 #[test]
-fn rpmbuild_of_the_spec_for_a_raw_tree_makes_the_same_copies() {
+fn rpmbuild_of_the_spec_for_a_raw_tree_makes_the_same_moves_and_copies() {
     let (_tmp, root) = raw_meson_tree();
     let out = tempfile::tempdir().unwrap();
     ok(rpmsplit()
@@ -304,6 +319,8 @@ fn rpmbuild_of_the_spec_for_a_raw_tree_makes_the_same_copies() {
     for name in [
         "libvirt-daemon-config-network",
         "libvirt-daemon-config-nwfilter",
+        "libvirt-docs",
+        "libvirt-libs",
     ] {
         let file = format!("{name}-12.6.0-1.x86_64.rpm");
         let dump = |rpm: PathBuf| {
@@ -331,8 +348,18 @@ fn rpmbuild_of_the_spec_for_a_raw_tree_makes_the_same_copies() {
                 assert_eq!(mode, "0100600", "{line}");
             }
         }
-        assert!(ours.contains("/usr/share/libvirt/"), "{ours}");
-        assert!(ours.contains(" 0100600 "), "{ours}");
+        if name.contains("-config-") {
+            assert!(ours.contains("/usr/share/libvirt/"), "{ours}");
+            assert!(ours.contains(" 0100600 "), "{ours}");
+        } else {
+            // moved: the docs to libvirt-docs' directory, the tapsets to their -64 names
+            assert!(!ours.contains("/usr/share/doc/libvirt/"), "{ours}");
+            assert!(
+                ours.contains("/usr/share/doc/libvirt-docs/html/")
+                    || ours.contains("/libvirt_probes-64.stp "),
+                "{ours}"
+            );
+        }
     }
 }
 
@@ -412,4 +439,65 @@ fn helpers_go_to_their_packages_from_every_libexec_directory() {
 fn a_tree_with_libraries_in_usr_lib_splits_the_same() {
     let layout = relocated_files_go_to_the_same_packages(Layout::Fedora, "/usr/lib64", "/usr/lib");
     assert_eq!(layout, "usrlib");
+}
+
+/// What a raw meson tree becomes through the manifest's moves, copies and chmods is what the
+/// spec's %install makes of it: split, it gives the same packages, file lists and contents as
+/// the fixture (the spec's buildroot), at the same paths.
+#[test]
+fn a_raw_meson_tree_splits_like_the_specs_buildroot() {
+    use std::os::unix::fs::MetadataExt;
+    let (_tmp, raw) = raw_meson_tree();
+    let out = tempfile::tempdir().unwrap();
+    let split = |root: &Path, name: &str| {
+        let dir = out.path().join(name);
+        ok(rpmsplit()
+            .args(["split", root.to_str().unwrap(), "-o"])
+            .arg(&dir)
+            .args(["--format", "tree,filelist", "--quiet"]));
+        dir
+    };
+    let (a, b) = (
+        split(&raw, "raw"),
+        split(&fixture(Layout::Fedora).root, "buildroot"),
+    );
+    let mut files = walk(&a);
+    files.sort();
+    let mut want = walk(&b);
+    want.sort();
+    assert_eq!(files, want);
+    let mut compared = 0;
+    for f in files
+        .iter()
+        .filter(|f| f.file_name().unwrap() != "report.json")
+    {
+        let (x, y) = (
+            a.join(&f.as_os_str().to_str().unwrap()[1..]),
+            b.join(&f.as_os_str().to_str().unwrap()[1..]),
+        );
+        let (mx, my) = (x.symlink_metadata().unwrap(), y.symlink_metadata().unwrap());
+        assert_eq!(mx.mode(), my.mode(), "{}", f.display());
+        if mx.is_file() {
+            assert!(
+                fs::read(&x).unwrap() == fs::read(&y).unwrap(),
+                "{}",
+                f.display()
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared > 300, "{compared}");
+    let doc = classified(&[raw.to_str().unwrap()]);
+    let moved = row(&doc, "/usr/share/doc/libvirt-docs/html/index.html");
+    assert_eq!(moved["package"], "libvirt-docs");
+    assert_eq!(
+        moved["moved_from"],
+        "/usr/share/doc/libvirt/html/index.html"
+    );
+    let explained = explain(&raw, "/usr/share/systemtap/tapset/libvirt_probes.stp");
+    assert!(
+        explained.contains("moved from /usr/share/systemtap/tapset/libvirt_probes.stp")
+            && explained.contains("libvirt-libs"),
+        "{explained}"
+    );
 }

@@ -610,7 +610,8 @@ pub fn scan_reader(r: Box<dyn Read + Send>, input: &Path) -> ScanResult<Inventor
             input_flags: 0,
             caps: String::new(),
             copied_from: None,
-            chmodded: false,
+            moved_from: None,
+            input_perms: None,
         };
         let mut body = None;
         match kind {

@@ -147,9 +147,11 @@ pub struct Entry {
     pub caps: String,
     /// Set for an entry a manifest `copy` added: the entry it copies.
     pub copied_from: Option<PathBuf>,
-    /// The manifest set `perms` (a `copy`'s `source-mode`, the spec's `chmod`): they are not
-    /// the input's.
-    pub chmodded: bool,
+    /// Set for an entry a manifest `move` renamed: its path in the input.
+    pub moved_from: Option<PathBuf>,
+    /// Set when the manifest changed `perms` (a `copy`'s `source-mode`, the spec's `chmod`):
+    /// the input's permissions.
+    pub input_perms: Option<u32>,
 }
 
 impl Entry {

@@ -755,7 +755,8 @@ fn header_files(md: &PackageMetadata, hdr: &RawHeader, input: &Path) -> ScanResu
             input_flags: flags[i],
             caps: caps.map(|c| c[i].clone()).unwrap_or_default(),
             copied_from: None,
-            chmodded: false,
+            moved_from: None,
+            input_perms: None,
         });
     }
     // Normalized paths must be unique too (`/a/./b` and `/a/b`).

@@ -76,7 +76,8 @@ pub fn scan(root: &Path) -> ScanResult<Inventory> {
                 input_flags: 0,
                 caps: String::new(),
                 copied_from: None,
-                chmodded: false,
+                moved_from: None,
+                input_perms: None,
             });
         }
     }

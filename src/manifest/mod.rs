@@ -254,9 +254,18 @@ pub struct Resolved {
     pub no_provides_from: GlobSet,
     pub version_from: Vec<String>,
     pub copies: Vec<BoundCopy>,
+    pub moves: Vec<BoundMove>,
     /// Per package with `if-exists`: each glob as expanded (alternatives joined by ` or `),
     /// and its matcher.
     pub if_exists: BTreeMap<String, Vec<(String, GlobSet)>>,
+}
+
+/// A `move` bound to a layout: `from` (a file or a directory with its subtree) becomes `to`.
+#[derive(Debug, Clone)]
+pub struct BoundMove {
+    pub from: PathBuf,
+    pub to: PathBuf,
+    pub line: usize,
 }
 
 /// A `copy` bound to a layout.
@@ -270,13 +279,61 @@ pub struct BoundCopy {
 }
 
 impl Resolved {
+    /// Do to the input what the spec's `%install` does: the manifest's `move`s, then its
+    /// `copy`s (with their `chmod`s).
+    pub fn edit(&self, inv: &mut Inventory) -> Result<(), ManifestError> {
+        self.move_in(inv)?;
+        self.copy_into(inv)
+    }
+
+    /// Apply the manifest's `move` rules, as `mv` in a spec's `%install`: the entry at `from`
+    /// and everything under it take paths under `to` (`Entry::moved_from` keeps the old one).
+    /// An input without `from` is left alone (an RPM, a tree `%install` has run on); one that
+    /// has both `from` and `to` is an error.
+    fn move_in(&self, inv: &mut Inventory) -> Result<(), ManifestError> {
+        for m in &self.moves {
+            let moving: Vec<usize> = (0..inv.entries.len())
+                .filter(|&i| inv.entries[i].path.starts_with(&m.from))
+                .collect();
+            if moving.is_empty() {
+                continue;
+            }
+            if let Some(there) = inv.entries.iter().find(|e| e.path.starts_with(&m.to)) {
+                return Err(ManifestError::At {
+                    file: self.manifest.file.clone(),
+                    line: m.line,
+                    message: format!(
+                        "move: cannot move {} to {}: the input has {} already",
+                        m.from.display(),
+                        m.to.display(),
+                        there.display()
+                    ),
+                    note: None,
+                });
+            }
+            for i in moving {
+                let e = &mut inv.entries[i];
+                let rest = e.path.strip_prefix(&m.from).expect("under from").to_owned();
+                let to = if rest.as_os_str().is_empty() {
+                    m.to.clone()
+                } else {
+                    m.to.join(rest)
+                };
+                let old = std::mem::replace(&mut e.path, to);
+                e.moved_from.get_or_insert(old);
+            }
+            inv.sort();
+        }
+        Ok(())
+    }
+
     /// Apply the manifest's `copy` rules to the input, as a spec's `%install` does to the
     /// buildroot: each regular file matching `from` is also installed at `to` (same bytes,
     /// mode, owner and mtime), with any missing parent directory (mode 0755). A target already
     /// in the input is left alone: the input was post-processed already (an RPM, or a tree
     /// `%install` has run on). Copies name their source (`Entry::copied_from`). A copy's
     /// `source-mode` is then given to each source that was copied (the spec's `chmod`).
-    pub fn copy_into(&self, inv: &mut Inventory) -> Result<(), ManifestError> {
+    fn copy_into(&self, inv: &mut Inventory) -> Result<(), ManifestError> {
         let mut added: BTreeMap<PathBuf, Entry> = BTreeMap::new();
         let mut chmod: Vec<(PathBuf, u32)> = Vec::new();
         for c in &self.copies {
@@ -377,8 +434,8 @@ impl Resolved {
         for (path, mode) in chmod {
             let i = inv.index(&path).expect("a source is in the input");
             let e = &mut inv.entries[i];
+            e.input_perms.get_or_insert(e.perms);
             e.perms = mode;
-            e.chmodded = true;
         }
         if !added.is_empty() {
             inv.entries.extend(added.into_values());
@@ -456,34 +513,62 @@ impl Manifest {
             .iter()
             .flat_map(|p| layout::substitute(p, &lookup(&layout.vars, &none)))
             .collect();
+        // A pattern that must name one absolute, normalized path (no glob) in this layout.
+        let one_path = |what: &str, pattern: &str, line: usize| -> Result<String, ManifestError> {
+            let mut p = layout::substitute(pattern, &lookup(&layout.vars, &none));
+            let normal = |p: &str| {
+                let p = p.strip_suffix('/').unwrap_or(p);
+                p.starts_with('/') && p[1..].split('/').all(|c| !matches!(c, "" | "." | ".."))
+            };
+            if p.len() != 1 || p[0].contains(['*', '?', '[', ']', '{', '}', '\\']) || !normal(&p[0])
+            {
+                return Err(at(
+                    line,
+                    format!(
+                        "{what} must name one absolute, normalized path in layout `{}`, `{pattern}` gives {}",
+                        layout.name,
+                        p.join(" ")
+                    ),
+                ));
+            }
+            Ok(p.pop().unwrap())
+        };
+        let mut moves = Vec::new();
+        for m in &self.moves {
+            let from = one_path("move: `from`", &m.from, m.line)?;
+            let to = one_path("move: `to`", &m.to, m.line)?;
+            let (from, to) = (
+                PathBuf::from(from.trim_end_matches('/')),
+                PathBuf::from(to.trim_end_matches('/')),
+            );
+            if from != to && (to.starts_with(&from) || from.starts_with(&to)) {
+                return Err(at(
+                    m.line,
+                    format!(
+                        "move: `{}` and `{}` lie one inside the other",
+                        from.display(),
+                        to.display()
+                    ),
+                ));
+            }
+            // The same path in this layout (a rename only some layouts make): nothing to do.
+            if from != to {
+                moves.push(BoundMove {
+                    from,
+                    to,
+                    line: m.line,
+                });
+            }
+        }
         let mut copies = Vec::new();
         for c in &self.copies {
             let mut from = GlobSetBuilder::new();
             for a in alternatives(&c.from, &lookup(&layout.vars, &none), false) {
                 from.add(compile(&a.glob).map_err(|m| at(c.line, m))?);
             }
-            let mut to = layout::substitute(&c.to, &lookup(&layout.vars, &none));
-            let normal = |p: &str| {
-                let p = p.strip_suffix('/').unwrap_or(p);
-                p.starts_with('/') && p[1..].split('/').all(|c| !matches!(c, "" | "." | ".."))
-            };
-            if to.len() != 1
-                || to[0].contains(['*', '?', '[', ']', '{', '}', '\\'])
-                || !normal(&to[0])
-            {
-                return Err(at(
-                    c.line,
-                    format!(
-                        "copy: `to` must name one absolute, normalized path in layout `{}`, `{}` gives {}",
-                        layout.name,
-                        c.to,
-                        to.join(" ")
-                    ),
-                ));
-            }
             copies.push(BoundCopy {
                 from: from.build().map_err(|e| at(c.line, e.to_string()))?,
-                to: to.pop().unwrap(),
+                to: one_path("copy: `to`", &c.to, c.line)?,
                 source_mode: c.source_mode,
                 line: c.line,
             });
@@ -514,6 +599,7 @@ impl Manifest {
             })?,
             version_from,
             copies,
+            moves,
             if_exists,
         })
     }

@@ -243,6 +243,13 @@ pub struct CopySpec {
 }
 
 #[derive(Debug, Clone)]
+pub struct MoveSpec {
+    pub from: String,
+    pub to: String,
+    pub line: usize,
+}
+
+#[derive(Debug, Clone)]
 pub struct Template {
     pub name: String,
     pub discover: String,
@@ -281,6 +288,8 @@ pub struct Manifest {
     pub drop: Vec<RuleSpec>,
     pub no_provides_from: Vec<(String, usize)>,
     pub copies: Vec<CopySpec>,
+    /// Renames of the input (`%install`'s `mv`), applied before the copies.
+    pub moves: Vec<MoveSpec>,
 }
 
 /// Byte offsets → line numbers of one manifest text.
@@ -530,6 +539,19 @@ impl Manifest {
                 line,
             });
         }
+        let mut moves = Vec::new();
+        for m in &raw.moves {
+            let line = src.line(m.span().start);
+            let m = m.get_ref();
+            for p in [&m.from, &m.to] {
+                check_vars(p, &known, &[]).map_err(|e| src.at(line, e, None))?;
+            }
+            moves.push(MoveSpec {
+                from: m.from.clone(),
+                to: m.to.clone(),
+                line,
+            });
+        }
         let version_from = match &raw.manifest.version_from {
             Some(v) => {
                 let line = src.line(v.span().start);
@@ -559,6 +581,7 @@ impl Manifest {
             drop,
             no_provides_from,
             copies,
+            moves,
         };
         // Compile every rule for every layout now, so a bad glob fails at load, with its line.
         for l in &m.layouts {

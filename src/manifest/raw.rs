@@ -31,6 +31,18 @@ pub struct RawManifest {
     /// Files a spec's `%install` copies to a second place (`cp` into the buildroot).
     #[serde(default)]
     pub copy: Vec<Spanned<RawCopy>>,
+    /// Paths a spec's `%install` renames (`mv` inside the buildroot).
+    #[serde(default, rename = "move")]
+    pub moves: Vec<Spanned<RawMove>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct RawMove {
+    /// The file or directory (with everything under it) to rename.
+    pub from: String,
+    /// Its new path.
+    pub to: String,
 }
 
 #[derive(Debug, Deserialize)]

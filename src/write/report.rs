@@ -25,6 +25,9 @@ pub struct FileRow {
     /// For an entry a manifest `copy` added: the path it copies.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub copied_from: Option<String>,
+    /// For an entry a manifest `move` renamed: its path in the input.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moved_from: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -95,6 +98,7 @@ impl ClassifyReport {
                     _ => None,
                 },
                 copied_from: e.copied_from.as_deref().map(display_path),
+                moved_from: e.moved_from.as_deref().map(display_path),
             });
         }
         let packages = plan

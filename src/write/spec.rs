@@ -3,6 +3,7 @@
 //! the same split from the same tree: what packagers use to compare, and what `cargo xtask
 //! bench` times rpmbuild with.
 
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::os::unix::ffi::OsStrExt;
 
@@ -37,6 +38,9 @@ pub fn render(
     let _ = writeln!(s, "%global _binary_payload {payload}");
     s.push_str("%global debug_package %{nil}\n%global __os_install_post %{nil}\n");
     s.push_str("%global __brp_mangle_shebangs %{nil}\n%global _build_id_links none\n");
+    // As rpmsplit does when SOURCE_DATE_EPOCH is set: build time and mtime clamp from it.
+    s.push_str("%global use_source_date_epoch_as_buildtime 1\n");
+    s.push_str("%global clamp_mtime_to_source_date_epoch 1\n");
     let excludes: Vec<String> = no_provides_from
         .iter()
         .filter_map(|g| compile(g).ok())
@@ -110,10 +114,41 @@ pub fn render(
         s,
         "\n%install\nmkdir -p %{{buildroot}}\ncp -a %{{rpmsplit_tree}}/. %{{buildroot}}/"
     );
-    // The manifest's `copy` rules, as the spec's own %install would do them.
+    // The manifest's `move` and `copy` rules, as the spec's own %install would do them.
     let q = |p: &std::path::Path| shell_quote_body(p);
-    // Directories made for them take the mtime rpmsplit gives them, once the copies are in.
+    // Directories whose contents the edits below change: they get back the mtime rpmsplit
+    // gives them (the input's; made ones, their copy's) once everything is done.
+    let mut touched: BTreeSet<&std::path::Path> = BTreeSet::new();
+    // A move is written once, for the top of what moved (a directory takes its subtree).
+    for e in &inv.entries {
+        let Some(from) = e.moved_from.as_deref() else {
+            continue;
+        };
+        let parent_moved = e
+            .path
+            .parent()
+            .and_then(|p| inv.find(p))
+            .is_some_and(|p| p.moved_from.is_some());
+        if !parent_moved {
+            let dir = e.path.parent().unwrap_or(std::path::Path::new("/"));
+            touched.extend(from.parent());
+            touched.insert(dir);
+            let _ = writeln!(s, "mkdir -p '%{{buildroot}}{}'", q(dir));
+            let _ = writeln!(
+                s,
+                "mv '%{{buildroot}}{}' '%{{buildroot}}{}'",
+                q(from),
+                q(&e.path)
+            );
+        }
+    }
     let copies = || inv.entries.iter().filter(|e| e.copied_from.is_some());
+    for e in copies() {
+        touched.extend(e.path.parent());
+        if e.kind == Kind::Dir {
+            touched.insert(&e.path);
+        }
+    }
     for e in copies().filter(|e| e.kind == Kind::Dir) {
         let _ = writeln!(s, "install -d -m 0755 '%{{buildroot}}{}'", q(&e.path));
     }
@@ -126,15 +161,20 @@ pub fn render(
             q(&e.path)
         );
     }
-    for e in inv.entries.iter().filter(|e| e.chmodded) {
+    for e in inv.entries.iter().filter(|e| e.input_perms.is_some()) {
         let _ = writeln!(s, "chmod {:04o} '%{{buildroot}}{}'", e.perms, q(&e.path));
-    }
-    for e in copies().filter(|e| e.kind == Kind::Dir) {
-        let _ = writeln!(s, "touch -d @{} '%{{buildroot}}{}'", e.mtime, q(&e.path));
     }
     for i in plan.with_status(Status::Dropped) {
         let path = &inv.entries[i].path;
+        touched.extend(path.parent());
         let _ = writeln!(s, "rm -rf '%{{buildroot}}{}'", shell_quote_body(path));
+    }
+    for dir in touched {
+        let Some(i) = inv.index(dir) else { continue };
+        let e = &inv.entries[i];
+        if e.kind == Kind::Dir && plan.decisions[i].status != Status::Dropped {
+            let _ = writeln!(s, "touch -c -d @{} '%{{buildroot}}{}'", e.mtime, q(dir));
+        }
     }
     for (i, p) in plan.emitted().enumerate() {
         let files = if p.meta {
