@@ -32,7 +32,11 @@ struct Measured {
     maxrss_kib: i64,
 }
 
+/// Run `cmd` to completion. The previous run's output is flushed to disk first (not timed), so
+/// that its writeback does not land in this run's time.
 fn measure(cmd: &mut Command) -> Result<Measured> {
+    // SAFETY: sync(2) takes no arguments and cannot fail.
+    unsafe { libc::sync() };
     let t = Instant::now();
     let child = cmd.spawn().with_context(|| format!("cannot run {cmd:?}"))?;
     let pid = child.id() as libc::pid_t;
