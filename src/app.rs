@@ -223,14 +223,7 @@ pub fn run(cmd: Command, out: &mut dyn Write, listener: &dyn Listener) -> Result
             json,
         } => {
             let a = analyse(&input, &manifest)?;
-            crate::verify::run(
-                out,
-                &a,
-                previous_manifest.as_deref(),
-                &against,
-                &manifest.layout,
-                json,
-            )
+            crate::verify::run(out, &a, previous_manifest.as_deref(), &against, json)
         }
         Command::Graph {
             manifest,

@@ -34,7 +34,6 @@ pub fn run(
     a: &Analysis,
     previous: Option<&Path>,
     against_rpms: &[PathBuf],
-    layout: &str,
     json: bool,
 ) -> Result<Exit> {
     let mut findings = Vec::new();
@@ -98,10 +97,12 @@ pub fn run(
 
     if let Some(prev) = previous {
         let m0 = load_manifest(Some(prev))?;
-        let layout0 = if layout == "auto" {
+        // The layout the input was read in, if the previous manifest has it; else its own
+        // detection (an older manifest may lack a newer layout such as `usrlib`).
+        let layout0 = if m0.layout(&a.plan.layout).is_some() {
             a.plan.layout.clone()
         } else {
-            layout.to_string()
+            "auto".to_string()
         };
         // The input as scanned: the previous manifest makes its own moves and copies.
         let mut inv0 = crate::inventory::Inventory {
@@ -122,6 +123,7 @@ pub fn run(
                 })
                 .collect(),
             origin: a.inventory.origin.clone(),
+            moves: Vec::new(),
         };
         inv0.sort();
         let old = analyse_inventory(inv0, m0, &layout0)?;

@@ -304,7 +304,10 @@ fn debian_trees_of_every_triplet_are_detected_and_classified() {
 fn rpmbuild_of_the_spec_for_a_raw_tree_makes_the_same_moves_and_copies() {
     let (_tmp, root) = raw_meson_tree();
     let out = tempfile::tempdir().unwrap();
+    // No SOURCE_DATE_EPOCH: it would clamp the mtimes of the directories the edits touch,
+    // which the spec must restore itself.
     ok(rpmsplit()
+        .env_remove("SOURCE_DATE_EPOCH")
         .args(["split", root.to_str().unwrap(), "-o"])
         .arg(out.path())
         .args(["--format", "rpm,spec", "--release", "1", "--quiet"])
@@ -315,7 +318,7 @@ fn rpmbuild_of_the_spec_for_a_raw_tree_makes_the_same_moves_and_copies() {
         .arg("--define")
         .arg(format!("_topdir {}", top.display()))
         .arg(out.path().join("libvirt.spec"))
-        .env("SOURCE_DATE_EPOCH", "1700000000"));
+        .env_remove("SOURCE_DATE_EPOCH"));
     for name in [
         "libvirt-daemon-config-network",
         "libvirt-daemon-config-nwfilter",
@@ -500,4 +503,97 @@ fn a_raw_meson_tree_splits_like_the_specs_buildroot() {
             && explained.contains("libvirt-libs"),
         "{explained}"
     );
+}
+
+/// Moves one inside another's subtree, one after another, a copy of a moved file and a chmod
+/// of a hardlinked source: the spec's %install, run by rpmbuild, makes exactly the packages
+/// rpmsplit makes (paths, modes, and the mtimes of the directories the edits touch: no
+/// SOURCE_DATE_EPOCH clamps them here).
+#[test]
+fn the_specs_install_makes_the_edits_rpmsplit_made() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("root");
+    write(&root, "/usr/share/doc/x/NEWS", "news\n");
+    write(&root, "/usr/share/doc/x/html/index.html", "<html/>\n");
+    write(&root, "/usr/share/doc/x/html/css/main.css", "p {}\n");
+    write(&root, "/etc/x.conf", "x = 1\n");
+    fs::hard_link(root.join("etc/x.conf"), root.join("usr/share/doc/x/x.conf")).unwrap();
+    for p in ["etc/x.conf", "usr/share/doc/x/NEWS"] {
+        fs::set_permissions(root.join(p), fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let manifest = tmp.path().join("x.toml");
+    fs::write(
+        &manifest,
+        r#"move = [
+  { from = "/usr/share/doc/x/html/css", to = "/usr/share/doc/x/css" },
+  { from = "/usr/share/doc/x", to = "/usr/share/doc/x-docs" },
+  { from = "/usr/share/doc/x-docs/html", to = "/usr/share/x-html" },
+]
+copy = [
+  { from = "/usr/share/doc/x-docs/NEWS", to = "/usr/share/x/" },
+  { from = "/etc/x.conf", to = "/usr/share/x/", source-mode = "0600" },
+]
+
+[manifest]
+name = "x"
+license = "MIT"
+
+[package.x]
+summary = "x"
+files = ["/etc/x.conf", "/usr/share/doc/x-docs/**", "/usr/share/x-html/**", "/usr/share/x/**"]
+"#,
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    ok(rpmsplit()
+        .env_remove("SOURCE_DATE_EPOCH")
+        .args(["split", root.to_str().unwrap(), "-o"])
+        .arg(&out)
+        .arg("--manifest")
+        .arg(&manifest)
+        .args([
+            "--format",
+            "rpm,spec,filelist",
+            "--version",
+            "1",
+            "--release",
+            "1",
+        ])
+        .args(["--quiet", "--compress", "gzip:9"]));
+    let list = fs::read_to_string(out.join("x.files")).unwrap();
+    for want in [
+        "/usr/share/doc/x-docs/css/main.css",
+        "/usr/share/x-html/index.html",
+        "/usr/share/doc/x-docs/NEWS",
+        "/usr/share/x/NEWS",
+        "/usr/share/x/x.conf",
+    ] {
+        assert!(list.contains(want), "{want} not in\n{list}");
+    }
+    let top = tmp.path().join("rpmbuild");
+    ok(tool("rpmbuild")
+        .env_remove("SOURCE_DATE_EPOCH")
+        .arg("-bb")
+        .arg("--define")
+        .arg(format!("_topdir {}", top.display()))
+        .arg(out.join("x.spec")));
+    let dump = |rpm: PathBuf| {
+        stdout(&ok(tool("rpm")
+            .args(["-qp", "--dump"])
+            .arg(rpm)
+            .env("LC_ALL", "C")))
+    };
+    // no ELF file: noarch
+    let ours = dump(out.join("x-1-1.noarch.rpm"));
+    assert_eq!(ours, dump(top.join("RPMS/noarch/x-1-1.noarch.rpm")));
+    // the chmod reached both names of the hardlinked source, the copy kept 0644
+    for (path, mode) in [
+        ("/etc/x.conf ", "0100600"),
+        ("/usr/share/doc/x-docs/x.conf ", "0100600"),
+        ("/usr/share/x/x.conf ", "0100644"),
+    ] {
+        let line = ours.lines().find(|l| l.starts_with(path)).unwrap();
+        assert_eq!(line.split(' ').nth(4), Some(mode), "{line}");
+    }
 }

@@ -179,3 +179,43 @@ fn verify_against_reports_attributes_that_differ_from_the_manifest() {
     );
     assert!(message.contains("libvirt-daemon-log-"), "{message}");
 }
+
+/// A previous manifest without the layout the input was read in (an older one, before the
+/// `usrlib` layout) detects the input's layout itself.
+#[test]
+fn a_previous_manifest_without_the_inputs_layout_detects_its_own() {
+    let fx = fixture(Layout::Fedora);
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("root");
+    ok(tool("cp").arg("-a").arg(&fx.root).arg(&root));
+    // a tree with its libraries in /usr/lib: the `usrlib` layout
+    for e in fs::read_dir(root.join("usr/lib64")).unwrap() {
+        let e = e.unwrap();
+        fs::rename(e.path(), root.join("usr/lib").join(e.file_name())).unwrap();
+    }
+    fs::remove_dir(root.join("usr/lib64")).unwrap();
+    let text = fs::read_to_string(manifest("libvirt-9.0.toml")).unwrap();
+    let start = text
+        .find("[layout.usrlib]")
+        .expect("the 9.0 manifest has usrlib");
+    let end = start + text[start..].find("\n\n").unwrap();
+    let old = tmp.path().join("old.toml");
+    let without = format!("{}{}", &text[..start], &text[end..]);
+    // the old manifest's own detection: no lib64, no triplet, so its default layout
+    fs::write(
+        &old,
+        without.replace("libdir = \"/usr/lib64\"", "libdir = \"/usr/lib\""),
+    )
+    .unwrap();
+    let out = ok(rpmsplit().args([
+        "verify",
+        root.to_str().unwrap(),
+        "--previous-manifest",
+        old.to_str().unwrap(),
+    ]));
+    assert!(
+        stdout(&out).contains("verify: no problems"),
+        "{}",
+        stdout(&out)
+    );
+}

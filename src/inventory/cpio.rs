@@ -685,6 +685,7 @@ pub fn scan_reader(r: Box<dyn Read + Send>, input: &Path) -> ScanResult<Inventor
     inspect_all(&mut entries, input)?;
     let mut inv = Inventory {
         entries,
+        moves: Vec::new(),
         origin: Origin {
             kind: "cpio".into(),
             input: input.to_owned(),

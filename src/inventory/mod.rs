@@ -185,6 +185,8 @@ pub struct Origin {
 pub struct Inventory {
     pub entries: Vec<Entry>,
     pub origin: Origin,
+    /// The manifest `move`s made to the input, in order: (from, to).
+    pub moves: Vec<(PathBuf, PathBuf)>,
 }
 
 impl Inventory {

@@ -444,6 +444,7 @@ pub fn list(input: &Path) -> ScanResult<Inventory> {
     let (entries, _, _) = header_files(&o.md, &o.hdr, input)?;
     let mut inv = Inventory {
         entries,
+        moves: Vec::new(),
         origin: origin(&o.md, input),
     };
     inv.sort();
@@ -543,6 +544,7 @@ pub fn scan(input: &Path) -> ScanResult<Inventory> {
 
     let mut inv = Inventory {
         entries,
+        moves: Vec::new(),
         origin: origin(&md, input),
     };
     inv.sort();

@@ -98,6 +98,7 @@ pub fn scan(root: &Path) -> ScanResult<Inventory> {
     })?;
     let mut inv = Inventory {
         entries,
+        moves: Vec::new(),
         origin: Origin {
             kind: "tree".into(),
             input: root.to_owned(),

@@ -289,8 +289,14 @@ impl Resolved {
     /// Apply the manifest's `move` rules, as `mv` in a spec's `%install`: the entry at `from`
     /// and everything under it take paths under `to` (`Entry::moved_from` keeps the old one).
     /// An input without `from` is left alone (an RPM, a tree `%install` has run on); one that
-    /// has both `from` and `to` is an error.
+    /// has both `from` and `to` is an error, and so is a `to` under a file of the input.
     fn move_in(&self, inv: &mut Inventory) -> Result<(), ManifestError> {
+        let err = |line, message| ManifestError::At {
+            file: self.manifest.file.clone(),
+            line,
+            message,
+            note: None,
+        };
         for m in &self.moves {
             let moving: Vec<usize> = (0..inv.entries.len())
                 .filter(|&i| inv.entries[i].path.starts_with(&m.from))
@@ -299,17 +305,28 @@ impl Resolved {
                 continue;
             }
             if let Some(there) = inv.entries.iter().find(|e| e.path.starts_with(&m.to)) {
-                return Err(ManifestError::At {
-                    file: self.manifest.file.clone(),
-                    line: m.line,
-                    message: format!(
+                return Err(err(
+                    m.line,
+                    format!(
                         "move: cannot move {} to {}: the input has {} already",
                         m.from.display(),
                         m.to.display(),
                         there.display()
                     ),
-                    note: None,
-                });
+                ));
+            }
+            let blocking = m.to.ancestors().skip(1).find_map(|d| inv.find(d));
+            if let Some(d) = blocking.filter(|d| d.kind != Kind::Dir) {
+                return Err(err(
+                    m.line,
+                    format!(
+                        "move: cannot move {} to {}: {} is a {} in the input",
+                        m.from.display(),
+                        m.to.display(),
+                        d.display(),
+                        d.kind.as_str()
+                    ),
+                ));
             }
             for i in moving {
                 let e = &mut inv.entries[i];
@@ -322,6 +339,7 @@ impl Resolved {
                 let old = std::mem::replace(&mut e.path, to);
                 e.moved_from.get_or_insert(old);
             }
+            inv.moves.push((m.from.clone(), m.to.clone()));
             inv.sort();
         }
         Ok(())
@@ -416,6 +434,8 @@ impl Resolved {
                     d.pkgconfig = None;
                     d.input_flags = 0;
                     d.caps.clear();
+                    d.moved_from = None;
+                    d.input_perms = None;
                     d.copied_from = Some(src.path.clone());
                     added.insert(dir.to_owned(), d);
                 }
@@ -424,6 +444,8 @@ impl Resolved {
                 e.hardlink_group = None;
                 e.input_flags = 0;
                 e.caps.clear(); // `cp` does not copy capabilities
+                e.moved_from = None;
+                e.input_perms = None;
                 e.copied_from = Some(src.path.clone());
                 added.insert(to, e);
                 if let Some(mode) = c.source_mode {
@@ -433,9 +455,16 @@ impl Resolved {
         }
         for (path, mode) in chmod {
             let i = inv.index(&path).expect("a source is in the input");
-            let e = &mut inv.entries[i];
-            e.input_perms.get_or_insert(e.perms);
-            e.perms = mode;
+            // chmod changes the inode: every hard link of the source
+            let group = inv.entries[i].hardlink_group;
+            for e in inv
+                .entries
+                .iter_mut()
+                .filter(|e| e.path == path || (group.is_some() && e.hardlink_group == group))
+            {
+                e.input_perms.get_or_insert(e.perms);
+                e.perms = mode;
+            }
         }
         if !added.is_empty() {
             inv.entries.extend(added.into_values());
@@ -537,6 +566,15 @@ impl Manifest {
         for m in &self.moves {
             let from = one_path("move: `from`", &m.from, m.line)?;
             let to = one_path("move: `to`", &m.to, m.line)?;
+            if to.ends_with('/') {
+                return Err(at(
+                    m.line,
+                    format!(
+                        "move: `to` is the new path itself, `{}` ends in `/` (a move renames; it does not move into a directory)",
+                        m.to
+                    ),
+                ));
+            }
             let (from, to) = (
                 PathBuf::from(from.trim_end_matches('/')),
                 PathBuf::from(to.trim_end_matches('/')),

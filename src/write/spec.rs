@@ -119,28 +119,18 @@ pub fn render(
     // Directories whose contents the edits below change: they get back the mtime rpmsplit
     // gives them (the input's; made ones, their copy's) once everything is done.
     let mut touched: BTreeSet<&std::path::Path> = BTreeSet::new();
-    // A move is written once, for the top of what moved (a directory takes its subtree).
-    for e in &inv.entries {
-        let Some(from) = e.moved_from.as_deref() else {
-            continue;
-        };
-        let parent_moved = e
-            .path
-            .parent()
-            .and_then(|p| inv.find(p))
-            .is_some_and(|p| p.moved_from.is_some());
-        if !parent_moved {
-            let dir = e.path.parent().unwrap_or(std::path::Path::new("/"));
-            touched.extend(from.parent());
-            touched.insert(dir);
-            let _ = writeln!(s, "mkdir -p '%{{buildroot}}{}'", q(dir));
-            let _ = writeln!(
-                s,
-                "mv '%{{buildroot}}{}' '%{{buildroot}}{}'",
-                q(from),
-                q(&e.path)
-            );
-        }
+    // The moves rpmsplit made, in its order (a directory takes its subtree).
+    for (from, to) in &inv.moves {
+        let dir = to.parent().unwrap_or(std::path::Path::new("/"));
+        touched.extend(from.parent());
+        touched.extend(dir.ancestors());
+        let _ = writeln!(s, "mkdir -p '%{{buildroot}}{}'", q(dir));
+        let _ = writeln!(
+            s,
+            "mv '%{{buildroot}}{}' '%{{buildroot}}{}'",
+            q(from),
+            q(to)
+        );
     }
     let copies = || inv.entries.iter().filter(|e| e.copied_from.is_some());
     for e in copies() {
@@ -219,7 +209,8 @@ fn dep_lines(p: &crate::classify::PlannedPackage, d: &PackageDeps, arch: &str) -
     for r in &d.deps.conflicts {
         line("Conflicts", r);
     }
-    if p.arch.as_deref() == Some("noarch") {
+    // the package's own arch, else the split's (noarch when the input has no ELF file)
+    if p.arch.as_deref().unwrap_or(arch) == "noarch" {
         out.push_str("BuildArch: noarch\n");
     }
     out
