@@ -137,6 +137,28 @@ fn manifest_move_into_itself_names_the_line() {
 }
 
 #[test]
+fn manifest_move_into_a_directory_or_under_a_file_names_the_line() {
+    let tree = tempfile::tempdir().unwrap();
+    fs::create_dir(tree.path().join("etc")).unwrap();
+    fs::write(tree.path().join("etc/a.xml"), "a").unwrap();
+    fs::write(tree.path().join("etc/b.xml"), "b").unwrap();
+    for (to, needle) in [
+        ("/usr/share/x/", "ends in `/`"),
+        ("/etc/b.xml/a.xml", "/etc/b.xml is a file in the input"),
+    ] {
+        let (_d, m) = manifest_file(&format!(
+            "move = [\n  {{ from = \"/etc/a.xml\", to = \"{to}\" }},\n]\n\n\
+             [manifest]\nname = \"x\"\n\n[package.a]\nfiles = [\"/**\"]\n"
+        ));
+        fails_cleanly(
+            tree.path().to_str().unwrap(),
+            &["--manifest", &m],
+            &["bad.toml:2", needle],
+        );
+    }
+}
+
+#[test]
 fn unreadable_file_is_exit_2_naming_it() {
     let tmp = tempfile::tempdir().unwrap();
     fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o755)).unwrap();
