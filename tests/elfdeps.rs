@@ -104,26 +104,12 @@ fn elf_dependencies_equal_rpm_elfdeps_for_the_systems_own_elf_files() {
     let step = (candidates.len() / 400).max(1);
     for (disk, meta) in candidates.into_iter().step_by(step) {
         let mut e = Entry {
-            path: disk.clone(),
-            kind: Kind::File,
             // rpm generates ELF dependencies for executable files only; elfdeps itself does not
             // look at the mode, and Debian's libraries are 0644.
             perms: 0o755,
-            user: "root".into(),
-            group: "root".into(),
-            mtime: 0,
             size: meta.len(),
-            link_target: None,
-            hardlink_group: None,
             source: Source::Path(disk.clone()),
-            elf: None,
-            shebang: None,
-            pkgconfig: None,
-            input_flags: 0,
-            caps: String::new(),
-            copied_from: None,
-            moved_from: None,
-            input_perms: None,
+            ..Entry::new(disk.clone(), Kind::File)
         };
         if inventory::inspect(&mut e).is_err() || e.elf.is_none() {
             continue; // unreadable, or not ELF

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use rpmsplit::classify::{classify, Plan, Status};
 use rpmsplit::elf::{ElfFacts, ElfKind};
-use rpmsplit::inventory::{Entry, Inventory, Kind, Source};
+use rpmsplit::inventory::{Entry, Inventory, Kind};
 use rpmsplit::manifest::{detect_layout, Manifest, BUILTIN_LIBVIRT, BUILTIN_LIBVIRT_9_0};
 
 const REFERENCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/reference");
@@ -578,24 +578,9 @@ fn entry(path: &str, kind: Kind) -> Entry {
     let name = Path::new(path).file_name().unwrap().to_string_lossy();
     let elf = (kind == Kind::File && name.contains(".so")).then(|| Box::new(shared_object()));
     Entry {
-        path: PathBuf::from(path),
-        kind,
         perms: if kind == Kind::Dir { 0o755 } else { 0o644 },
-        user: "root".into(),
-        group: "root".into(),
-        mtime: 0,
-        size: 0,
-        link_target: None,
-        hardlink_group: None,
-        source: Source::None,
         elf,
-        shebang: None,
-        pkgconfig: None,
-        input_flags: 0,
-        caps: String::new(),
-        copied_from: None,
-        moved_from: None,
-        input_perms: None,
+        ..Entry::new(PathBuf::from(path), kind)
     }
 }
 

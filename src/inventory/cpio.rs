@@ -594,24 +594,11 @@ pub fn scan_reader(r: Box<dyn Read + Send>, input: &Path) -> ScanResult<Inventor
             )));
         }
         let mut entry = Entry {
-            path,
-            kind,
             perms: h.mode & 0o7777,
             user: owner_name(h.uid),
             group: owner_name(h.gid),
             mtime: h.mtime as u64,
-            size: 0,
-            link_target: None,
-            hardlink_group: None,
-            source: Source::None,
-            elf: None,
-            shebang: None,
-            pkgconfig: None,
-            input_flags: 0,
-            caps: String::new(),
-            copied_from: None,
-            moved_from: None,
-            input_perms: None,
+            ..Entry::new(path, kind)
         };
         let mut body = None;
         match kind {

@@ -155,6 +155,31 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// An entry at `path` with nothing known yet: owned by root, mode 0, empty, no source.
+    /// Readers fill in what their input says (`Entry { perms, .., ..Entry::new(path, kind) }`).
+    pub fn new(path: PathBuf, kind: Kind) -> Entry {
+        Entry {
+            path,
+            kind,
+            perms: 0,
+            user: "root".into(),
+            group: "root".into(),
+            mtime: 0,
+            size: 0,
+            link_target: None,
+            hardlink_group: None,
+            source: Source::None,
+            elf: None,
+            shebang: None,
+            pkgconfig: None,
+            input_flags: 0,
+            caps: String::new(),
+            copied_from: None,
+            moved_from: None,
+            input_perms: None,
+        }
+    }
+
     pub fn mode(&self) -> u32 {
         self.kind.type_bits() | self.perms
     }

@@ -31,7 +31,7 @@ use super::cpio::{
 };
 use super::{
     display_bytes, display_path, fileflags, normalize_member, Entry, Inventory, Kind, Origin,
-    ScanError, ScanResult, Source,
+    ScanError, ScanResult,
 };
 
 const LEAD_SIZE: usize = 96;
@@ -741,24 +741,15 @@ fn header_files(md: &PackageMetadata, hdr: &RawHeader, input: &Path) -> ScanResu
             by_inode.entry((devices[i], inodes[i])).or_default().push(i);
         }
         entries.push(Entry {
-            path,
-            kind,
             perms: mode & 0o7777,
             user: name(users),
             group: name(groups),
             mtime: u64::from(mtimes[i]),
             size: sizes[i],
             link_target,
-            hardlink_group: None,
-            source: Source::None,
-            elf: None,
-            shebang: None,
-            pkgconfig: None,
             input_flags: flags[i],
             caps: caps.map(|c| c[i].clone()).unwrap_or_default(),
-            copied_from: None,
-            moved_from: None,
-            input_perms: None,
+            ..Entry::new(path, kind)
         });
     }
     // Normalized paths must be unique too (`/a/./b` and `/a/b`).

@@ -60,24 +60,12 @@ pub fn scan(root: &Path) -> ScanResult<Inventory> {
                     .push(entries.len());
             }
             entries.push(Entry {
-                path: installed,
-                kind,
                 perms: meta.mode() & 0o7777,
-                user: "root".into(),
-                group: "root".into(),
                 mtime: meta.mtime().max(0) as u64,
                 size,
                 link_target,
-                hardlink_group: None,
                 source,
-                elf: None,
-                shebang: None,
-                pkgconfig: None,
-                input_flags: 0,
-                caps: String::new(),
-                copied_from: None,
-                moved_from: None,
-                input_perms: None,
+                ..Entry::new(installed, kind)
             });
         }
     }
