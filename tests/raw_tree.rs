@@ -300,6 +300,27 @@ fn debian_trees_of_every_triplet_are_detected_and_classified() {
     );
 }
 
+/// `rpmbuild -bb SPEC` with its top directory beside the spec, without SOURCE_DATE_EPOCH (which
+/// would clamp the mtimes the spec must restore itself); returns the top directory.
+fn rpmbuild_without_sde(spec: &Path) -> PathBuf {
+    let top = spec.parent().unwrap().join("rpmbuild");
+    ok(tool("rpmbuild")
+        .env_remove("SOURCE_DATE_EPOCH")
+        .arg("-bb")
+        .arg("--define")
+        .arg(format!("_topdir {}", top.display()))
+        .arg(spec));
+    top
+}
+
+/// `rpm -qp --dump`: one line per file with size, mtime, digest, mode, owner, flags, link.
+fn dump(rpm: PathBuf) -> String {
+    stdout(&ok(tool("rpm")
+        .args(["-qp", "--dump"])
+        .arg(rpm)
+        .env("LC_ALL", "C")))
+}
+
 #[test]
 fn rpmbuild_of_the_spec_for_a_raw_tree_makes_the_same_moves_and_copies() {
     let (_tmp, root) = raw_meson_tree();
@@ -312,13 +333,7 @@ fn rpmbuild_of_the_spec_for_a_raw_tree_makes_the_same_moves_and_copies() {
         .arg(out.path())
         .args(["--format", "rpm,spec", "--release", "1", "--quiet"])
         .args(["--compress", "zstd:3"]));
-    let top = out.path().join("rpmbuild");
-    ok(tool("rpmbuild")
-        .arg("-bb")
-        .arg("--define")
-        .arg(format!("_topdir {}", top.display()))
-        .arg(out.path().join("libvirt.spec"))
-        .env_remove("SOURCE_DATE_EPOCH"));
+    let top = rpmbuild_without_sde(&out.path().join("libvirt.spec"));
     for name in [
         "libvirt-daemon-config-network",
         "libvirt-daemon-config-nwfilter",
@@ -326,12 +341,6 @@ fn rpmbuild_of_the_spec_for_a_raw_tree_makes_the_same_moves_and_copies() {
         "libvirt-libs",
     ] {
         let file = format!("{name}-12.6.0-1.x86_64.rpm");
-        let dump = |rpm: PathBuf| {
-            stdout(&ok(tool("rpm")
-                .args(["-qp", "--dump"])
-                .arg(rpm)
-                .env("LC_ALL", "C")))
-        };
         let ours = dump(out.path().join(&file));
         assert_eq!(
             ours,
@@ -571,19 +580,7 @@ files = ["/etc/x.conf", "/usr/share/doc/x-docs/**", "/usr/share/x-html/**", "/us
     ] {
         assert!(list.contains(want), "{want} not in\n{list}");
     }
-    let top = tmp.path().join("rpmbuild");
-    ok(tool("rpmbuild")
-        .env_remove("SOURCE_DATE_EPOCH")
-        .arg("-bb")
-        .arg("--define")
-        .arg(format!("_topdir {}", top.display()))
-        .arg(out.join("x.spec")));
-    let dump = |rpm: PathBuf| {
-        stdout(&ok(tool("rpm")
-            .args(["-qp", "--dump"])
-            .arg(rpm)
-            .env("LC_ALL", "C")))
-    };
+    let top = rpmbuild_without_sde(&out.join("x.spec"));
     // no ELF file: noarch
     let ours = dump(out.join("x-1-1.noarch.rpm"));
     assert_eq!(ours, dump(top.join("RPMS/noarch/x-1-1.noarch.rpm")));
