@@ -6,6 +6,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
 
 use crate::classify::{Plan, Status};
 use crate::deps::{isa, Dep, PackageDeps};
@@ -115,15 +116,25 @@ pub fn render(
         "\n%install\nmkdir -p %{{buildroot}}\ncp -a %{{rpmsplit_tree}}/. %{{buildroot}}/"
     );
     // The manifest's `move` and `copy` rules, as the spec's own %install would do them.
-    let q = |p: &std::path::Path| shell_quote_body(p);
+    let q = |p: &Path| shell_quote_body(p);
     // Directories whose contents the edits below change: they get back the mtime rpmsplit
     // gives them (the input's; made ones, their copy's) once everything is done.
-    let mut touched: BTreeSet<&std::path::Path> = BTreeSet::new();
-    // The moves rpmsplit made, in its order (a directory takes its subtree).
-    for (from, to) in &inv.moves {
-        let dir = to.parent().unwrap_or(std::path::Path::new("/"));
-        touched.extend(from.parent());
-        touched.extend(dir.ancestors());
+    let mut touched: BTreeSet<PathBuf> = BTreeSet::new();
+    // The moves rpmsplit made, in its order (a directory takes its subtree). The directories
+    // they touch are remembered by their final paths: a later move may carry them away.
+    for (n, (from, to)) in inv.moves.iter().enumerate() {
+        let dir = to.parent().unwrap_or(Path::new("/"));
+        let settled = |p: &Path| {
+            inv.moves[n + 1..]
+                .iter()
+                .fold(p.to_owned(), |p, (f, t)| match p.strip_prefix(f) {
+                    Ok(rest) if rest.as_os_str().is_empty() => t.clone(),
+                    Ok(rest) => t.join(rest),
+                    Err(_) => p,
+                })
+        };
+        touched.extend(from.parent().map(settled));
+        touched.extend(dir.ancestors().map(settled));
         let _ = writeln!(s, "mkdir -p '%{{buildroot}}{}'", q(dir));
         let _ = writeln!(
             s,
@@ -134,9 +145,9 @@ pub fn render(
     }
     let copies = || inv.entries.iter().filter(|e| e.copied_from.is_some());
     for e in copies() {
-        touched.extend(e.path.parent());
+        touched.extend(e.path.parent().map(Path::to_owned));
         if e.kind == Kind::Dir {
-            touched.insert(&e.path);
+            touched.insert(e.path.clone());
         }
     }
     for e in copies().filter(|e| e.kind == Kind::Dir) {
@@ -156,10 +167,10 @@ pub fn render(
     }
     for i in plan.with_status(Status::Dropped) {
         let path = &inv.entries[i].path;
-        touched.extend(path.parent());
+        touched.extend(path.parent().map(Path::to_owned));
         let _ = writeln!(s, "rm -rf '%{{buildroot}}{}'", shell_quote_body(path));
     }
-    for dir in touched {
+    for dir in &touched {
         let Some(i) = inv.index(dir) else { continue };
         let e = &inv.entries[i];
         if e.kind == Kind::Dir && plan.decisions[i].status != Status::Dropped {
@@ -219,7 +230,7 @@ fn dep_lines(p: &crate::classify::PlannedPackage, d: &PackageDeps, arch: &str) -
 /// A path for the inside of a single-quoted shell word in `%install`: `'` closes, escapes and
 /// reopens the quote, `%` is doubled so rpm does not expand it. (Names that are not UTF-8 are
 /// shown lossily; rpmbuild's `%files` could not name them either.)
-fn shell_quote_body(p: &std::path::Path) -> String {
+fn shell_quote_body(p: &Path) -> String {
     String::from_utf8_lossy(p.as_os_str().as_bytes())
         .replace('\'', "'\\''")
         .replace('%', "%%")
