@@ -269,6 +269,17 @@ pub enum ScanError {
 pub type ScanResult<T> = Result<T, ScanError>;
 
 /// Print a path for humans: non-UTF-8 bytes and control characters escaped (`\xNN`).
+/// `path` as it is after `from` (a file, or a directory with its subtree) is renamed `to`;
+/// `None` when `path` is not `from` or under it.
+pub fn rebased(path: &Path, from: &Path, to: &Path) -> Option<PathBuf> {
+    let rest = path.strip_prefix(from).ok()?;
+    Some(if rest.as_os_str().is_empty() {
+        to.to_owned()
+    } else {
+        to.join(rest)
+    })
+}
+
 pub fn display_path(p: &Path) -> String {
     display_bytes(p.as_os_str().as_bytes())
 }

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use globset::{GlobMatcher, GlobSet, GlobSetBuilder};
 
-use crate::inventory::{fileflags, Entry, Inventory, Kind};
+use crate::inventory::{fileflags, rebased, Entry, Inventory, Kind};
 
 pub use model::{Attrs, ElfPredicate, Manifest, ManifestError, PackageDecl, RuleSpec, Template};
 
@@ -304,38 +304,30 @@ impl Resolved {
             if moving.is_empty() {
                 continue;
             }
-            if let Some(there) = inv.entries.iter().find(|e| e.path.starts_with(&m.to)) {
-                return Err(err(
+            let refuse = |why: String| {
+                err(
                     m.line,
                     format!(
-                        "move: cannot move {} to {}: the input has {} already",
+                        "move: cannot move {} to {}: {why}",
                         m.from.display(),
-                        m.to.display(),
-                        there.display()
+                        m.to.display()
                     ),
-                ));
+                )
+            };
+            if let Some(there) = inv.entries.iter().find(|e| e.path.starts_with(&m.to)) {
+                return Err(refuse(format!("the input has {} already", there.display())));
             }
             let blocking = m.to.ancestors().skip(1).find_map(|d| inv.find(d));
             if let Some(d) = blocking.filter(|d| d.kind != Kind::Dir) {
-                return Err(err(
-                    m.line,
-                    format!(
-                        "move: cannot move {} to {}: {} is a {} in the input",
-                        m.from.display(),
-                        m.to.display(),
-                        d.display(),
-                        d.kind.as_str()
-                    ),
-                ));
+                return Err(refuse(format!(
+                    "{} is a {} in the input",
+                    d.display(),
+                    d.kind.as_str()
+                )));
             }
             for i in moving {
                 let e = &mut inv.entries[i];
-                let rest = e.path.strip_prefix(&m.from).expect("under from").to_owned();
-                let to = if rest.as_os_str().is_empty() {
-                    m.to.clone()
-                } else {
-                    m.to.join(rest)
-                };
+                let to = rebased(&e.path, &m.from, &m.to).expect("under from");
                 let old = std::mem::replace(&mut e.path, to);
                 e.moved_from.get_or_insert(old);
             }

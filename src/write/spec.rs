@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use crate::classify::{Plan, Status};
 use crate::deps::{isa, Dep, PackageDeps};
-use crate::inventory::{Inventory, Kind};
+use crate::inventory::{rebased, Inventory, Kind};
 use crate::manifest::layout::compile;
 
 use super::{Compression, WriteOptions};
@@ -125,13 +125,8 @@ pub fn render(
     for (n, (from, to)) in inv.moves.iter().enumerate() {
         let dir = to.parent().unwrap_or(Path::new("/"));
         let settled = |p: &Path| {
-            inv.moves[n + 1..]
-                .iter()
-                .fold(p.to_owned(), |p, (f, t)| match p.strip_prefix(f) {
-                    Ok(rest) if rest.as_os_str().is_empty() => t.clone(),
-                    Ok(rest) => t.join(rest),
-                    Err(_) => p,
-                })
+            (inv.moves[n + 1..].iter())
+                .fold(p.to_owned(), |p, (f, t)| rebased(&p, f, t).unwrap_or(p))
         };
         touched.extend(from.parent().map(settled));
         touched.extend(dir.ancestors().map(settled));
