@@ -2,18 +2,19 @@
 //! output. Output goes to the writer the binary passes in; progress and warnings go through the
 //! [`Listener`]. Errors carry their causes; [`Exit`] says how the run ended.
 
-use std::collections::BTreeMap;
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::Result;
 
-use crate::classify::{classify, Decision, Plan, PlannedPackage, Status};
+use crate::classify::{Decision, Status};
 use crate::cli::{Command, GraphFormat, ManifestArgs, UnownedPolicy};
 use crate::deps::{self, Evr, Graph, PackageDeps};
-use crate::inventory::{display_path, Inventory, Kind};
-use crate::manifest::{self, Manifest, Resolved, Rule};
-use crate::write::{self, report, Format, WriteOptions};
+use crate::inventory::{display_path, Kind};
+use crate::manifest::{self, Rule};
+use crate::pipeline::{self, Analysis};
+use crate::report;
+use crate::write::{self, Format, WriteOptions};
 use crate::Listener;
 
 /// How a run ended; the process exit code.
@@ -43,105 +44,12 @@ fn usage(message: impl Into<String>, note: Option<&str>) -> anyhow::Error {
     .into()
 }
 
-/// Everything one input and one manifest give, up to dependencies.
-#[derive(Debug)]
-pub struct Analysis {
-    pub inventory: Inventory,
-    pub resolved: Resolved,
-    pub plan: Plan,
-}
-
-pub fn load_manifest(path: Option<&Path>) -> Result<Manifest> {
-    match path {
-        Some(p) => Ok(Manifest::from_path(p)?),
-        None => Ok(manifest::builtin()),
-    }
-}
-
-/// Scan an input, pick the layout, classify.
-pub fn analyse(input: &Path, args: &ManifestArgs) -> Result<Analysis> {
-    let manifest = load_manifest(args.manifest.as_deref())?;
-    let inventory = crate::inventory::scan(input)?;
-    analyse_inventory(inventory, manifest, &args.layout)
-}
-
-pub fn analyse_inventory(
-    mut inventory: Inventory,
-    manifest: Manifest,
-    layout: &str,
-) -> Result<Analysis> {
-    let layout = if layout == "auto" {
-        manifest::detect_layout(
-            &manifest,
-            inventory.entries.iter().map(|e| e.path.as_path()),
-        )
-        .map_err(|m| usage(m, None))?
-    } else {
-        layout.to_string()
-    };
-    let resolved = manifest.resolve(&layout)?;
-    resolved.edit(&mut inventory)?;
-    let plan = classify(&inventory, &resolved)?;
-    Ok(Analysis {
-        inventory,
-        resolved,
-        plan,
-    })
-}
-
-/// The version the input gives: an RPM's header, else the tree's (`version-from`).
-pub fn input_version(a: &Analysis) -> Option<String> {
-    a.inventory
-        .origin
-        .version
-        .clone()
-        .or_else(|| tree_version(a))
-}
-
-/// Version from the tree: the `Version:` line of the manifest's `version-from` file.
-fn tree_version(a: &Analysis) -> Option<String> {
-    let globs: Vec<globset::GlobMatcher> = a
-        .resolved
-        .version_from
-        .iter()
-        .filter_map(|p| manifest::layout::compile(p).ok())
-        .map(|g| g.compile_matcher())
-        .collect();
-    let e = a
-        .inventory
-        .entries
-        .iter()
-        .find(|e| globs.iter().any(|g| g.is_match(&e.path)))?;
-    let r = std::io::BufReader::new(e.source.open().ok()?);
-    r.lines()
-        .map_while(Result::ok)
-        .find_map(|l| l.strip_prefix("Version:").map(|v| v.trim().to_string()))
-        .filter(|v| !v.is_empty())
-}
-
-/// The architecture: given, from the input RPM, from the ELF files' machine, else noarch.
-pub fn detect_arch(inv: &Inventory) -> String {
-    if let Some(a) = &inv.origin.arch {
-        return a.clone();
-    }
-    let mut count: BTreeMap<&str, usize> = BTreeMap::new();
-    for f in inv.entries.iter().filter_map(|e| e.elf.as_ref()) {
-        let arch = match (f.machine, f.class64) {
-            (62, true) => "x86_64",
-            (3, false) => "i686",
-            (183, true) => "aarch64",
-            (21, true) => "ppc64le",
-            (22, true) => "s390x",
-            (243, true) => "riscv64",
-            _ => continue,
-        };
-        *count.entry(arch).or_default() += 1;
-    }
-    count
-        .into_iter()
-        .max_by_key(|(_, n)| *n)
-        .map(|(a, _)| a.to_string())
-        .unwrap_or_else(|| "noarch".into())
+fn analyse(input: &Path, args: &ManifestArgs) -> Result<Analysis> {
+    Ok(pipeline::analyse(
+        input,
+        args.manifest.as_deref(),
+        &args.layout,
+    )?)
 }
 
 /// Run one command; output to `out`.
@@ -153,7 +61,7 @@ pub fn run(cmd: Command, out: &mut dyn Write, listener: &dyn Listener) -> Result
             json,
         } => {
             let a = analyse(&input, &manifest)?;
-            let evr = input_version(&a).map(|version| Evr {
+            let evr = a.version().map(|version| Evr {
                 epoch: a.inventory.origin.epoch,
                 version,
                 release: a
@@ -163,8 +71,7 @@ pub fn run(cmd: Command, out: &mut dyn Write, listener: &dyn Listener) -> Result
                     .clone()
                     .unwrap_or_else(|| "%{release}".into()),
             });
-            let arch = detect_arch(&a.inventory);
-            let deps = deps::compute(&a.inventory, &a.plan, &a.resolved, evr.as_ref(), &arch);
+            let deps = a.deps(evr.as_ref(), &a.arch());
             let rep = report::ClassifyReport::new(&a.inventory, &a.plan, &deps, evr);
             if json {
                 serde_json::to_writer_pretty(&mut *out, &rep)?;
@@ -223,7 +130,8 @@ pub fn run(cmd: Command, out: &mut dyn Write, listener: &dyn Listener) -> Result
             json,
         } => {
             let a = analyse(&input, &manifest)?;
-            crate::verify::run(out, &a, previous_manifest.as_deref(), &against, json)
+            let findings = crate::verify::run(&a, previous_manifest.as_deref(), &against)?;
+            print_findings(out, &findings, json)
         }
         Command::Graph {
             manifest,
@@ -295,20 +203,39 @@ fn graph_input(args: &ManifestArgs, input: Option<&Path>) -> Result<(Analysis, V
     let a = match input {
         Some(i) => analyse(i, args)?,
         None => {
-            let m = load_manifest(args.manifest.as_deref())?;
-            let layout = if args.layout == "auto" {
-                m.default_layout
-                    .clone()
-                    .unwrap_or_else(|| m.layouts[0].name.clone())
-            } else {
-                args.layout.clone()
-            };
-            analyse_inventory(Inventory::default(), m, &layout)?
+            let m = pipeline::load_manifest(args.manifest.as_deref())?;
+            pipeline::analyse_manifest(m, &args.layout)?
         }
     };
-    let arch = detect_arch(&a.inventory);
-    let deps = deps::compute(&a.inventory, &a.plan, &a.resolved, None, &arch);
+    let deps = a.deps(None, &a.arch());
     Ok((a, deps))
+}
+
+fn print_findings(
+    out: &mut dyn Write,
+    findings: &[crate::verify::Finding],
+    json: bool,
+) -> Result<Exit> {
+    if json {
+        serde_json::to_writer_pretty(&mut *out, &serde_json::json!({ "findings": findings }))?;
+        writeln!(out)?;
+    } else if findings.is_empty() {
+        writeln!(out, "verify: no problems")?;
+    } else {
+        for f in findings {
+            if f.path.is_empty() {
+                writeln!(out, "{}: {}", f.check, f.message)?;
+            } else {
+                writeln!(out, "{}: {}: {}", f.check, f.path, f.message)?;
+            }
+        }
+        writeln!(out, "verify: {} problem(s)", findings.len())?;
+    }
+    Ok(if findings.is_empty() {
+        Exit::Success
+    } else {
+        Exit::Problems
+    })
 }
 
 fn print_classify(out: &mut dyn Write, rep: &report::ClassifyReport) -> Result<()> {
@@ -460,10 +387,10 @@ fn explain(out: &mut dyn Write, a: &Analysis, paths: &[PathBuf]) -> Result<Exit>
         if let Some(f) = &e.elf {
             writeln!(
                 out,
-                "  elf: {}, {}-bit, machine {}{}{}",
+                "  elf: {}, {}-bit, {}{}{}",
                 f.kind.as_str(),
                 if f.class64 { 64 } else { 32 },
-                f.machine,
+                crate::elf::machine_name(f.machine),
                 f.soname
                     .as_deref()
                     .map(|s| format!(", SONAME {s}"))
@@ -517,51 +444,6 @@ pub struct SplitArgs {
     pub json: bool,
 }
 
-/// Put unowned entries into an extra package (`--unowned package:NAME`).
-fn adopt_unowned(plan: &mut Plan, name: &str) -> Result<()> {
-    if plan.package(name).is_some() {
-        bail!(usage(
-            format!("--unowned package:{name}: the manifest already has a package `{name}`"),
-            Some("pick a name the manifest does not use"),
-        ));
-    }
-    let id = plan.rules.rules.len();
-    plan.rules.rules.push(Rule {
-        id,
-        package: Some(name.to_string()),
-        origin: format!("--unowned package:{name}"),
-        line: 0,
-        written: None,
-        expanded: Vec::new(),
-        elf: None,
-        attrs: Default::default(),
-    });
-    let mut files = Vec::new();
-    for (i, d) in plan.decisions.iter_mut().enumerate() {
-        if d.status == Status::Unowned {
-            d.status = Status::Owned;
-            d.winners = vec![id];
-            files.push((i, id));
-        }
-    }
-    plan.packages.push(PlannedPackage {
-        name: name.to_string(),
-        summary: "Files no manifest rule claims".into(),
-        description: "Files of the input that no rule of the manifest claims.".into(),
-        license: None,
-        arch: None,
-        meta: false,
-        if_present: Vec::new(),
-        deps: Default::default(),
-        from_templates: Vec::new(),
-        emitted: !files.is_empty(),
-        not_built: false,
-        files,
-    });
-    plan.packages.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(())
-}
-
 pub fn split(
     mut a: Analysis,
     args: &SplitArgs,
@@ -594,12 +476,15 @@ pub fn split(
             }
             left_out = unowned;
         }
-        UnownedPolicy::Package(name) if !unowned.is_empty() => adopt_unowned(&mut a.plan, name)?,
+        UnownedPolicy::Package(name) if !unowned.is_empty() => a
+            .plan
+            .adopt_unowned(name)
+            .map_err(|e| usage(e.to_string(), Some("pick a name the manifest does not use")))?,
         _ => {}
     }
 
     let origin = &a.inventory.origin;
-    let version = args.version.clone().or_else(|| input_version(&a));
+    let version = args.version.clone().or_else(|| a.version());
     let release = args.release.clone().or_else(|| origin.release.clone());
     let evr = match (version, release) {
         (Some(version), Some(release)) => Some(Evr {
@@ -625,11 +510,8 @@ pub fn split(
             None
         }
     };
-    let arch = args
-        .arch
-        .clone()
-        .unwrap_or_else(|| detect_arch(&a.inventory));
-    let deps = deps::compute(&a.inventory, &a.plan, &a.resolved, evr.as_ref(), &arch);
+    let arch = args.arch.clone().unwrap_or_else(|| a.arch());
+    let deps = a.deps(evr.as_ref(), &arch);
     let sde = std::env::var("SOURCE_DATE_EPOCH")
         .ok()
         .and_then(|s| s.trim().parse::<u64>().ok());
@@ -665,7 +547,8 @@ pub fn split(
             format!("{name}-{}-{}.src.rpm", e.version, e.release)
         }),
     };
-    let written = write::write_all(&a.inventory, &a.plan, &deps, &opts, listener)?;
+    let mut staged = write::write_all(&a.inventory, &a.plan, &deps, &opts, listener)?;
+    let written = &staged.written;
     let rep = report::SplitReport {
         input: display_path(&a.inventory.origin.input),
         manifest: a.plan.manifest_file.clone(),
@@ -715,12 +598,13 @@ pub fn split(
             .map(|alt| alt.glob)
             .collect();
         let text = write::spec::render(&a.inventory, &a.plan, &deps, &opts, &source, &nprov);
-        write_atomically(&args.output.join(format!("{source}.spec")), text.as_bytes())?;
+        staged.add(&format!("{source}.spec"), text.as_bytes())?;
     }
     // Serialized in memory and written at once: serde_json writes token by token.
     let mut json = serde_json::to_vec_pretty(&rep)?;
     json.push(b'\n');
-    write_atomically(&args.output.join("report.json"), &json)?;
+    staged.add("report.json", &json)?;
+    staged.commit()?;
     if args.json {
         serde_json::to_writer_pretty(&mut *out, &rep)?;
         writeln!(out)?;
@@ -748,20 +632,4 @@ pub fn split(
         )?;
     }
     Ok(Exit::Success)
-}
-
-/// Write `bytes` to `path` (mode 0644, like the packages) through a temporary file in the same
-/// directory and a rename.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("cannot write in {}", dir.display()))?;
-    tmp.write_all(bytes)
-        .and_then(|()| {
-            tmp.as_file()
-                .set_permissions(std::fs::Permissions::from_mode(0o644))
-        })
-        .and_then(|()| tmp.persist(path).map(drop).map_err(|e| e.error))
-        .with_context(|| format!("cannot write {}", path.display()))
 }

@@ -20,7 +20,7 @@ use rayon::prelude::*;
 
 use crate::inventory::{Inventory, Kind};
 use crate::manifest::model::{DepSpec, DepSpecs};
-use crate::manifest::{Match, Resolved, RuleSet, RuleSetBuilder};
+use crate::manifest::{ManifestError, Match, Resolved, Rule, RuleSet, RuleSetBuilder};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -100,6 +100,49 @@ impl Plan {
             .iter()
             .any(|d| matches!(d.status, Status::Unowned | Status::Conflict))
     }
+    /// Put the unowned entries into an extra package `name` (`--unowned package:NAME`), decided
+    /// by a rule of its own that `explain` names.
+    pub fn adopt_unowned(&mut self, name: &str) -> Result<(), ClassifyError> {
+        if self.package(name).is_some() {
+            return Err(ClassifyError::AdoptingPackageExists(name.to_string()));
+        }
+        let id = self.rules.rules.len();
+        self.rules.rules.push(Rule {
+            id,
+            package: Some(name.to_string()),
+            origin: format!("--unowned package:{name}"),
+            line: 0,
+            written: None,
+            expanded: Vec::new(),
+            elf: None,
+            attrs: Default::default(),
+        });
+        let mut files = Vec::new();
+        for (i, d) in self.decisions.iter_mut().enumerate() {
+            if d.status == Status::Unowned {
+                d.status = Status::Owned;
+                d.winners = vec![id];
+                files.push((i, id));
+            }
+        }
+        self.packages.push(PlannedPackage {
+            name: name.to_string(),
+            summary: "Files no manifest rule claims".into(),
+            description: "Files of the input that no rule of the manifest claims.".into(),
+            license: None,
+            arch: None,
+            meta: false,
+            if_present: Vec::new(),
+            deps: Default::default(),
+            from_templates: Vec::new(),
+            emitted: !files.is_empty(),
+            not_built: false,
+            files,
+        });
+        self.packages.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(())
+    }
+
     /// Packages owning an entry (one, or several for a co-owned directory).
     pub fn owners(&self, entry: usize) -> Vec<&str> {
         let d = &self.decisions[entry];
@@ -116,25 +159,34 @@ impl Plan {
 
 /// Errors that only show once templates meet the input (a discovered name makes a bad glob).
 #[derive(Debug, thiserror::Error)]
-#[error("{file}:{line}: {message}")]
-pub struct ClassifyError {
-    pub file: String,
-    pub line: usize,
-    pub message: String,
+pub enum ClassifyError {
+    /// At a line of the manifest.
+    #[error("{file}:{line}: {message}")]
+    At {
+        file: String,
+        line: usize,
+        message: String,
+    },
+    /// Of the manifest as a whole (the combined rule set).
+    #[error("{file}: {message}")]
+    Manifest { file: String, message: String },
+    /// A rule the manifest's own checks reject (its error names file and line).
+    #[error(transparent)]
+    Rule(#[from] ManifestError),
+    /// `--unowned package:NAME` names a package of the manifest.
+    #[error("--unowned package:{0}: the manifest already has a package `{0}`")]
+    AdoptingPackageExists(String),
 }
 
 /// Classify every entry of `inv` by the rules of `m`.
 pub fn classify(inv: &Inventory, m: &Resolved) -> Result<Plan, ClassifyError> {
     let file = m.manifest.file.clone();
-    let err = |line: usize, message: String| ClassifyError {
+    let err = |line: usize, message: String| ClassifyError::At {
         file: file.clone(),
         line,
         message,
     };
-    let mut builder: RuleSetBuilder = m
-        .manifest
-        .explicit_rules(&m.vars)
-        .map_err(|e| err(0, e.to_string()))?;
+    let mut builder: RuleSetBuilder = m.manifest.explicit_rules(&m.vars)?;
 
     let mut packages: BTreeMap<String, PlannedPackage> = BTreeMap::new();
     for p in &m.manifest.packages {
@@ -259,7 +311,10 @@ pub fn classify(inv: &Inventory, m: &Resolved) -> Result<Plan, ClassifyError> {
             merge_deps(&mut entry.deps, deps);
         }
     }
-    let rules = builder.build().map_err(|m| err(0, m))?;
+    let rules = builder.build().map_err(|message| ClassifyError::Manifest {
+        file: file.clone(),
+        message,
+    })?;
 
     // Packages whose build switch is off: an `if-exists` glob matches nothing in the input.
     let not_built: BTreeSet<&str> = m
@@ -418,4 +473,20 @@ fn mark_emitted(packages: &mut [PlannedPackage]) {
 
 fn globset_escape(s: &str) -> String {
     globset::escape(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_manifest_error_keeps_its_own_file_and_line() {
+        let e = ClassifyError::from(ManifestError::At {
+            file: "m.toml".into(),
+            line: 12,
+            message: "bad glob".into(),
+            note: None,
+        });
+        assert_eq!(e.to_string(), "m.toml:12: bad glob");
+    }
 }

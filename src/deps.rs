@@ -3,39 +3,7 @@
 
 use serde::Serialize;
 
-/// Comparison flags of a dependency (rpm's RPMSENSE_LESS/GREATER/EQUAL bits).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub enum Op {
-    Any,
-    Lt,
-    Le,
-    Eq,
-    Ge,
-    Gt,
-}
-
-impl Op {
-    pub fn rpmsense(self) -> u32 {
-        match self {
-            Op::Any => 0,
-            Op::Lt => 0x02,
-            Op::Gt => 0x04,
-            Op::Eq => 0x08,
-            Op::Le => 0x02 | 0x08,
-            Op::Ge => 0x04 | 0x08,
-        }
-    }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Op::Any => "",
-            Op::Lt => "<",
-            Op::Le => "<=",
-            Op::Eq => "=",
-            Op::Ge => ">=",
-            Op::Gt => ">",
-        }
-    }
-}
+pub use crate::dep::{Dep, Deps, Evr, Op, PkgConfig};
 
 /// Replace each `{key}` of `text` by its value, in one pass: a value that itself holds
 /// `{release}` (the `%{release}` of a spec) is not substituted again.
@@ -67,59 +35,14 @@ fn fill_placeholders(text: &str, values: &[(&str, &str)]) -> String {
     out
 }
 
-/// One dependency: `name [op evr]`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub struct Dep {
-    pub name: String,
-    pub op: Op,
-    pub evr: String,
-}
-
-impl std::fmt::Display for Dep {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.op == Op::Any {
-            write!(f, "{}", self.name)
-        } else {
-            write!(f, "{} {} {}", self.name, self.op.as_str(), self.evr)
-        }
-    }
-}
-
-/// The dependency lists of one package.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Deps {
-    pub requires: Vec<Dep>,
-    pub recommends: Vec<Dep>,
-    pub provides: Vec<Dep>,
-    pub obsoletes: Vec<Dep>,
-    pub conflicts: Vec<Dep>,
-}
-
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::path::Path;
 
 use crate::classify::Plan;
+use crate::dep::parse_dep;
 use crate::elf::ElfKind;
 use crate::inventory::{Entry, Inventory};
-use crate::manifest::model::{parse_dep, DepSpec};
+use crate::manifest::model::DepSpec;
 use crate::manifest::Resolved;
-
-/// Epoch, version and release of the packages being made.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Evr {
-    pub epoch: Option<u32>,
-    pub version: String,
-    pub release: String,
-}
-
-impl Evr {
-    pub fn evr(&self) -> String {
-        match self.epoch {
-            Some(e) => format!("{e}:{}-{}", self.version, self.release),
-            None => format!("{}-{}", self.version, self.release),
-        }
-    }
-}
 
 /// rpm's ISA suffix for an architecture (`NAME(x86-64)`), if rpm defines one.
 pub fn isa(arch: &str) -> Option<&'static str> {
@@ -221,101 +144,11 @@ fn skip_soname(soname: &str) -> bool {
     !(linker || base.starts_with("lib"))
 }
 
-/// What a pkg-config file declares, as rpm's pkgconfig generator reads it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct PkgConfig {
-    /// The module name (the file name without `.pc`).
-    pub name: String,
-    pub version: Option<String>,
-    /// `Requires:` and `Requires.private:` entries.
-    pub requires: Vec<Dep>,
-}
-
-impl PkgConfig {
-    pub fn is_pc_path(path: &Path) -> bool {
-        path.extension().is_some_and(|e| e == "pc")
-            && path
-                .parent()
-                .and_then(|p| p.file_name())
-                .is_some_and(|d| d == "pkgconfig")
-    }
-
-    pub fn parse(path: &Path, text: &str) -> PkgConfig {
-        let mut vars: BTreeMap<String, String> = BTreeMap::new();
-        let mut out = PkgConfig {
-            name: path
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            ..PkgConfig::default()
-        };
-        let expand = |v: &str, vars: &BTreeMap<String, String>| {
-            let mut s = v.to_string();
-            for (k, val) in vars {
-                s = s.replace(&format!("${{{k}}}"), val);
-            }
-            s
-        };
-        for line in text.lines().map(str::trim) {
-            if let Some((k, v)) = line.split_once('=').filter(|(k, _)| !k.contains(':')) {
-                let v = expand(v.trim(), &vars);
-                vars.insert(k.trim().to_string(), v);
-            } else if let Some((k, v)) = line.split_once(':') {
-                let v = expand(v.trim(), &vars);
-                match k.trim() {
-                    "Version" => out.version = Some(v),
-                    "Requires" | "Requires.private" => out.requires.extend(parse_pc_requires(&v)),
-                    _ => {}
-                }
-            }
-        }
-        out
-    }
-}
-
-/// `a >= 1.0, b c` → deps `pkgconfig(a) >= 1.0`, `pkgconfig(b)`, `pkgconfig(c)`.
-fn parse_pc_requires(v: &str) -> Vec<Dep> {
-    let words: Vec<&str> = v
-        .split(|c: char| c == ',' || c.is_whitespace())
-        .filter(|w| !w.is_empty())
-        .collect();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < words.len() {
-        let name = format!("pkgconfig({})", words[i]);
-        let op = words.get(i + 1).and_then(|o| match *o {
-            "<" => Some(Op::Lt),
-            "<=" => Some(Op::Le),
-            "=" => Some(Op::Eq),
-            ">=" => Some(Op::Ge),
-            ">" => Some(Op::Gt),
-            _ => None,
-        });
-        match (op, words.get(i + 2)) {
-            (Some(op), Some(v)) => {
-                out.push(Dep {
-                    name,
-                    op,
-                    evr: v.to_string(),
-                });
-                i += 3;
-            }
-            _ => {
-                out.push(Dep {
-                    name,
-                    op: Op::Any,
-                    evr: String::new(),
-                });
-                i += 1;
-            }
-        }
-    }
-    out
-}
-
 /// The dependencies of one written package, and what was left out and why.
 #[derive(Debug, Clone, Serialize)]
 pub struct PackageDeps {
+    /// (Not serialized: the report row holding these names the package.)
+    #[serde(skip)]
     pub name: String,
     #[serde(flatten)]
     pub deps: Deps,

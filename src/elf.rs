@@ -45,6 +45,39 @@ impl ElfKind {
     }
 }
 
+/// The rpm architecture of an ELF file's machine and class (`x86_64`, `aarch64`, …), where it
+/// has one without further flags.
+pub fn rpm_arch(machine: u16, class64: bool) -> Option<&'static str> {
+    Some(match (machine, class64) {
+        (62, true) => "x86_64",
+        (3, false) => "i686",
+        (183, true) => "aarch64",
+        (21, true) => "ppc64le",
+        (22, true) => "s390x",
+        (243, true) => "riscv64",
+        (258, true) => "loongarch64",
+        _ => return None,
+    })
+}
+
+/// An ELF machine number as readelf names it (`x86-64`, `AArch64`, …), else `machine N`.
+pub fn machine_name(machine: u16) -> String {
+    let name = match machine {
+        3 => "Intel 80386",
+        8 => "MIPS",
+        20 => "PowerPC",
+        21 => "PowerPC64",
+        22 => "IBM S/390",
+        40 => "ARM",
+        62 => "x86-64",
+        183 => "AArch64",
+        243 => "RISC-V",
+        258 => "LoongArch",
+        _ => return format!("machine {machine}"),
+    };
+    name.to_string()
+}
+
 /// Version needs of one NEEDED library.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct VerNeed {

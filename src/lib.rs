@@ -7,10 +7,14 @@
 pub mod app;
 pub mod classify;
 pub mod cli;
+pub mod dep;
 pub mod deps;
+pub mod edit;
 pub mod elf;
 pub mod inventory;
 pub mod manifest;
+pub mod pipeline;
+pub mod report;
 pub mod verify;
 pub mod write;
 

@@ -53,12 +53,17 @@ fn main() -> ExitCode {
     if let Some(bar) = &listener.bar {
         bar.finish_and_clear();
     }
+    // The output is only complete once flushed: a failed flush (a full disk) fails the run.
     let flushed = out.flush();
+    let result = result.and_then(|code| {
+        flushed
+            .map(|()| code)
+            .map_err(|e| anyhow::Error::new(e).context("cannot write the output"))
+    });
     match result {
         Ok(code) => ExitCode::from(code as u8),
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            let _ = flushed;
             eprintln!("error: {err:#}");
             if let Some(note) = note_of(&err) {
                 eprintln!("note: {note}");

@@ -9,36 +9,37 @@
 //! have is accepted where a rule of its package claims its path.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use serde::Serialize;
 
-use crate::app::{analyse_inventory, detect_arch, load_manifest, Analysis, Exit};
 use crate::classify::Status;
-use crate::deps::{self, Graph};
+use crate::deps::Graph;
 use crate::inventory::{display_path, fileflags, resolve_link, Inventory, Kind};
+use crate::pipeline::{analyse_inventory, load_manifest, Analysis};
 use crate::write::rpm::header_flags;
 use crate::write::shipped;
 
+/// One problem an audit found.
 #[derive(Debug, Serialize)]
 pub struct Finding {
+    /// `ownership`, `symlink`, `upgrade` or `against`.
     pub check: &'static str,
+    /// The entry concerned; empty for a finding about a whole package.
     pub path: String,
     pub message: String,
 }
 
+/// Run every audit of `a` (and of the upgrade from the manifest at `previous`, and of the
+/// RPMs `against_rpms`); the findings in a fixed order.
 pub fn run(
-    out: &mut dyn Write,
     a: &Analysis,
     previous: Option<&Path>,
     against_rpms: &[PathBuf],
-    json: bool,
-) -> Result<Exit> {
+) -> Result<Vec<Finding>> {
     let mut findings = Vec::new();
-    let arch = detect_arch(&a.inventory);
-    let new_deps = deps::compute(&a.inventory, &a.plan, &a.resolved, None, &arch);
+    let new_deps = a.deps(None, &a.arch());
     let graph = Graph::new(&new_deps);
 
     for (i, e) in a.inventory.entries.iter().enumerate() {
@@ -105,27 +106,7 @@ pub fn run(
             "auto".to_string()
         };
         // The input as scanned: the previous manifest makes its own moves and copies.
-        let mut inv0 = crate::inventory::Inventory {
-            entries: a
-                .inventory
-                .entries
-                .iter()
-                .filter(|e| e.copied_from.is_none())
-                .cloned()
-                .map(|mut e| {
-                    if let Some(p) = e.moved_from.take() {
-                        e.path = p;
-                    }
-                    if let Some(m) = e.input_perms.take() {
-                        e.perms = m;
-                    }
-                    e
-                })
-                .collect(),
-            origin: a.inventory.origin.clone(),
-            moves: Vec::new(),
-        };
-        inv0.sort();
+        let inv0 = crate::edit::undo(&a.inventory);
         let old = analyse_inventory(inv0, m0, &layout0)?;
         let new_names: BTreeSet<&str> = a.plan.emitted().map(|p| p.name.as_str()).collect();
         for (i, e) in a.inventory.entries.iter().enumerate() {
@@ -185,22 +166,7 @@ pub fn run(
         against(&mut findings, a, against_rpms)?;
     }
 
-    if json {
-        serde_json::to_writer_pretty(&mut *out, &serde_json::json!({ "findings": findings }))?;
-        writeln!(out)?;
-    } else if findings.is_empty() {
-        writeln!(out, "verify: no problems")?;
-    } else {
-        for f in &findings {
-            writeln!(out, "{}: {}: {}", f.check, f.path, f.message)?;
-        }
-        writeln!(out, "verify: {} problem(s)", findings.len())?;
-    }
-    Ok(if findings.is_empty() {
-        Exit::Success
-    } else {
-        Exit::Problems
-    })
+    Ok(findings)
 }
 
 /// The flags an audit compares: what a packager writes in `%files`.

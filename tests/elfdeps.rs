@@ -170,7 +170,7 @@ fn plugin_directories_provide_nothing_and_siblings_are_required() {
     assert!(
         requires
             .iter()
-            .any(|r| r.starts_with("libvirt-libs Eq 12.6.0-")),
+            .any(|r| r.starts_with("libvirt-libs = 12.6.0-")),
         "{requires:?}"
     );
     let libs = get("libvirt-libs");

@@ -8,6 +8,7 @@ mod cli;
 mod elfdeps;
 mod input;
 mod manifests;
+mod pipeline;
 mod raw_tree;
 mod repo;
 mod rpm_out;

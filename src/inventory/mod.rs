@@ -140,7 +140,7 @@ pub struct Entry {
     /// Interpreter from a `#!` line of an executable script.
     pub shebang: Option<String>,
     /// What a pkg-config file (`*/pkgconfig/*.pc`) declares.
-    pub pkgconfig: Option<Box<crate::deps::PkgConfig>>,
+    pub pkgconfig: Option<Box<crate::dep::PkgConfig>>,
     /// RPMFILE_* flags from an input RPM; 0 for trees.
     pub input_flags: u32,
     /// Capabilities from an input RPM (`FILECAPS`), empty if none.
@@ -381,10 +381,12 @@ pub fn inspect(entry: &mut Entry) -> io::Result<()> {
             .map(Box::new);
     } else if head.starts_with(b"#!") && entry.is_executable() {
         entry.shebang = crate::elf::shebang_interpreter(head);
-    } else if crate::deps::PkgConfig::is_pc_path(&entry.path) && entry.size <= 1 << 20 {
-        let mut text = String::new();
-        entry.source.open()?.read_to_string(&mut text).ok();
-        entry.pkgconfig = Some(Box::new(crate::deps::PkgConfig::parse(&entry.path, &text)));
+    } else if crate::dep::PkgConfig::is_pc_path(&entry.path) && entry.size <= 1 << 20 {
+        // An unreadable file fails the scan; bytes that are not UTF-8 are read lossily.
+        let mut bytes = Vec::new();
+        entry.source.open()?.read_to_end(&mut bytes)?;
+        let text = String::from_utf8_lossy(&bytes);
+        entry.pkgconfig = Some(Box::new(crate::dep::PkgConfig::parse(&entry.path, &text)));
     }
     Ok(())
 }

@@ -1,15 +1,15 @@
-//! Write: produce every package's outputs (RPM, cpio payload, `%files` list, tree) and the
-//! JSON report. Packages are written in parallel with rayon, largest first; results are
-//! collected and reported in name order, so output is byte-identical whatever `--jobs`.
+//! Write: produce every package's outputs (RPM, cpio payload, `%files` list, tree, and the
+//! spec). Packages are written in parallel with rayon, largest first; results are collected
+//! and reported in name order, so output is byte-identical whatever `--jobs`.
 //!
-//! Everything is staged in a temporary directory inside the output directory and moved into
-//! place only when every package succeeded: a failed run leaves no partial package behind.
+//! Everything is staged ([`Staged`]) in a temporary directory inside the output directory,
+//! with the spec and the report the caller adds, and moved into place only when every package
+//! succeeded: a failed run leaves no partial package, spec or report behind.
 //! File contents are streamed from the inventory's sources, never collected whole.
 
 pub mod compress;
 pub mod cpio;
 pub mod filelist;
-pub mod report;
 pub mod rpm;
 pub mod spec;
 pub mod tree;
@@ -204,14 +204,79 @@ pub struct Written {
     pub outputs: Vec<PathBuf>,
 }
 
-/// Write every emitted package of the plan. `deps` is aligned with `plan.emitted()`.
+/// Outputs written into a staging directory inside the output directory, not yet in place.
+/// [`Staged::add`] stages more files (the spec, the report); [`Staged::commit`] moves
+/// everything into place. Dropped uncommitted, the staging directory and all it holds go.
+#[derive(Debug)]
+pub struct Staged {
+    staging: tempfile::TempDir,
+    out_dir: PathBuf,
+    /// What was written per package, outputs relative to the output directory.
+    pub written: Vec<Written>,
+    /// Further staged files, relative to the output directory.
+    extra: Vec<PathBuf>,
+}
+
+impl Staged {
+    /// Stage `bytes` as `name` (mode 0644, like the packages).
+    pub fn add(&mut self, name: &str, bytes: &[u8]) -> Result<(), WriteError> {
+        use std::os::unix::fs::PermissionsExt;
+        let path = self.staging.path().join(name);
+        fs::write(&path, bytes)
+            .and_then(|()| fs::set_permissions(&path, fs::Permissions::from_mode(0o644)))
+            .map_err(io_at(&path))?;
+        self.extra.push(PathBuf::from(name));
+        Ok(())
+    }
+
+    /// Move every staged output into place. Every destination is checked first (an existing
+    /// one must be of the same type: a file for a file, a directory for a tree), so a run
+    /// that cannot place everything places nothing.
+    pub fn commit(self) -> Result<Vec<Written>, WriteError> {
+        let all: Vec<&Path> = (self.written.iter())
+            .flat_map(|w| w.outputs.iter())
+            .chain(&self.extra)
+            .map(PathBuf::as_path)
+            .collect();
+        for rel in &all {
+            let dest = self.out_dir.join(rel);
+            let staged_dir = self.staging.path().join(rel).is_dir();
+            if let Ok(m) = fs::symlink_metadata(&dest) {
+                if m.is_dir() != staged_dir {
+                    return Err(WriteError::Package {
+                        package: "*".into(),
+                        message: format!(
+                            "cannot put {} in place: a {} of that name is in the way",
+                            display_path(&dest),
+                            if m.is_dir() { "directory" } else { "file" }
+                        ),
+                    });
+                }
+            }
+        }
+        for rel in all {
+            let dest = self.out_dir.join(rel);
+            if let Some(parent) = dest.parent() {
+                fs::create_dir_all(parent).map_err(io_at(parent))?;
+            }
+            if dest.is_dir() {
+                fs::remove_dir_all(&dest).map_err(io_at(&dest))?;
+            }
+            fs::rename(self.staging.path().join(rel), &dest).map_err(io_at(&dest))?;
+        }
+        Ok(self.written)
+    }
+}
+
+/// Write every emitted package of the plan into a staging directory. `deps` is aligned with
+/// `plan.emitted()`.
 pub fn write_all(
     inv: &Inventory,
     plan: &Plan,
     deps: &[PackageDeps],
     opts: &WriteOptions,
     listener: &dyn Listener,
-) -> Result<Vec<Written>, WriteError> {
+) -> Result<Staged, WriteError> {
     fs::create_dir_all(&opts.out_dir).map_err(io_at(&opts.out_dir))?;
     let staging = tempfile::Builder::new()
         .prefix(".rpmsplit-staging-")
@@ -278,24 +343,23 @@ pub fn write_all(
     let mut written: Vec<(usize, Written)> = results.into_iter().collect::<Result<_, _>>()?;
     written.sort_by_key(|(i, _)| *i);
 
-    // Everything succeeded: move the staged outputs into place.
-    let mut out = Vec::new();
-    for (_, mut w) in written {
-        for p in &mut w.outputs {
-            let rel = p.strip_prefix(staging.path()).expect("staged").to_owned();
-            let dest = opts.out_dir.join(&rel);
-            if let Some(parent) = dest.parent() {
-                fs::create_dir_all(parent).map_err(io_at(parent))?;
+    // Outputs named relative to the staging directory, as they will be in the output one.
+    let written = (written.into_iter())
+        .map(|(_, mut w)| {
+            for p in &mut w.outputs {
+                if let Ok(rel) = p.strip_prefix(staging.path()) {
+                    *p = rel.to_owned();
+                }
             }
-            if dest.is_dir() {
-                fs::remove_dir_all(&dest).map_err(io_at(&dest))?;
-            }
-            fs::rename(&*p, &dest).map_err(io_at(&dest))?;
-            *p = rel;
-        }
-        out.push(w);
-    }
-    Ok(out)
+            w
+        })
+        .collect();
+    Ok(Staged {
+        staging,
+        out_dir: opts.out_dir.clone(),
+        written,
+        extra: Vec::new(),
+    })
 }
 
 fn write_package(

@@ -3,14 +3,13 @@
 //! the same split from the same tree: what packagers use to compare, and what `cargo xtask
 //! bench` times rpmbuild with.
 
-use std::collections::BTreeSet;
 use std::fmt::Write as _;
-use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::classify::{Plan, Status};
 use crate::deps::{isa, Dep, PackageDeps};
-use crate::inventory::{rebased, Inventory, Kind};
+use crate::edit::{self, shell_quote_body};
+use crate::inventory::{Inventory, Kind};
 use crate::manifest::layout::compile;
 
 use super::{Compression, WriteOptions};
@@ -115,55 +114,15 @@ pub fn render(
         s,
         "\n%install\nmkdir -p %{{buildroot}}\ncp -a %{{rpmsplit_tree}}/. %{{buildroot}}/"
     );
-    // The manifest's `move` and `copy` rules, as the spec's own %install would do them.
+    // The manifest's `move` and `copy` rules, as the spec's own %install would do them; the
+    // directories whose contents they and the removals below change get back the mtime
+    // rpmsplit gives them (the input's; made ones, their copy's) once everything is done.
     let q = |p: &Path| shell_quote_body(p);
-    // Directories whose contents the edits below change: they get back the mtime rpmsplit
-    // gives them (the input's; made ones, their copy's) once everything is done.
-    let mut touched: BTreeSet<PathBuf> = BTreeSet::new();
-    // The moves rpmsplit made, in its order (a directory takes its subtree). The directories
-    // they touch are remembered by their final paths: a later move may carry them away.
-    for (n, (from, to)) in inv.moves.iter().enumerate() {
-        let dir = to.parent().unwrap_or(Path::new("/"));
-        let settled = |p: &Path| {
-            (inv.moves[n + 1..].iter())
-                .fold(p.to_owned(), |p, (f, t)| rebased(&p, f, t).unwrap_or(p))
-        };
-        touched.extend(from.parent().map(settled));
-        touched.extend(dir.ancestors().map(settled));
-        let _ = writeln!(s, "mkdir -p '%{{buildroot}}{}'", q(dir));
-        let _ = writeln!(
-            s,
-            "mv '%{{buildroot}}{}' '%{{buildroot}}{}'",
-            q(from),
-            q(to)
-        );
-    }
-    let copies = || inv.entries.iter().filter(|e| e.copied_from.is_some());
-    for e in copies() {
-        touched.extend(e.path.parent().map(Path::to_owned));
-        if e.kind == Kind::Dir {
-            touched.insert(e.path.clone());
-        }
-    }
-    for e in copies().filter(|e| e.kind == Kind::Dir) {
-        let _ = writeln!(s, "install -d -m 0755 '%{{buildroot}}{}'", q(&e.path));
-    }
-    for e in copies().filter(|e| e.kind != Kind::Dir) {
-        let from = e.copied_from.as_deref().expect("a copy");
-        let _ = writeln!(
-            s,
-            "cp -p '%{{buildroot}}{}' '%{{buildroot}}{}'",
-            q(from),
-            q(&e.path)
-        );
-    }
-    for e in inv.entries.iter().filter(|e| e.input_perms.is_some()) {
-        let _ = writeln!(s, "chmod {:04o} '%{{buildroot}}{}'", e.perms, q(&e.path));
-    }
+    let mut touched = edit::to_shell(inv, &mut s);
     for i in plan.with_status(Status::Dropped) {
         let path = &inv.entries[i].path;
         touched.extend(path.parent().map(Path::to_owned));
-        let _ = writeln!(s, "rm -rf '%{{buildroot}}{}'", shell_quote_body(path));
+        let _ = writeln!(s, "rm -rf '%{{buildroot}}{}'", q(path));
     }
     for dir in &touched {
         let Some(i) = inv.index(dir) else { continue };
@@ -222,18 +181,9 @@ fn dep_lines(p: &crate::classify::PlannedPackage, d: &PackageDeps, arch: &str) -
     out
 }
 
-/// A path for the inside of a single-quoted shell word in `%install`: `'` closes, escapes and
-/// reopens the quote, `%` is doubled so rpm does not expand it. (Names that are not UTF-8 are
-/// shown lossily; rpmbuild's `%files` could not name them either.)
-fn shell_quote_body(p: &Path) -> String {
-    String::from_utf8_lossy(p.as_os_str().as_bytes())
-        .replace('\'', "'\\''")
-        .replace('%', "%%")
-}
-
 #[cfg(test)]
 mod tests {
-    use super::shell_quote_body;
+    use crate::edit::shell_quote_body;
     use std::path::Path;
 
     #[test]

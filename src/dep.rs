@@ -1,0 +1,242 @@
+//! The vocabulary of dependencies, at the bottom of the module graph: [`Dep`] (`name [op
+//! evr]`) with rpm's comparison [`Op`]s, a package's [`Deps`] lists, the [`Evr`] of the
+//! packages being made, and what a pkg-config file declares ([`PkgConfig`]). Scan, manifest,
+//! deps and write all speak it; it imports nothing of the crate.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Serialize, Serializer};
+
+/// Comparison flags of a dependency (rpm's RPMSENSE_LESS/GREATER/EQUAL bits). Serialized as
+/// rpm writes it (`=`, `<=`, …; `""` for an unversioned dependency).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Op {
+    Any,
+    Lt,
+    Le,
+    Eq,
+    Ge,
+    Gt,
+}
+
+impl Op {
+    pub fn rpmsense(self) -> u32 {
+        match self {
+            Op::Any => 0,
+            Op::Lt => 0x02,
+            Op::Gt => 0x04,
+            Op::Eq => 0x08,
+            Op::Le => 0x02 | 0x08,
+            Op::Ge => 0x04 | 0x08,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Op::Any => "",
+            Op::Lt => "<",
+            Op::Le => "<=",
+            Op::Eq => "=",
+            Op::Ge => ">=",
+            Op::Gt => ">",
+        }
+    }
+    /// The operator rpm writes (`==` is accepted for `=`, as rpmbuild does).
+    pub fn parse(s: &str) -> Option<Op> {
+        Some(match s {
+            "<" => Op::Lt,
+            "<=" => Op::Le,
+            "=" | "==" => Op::Eq,
+            ">=" => Op::Ge,
+            ">" => Op::Gt,
+            _ => return None,
+        })
+    }
+}
+
+impl Serialize for Op {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// One dependency: `name [op evr]`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Dep {
+    pub name: String,
+    pub op: Op,
+    pub evr: String,
+}
+
+impl std::fmt::Display for Dep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.op == Op::Any {
+            write!(f, "{}", self.name)
+        } else {
+            write!(f, "{} {} {}", self.name, self.op.as_str(), self.evr)
+        }
+    }
+}
+
+/// The dependency lists of one package.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Deps {
+    pub requires: Vec<Dep>,
+    pub recommends: Vec<Dep>,
+    pub provides: Vec<Dep>,
+    pub obsoletes: Vec<Dep>,
+    pub conflicts: Vec<Dep>,
+}
+
+/// Parse `name [op version]`.
+pub fn parse_dep(s: &str) -> Result<Dep, String> {
+    let mut words = s.split_whitespace();
+    let name = words
+        .next()
+        .ok_or_else(|| "empty dependency".to_string())?
+        .to_string();
+    let (op, evr) = match (words.next(), words.next()) {
+        (None, _) => (Op::Any, String::new()),
+        (Some(op), Some(evr)) => {
+            let op =
+                Op::parse(op).ok_or_else(|| format!("bad operator `{op}` in dependency `{s}`"))?;
+            (op, evr.to_string())
+        }
+        (Some(_), None) => return Err(format!("dependency `{s}` has an operator but no version")),
+    };
+    if words.next().is_some() {
+        return Err(format!("dependency `{s}` has extra words"));
+    }
+    Ok(Dep { name, op, evr })
+}
+
+/// Epoch, version and release of the packages being made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Evr {
+    pub epoch: Option<u32>,
+    pub version: String,
+    pub release: String,
+}
+
+impl Evr {
+    pub fn evr(&self) -> String {
+        match self.epoch {
+            Some(e) => format!("{e}:{}-{}", self.version, self.release),
+            None => format!("{}-{}", self.version, self.release),
+        }
+    }
+}
+
+/// What a pkg-config file declares, as rpm's pkgconfig generator reads it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PkgConfig {
+    /// The module name (the file name without `.pc`).
+    pub name: String,
+    pub version: Option<String>,
+    /// `Requires:` and `Requires.private:` entries.
+    pub requires: Vec<Dep>,
+}
+
+impl PkgConfig {
+    pub fn is_pc_path(path: &Path) -> bool {
+        path.extension().is_some_and(|e| e == "pc")
+            && path
+                .parent()
+                .and_then(|p| p.file_name())
+                .is_some_and(|d| d == "pkgconfig")
+    }
+
+    pub fn parse(path: &Path, text: &str) -> PkgConfig {
+        let mut vars: BTreeMap<String, String> = BTreeMap::new();
+        let mut out = PkgConfig {
+            name: path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            ..PkgConfig::default()
+        };
+        let expand = |v: &str, vars: &BTreeMap<String, String>| {
+            let mut s = v.to_string();
+            for (k, val) in vars {
+                s = s.replace(&format!("${{{k}}}"), val);
+            }
+            s
+        };
+        for line in text.lines().map(str::trim) {
+            if let Some((k, v)) = line.split_once('=').filter(|(k, _)| !k.contains(':')) {
+                let v = expand(v.trim(), &vars);
+                vars.insert(k.trim().to_string(), v);
+            } else if let Some((k, v)) = line.split_once(':') {
+                let v = expand(v.trim(), &vars);
+                match k.trim() {
+                    "Version" => out.version = Some(v),
+                    "Requires" | "Requires.private" => out.requires.extend(parse_pc_requires(&v)),
+                    _ => {}
+                }
+            }
+        }
+        out
+    }
+}
+
+/// `a >= 1.0, b c` → deps `pkgconfig(a) >= 1.0`, `pkgconfig(b)`, `pkgconfig(c)`.
+fn parse_pc_requires(v: &str) -> Vec<Dep> {
+    let words: Vec<&str> = v
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let name = format!("pkgconfig({})", words[i]);
+        let op = words.get(i + 1).and_then(|o| Op::parse(o));
+        match (op, words.get(i + 2)) {
+            (Some(op), Some(v)) => {
+                out.push(Dep {
+                    name,
+                    op,
+                    evr: v.to_string(),
+                });
+                i += 3;
+            }
+            _ => {
+                out.push(Dep {
+                    name,
+                    op: Op::Any,
+                    evr: String::new(),
+                });
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_dep_forms() {
+        assert_eq!(parse_dep("kmod").unwrap().op, Op::Any);
+        let d = parse_dep("polkit >= 0.112").unwrap();
+        assert_eq!(
+            (d.name.as_str(), d.op, d.evr.as_str()),
+            ("polkit", Op::Ge, "0.112")
+        );
+        assert!(parse_dep("a ~ 1").is_err());
+        assert!(parse_dep("a >=").is_err());
+    }
+
+    #[test]
+    fn operators_serialize_as_rpm_writes_them() {
+        let ops = [Op::Any, Op::Lt, Op::Le, Op::Eq, Op::Ge, Op::Gt];
+        let json = serde_json::to_string(&ops).unwrap();
+        assert_eq!(json, r#"["","<","<=","=",">=",">"]"#);
+        let d = parse_dep("libvirt-libs = 1-2").unwrap();
+        assert_eq!(
+            serde_json::to_value(&d).unwrap(),
+            serde_json::json!({"name": "libvirt-libs", "op": "=", "evr": "1-2"})
+        );
+    }
+}

@@ -1,0 +1,136 @@
+//! The pipeline as a library: load a manifest, scan an input, pick the layout, edit, classify
+//! ([`Analysis`]), and what an analysis gives next: the version the input declares, the
+//! architecture of its ELF files, every package's dependencies. The commands (`app`) and the
+//! audits (`verify`) both start here; it prints nothing and knows nothing of the CLI.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::classify::{classify, ClassifyError, Plan};
+use crate::deps::{self, Evr, PackageDeps};
+use crate::inventory::{Inventory, ScanError};
+use crate::manifest::{self, Manifest, ManifestError, Resolved};
+
+/// Why an analysis failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AnalysisError {
+    #[error(transparent)]
+    Scan(#[from] ScanError),
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    #[error(transparent)]
+    Classify(#[from] ClassifyError),
+    /// `--layout auto` found no layout, or several, of the manifest matching the input.
+    #[error("{0}")]
+    Layout(String),
+}
+
+/// Everything one input and one manifest give, up to the plan.
+#[derive(Debug)]
+pub struct Analysis {
+    /// The input after the manifest's edits (`move`, `copy`).
+    pub inventory: Inventory,
+    pub resolved: Resolved,
+    pub plan: Plan,
+}
+
+/// The manifest at `path`, or the built-in libvirt one.
+pub fn load_manifest(path: Option<&Path>) -> Result<Manifest, ManifestError> {
+    match path {
+        Some(p) => Manifest::from_path(p),
+        None => Ok(manifest::builtin()),
+    }
+}
+
+/// Scan `input`, then [`analyse_inventory`] it.
+pub fn analyse(
+    input: &Path,
+    manifest: Option<&Path>,
+    layout: &str,
+) -> Result<Analysis, AnalysisError> {
+    let manifest = load_manifest(manifest)?;
+    let inventory = crate::inventory::scan(input)?;
+    analyse_inventory(inventory, manifest, layout)
+}
+
+/// Bind the manifest to `layout` (`auto`: the one whose `detect` globs match the input), make
+/// its edits to the inventory, classify.
+pub fn analyse_inventory(
+    mut inventory: Inventory,
+    manifest: Manifest,
+    layout: &str,
+) -> Result<Analysis, AnalysisError> {
+    let layout = if layout == "auto" {
+        manifest::detect_layout(
+            &manifest,
+            inventory.entries.iter().map(|e| e.path.as_path()),
+        )
+        .map_err(AnalysisError::Layout)?
+    } else {
+        layout.to_string()
+    };
+    let resolved = manifest.resolve(&layout)?;
+    crate::edit::apply(&resolved, &mut inventory)?;
+    let plan = classify(&inventory, &resolved)?;
+    Ok(Analysis {
+        inventory,
+        resolved,
+        plan,
+    })
+}
+
+/// The manifest's packages without an input: templates are not instantiated (nothing is
+/// discovered), in the manifest's default layout (else its first) unless one is given.
+pub fn analyse_manifest(manifest: Manifest, layout: &str) -> Result<Analysis, AnalysisError> {
+    let layout = if layout == "auto" {
+        (manifest.default_layout.clone())
+            .or_else(|| manifest.layouts.first().map(|l| l.name.clone()))
+            .ok_or_else(|| AnalysisError::Layout("the manifest declares no layout".into()))?
+    } else {
+        layout.to_string()
+    };
+    analyse_inventory(Inventory::default(), manifest, &layout)
+}
+
+impl Analysis {
+    /// The version the input gives: an RPM's header, else the `Version:` of the pkg-config
+    /// file the manifest's `version-from` names (as the scan parsed it).
+    pub fn version(&self) -> Option<String> {
+        if let Some(v) = &self.inventory.origin.version {
+            return Some(v.clone());
+        }
+        let globs: Vec<globset::GlobMatcher> = (self.resolved.version_from.iter())
+            .filter_map(|p| manifest::layout::compile(p).ok())
+            .map(|g| g.compile_matcher())
+            .collect();
+        (self.inventory.entries.iter())
+            .filter(|e| globs.iter().any(|g| g.is_match(&e.path)))
+            .find_map(|e| e.pkgconfig.as_ref()?.version.clone())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// The architecture: the input RPM's, else the most common one of the ELF files, else
+    /// `noarch`.
+    pub fn arch(&self) -> String {
+        if let Some(a) = &self.inventory.origin.arch {
+            return a.clone();
+        }
+        let mut count: BTreeMap<&str, usize> = BTreeMap::new();
+        for f in self.inventory.entries.iter().filter_map(|e| e.elf.as_ref()) {
+            if let Some(arch) = crate::elf::rpm_arch(f.machine, f.class64) {
+                *count.entry(arch).or_default() += 1;
+            }
+        }
+        count
+            .into_iter()
+            .max_by_key(|(_, n)| *n)
+            .map(|(a, _)| a.to_string())
+            .unwrap_or_else(|| "noarch".into())
+    }
+
+    /// Every written package's dependencies, in plan order (`evr` fills `{evr}`; without it,
+    /// sibling requirements are unversioned).
+    pub fn deps(&self, evr: Option<&Evr>, arch: &str) -> Vec<PackageDeps> {
+        deps::compute(&self.inventory, &self.plan, &self.resolved, evr, arch)
+    }
+}

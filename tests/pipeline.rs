@@ -1,0 +1,197 @@
+//! The pipeline's edges, through the binary: outputs appear together or not at all (the spec
+//! and report are staged with the packages), a failed flush of stdout fails the run, what the
+//! scan reads of a pkg-config file, and how reports spell operators, machines and findings.
+
+use std::path::{Path, PathBuf};
+
+use crate::util::{fixture, ok, rpmsplit, stderr, stdout, Layout};
+
+/// A copy of the Fedora fixture tree that a test may change.
+fn tree_copy() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("root");
+    ok(std::process::Command::new("cp")
+        .arg("-a")
+        .arg(&fixture(Layout::Fedora).root)
+        .arg(&root));
+    (tmp, root)
+}
+
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn a_report_that_cannot_be_placed_leaves_no_package_or_spec() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out_dir = tmp.path().join("out");
+    // A non-empty directory where report.json goes: the report cannot be put in place.
+    std::fs::create_dir_all(out_dir.join("report.json")).unwrap();
+    std::fs::write(out_dir.join("report.json/keep"), "mine").unwrap();
+    let out = rpmsplit()
+        .arg("split")
+        .arg(&fixture(Layout::Fedora).root)
+        .arg("-o")
+        .arg(&out_dir)
+        .args(["--format", "cpio,filelist,spec", "--release", "1"])
+        .args(["--compress", "zstd:1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("report.json"), "{}", stderr(&out));
+    // Nothing of the run is left: no package, no spec, no staging directory.
+    assert_eq!(names_in(&out_dir), vec!["report.json"]);
+    assert_eq!(names_in(&out_dir.join("report.json")), vec!["keep"]);
+}
+
+#[test]
+fn spec_and_report_appear_with_the_packages() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out_dir = tmp.path().join("out");
+    ok(rpmsplit()
+        .arg("split")
+        .arg(&fixture(Layout::Fedora).root)
+        .arg("-o")
+        .arg(&out_dir)
+        .args(["--format", "filelist,spec", "--release", "1"]));
+    let names = names_in(&out_dir);
+    assert!(names.contains(&"report.json".to_string()), "{names:?}");
+    assert!(names.contains(&"libvirt.spec".to_string()), "{names:?}");
+    assert!(
+        !names.iter().any(|n| n.starts_with(".rpmsplit-staging")),
+        "{names:?}"
+    );
+}
+
+#[test]
+fn a_failed_flush_of_stdout_fails_the_run() {
+    let dev_full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let out = rpmsplit()
+        .arg("classify")
+        .arg(&fixture(Layout::Fedora).root)
+        .stdout(dev_full)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("No space left on device"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_pkgconfig_file_that_is_not_utf8_still_gives_the_version() {
+    let (_tmp, root) = tree_copy();
+    let pc = root.join("usr/lib64/pkgconfig/libvirt.pc");
+    let mut bytes = std::fs::read(&pc).unwrap();
+    bytes.extend_from_slice(b"# maintained by Ren\xe9\n");
+    std::fs::write(&pc, bytes).unwrap();
+    let out = ok(rpmsplit().arg("classify").arg("--json").arg(&root));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["evr"]["version"], "12.6.0", "{}", doc["evr"]);
+}
+
+#[test]
+fn json_reports_write_rpm_operators() {
+    let out = ok(rpmsplit()
+        .arg("classify")
+        .arg("--json")
+        .arg(&fixture(Layout::Fedora).root));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ops: std::collections::BTreeSet<String> = doc["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["requires"].as_array().cloned().unwrap_or_default())
+        .map(|d| d["op"].as_str().unwrap().to_string())
+        .collect();
+    assert!(ops.contains("="), "{ops:?}");
+    assert!(
+        ops.iter().all(|o| ["", "<", "<=", "=", ">=", ">"].contains(&o.as_str())),
+        "{ops:?}"
+    );
+    // Each package object names its package once (its dependencies follow, each a name).
+    let text = stdout(&out);
+    let first = text.find("\n      \"name\": \"libvirt-daemon-log\"").unwrap();
+    let own = &text[first..text[first..].find("\"requires\"").unwrap() + first];
+    assert_eq!(own.matches("\"name\"").count(), 1, "{own}");
+}
+
+#[test]
+fn explain_names_the_machine() {
+    let out = ok(rpmsplit()
+        .arg("explain")
+        .arg(&fixture(Layout::Fedora).root)
+        .arg("/usr/sbin/virtlogd"));
+    let text = stdout(&out);
+    assert!(text.contains("64-bit, x86-64"), "{text}");
+    assert!(!text.contains("machine 62"), "{text}");
+}
+
+#[test]
+fn verify_against_names_a_missing_package_without_an_empty_field() {
+    let tmp = tempfile::tempdir().unwrap();
+    ok(rpmsplit()
+        .arg("split")
+        .arg(&fixture(Layout::Fedora).root)
+        .arg("-o")
+        .arg(tmp.path())
+        .args(["--format", "rpm", "--release", "1", "--compress", "zstd:1"]));
+    let one = names_in(tmp.path())
+        .into_iter()
+        .find(|n| n.starts_with("libvirt-daemon-log-"))
+        .unwrap();
+    let out = rpmsplit()
+        .arg("verify")
+        .arg(&fixture(Layout::Fedora).root)
+        .arg("--against")
+        .arg(tmp.path().join(one))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("against: package libvirt-libs (")),
+        "{text}"
+    );
+    assert!(!text.contains("against: : "), "{text}");
+}
+
+#[test]
+fn a_version_from_that_is_not_a_pkgconfig_file_is_refused_with_its_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let m = tmp.path().join("m.toml");
+    let text = rpmsplit::manifest::BUILTIN_LIBVIRT.replace(
+        "version-from = \"{libdir}/pkgconfig/libvirt.pc\"",
+        "version-from = \"{datadir}/libvirt/VERSION\"",
+    );
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("version-from"))
+        .unwrap()
+        + 1;
+    std::fs::write(&m, text).unwrap();
+    let out = rpmsplit()
+        .arg("classify")
+        .arg(&fixture(Layout::Fedora).root)
+        .arg("--manifest")
+        .arg(&m)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains(&format!("m.toml:{line}: version-from")),
+        "{}",
+        stderr(&out)
+    );
+}
