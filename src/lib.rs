@@ -11,6 +11,7 @@ pub mod deps;
 pub mod elf;
 pub mod inventory;
 pub mod manifest;
+pub mod rpmheader;
 pub mod verify;
 pub mod write;
 

@@ -23,8 +23,7 @@
 //!
 //! The payload bytes are written once and never copied.
 //!
-//! Headers are encoded here rather than with `rpm::Header`: its encoder is crate-private and its
-//! strings are `String`, while file names are bytes (not necessarily UTF-8).
+//! Headers are encoded by [`crate::rpmheader`].
 //!
 //! Facts matched against rpm 4.18 (`lib/cpio.c`, `lib/rpmfi.c`, `build/files.c`,
 //! `build/pack.c`, `sign/…` `rpmGenerateSignature`, `lib/header.c`) and checked against
@@ -43,6 +42,7 @@ use sha2::{Digest, Sha256};
 
 use crate::deps::{Dep, Deps, Op};
 use crate::inventory::{display_path, fileflags, Kind, Source};
+use crate::rpmheader::{encode, hex, Encoded, SigTag, Tag, TagKind, Val, LEAD_MAGIC, LEAD_SIZE};
 use crate::write::compress::Compression;
 use crate::write::cpio::{Header as CpioHeader, NewcWriter};
 
@@ -708,84 +708,7 @@ fn stream_payload(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Header encoding (lib/header.c headerExport(), as written into package files)
-
-/// Header tags (lib/rpmtag.h). Types must match rpm's tag table: rpm 4.18 rejects a main
-/// header whose known tags carry another type (hdrblobVerifyInfo()).
-mod tag {
-    pub const HEADERSIGNATURES: u32 = 62;
-    pub const HEADERIMMUTABLE: u32 = 63;
-    pub const HEADERI18NTABLE: u32 = 100;
-
-    pub const SIG_SHA1: u32 = 269;
-    pub const SIG_LONGSIZE: u32 = 270;
-    pub const SIG_LONGARCHIVESIZE: u32 = 271;
-    pub const SIG_SHA256: u32 = 273;
-    pub const SIG_SIZE: u32 = 1000;
-    pub const SIG_MD5: u32 = 1004;
-    pub const SIG_PAYLOADSIZE: u32 = 1007;
-    pub const SIG_RESERVEDSPACE: u32 = 1008;
-
-    pub const NAME: u32 = 1000;
-    pub const VERSION: u32 = 1001;
-    pub const RELEASE: u32 = 1002;
-    pub const EPOCH: u32 = 1003;
-    pub const SUMMARY: u32 = 1004;
-    pub const DESCRIPTION: u32 = 1005;
-    pub const BUILDTIME: u32 = 1006;
-    pub const BUILDHOST: u32 = 1007;
-    pub const SIZE: u32 = 1009;
-    pub const LICENSE: u32 = 1014;
-    pub const GROUP: u32 = 1016;
-    pub const URL: u32 = 1020;
-    pub const OS: u32 = 1021;
-    pub const ARCH: u32 = 1022;
-    pub const FILESIZES: u32 = 1028;
-    pub const FILEMODES: u32 = 1030;
-    pub const FILERDEVS: u32 = 1033;
-    pub const FILEMTIMES: u32 = 1034;
-    pub const FILEDIGESTS: u32 = 1035;
-    pub const FILELINKTOS: u32 = 1036;
-    pub const FILEFLAGS: u32 = 1037;
-    pub const FILEUSERNAME: u32 = 1039;
-    pub const FILEGROUPNAME: u32 = 1040;
-    pub const SOURCERPM: u32 = 1044;
-    pub const FILEVERIFYFLAGS: u32 = 1045;
-    pub const PROVIDENAME: u32 = 1047;
-    pub const REQUIREFLAGS: u32 = 1048;
-    pub const REQUIRENAME: u32 = 1049;
-    pub const REQUIREVERSION: u32 = 1050;
-    pub const CONFLICTFLAGS: u32 = 1053;
-    pub const CONFLICTNAME: u32 = 1054;
-    pub const CONFLICTVERSION: u32 = 1055;
-    pub const RPMVERSION: u32 = 1064;
-    pub const OBSOLETENAME: u32 = 1090;
-    pub const FILEDEVICES: u32 = 1095;
-    pub const FILEINODES: u32 = 1096;
-    pub const FILELANGS: u32 = 1097;
-    pub const PROVIDEFLAGS: u32 = 1112;
-    pub const PROVIDEVERSION: u32 = 1113;
-    pub const OBSOLETEFLAGS: u32 = 1114;
-    pub const OBSOLETEVERSION: u32 = 1115;
-    pub const DIRINDEXES: u32 = 1116;
-    pub const BASENAMES: u32 = 1117;
-    pub const DIRNAMES: u32 = 1118;
-    pub const PAYLOADFORMAT: u32 = 1124;
-    pub const PAYLOADCOMPRESSOR: u32 = 1125;
-    pub const PAYLOADFLAGS: u32 = 1126;
-    pub const PLATFORM: u32 = 1132;
-    pub const LONGFILESIZES: u32 = 5008;
-    pub const LONGSIZE: u32 = 5009;
-    pub const FILECAPS: u32 = 5010;
-    pub const FILEDIGESTALGO: u32 = 5011;
-    pub const RECOMMENDNAME: u32 = 5046;
-    pub const RECOMMENDVERSION: u32 = 5047;
-    pub const RECOMMENDFLAGS: u32 = 5048;
-    pub const ENCODING: u32 = 5062;
-    pub const PAYLOADDIGEST: u32 = 5092;
-    pub const PAYLOADDIGESTALGO: u32 = 5093;
-    pub const PAYLOADDIGESTALT: u32 = 5097;
-}
+// Header constants
 
 /// PGPHASHALGO_SHA256, for FILEDIGESTALGO and PAYLOADDIGESTALGO.
 const HASH_SHA256: u32 = 8;
@@ -805,132 +728,13 @@ pub fn header_flags(kind: Kind, flags: u32) -> u32 {
     }
 }
 
-/// One tag's data.
-enum Val {
-    I16(Vec<u16>),
-    I32(Vec<u32>),
-    I64(Vec<u64>),
-    Str(Vec<u8>),
-    I18n(Vec<u8>),
-    StrArray(Vec<Vec<u8>>),
-    Bin(Vec<u8>),
-}
-
-impl Val {
-    fn str(s: &str) -> Val {
-        Val::Str(s.as_bytes().to_vec())
-    }
-    fn strs<I: IntoIterator<Item = S>, S: AsRef<[u8]>>(it: I) -> Val {
-        Val::StrArray(it.into_iter().map(|s| s.as_ref().to_vec()).collect())
-    }
-    /// (RPM_*_TYPE, count, alignment)
-    fn shape(&self) -> (u32, usize, usize) {
-        match self {
-            Val::I16(v) => (3, v.len(), 2),
-            Val::I32(v) => (4, v.len(), 4),
-            Val::I64(v) => (5, v.len(), 8),
-            Val::Str(_) => (6, 1, 1),
-            Val::Bin(b) => (7, b.len(), 1),
-            Val::StrArray(v) => (8, v.len(), 1),
-            Val::I18n(_) => (9, 1, 1),
-        }
-    }
-    fn strings(&self) -> Box<dyn Iterator<Item = &[u8]> + '_> {
-        match self {
-            Val::Str(s) | Val::I18n(s) => Box::new(std::iter::once(s.as_slice())),
-            Val::StrArray(v) => Box::new(v.iter().map(|s| s.as_slice())),
-            _ => Box::new(std::iter::empty()),
-        }
-    }
-    fn append(&self, out: &mut Vec<u8>) {
-        match self {
-            Val::I16(v) => v
-                .iter()
-                .for_each(|x| out.extend_from_slice(&x.to_be_bytes())),
-            Val::I32(v) => v
-                .iter()
-                .for_each(|x| out.extend_from_slice(&x.to_be_bytes())),
-            Val::I64(v) => v
-                .iter()
-                .for_each(|x| out.extend_from_slice(&x.to_be_bytes())),
-            Val::Bin(b) => out.extend_from_slice(b),
-            Val::Str(_) | Val::I18n(_) | Val::StrArray(_) => {
-                for s in self.strings() {
-                    out.extend_from_slice(s);
-                    out.push(0);
-                }
-            }
-        }
-    }
-}
-
-const HEADER_MAGIC: [u8; 8] = [0x8e, 0xad, 0xe8, 0x01, 0, 0, 0, 0];
-/// rpm's limit on a header's data size (HEADER_DATA_MAX).
-const HEADER_DATA_MAX: usize = 0x0fff_ffff;
-
-struct Encoded {
-    bytes: Vec<u8>,
-    /// Byte offset of each tag's data within `bytes`.
-    offsets: HashMap<u32, usize>,
-}
-
-/// Encode one header as a single immutable region: the region tag's index entry first (it
-/// points at a 16-byte trailer at the end of the data whose offset is `-(il * 16)`), then the
-/// entries sorted by tag, data in the same order, each aligned to its type's size (INT16 2,
-/// INT32 4, INT64 8). This is what rpmbuild writes and what hdrblobVerifyRegion() checks:
-/// trailer tag/type/count, and in package files `ril == il`, `rdl == dl`.
-fn encode_header(
-    region: u32,
-    mut entries: Vec<(u32, Val)>,
+/// [`encode`], its errors naming the package.
+fn encode_header<T: TagKind>(
+    region: T,
+    entries: Vec<(T, Val)>,
     err: &Errors<'_>,
-) -> Result<Encoded, RpmWriteError> {
-    entries.sort_by_key(|(t, _)| *t);
-    let il = entries.len() + 1;
-    let mut index = Vec::with_capacity(il * 16);
-    let mut store = Vec::new();
-    let mut data_offsets = Vec::with_capacity(entries.len());
-    for (t, v) in &entries {
-        if v.strings().any(|s| s.contains(&0)) {
-            return Err(err.invalid(format!("tag {t}: a string contains a NUL byte")));
-        }
-        let (ty, count, align) = v.shape();
-        while store.len() % align != 0 {
-            store.push(0);
-        }
-        let off = store.len();
-        v.append(&mut store);
-        for x in [*t, ty, off as u32, count as u32] {
-            index.extend_from_slice(&x.to_be_bytes());
-        }
-        data_offsets.push((*t, off));
-    }
-    let trailer_off = store.len();
-    for x in [region as i32, 7, -((il * 16) as i32), 16] {
-        store.extend_from_slice(&x.to_be_bytes());
-    }
-    if store.len() > HEADER_DATA_MAX {
-        return Err(err.invalid(format!(
-            "header data is {} bytes, more than rpm accepts ({HEADER_DATA_MAX})",
-            store.len()
-        )));
-    }
-    let mut bytes = Vec::with_capacity(16 + il * 16 + store.len());
-    bytes.extend_from_slice(&HEADER_MAGIC);
-    bytes.extend_from_slice(&(il as u32).to_be_bytes());
-    bytes.extend_from_slice(&(store.len() as u32).to_be_bytes());
-    for x in [region, 7, trailer_off as u32, 16] {
-        bytes.extend_from_slice(&x.to_be_bytes());
-    }
-    bytes.extend_from_slice(&index);
-    let data_start = bytes.len();
-    bytes.extend_from_slice(&store);
-    Ok(Encoded {
-        bytes,
-        offsets: data_offsets
-            .into_iter()
-            .map(|(t, o)| (t, data_start + o))
-            .collect(),
-    })
+) -> Result<Encoded<T>, RpmWriteError> {
+    encode(region, entries).map_err(|e| err.invalid(e.to_string()))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -972,8 +776,8 @@ fn rpmlib_requires(plan: &Plan<'_, '_>, compression: Compression) -> Vec<Dep> {
 /// NAME/FLAGS/VERSION triples of one dependency kind, sorted by (name, evr, flags) and
 /// without duplicates, as rpmds merging leaves them in rpmbuild's headers.
 fn dep_tags(
-    out: &mut Vec<(u32, Val)>,
-    (name_tag, flags_tag, version_tag): (u32, u32, u32),
+    out: &mut Vec<(Tag, Val)>,
+    (name_tag, flags_tag, version_tag): (Tag, Tag, Tag),
     deps: &[Dep],
     rpmlib: &[Dep],
 ) {
@@ -1027,24 +831,24 @@ fn build_main_header(
         }
     }
 
-    let mut h: Vec<(u32, Val)> = vec![
-        (tag::HEADERI18NTABLE, Val::strs(["C"])),
-        (tag::NAME, Val::str(&pkg.name)),
-        (tag::VERSION, Val::str(&pkg.version)),
-        (tag::RELEASE, Val::str(&pkg.release)),
-        (tag::SUMMARY, Val::I18n(pkg.summary.as_bytes().to_vec())),
+    let mut h: Vec<(Tag, Val)> = vec![
+        (Tag::HEADERI18NTABLE, Val::strs(["C"])),
+        (Tag::NAME, Val::str(&pkg.name)),
+        (Tag::VERSION, Val::str(&pkg.version)),
+        (Tag::RELEASE, Val::str(&pkg.release)),
+        (Tag::SUMMARY, Val::I18n(pkg.summary.as_bytes().to_vec())),
         (
-            tag::DESCRIPTION,
+            Tag::DESCRIPTION,
             Val::I18n(pkg.description.as_bytes().to_vec()),
         ),
-        (tag::BUILDTIME, Val::I32(vec![pkg.buildtime])),
-        (tag::BUILDHOST, Val::str(&pkg.buildhost)),
-        (tag::LICENSE, Val::str(&pkg.license)),
-        (tag::GROUP, Val::I18n(b"Unspecified".to_vec())),
-        (tag::OS, Val::str(&pkg.os)),
-        (tag::ARCH, Val::str(&pkg.arch)),
+        (Tag::BUILDTIME, Val::I32(vec![pkg.buildtime])),
+        (Tag::BUILDHOST, Val::str(&pkg.buildhost)),
+        (Tag::LICENSE, Val::str(&pkg.license)),
+        (Tag::GROUP, Val::I18n(b"Unspecified".to_vec())),
+        (Tag::OS, Val::str(&pkg.os)),
+        (Tag::ARCH, Val::str(&pkg.arch)),
         (
-            tag::SOURCERPM,
+            Tag::SOURCERPM,
             Val::Str(
                 pkg.source_rpm
                     .clone()
@@ -1055,70 +859,73 @@ fn build_main_header(
             ),
         ),
         (
-            tag::RPMVERSION,
+            Tag::RPMVERSION,
             Val::str(concat!("rpmsplit ", env!("CARGO_PKG_VERSION"))),
         ),
-        (tag::PAYLOADFORMAT, Val::str("cpio")),
+        (Tag::PAYLOADFORMAT, Val::str("cpio")),
         (
-            tag::PAYLOADFLAGS,
+            Tag::PAYLOADFLAGS,
             Val::Str(compression.rpm_flags().into_bytes()),
         ),
         (
-            tag::PLATFORM,
+            Tag::PLATFORM,
             Val::Str(format!("{}-unknown-{}", pkg.arch, pkg.os).into_bytes()),
         ),
-        (tag::FILEDIGESTALGO, Val::I32(vec![HASH_SHA256])),
-        (tag::PAYLOADDIGEST, Val::strs([&payload.compressed_sha256])),
-        (tag::PAYLOADDIGESTALGO, Val::I32(vec![HASH_SHA256])),
-        (tag::PAYLOADDIGESTALT, Val::strs([&payload.archive_sha256])),
+        (Tag::FILEDIGESTALGO, Val::I32(vec![HASH_SHA256])),
+        (Tag::PAYLOADDIGEST, Val::strs([&payload.compressed_sha256])),
+        (Tag::PAYLOADDIGESTALGO, Val::I32(vec![HASH_SHA256])),
+        (Tag::PAYLOADDIGESTALT, Val::strs([&payload.archive_sha256])),
     ];
     if let Some(e) = pkg.epoch {
-        h.push((tag::EPOCH, Val::I32(vec![e])));
+        h.push((Tag::EPOCH, Val::I32(vec![e])));
     }
     if let Some(u) = &pkg.url {
-        h.push((tag::URL, Val::str(u)));
+        h.push((Tag::URL, Val::str(u)));
     }
     // rpmbuild writes no PAYLOADCOMPRESSOR for an uncompressed ("ufdio") payload; readers
     // default to gzip, whose zlib reader passes plain data through.
     if compression != Compression::None {
-        h.push((tag::PAYLOADCOMPRESSOR, Val::str(compression.rpm_name())));
+        h.push((Tag::PAYLOADCOMPRESSOR, Val::str(compression.rpm_name())));
     }
     if plan.total_size < LARGE {
-        h.push((tag::SIZE, Val::I32(vec![plan.total_size as u32])));
+        h.push((Tag::SIZE, Val::I32(vec![plan.total_size as u32])));
     } else {
-        h.push((tag::LONGSIZE, Val::I64(vec![plan.total_size])));
+        h.push((Tag::LONGSIZE, Val::I64(vec![plan.total_size])));
     }
 
     let rpmlib = rpmlib_requires(plan, compression);
     let d = &pkg.deps;
-    use tag::*;
     dep_tags(
         &mut h,
-        (PROVIDENAME, PROVIDEFLAGS, PROVIDEVERSION),
+        (Tag::PROVIDENAME, Tag::PROVIDEFLAGS, Tag::PROVIDEVERSION),
         &d.provides,
         &[],
     );
     dep_tags(
         &mut h,
-        (REQUIRENAME, REQUIREFLAGS, REQUIREVERSION),
+        (Tag::REQUIRENAME, Tag::REQUIREFLAGS, Tag::REQUIREVERSION),
         &d.requires,
         &rpmlib,
     );
     dep_tags(
         &mut h,
-        (RECOMMENDNAME, RECOMMENDFLAGS, RECOMMENDVERSION),
+        (
+            Tag::RECOMMENDNAME,
+            Tag::RECOMMENDFLAGS,
+            Tag::RECOMMENDVERSION,
+        ),
         &d.recommends,
         &[],
     );
     dep_tags(
         &mut h,
-        (OBSOLETENAME, OBSOLETEFLAGS, OBSOLETEVERSION),
+        (Tag::OBSOLETENAME, Tag::OBSOLETEFLAGS, Tag::OBSOLETEVERSION),
         &d.obsoletes,
         &[],
     );
     dep_tags(
         &mut h,
-        (CONFLICTNAME, CONFLICTFLAGS, CONFLICTVERSION),
+        (Tag::CONFLICTNAME, Tag::CONFLICTFLAGS, Tag::CONFLICTVERSION),
         &d.conflicts,
         &[],
     );
@@ -1131,12 +938,12 @@ fn build_main_header(
     if h.iter()
         .all(|(_, v)| v.strings().all(|s| std::str::from_utf8(s).is_ok()))
     {
-        h.push((tag::ENCODING, Val::str("utf-8")));
+        h.push((Tag::ENCODING, Val::str("utf-8")));
     }
-    Ok(encode_header(tag::HEADERIMMUTABLE, h, err)?.bytes)
+    Ok(encode_header(Tag::HEADERIMMUTABLE, h, err)?.bytes)
 }
 
-fn file_tags(h: &mut Vec<(u32, Val)>, plan: &Plan<'_, '_>, digests: &[String]) {
+fn file_tags(h: &mut Vec<(Tag, Val)>, plan: &Plan<'_, '_>, digests: &[String]) {
     let files = &plan.files;
     // DIRNAMES (with trailing '/'), BASENAMES, DIRINDEXES: rpm's compressFilelist(), dirs in
     // order of first appearance.
@@ -1158,15 +965,15 @@ fn file_tags(h: &mut Vec<(u32, Val)>, plan: &Plan<'_, '_>, digests: &[String]) {
     let ghost = |f: &RpmFile<'_>| f.flags & fileflags::GHOST != 0;
 
     if plan.large {
-        h.push((tag::LONGFILESIZES, Val::I64(plan.sizes.clone())));
+        h.push((Tag::LONGFILESIZES, Val::I64(plan.sizes.clone())));
     } else {
         h.push((
-            tag::FILESIZES,
+            Tag::FILESIZES,
             Val::I32(plan.sizes.iter().map(|&s| s as u32).collect()),
         ));
     }
     h.push((
-        tag::FILEMODES,
+        Tag::FILEMODES,
         Val::I16(
             files
                 .iter()
@@ -1174,21 +981,21 @@ fn file_tags(h: &mut Vec<(u32, Val)>, plan: &Plan<'_, '_>, digests: &[String]) {
                 .collect(),
         ),
     ));
-    h.push((tag::FILERDEVS, Val::I16(vec![0; files.len()])));
+    h.push((Tag::FILERDEVS, Val::I16(vec![0; files.len()])));
     h.push((
-        tag::FILEMTIMES,
+        Tag::FILEMTIMES,
         Val::I32(files.iter().map(|f| f.mtime).collect()),
     ));
-    h.push((tag::FILEDIGESTS, Val::strs(digests)));
+    h.push((Tag::FILEDIGESTS, Val::strs(digests)));
     h.push((
-        tag::FILELINKTOS,
+        Tag::FILELINKTOS,
         Val::strs(files.iter().map(|f| match (f.kind, f.link_target) {
             (Kind::Symlink, Some(t)) => t.as_os_str().as_bytes(),
             _ => b"",
         })),
     ));
     h.push((
-        tag::FILEFLAGS,
+        Tag::FILEFLAGS,
         Val::I32(
             files
                 .iter()
@@ -1196,10 +1003,10 @@ fn file_tags(h: &mut Vec<(u32, Val)>, plan: &Plan<'_, '_>, digests: &[String]) {
                 .collect(),
         ),
     ));
-    h.push((tag::FILEUSERNAME, Val::strs(files.iter().map(|f| f.user))));
-    h.push((tag::FILEGROUPNAME, Val::strs(files.iter().map(|f| f.group))));
+    h.push((Tag::FILEUSERNAME, Val::strs(files.iter().map(|f| f.user))));
+    h.push((Tag::FILEGROUPNAME, Val::strs(files.iter().map(|f| f.group))));
     h.push((
-        tag::FILEVERIFYFLAGS,
+        Tag::FILEVERIFYFLAGS,
         Val::I32(
             files
                 .iter()
@@ -1210,7 +1017,7 @@ fn file_tags(h: &mut Vec<(u32, Val)>, plan: &Plan<'_, '_>, digests: &[String]) {
     // rpmbuild flattens devices to 1 ("fl_dev ? 1 : 0"); a %ghost missing from the buildroot
     // has a faked stat with st_dev 0. A ghost without a source is such a ghost.
     h.push((
-        tag::FILEDEVICES,
+        Tag::FILEDEVICES,
         Val::I32(
             files
                 .iter()
@@ -1218,13 +1025,13 @@ fn file_tags(h: &mut Vec<(u32, Val)>, plan: &Plan<'_, '_>, digests: &[String]) {
                 .collect(),
         ),
     ));
-    h.push((tag::FILEINODES, Val::I32(plan.inodes.clone())));
-    h.push((tag::FILELANGS, Val::strs(files.iter().map(|f| f.lang))));
-    h.push((tag::DIRINDEXES, Val::I32(dirindexes)));
-    h.push((tag::BASENAMES, Val::strs(basenames)));
-    h.push((tag::DIRNAMES, Val::strs(dirnames)));
+    h.push((Tag::FILEINODES, Val::I32(plan.inodes.clone())));
+    h.push((Tag::FILELANGS, Val::strs(files.iter().map(|f| f.lang))));
+    h.push((Tag::DIRINDEXES, Val::I32(dirindexes)));
+    h.push((Tag::BASENAMES, Val::strs(basenames)));
+    h.push((Tag::DIRNAMES, Val::strs(dirnames)));
     if files.iter().any(|f| !f.caps.is_empty()) {
-        h.push((tag::FILECAPS, Val::strs(files.iter().map(|f| f.caps))));
+        h.push((Tag::FILECAPS, Val::strs(files.iter().map(|f| f.caps))));
     }
 }
 
@@ -1240,26 +1047,26 @@ fn signature_entries(
     sha1: &str,
     sizes: Option<(u64, u64)>,
     reserved: usize,
-) -> Vec<(u32, Val)> {
+) -> Vec<(SigTag, Val)> {
     let mut s = vec![
-        (tag::SIG_SHA256, Val::str(sha256)),
-        (tag::SIG_SHA1, Val::str(sha1)),
-        (tag::SIG_MD5, Val::Bin(vec![0; 16])),
-        (tag::SIG_RESERVEDSPACE, Val::Bin(vec![0; reserved])),
+        (SigTag::SHA256, Val::str(sha256)),
+        (SigTag::SHA1, Val::str(sha1)),
+        (SigTag::MD5, Val::Bin(vec![0; 16])),
+        (SigTag::RESERVEDSPACE, Val::Bin(vec![0; reserved])),
     ];
     match sizes {
         Some((total, archive)) if total < LARGE && archive < LARGE => {
-            s.push((tag::SIG_SIZE, Val::I32(vec![total as u32])));
-            s.push((tag::SIG_PAYLOADSIZE, Val::I32(vec![archive as u32])));
+            s.push((SigTag::SIZE, Val::I32(vec![total as u32])));
+            s.push((SigTag::PAYLOADSIZE, Val::I32(vec![archive as u32])));
         }
         Some((total, archive)) => {
-            s.push((tag::SIG_LONGSIZE, Val::I64(vec![total])));
-            s.push((tag::SIG_LONGARCHIVESIZE, Val::I64(vec![archive])));
+            s.push((SigTag::LONGSIZE, Val::I64(vec![total])));
+            s.push((SigTag::LONGARCHIVESIZE, Val::I64(vec![archive])));
         }
         // The 32-bit layout, only measured.
         None => {
-            s.push((tag::SIG_SIZE, Val::I32(vec![0])));
-            s.push((tag::SIG_PAYLOADSIZE, Val::I32(vec![0])));
+            s.push((SigTag::SIZE, Val::I32(vec![0])));
+            s.push((SigTag::PAYLOADSIZE, Val::I32(vec![0])));
         }
     }
     s
@@ -1282,38 +1089,37 @@ fn build_signature(
 ) -> Result<(Vec<u8>, usize), RpmWriteError> {
     let sizes = Some((header_and_payload, archive_size));
     let mut enc = encode_header(
-        tag::HEADERSIGNATURES,
+        SigTag::HEADERSIGNATURES,
         signature_entries(sha256, sha1, sizes, RESERVED_SPACE),
         err,
     )?;
     let small = encode_header(
-        tag::HEADERSIGNATURES,
+        SigTag::HEADERSIGNATURES,
         signature_entries(sha256, sha1, None, RESERVED_SPACE),
         err,
     )?;
     if enc.bytes.len() != small.bytes.len() {
         let grown = enc.bytes.len() - small.bytes.len();
         enc = encode_header(
-            tag::HEADERSIGNATURES,
+            SigTag::HEADERSIGNATURES,
             signature_entries(sha256, sha1, sizes, RESERVED_SPACE - grown),
             err,
         )?;
     }
-    let md5_offset = enc.offsets[&tag::SIG_MD5];
+    let md5_offset = enc.offsets[&SigTag::MD5];
     let mut bytes = enc.bytes;
     // rpmWriteSignature(): the signature header is padded to a multiple of 8 bytes.
     bytes.resize(bytes.len().div_ceil(8) * 8, 0);
     Ok((bytes, md5_offset))
 }
 
-const LEAD_SIZE: usize = 96;
-
 /// The 96-byte lead (lib/rpmlead.c): magic, format 3.0, binary type, arch and OS numbers,
 /// NEVR (truncated to 65 bytes), signature type 5 (header-style signature). rpm ignores most
 /// of it but checks magic and version.
 fn build_lead(pkg: &RpmPackage) -> Vec<u8> {
     let mut l = Vec::with_capacity(LEAD_SIZE);
-    l.extend_from_slice(&[0xed, 0xab, 0xee, 0xdb, 3, 0]);
+    l.extend_from_slice(&LEAD_MAGIC);
+    l.extend_from_slice(&[3, 0]);
     l.extend_from_slice(&0u16.to_be_bytes()); // binary package
     l.extend_from_slice(&arch_num(&pkg.arch).to_be_bytes());
     let nevr = match pkg.epoch {
@@ -1344,49 +1150,9 @@ fn arch_num(arch: &str) -> u16 {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn errs() -> Errors<'static> {
-        Errors { package: "t" }
-    }
-
-    #[test]
-    fn header_region_trailer_and_alignment() {
-        let enc = encode_header(
-            tag::HEADERIMMUTABLE,
-            vec![
-                (tag::NAME, Val::str("abc")),
-                (tag::LONGSIZE, Val::I64(vec![7])),
-                (tag::FILEMODES, Val::I16(vec![1, 2, 3])),
-                (tag::SIZE, Val::I32(vec![5])),
-            ],
-            &errs(),
-        )
-        .unwrap();
-        let b = &enc.bytes;
-        assert_eq!(&b[..8], &HEADER_MAGIC);
-        let il = u32::from_be_bytes(b[8..12].try_into().unwrap()) as usize;
-        let dl = u32::from_be_bytes(b[12..16].try_into().unwrap()) as usize;
-        assert_eq!(il, 5);
-        assert_eq!(b.len(), 16 + il * 16 + dl);
-        // trailer: tag 63, BIN, -(il*16), 16
-        let t = &b[b.len() - 16..];
-        assert_eq!(i32::from_be_bytes(t[8..12].try_into().unwrap()), -(5 * 16));
-        let ds = 16 + il * 16;
-        assert_eq!(enc.offsets[&tag::LONGSIZE] - ds, 16); // "abc\0" 4, pad to 4, i32 at 4..8, i16x3 8..14, pad to 16
-        assert_eq!((enc.offsets[&tag::SIZE] - ds) % 4, 0);
-    }
 
     #[test]
     fn lead_is_96_bytes_with_nevr() {
