@@ -15,6 +15,7 @@ pub mod inventory;
 pub mod manifest;
 pub mod pipeline;
 pub mod report;
+pub mod rpmheader;
 pub mod verify;
 pub mod write;
 

@@ -1,10 +1,12 @@
-//! RPM input: read a monolithic `.rpm`: its header with the `rpm` crate, its payload streamed
-//! once.
+//! RPM input: read a monolithic `.rpm`: its headers with [`crate::rpmheader`], its payload
+//! streamed once.
 //!
-//! The lead, signature header and header are read as raw bytes first and their index is checked
-//! (every entry's offset, type, alignment and length inside the data store) before the `rpm`
-//! crate parses them: that crate slices the store by the index without bounds checks and would
-//! panic on a corrupt offset. The header SHA256 from the signature is verified.
+//! The lead, signature header and header are read as raw bytes and their index is checked
+//! ([`RawHeader::read`]: every entry's offset, type, alignment and length inside the data store)
+//! before any value is looked at. Values are read through our tag table, as bytes (file names
+//! need not be UTF-8). The `rpm` crate still parses the headers, as a second check: it slices
+//! the store by the index without bounds checks and would panic on a corrupt offset, so it comes
+//! after ours. The header SHA256 from the signature is verified.
 //!
 //! The payload (compressor from PAYLOADCOMPRESSOR) is decompressed and read once; each cpio
 //! member is matched to its header file through a `HashMap` (path → index), or, in rpm's
@@ -22,8 +24,12 @@ use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use rpm::{IndexSignatureTag, IndexTag, PackageMetadata};
+use rpm::PackageMetadata;
 use sha2::Digest;
+
+use crate::rpmheader::{
+    hex, DecodeError, GetError, RawHeader, SigTag, Tag, TagKind, LEAD_MAGIC, LEAD_SIZE,
+};
 
 use super::cpio::{
     check_link, inspect_all, kind_of_mode, number_hardlink_groups, spool_source, Body, Member,
@@ -33,25 +39,6 @@ use super::{
     display_bytes, display_path, fileflags, normalize_member, Entry, Inventory, Kind, Origin,
     ScanError, ScanResult,
 };
-
-const LEAD_SIZE: usize = 96;
-const LEAD_MAGIC: [u8; 4] = [0xed, 0xab, 0xee, 0xdb];
-const HEADER_MAGIC: [u8; 4] = [0x8e, 0xad, 0xe8, 0x01];
-/// rpm's own limits (hdrchkTags, hdrchkData).
-const MAX_INDEX_ENTRIES: usize = 0xffff;
-const MAX_DATA: usize = 256 << 20;
-
-// Header data types.
-const T_NULL: u32 = 0;
-const T_CHAR: u32 = 1;
-const T_INT8: u32 = 2;
-const T_INT16: u32 = 3;
-const T_INT32: u32 = 4;
-const T_INT64: u32 = 5;
-const T_STRING: u32 = 6;
-const T_BIN: u32 = 7;
-const T_STRING_ARRAY: u32 = 8;
-const T_I18NSTRING: u32 = 9;
 
 /// `ScanError::Corrupt` for `input`.
 fn corrupt_at(input: &Path) -> impl Fn(String) -> ScanError + Copy + '_ {
@@ -69,161 +56,19 @@ fn io_at(input: &Path) -> impl Fn(io::Error) -> ScanError + Copy + '_ {
     }
 }
 
-/// A header as stored (16-byte intro, index, data store), its index already checked.
-#[derive(Debug)]
-struct RawHeader {
-    bytes: Vec<u8>,
-    nindex: usize,
-}
-
-fn be32(b: &[u8]) -> u32 {
-    u32::from_be_bytes([b[0], b[1], b[2], b[3]])
-}
-
-impl RawHeader {
-    fn store(&self) -> &[u8] {
-        &self.bytes[16 + 16 * self.nindex..]
-    }
-
-    /// `(type, offset, count)` of a tag.
-    fn find(&self, tag: u32) -> Option<(u32, usize, usize)> {
-        (0..self.nindex).find_map(|i| {
-            let e = &self.bytes[16 + 16 * i..32 + 16 * i];
-            (be32(&e[0..4]) == tag).then(|| {
-                (
-                    be32(&e[4..8]),
-                    be32(&e[8..12]) as usize,
-                    be32(&e[12..16]) as usize,
-                )
-            })
-        })
-    }
-
-    /// A string array tag as raw bytes (file names need not be UTF-8; the `rpm` crate would
-    /// replace invalid bytes). `None` if absent or of another type.
-    fn string_array(&self, tag: u32) -> Option<Vec<&[u8]>> {
-        let (ty, offset, count) = self.find(tag)?;
-        if ty != T_STRING_ARRAY {
-            return None;
-        }
-        let mut rest = &self.store()[offset..];
-        let mut out = Vec::with_capacity(count);
-        for _ in 0..count {
-            let end = rest.iter().position(|&b| b == 0)?;
-            out.push(&rest[..end]);
-            rest = &rest[end + 1..];
-        }
-        Some(out)
-    }
-}
-
-/// Total length of `count` NUL-terminated strings at the start of `data`.
-fn strings_len(data: &[u8], count: usize) -> Option<usize> {
-    let mut len = 0;
-    for _ in 0..count {
-        len += data[len..].iter().position(|&b| b == 0)? + 1;
-    }
-    Some(len)
-}
-
-/// Check every index entry of a header: known type, offset and length inside the data store,
-/// alignment, strings terminated. What rpm's headerVerify checks, so that no later reader can
-/// run off the store.
-fn check_index(bytes: &[u8], nindex: usize, what: &str) -> Result<(), String> {
-    let store = &bytes[16 + 16 * nindex..];
-    let dsize = store.len();
-    for i in 0..nindex {
-        let e = &bytes[16 + 16 * i..32 + 16 * i];
-        let (tag, ty, offset, count) = (
-            be32(&e[0..4]),
-            be32(&e[4..8]),
-            be32(&e[8..12]) as i32,
-            be32(&e[12..16]) as usize,
-        );
-        let bad = |why: String| format!("bad {what} index: entry {i} (tag {tag}) {why}");
-        if ty > T_I18NSTRING {
-            return Err(bad(format!("has unknown data type {ty}")));
-        }
-        if offset < 0 || offset as usize > dsize {
-            return Err(bad(format!(
-                "points at offset {offset}, outside the data store of {dsize} bytes"
-            )));
-        }
-        if ty != T_NULL && count == 0 {
-            return Err(bad("has no data".into()));
-        }
-        let offset = offset as usize;
-        let align = match ty {
-            T_INT16 => 2,
-            T_INT32 => 4,
-            T_INT64 => 8,
-            _ => 1,
-        };
-        if offset & (align - 1) != 0 {
-            return Err(bad(format!("has misaligned data at offset {offset}")));
-        }
-        let data = &store[offset..];
-        let len = match ty {
-            T_NULL => Some(0),
-            T_CHAR | T_INT8 | T_BIN => Some(count),
-            T_INT16 => count.checked_mul(2),
-            T_INT32 => count.checked_mul(4),
-            T_INT64 => count.checked_mul(8),
-            T_STRING if count != 1 => {
-                return Err(bad(format!("is a string with count {count}")));
-            }
-            _ if count > data.len() => None,
-            _ => strings_len(data, count),
-        };
-        match len {
-            Some(len) if len <= data.len() => {}
-            _ => {
-                return Err(bad(format!(
-                    "runs past the end of the data store ({count} items of type {ty} at offset \
-                     {offset}, store of {dsize} bytes)"
-                )))
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Read one header (signature header or header) as raw bytes and check its index.
-fn read_header(r: &mut impl Read, input: &Path, what: &str) -> ScanResult<RawHeader> {
-    let corrupt = corrupt_at(input);
-    let read = |r: &mut dyn Read, buf: &mut [u8]| {
-        r.read_exact(buf).map_err(|e| {
-            if e.kind() == io::ErrorKind::UnexpectedEof {
-                corrupt(format!("truncated RPM: the file ends inside the {what}"))
-            } else {
-                ScanError::Io {
-                    path: input.to_owned(),
-                    source: e,
-                }
-            }
-        })
-    };
-    let mut intro = [0u8; 16];
-    read(r, &mut intro)?;
-    if intro[..4] != HEADER_MAGIC {
-        return Err(corrupt(format!(
-            "bad {what} magic {} (expected 8eade801): not an RPM, or a corrupt one",
-            hex(&intro[..4])
-        )));
-    }
-    let nindex = be32(&intro[8..12]) as usize;
-    let dsize = be32(&intro[12..16]) as usize;
-    if nindex == 0 || nindex > MAX_INDEX_ENTRIES {
-        return Err(corrupt(format!("bad {what}: {nindex} index entries")));
-    }
-    if dsize > MAX_DATA {
-        return Err(corrupt(format!("bad {what}: data store of {dsize} bytes")));
-    }
-    let mut bytes = vec![0u8; 16 + 16 * nindex + dsize];
-    bytes[..16].copy_from_slice(&intro);
-    read(r, &mut bytes[16..])?;
-    check_index(&bytes, nindex, what).map_err(corrupt)?;
-    Ok(RawHeader { bytes, nindex })
+/// Read one header (signature header or header) and check its index.
+fn read_header<T: TagKind>(
+    r: &mut impl Read,
+    input: &Path,
+    what: &str,
+) -> ScanResult<RawHeader<T>> {
+    RawHeader::read(r, what).map_err(|e| match e {
+        DecodeError::Io(source) => ScanError::Io {
+            path: input.to_owned(),
+            source,
+        },
+        DecodeError::Corrupt(what) => corrupt_at(input)(what),
+    })
 }
 
 /// Payload digest state (RPMTAG_PAYLOADDIGESTALGO values are PGP hash algorithm ids).
@@ -265,10 +110,6 @@ impl Hasher {
         };
         hex(&bytes)
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A reader that hashes what passes through it.
@@ -328,8 +169,7 @@ struct FileInfo {
 
 /// An RPM's lead and headers, read and checked; the reader stands at the payload.
 struct Opened {
-    md: PackageMetadata,
-    hdr: RawHeader,
+    hdr: RawHeader<Tag>,
     reader: BufReader<File>,
     payload_start: u64,
 }
@@ -359,8 +199,8 @@ fn open(input: &Path) -> ScanResult<Opened> {
             hex(&lead[..4])
         )));
     }
-    let sig = read_header(&mut r, input, "signature header")?;
-    let pad = (8 - (sig.bytes.len() - 16 * sig.nindex - 16) % 8) % 8;
+    let sig: RawHeader<SigTag> = read_header(&mut r, input, "signature header")?;
+    let pad = (8 - (sig.bytes().len() - 16 * sig.nindex() - 16) % 8) % 8;
     let mut padding = [0u8; 8];
     r.read_exact(&mut padding[..pad]).map_err(|e| {
         if e.kind() == io::ErrorKind::UnexpectedEof {
@@ -369,31 +209,26 @@ fn open(input: &Path) -> ScanResult<Opened> {
             io_err(e)
         }
     })?;
-    let hdr = read_header(&mut r, input, "header")?;
-    let header_start = (LEAD_SIZE + sig.bytes.len() + pad) as u64;
-    let payload_start = header_start + hdr.bytes.len() as u64;
+    let hdr: RawHeader<Tag> = read_header(&mut r, input, "header")?;
+    let header_start = (LEAD_SIZE + sig.bytes().len() + pad) as u64;
+    let payload_start = header_start + hdr.bytes().len() as u64;
 
-    // The indexes are sound: let the rpm crate parse the headers.
+    // The indexes are sound: let the rpm crate parse the headers too, and refuse what it
+    // refuses. Its values are not used: tags are read through our own table, as bytes.
     let mut meta_bytes = Vec::with_capacity(payload_start as usize);
     meta_bytes.extend_from_slice(&lead);
-    meta_bytes.extend_from_slice(&sig.bytes);
+    meta_bytes.extend_from_slice(sig.bytes());
     meta_bytes.extend_from_slice(&padding[..pad]);
-    meta_bytes.extend_from_slice(&hdr.bytes);
-    let md = PackageMetadata::parse(&mut &meta_bytes[..])
+    meta_bytes.extend_from_slice(hdr.bytes());
+    PackageMetadata::parse(&mut &meta_bytes[..])
         .map_err(|e| corrupt(format!("cannot parse the RPM header: {e}")))?;
     drop(meta_bytes);
 
     // Size and header digest from the signature header.
-    let signed_size = md
-        .signature
-        .get_entry_data_as_u64(IndexSignatureTag::RPMSIGTAG_LONGSIZE)
+    let signed_size = sig
+        .u64(SigTag::LONGSIZE)
         .ok()
-        .or_else(|| {
-            md.signature
-                .get_entry_data_as_u32(IndexSignatureTag::RPMSIGTAG_SIZE)
-                .ok()
-                .map(u64::from)
-        });
+        .or_else(|| sig.u32(SigTag::SIZE).ok().map(u64::from));
     if let Some(size) = signed_size {
         if file_len < header_start + size {
             return Err(corrupt(format!(
@@ -402,35 +237,30 @@ fn open(input: &Path) -> ScanResult<Opened> {
             )));
         }
     }
-    if let Ok(want) = md
-        .signature
-        .get_entry_data_as_string(IndexSignatureTag::RPMSIGTAG_SHA256)
-    {
-        let got = hex(&sha2::Sha256::digest(&hdr.bytes));
-        if !got.eq_ignore_ascii_case(want) {
+    if let Ok(want) = sig.string(SigTag::SHA256) {
+        let got = hex(&sha2::Sha256::digest(hdr.bytes()));
+        if !got.as_bytes().eq_ignore_ascii_case(want) {
             return Err(corrupt(format!(
-                "header digest mismatch: the signature says SHA256 {want}, the header hashes to \
-                 {got}"
+                "header digest mismatch: the signature says SHA256 {}, the header hashes to \
+                 {got}",
+                String::from_utf8_lossy(want)
             )));
         }
     }
-    if md.is_source_package() {
+    if hdr.entry(Tag::SOURCEPACKAGE).is_some() {
         return Err(corrupt(
             "this is a source RPM; give a binary RPM (or its build tree)".into(),
         ));
     }
-    if let Ok(format) = md
-        .header
-        .get_entry_data_as_string(IndexTag::RPMTAG_PAYLOADFORMAT)
-    {
-        if format != "cpio" {
+    if let Ok(format) = hdr.string(Tag::PAYLOADFORMAT) {
+        if format != b"cpio" {
             return Err(corrupt(format!(
-                "unsupported payload format `{format}` (only cpio)"
+                "unsupported payload format `{}` (only cpio)",
+                display_bytes(format)
             )));
         }
     }
     Ok(Opened {
-        md,
         hdr,
         reader: r,
         payload_start,
@@ -441,11 +271,11 @@ fn open(input: &Path) -> ScanResult<Opened> {
 /// the payload is not read (for `verify --against`).
 pub fn list(input: &Path) -> ScanResult<Inventory> {
     let o = open(input)?;
-    let (entries, _, _) = header_files(&o.md, &o.hdr, input)?;
+    let (entries, _, _) = header_files(&o.hdr, input)?;
     let mut inv = Inventory {
         entries,
         moves: Vec::new(),
-        origin: origin(&o.md, input),
+        origin: origin(&o.hdr, input),
     };
     inv.sort();
     Ok(inv)
@@ -456,23 +286,19 @@ pub fn scan(input: &Path) -> ScanResult<Inventory> {
     let corrupt = corrupt_at(input);
     let io_err = io_at(input);
     let Opened {
-        md,
         hdr,
         reader: r,
         payload_start,
     } = open(input)?;
-    let (mut entries, info, by_path) = header_files(&md, &hdr, input)?;
+    let (mut entries, info, by_path) = header_files(&hdr, input)?;
 
     // Payload decoder and digest.
-    let compressor = match md
-        .header
-        .get_entry_data_as_string(IndexTag::RPMTAG_PAYLOADCOMPRESSOR)
-    {
-        Ok(c) => Some(c.to_string()),
-        Err(rpm::Error::TagNotFound(_)) => None,
+    let compressor = match hdr.string(Tag::PAYLOADCOMPRESSOR) {
+        Ok(c) => Some(String::from_utf8_lossy(c).into_owned()),
+        Err(GetError::Missing) => None,
         Err(e) => return Err(corrupt(format!("PAYLOADCOMPRESSOR: {e}"))),
     };
-    let (hasher, want_digest) = payload_digest(&md).map_err(corrupt)?;
+    let (hasher, want_digest) = payload_digest(&hdr).map_err(corrupt)?;
     let algo = hasher.as_ref().map_or("", |h| h.1);
     let mut file = r.into_inner();
     file.seek(SeekFrom::Start(payload_start)).map_err(io_err)?;
@@ -545,60 +371,48 @@ pub fn scan(input: &Path) -> ScanResult<Inventory> {
     let mut inv = Inventory {
         entries,
         moves: Vec::new(),
-        origin: origin(&md, input),
+        origin: origin(&hdr, input),
     };
     inv.sort();
     Ok(inv)
 }
 
 /// What the header says about the package itself.
-fn origin(md: &PackageMetadata, input: &Path) -> Origin {
-    let text = |tag: IndexTag| {
-        md.header
-            .get_entry_data_as_string(tag)
+fn origin(hdr: &RawHeader<Tag>, input: &Path) -> Origin {
+    let text = |tag: Tag| {
+        hdr.string(tag)
             .ok()
             .filter(|s| !s.is_empty())
-            .map(str::to_string)
+            .map(|s| String::from_utf8_lossy(s).into_owned())
     };
     Origin {
         kind: "rpm".into(),
         input: input.to_owned(),
-        name: text(IndexTag::RPMTAG_NAME),
-        epoch: md.get_epoch().ok(),
-        version: text(IndexTag::RPMTAG_VERSION),
-        release: text(IndexTag::RPMTAG_RELEASE),
-        arch: text(IndexTag::RPMTAG_ARCH),
-        license: text(IndexTag::RPMTAG_LICENSE),
-        url: text(IndexTag::RPMTAG_URL),
+        name: text(Tag::NAME),
+        epoch: hdr.u32(Tag::EPOCH).ok(),
+        version: text(Tag::VERSION),
+        release: text(Tag::RELEASE),
+        arch: text(Tag::ARCH),
+        license: text(Tag::LICENSE),
+        url: text(Tag::URL),
     }
 }
 
 /// The expected payload digest: a hasher, its name, and the hex digest from the header.
 #[allow(clippy::type_complexity)]
 fn payload_digest(
-    md: &PackageMetadata,
+    hdr: &RawHeader<Tag>,
 ) -> Result<(Option<(Hasher, &'static str)>, Option<String>), String> {
-    let (tag, algo) = match md
-        .header
-        .get_entry_data_as_string_array(IndexTag::RPMTAG_PAYLOADSHA256)
-    {
-        Ok(d) => (
-            d,
-            md.header
-                .get_entry_data_as_u32(IndexTag::RPMTAG_PAYLOADDIGESTALGO)
-                .unwrap_or(8),
-        ),
-        Err(_) => match md
-            .header
-            .get_entry_data_as_string_array(IndexTag::RPMTAG_PAYLOAD_SHA512)
-        {
+    let (tag, algo) = match hdr.strings(Tag::PAYLOADDIGEST) {
+        Ok(d) => (d, hdr.u32(Tag::PAYLOADDIGESTALGO).unwrap_or(8)),
+        Err(_) => match hdr.strings(Tag::PAYLOADSHA512) {
             Ok(d) => (d, 10),
             Err(_) => return Ok((None, None)),
         },
     };
     let want = tag
         .first()
-        .cloned()
+        .map(|d| String::from_utf8_lossy(d).into_owned())
         .ok_or("PAYLOADDIGEST is empty".to_string())?;
     let hasher = Hasher::new(algo).ok_or_else(|| {
         format!("unsupported payload digest algorithm {algo} (PAYLOADDIGESTALGO)")
@@ -610,20 +424,19 @@ type HeaderFiles = (Vec<Entry>, Vec<FileInfo>, HashMap<Vec<u8>, usize>);
 
 /// Every file of the header as an entry (no bytes yet), hardlink sets by rpm's rule, and the
 /// map from the path as the payload names it (without its leading `.`) to the file's index.
-fn header_files(md: &PackageMetadata, hdr: &RawHeader, input: &Path) -> ScanResult<HeaderFiles> {
+fn header_files(hdr: &RawHeader<Tag>, input: &Path) -> ScanResult<HeaderFiles> {
     let corrupt = corrupt_at(input);
-    let basenames = match hdr.string_array(IndexTag::RPMTAG_BASENAMES as u32) {
-        Some(b) => b,
-        None if hdr.find(IndexTag::RPMTAG_BASENAMES as u32).is_none() => Vec::new(),
-        None => return Err(corrupt("header tag BASENAMES is not a string array".into())),
+    let basenames = match hdr.strings(Tag::BASENAMES) {
+        Ok(b) => b,
+        Err(GetError::Missing) => Vec::new(),
+        Err(_) => return Err(corrupt("header tag BASENAMES is not a string array".into())),
     };
     let n = basenames.len();
     if n == 0 {
         return Ok((Vec::new(), Vec::new(), HashMap::new()));
     }
-    let h = &md.header;
-    let tag_err = |tag: &str, e: rpm::Error| corrupt(format!("header tag {tag}: {e}"));
-    let check_len = |tag: &str, len: usize| {
+    let tag_err = |tag: Tag, e: GetError| corrupt(format!("header tag {tag}: {e}"));
+    let check_len = |tag: Tag, len: usize| {
         if len == n {
             Ok(())
         } else {
@@ -633,56 +446,56 @@ fn header_files(md: &PackageMetadata, hdr: &RawHeader, input: &Path) -> ScanResu
         }
     };
     let dirnames = hdr
-        .string_array(IndexTag::RPMTAG_DIRNAMES as u32)
-        .ok_or_else(|| corrupt("header tag DIRNAMES is missing".into()))?;
-    let dirindexes = h
-        .get_entry_data_as_u32_array(IndexTag::RPMTAG_DIRINDEXES)
-        .map_err(|e| tag_err("DIRINDEXES", e))?;
-    check_len("DIRINDEXES", dirindexes.len())?;
-    let modes = h
-        .get_entry_data_as_u16_array(IndexTag::RPMTAG_FILEMODES)
-        .map_err(|e| tag_err("FILEMODES", e))?;
-    check_len("FILEMODES", modes.len())?;
-    let sizes: Vec<u64> = match h.get_entry_data_as_u64_array(IndexTag::RPMTAG_LONGFILESIZES) {
+        .strings(Tag::DIRNAMES)
+        .map_err(|_| corrupt("header tag DIRNAMES is missing".into()))?;
+    let dirindexes = hdr
+        .u32s(Tag::DIRINDEXES)
+        .map_err(|e| tag_err(Tag::DIRINDEXES, e))?;
+    check_len(Tag::DIRINDEXES, dirindexes.len())?;
+    let modes = hdr
+        .u16s(Tag::FILEMODES)
+        .map_err(|e| tag_err(Tag::FILEMODES, e))?;
+    check_len(Tag::FILEMODES, modes.len())?;
+    let sizes: Vec<u64> = match hdr.u64s(Tag::LONGFILESIZES) {
         Ok(s) => s,
-        Err(_) => h
-            .get_entry_data_as_u32_array(IndexTag::RPMTAG_FILESIZES)
-            .map_err(|e| tag_err("FILESIZES", e))?
+        Err(_) => hdr
+            .u32s(Tag::FILESIZES)
+            .map_err(|e| tag_err(Tag::FILESIZES, e))?
             .into_iter()
             .map(u64::from)
             .collect(),
     };
-    check_len("FILESIZES", sizes.len())?;
-    let optional_u32 = |tag: IndexTag, name: &str| -> ScanResult<Vec<u32>> {
-        match h.get_entry_data_as_u32_array(tag) {
+    check_len(Tag::FILESIZES, sizes.len())?;
+    let optional_u32 = |tag: Tag| -> ScanResult<Vec<u32>> {
+        match hdr.u32s(tag) {
             Ok(v) => {
-                check_len(name, v.len())?;
+                check_len(tag, v.len())?;
                 Ok(v)
             }
-            Err(rpm::Error::TagNotFound(_)) => Ok(vec![0; n]),
-            Err(e) => Err(tag_err(name, e)),
+            Err(GetError::Missing) => Ok(vec![0; n]),
+            Err(e) => Err(tag_err(tag, e)),
         }
     };
-    let mtimes = optional_u32(IndexTag::RPMTAG_FILEMTIMES, "FILEMTIMES")?;
-    let flags = optional_u32(IndexTag::RPMTAG_FILEFLAGS, "FILEFLAGS")?;
-    let inodes = optional_u32(IndexTag::RPMTAG_FILEINODES, "FILEINODES")?;
-    let devices = optional_u32(IndexTag::RPMTAG_FILEDEVICES, "FILEDEVICES")?;
-    let optional_strings = |tag: IndexTag, name: &str| -> ScanResult<Option<&[String]>> {
-        match h.get_entry_data_as_string_array(tag) {
+    let mtimes = optional_u32(Tag::FILEMTIMES)?;
+    let flags = optional_u32(Tag::FILEFLAGS)?;
+    let inodes = optional_u32(Tag::FILEINODES)?;
+    let devices = optional_u32(Tag::FILEDEVICES)?;
+    let optional_strings = |tag: Tag| -> ScanResult<Option<Vec<&[u8]>>> {
+        match hdr.strings(tag) {
             Ok(v) => {
-                check_len(name, v.len())?;
+                check_len(tag, v.len())?;
                 Ok(Some(v))
             }
-            Err(rpm::Error::TagNotFound(_)) => Ok(None),
-            Err(e) => Err(tag_err(name, e)),
+            Err(GetError::Missing) => Ok(None),
+            Err(e) => Err(tag_err(tag, e)),
         }
     };
-    let users = optional_strings(IndexTag::RPMTAG_FILEUSERNAME, "FILEUSERNAME")?;
-    let groups = optional_strings(IndexTag::RPMTAG_FILEGROUPNAME, "FILEGROUPNAME")?;
-    let caps = optional_strings(IndexTag::RPMTAG_FILECAPS, "FILECAPS")?;
-    let links = hdr.string_array(IndexTag::RPMTAG_FILELINKTOS as u32);
+    let users = optional_strings(Tag::FILEUSERNAME)?;
+    let groups = optional_strings(Tag::FILEGROUPNAME)?;
+    let caps = optional_strings(Tag::FILECAPS)?;
+    let links = hdr.strings(Tag::FILELINKTOS).ok();
     if let Some(l) = &links {
-        check_len("FILELINKTOS", l.len())?;
+        check_len(Tag::FILELINKTOS, l.len())?;
     }
 
     let mut entries = Vec::with_capacity(n);
@@ -730,7 +543,9 @@ fn header_files(md: &PackageMetadata, hdr: &RawHeader, input: &Path) -> ScanResu
             }
             _ => None,
         };
-        let name = |v: Option<&[String]>| v.map_or_else(|| "root".to_string(), |v| v[i].clone());
+        // As the `rpm` crate reads them: invalid UTF-8 replaced.
+        let text = |v: &[&[u8]]| String::from_utf8_lossy(v[i]).into_owned();
+        let name = |v: &Option<Vec<&[u8]>>| v.as_deref().map_or_else(|| "root".to_string(), text);
         if by_path.insert(raw.clone(), i).is_some() {
             return Err(corrupt(format!(
                 "duplicate path {} in the header",
@@ -742,13 +557,13 @@ fn header_files(md: &PackageMetadata, hdr: &RawHeader, input: &Path) -> ScanResu
         }
         entries.push(Entry {
             perms: mode & 0o7777,
-            user: name(users),
-            group: name(groups),
+            user: name(&users),
+            group: name(&groups),
             mtime: u64::from(mtimes[i]),
             size: sizes[i],
             link_target,
             input_flags: flags[i],
-            caps: caps.map(|c| c[i].clone()).unwrap_or_default(),
+            caps: caps.as_deref().map(text).unwrap_or_default(),
             ..Entry::new(path, kind)
         });
     }

@@ -1,0 +1,327 @@
+//! The main header: package tags, dependencies (with the `rpmlib(...)` requirements the
+//! payload needs), and the file tags (compressed file names, modes, digests, flags, …) from the
+//! plan and the payload digests, as rpmbuild 4.18 records them.
+
+use std::collections::HashMap;
+use std::os::unix::ffi::OsStrExt;
+
+use super::payload::PayloadDigests;
+use super::plan::{Plan, LARGE};
+use super::{encode_header, Errors, RpmFile, RpmPackage, RpmWriteError};
+use crate::deps::{Dep, Op};
+use crate::inventory::{fileflags, Kind, Source};
+use crate::rpmheader::{Tag, Val};
+use crate::write::compress::Compression;
+
+/// PGPHASHALGO_SHA256, for FILEDIGESTALGO and PAYLOADDIGESTALGO.
+const HASH_SHA256: u32 = 8;
+/// RPMSENSE_RPMLIB.
+const SENSE_RPMLIB: u32 = 1 << 24;
+/// RPMVERIFY_FILEDIGEST | FILESIZE | LINKTO | MTIME: what rpmbuild drops from a %ghost's
+/// verify flags (build/files.c).
+const GHOST_NOVERIFY: u32 = 1 | 2 | 4 | 32;
+/// RPMFILE_CONFIG | DOC | LICENSE: rpmbuild clears these on directories.
+const DIR_CLEARED_FLAGS: u32 = fileflags::CONFIG | fileflags::DOC | fileflags::LICENSE;
+
+/// The FILEFLAGS value rpmbuild records for an entry of `kind` with `flags`.
+pub fn header_flags(kind: Kind, flags: u32) -> u32 {
+    match kind {
+        Kind::Dir => flags & !DIR_CLEARED_FLAGS,
+        _ => flags,
+    }
+}
+
+/// rpmlib() features this package relies on, as rpmbuild adds them (build/files.c,
+/// build/pack.c); each is `rpmlib(F) <= V` with RPMSENSE_RPMLIB.
+fn rpmlib_requires(plan: &Plan<'_, '_>, compression: Compression) -> Vec<Dep> {
+    let mut features = vec![
+        ("CompressedFileNames", "3.0.4-1"),
+        ("FileDigests", "4.6.0-1"),
+        ("PayloadFilesHavePrefix", "4.0-1"),
+    ];
+    match compression {
+        Compression::Zstd(_) => features.push(("PayloadIsZstd", "5.4.18-1")),
+        Compression::Xz(_) => features.push(("PayloadIsXz", "5.2-1")),
+        Compression::Gzip(_) | Compression::None => {}
+    }
+    if plan.large {
+        features.push(("LargeFiles", "4.12.0-1"));
+    }
+    if plan.files.iter().any(|f| !f.caps.is_empty()) {
+        features.push(("FileCaps", "4.6.1-1"));
+    }
+    if !plan.sets.is_empty() {
+        // checkHardLinks(): a package holding hardlinks may hold only part of a set.
+        features.push(("PartialHardlinkSets", "4.0.4-1"));
+    }
+    features
+        .into_iter()
+        .map(|(f, v)| Dep {
+            name: format!("rpmlib({f})"),
+            op: Op::Le,
+            evr: v.to_owned(),
+        })
+        .collect()
+}
+
+/// NAME/FLAGS/VERSION triples of one dependency kind, sorted by (name, evr, flags) and
+/// without duplicates, as rpmds merging leaves them in rpmbuild's headers.
+fn dep_tags(
+    out: &mut Vec<(Tag, Val)>,
+    (name_tag, flags_tag, version_tag): (Tag, Tag, Tag),
+    deps: &[Dep],
+    rpmlib: &[Dep],
+) {
+    let mut all: Vec<(&str, &str, u32)> = deps
+        .iter()
+        .map(|d| (d.name.as_str(), evr_of(d), d.op.rpmsense()))
+        .chain(rpmlib.iter().map(|d| {
+            (
+                d.name.as_str(),
+                d.evr.as_str(),
+                d.op.rpmsense() | SENSE_RPMLIB,
+            )
+        }))
+        .collect();
+    all.sort();
+    all.dedup();
+    if all.is_empty() {
+        return;
+    }
+    out.push((name_tag, Val::strs(all.iter().map(|d| d.0))));
+    out.push((flags_tag, Val::I32(all.iter().map(|d| d.2).collect())));
+    out.push((version_tag, Val::strs(all.iter().map(|d| d.1))));
+}
+
+fn evr_of(d: &Dep) -> &str {
+    if d.op == Op::Any {
+        ""
+    } else {
+        &d.evr
+    }
+}
+
+pub(super) fn build_main_header(
+    pkg: &RpmPackage,
+    plan: &Plan<'_, '_>,
+    payload: &PayloadDigests,
+    compression: Compression,
+    err: &Errors<'_>,
+) -> Result<Vec<u8>, RpmWriteError> {
+    for d in pkg
+        .deps
+        .requires
+        .iter()
+        .chain(&pkg.deps.recommends)
+        .chain(&pkg.deps.provides)
+        .chain(&pkg.deps.obsoletes)
+        .chain(&pkg.deps.conflicts)
+    {
+        if d.name.is_empty() || (d.op != Op::Any && d.evr.is_empty()) {
+            return Err(err.invalid(format!("bad dependency `{d}`")));
+        }
+    }
+
+    let mut h: Vec<(Tag, Val)> = vec![
+        (Tag::HEADERI18NTABLE, Val::strs(["C"])),
+        (Tag::NAME, Val::str(&pkg.name)),
+        (Tag::VERSION, Val::str(&pkg.version)),
+        (Tag::RELEASE, Val::str(&pkg.release)),
+        (Tag::SUMMARY, Val::I18n(pkg.summary.as_bytes().to_vec())),
+        (
+            Tag::DESCRIPTION,
+            Val::I18n(pkg.description.as_bytes().to_vec()),
+        ),
+        (Tag::BUILDTIME, Val::I32(vec![pkg.buildtime])),
+        (Tag::BUILDHOST, Val::str(&pkg.buildhost)),
+        (Tag::LICENSE, Val::str(&pkg.license)),
+        (Tag::GROUP, Val::I18n(b"Unspecified".to_vec())),
+        (Tag::OS, Val::str(&pkg.os)),
+        (Tag::ARCH, Val::str(&pkg.arch)),
+        (
+            Tag::SOURCERPM,
+            Val::Str(
+                pkg.source_rpm
+                    .clone()
+                    .unwrap_or_else(|| {
+                        format!("{}-{}-{}.src.rpm", pkg.name, pkg.version, pkg.release)
+                    })
+                    .into_bytes(),
+            ),
+        ),
+        (
+            Tag::RPMVERSION,
+            Val::str(concat!("rpmsplit ", env!("CARGO_PKG_VERSION"))),
+        ),
+        (Tag::PAYLOADFORMAT, Val::str("cpio")),
+        (
+            Tag::PAYLOADFLAGS,
+            Val::Str(compression.rpm_flags().into_bytes()),
+        ),
+        (
+            Tag::PLATFORM,
+            Val::Str(format!("{}-unknown-{}", pkg.arch, pkg.os).into_bytes()),
+        ),
+        (Tag::FILEDIGESTALGO, Val::I32(vec![HASH_SHA256])),
+        (Tag::PAYLOADDIGEST, Val::strs([&payload.compressed_sha256])),
+        (Tag::PAYLOADDIGESTALGO, Val::I32(vec![HASH_SHA256])),
+        (Tag::PAYLOADDIGESTALT, Val::strs([&payload.archive_sha256])),
+    ];
+    if let Some(e) = pkg.epoch {
+        h.push((Tag::EPOCH, Val::I32(vec![e])));
+    }
+    if let Some(u) = &pkg.url {
+        h.push((Tag::URL, Val::str(u)));
+    }
+    // rpmbuild writes no PAYLOADCOMPRESSOR for an uncompressed ("ufdio") payload; readers
+    // default to gzip, whose zlib reader passes plain data through.
+    if compression != Compression::None {
+        h.push((Tag::PAYLOADCOMPRESSOR, Val::str(compression.rpm_name())));
+    }
+    if plan.total_size < LARGE {
+        h.push((Tag::SIZE, Val::I32(vec![plan.total_size as u32])));
+    } else {
+        h.push((Tag::LONGSIZE, Val::I64(vec![plan.total_size])));
+    }
+
+    let rpmlib = rpmlib_requires(plan, compression);
+    let d = &pkg.deps;
+    dep_tags(
+        &mut h,
+        (Tag::PROVIDENAME, Tag::PROVIDEFLAGS, Tag::PROVIDEVERSION),
+        &d.provides,
+        &[],
+    );
+    dep_tags(
+        &mut h,
+        (Tag::REQUIRENAME, Tag::REQUIREFLAGS, Tag::REQUIREVERSION),
+        &d.requires,
+        &rpmlib,
+    );
+    dep_tags(
+        &mut h,
+        (
+            Tag::RECOMMENDNAME,
+            Tag::RECOMMENDFLAGS,
+            Tag::RECOMMENDVERSION,
+        ),
+        &d.recommends,
+        &[],
+    );
+    dep_tags(
+        &mut h,
+        (Tag::OBSOLETENAME, Tag::OBSOLETEFLAGS, Tag::OBSOLETEVERSION),
+        &d.obsoletes,
+        &[],
+    );
+    dep_tags(
+        &mut h,
+        (Tag::CONFLICTNAME, Tag::CONFLICTFLAGS, Tag::CONFLICTVERSION),
+        &d.conflicts,
+        &[],
+    );
+
+    if !plan.files.is_empty() {
+        file_tags(&mut h, plan, &payload.digests);
+    }
+
+    // ENCODING promises that every string is UTF-8; rpmbuild leaves it out otherwise.
+    if h.iter()
+        .all(|(_, v)| v.strings().all(|s| std::str::from_utf8(s).is_ok()))
+    {
+        h.push((Tag::ENCODING, Val::str("utf-8")));
+    }
+    Ok(encode_header(Tag::HEADERIMMUTABLE, h, err)?.bytes)
+}
+
+fn file_tags(h: &mut Vec<(Tag, Val)>, plan: &Plan<'_, '_>, digests: &[String]) {
+    let files = &plan.files;
+    // DIRNAMES (with trailing '/'), BASENAMES, DIRINDEXES: rpm's compressFilelist(), dirs in
+    // order of first appearance.
+    let mut dirnames: Vec<&[u8]> = Vec::new();
+    let mut dir_index: HashMap<&[u8], u32> = HashMap::new();
+    let mut basenames = Vec::with_capacity(files.len());
+    let mut dirindexes = Vec::with_capacity(files.len());
+    for f in files {
+        let p = f.path.as_os_str().as_bytes();
+        let cut = p.iter().rposition(|&b| b == b'/').unwrap() + 1;
+        let (dir, base) = p.split_at(cut);
+        let idx = *dir_index.entry(dir).or_insert_with(|| {
+            dirnames.push(dir);
+            dirnames.len() as u32 - 1
+        });
+        dirindexes.push(idx);
+        basenames.push(base);
+    }
+    let ghost = |f: &RpmFile<'_>| f.flags & fileflags::GHOST != 0;
+
+    if plan.large {
+        h.push((Tag::LONGFILESIZES, Val::I64(plan.sizes.clone())));
+    } else {
+        h.push((
+            Tag::FILESIZES,
+            Val::I32(plan.sizes.iter().map(|&s| s as u32).collect()),
+        ));
+    }
+    h.push((
+        Tag::FILEMODES,
+        Val::I16(
+            files
+                .iter()
+                .map(|f| (f.kind.type_bits() | f.perms) as u16)
+                .collect(),
+        ),
+    ));
+    h.push((Tag::FILERDEVS, Val::I16(vec![0; files.len()])));
+    h.push((
+        Tag::FILEMTIMES,
+        Val::I32(files.iter().map(|f| f.mtime).collect()),
+    ));
+    h.push((Tag::FILEDIGESTS, Val::strs(digests)));
+    h.push((
+        Tag::FILELINKTOS,
+        Val::strs(files.iter().map(|f| match (f.kind, f.link_target) {
+            (Kind::Symlink, Some(t)) => t.as_os_str().as_bytes(),
+            _ => b"",
+        })),
+    ));
+    h.push((
+        Tag::FILEFLAGS,
+        Val::I32(
+            files
+                .iter()
+                .map(|f| header_flags(f.kind, f.flags))
+                .collect(),
+        ),
+    ));
+    h.push((Tag::FILEUSERNAME, Val::strs(files.iter().map(|f| f.user))));
+    h.push((Tag::FILEGROUPNAME, Val::strs(files.iter().map(|f| f.group))));
+    h.push((
+        Tag::FILEVERIFYFLAGS,
+        Val::I32(
+            files
+                .iter()
+                .map(|f| if ghost(f) { !GHOST_NOVERIFY } else { u32::MAX })
+                .collect(),
+        ),
+    ));
+    // rpmbuild flattens devices to 1 ("fl_dev ? 1 : 0"); a %ghost missing from the buildroot
+    // has a faked stat with st_dev 0. A ghost without a source is such a ghost.
+    h.push((
+        Tag::FILEDEVICES,
+        Val::I32(
+            files
+                .iter()
+                .map(|f| u32::from(!(ghost(f) && matches!(f.source, Source::None))))
+                .collect(),
+        ),
+    ));
+    h.push((Tag::FILEINODES, Val::I32(plan.inodes.clone())));
+    h.push((Tag::FILELANGS, Val::strs(files.iter().map(|f| f.lang))));
+    h.push((Tag::DIRINDEXES, Val::I32(dirindexes)));
+    h.push((Tag::BASENAMES, Val::strs(basenames)));
+    h.push((Tag::DIRNAMES, Val::strs(dirnames)));
+    if files.iter().any(|f| !f.caps.is_empty()) {
+        h.push((Tag::FILECAPS, Val::strs(files.iter().map(|f| f.caps))));
+    }
+}
