@@ -44,7 +44,8 @@ pub fn rpmsplit() -> Command {
     c
 }
 
-/// A real external tool. Missing tools fail the test: they are never skipped.
+/// A real external tool, in the C locale (its messages and `rpm -qi` labels are untranslated).
+/// Missing tools fail the test: they are never skipped.
 pub fn tool(name: &str) -> Command {
     let found = std::env::var_os("PATH")
         .map(|p| std::env::split_paths(&p).any(|d| d.join(name).is_file()))
@@ -54,10 +55,12 @@ pub fn tool(name: &str) -> Command {
         found,
         "`{name}` is missing: install Debian's rpm, cpio, dnf, createrepo-c packages (.ci/install-tools does)"
     );
-    Command::new(name)
+    let mut c = Command::new(name);
+    c.env("LC_ALL", "C");
+    c
 }
 
-/// Run and return the output, failing with stderr when the command fails.
+/// Run and return the output, failing with stdout and stderr when the command fails.
 pub fn ok(cmd: &mut Command) -> Output {
     let out = cmd
         .output()
@@ -72,12 +75,49 @@ pub fn ok(cmd: &mut Command) -> Output {
     out
 }
 
+/// Run, require success, return stdout.
+pub fn run(cmd: &mut Command) -> Vec<u8> {
+    ok(cmd).stdout
+}
+
+/// Run, require success, return stdout, which must be UTF-8.
+pub fn run_text(cmd: &mut Command) -> String {
+    String::from_utf8(run(cmd)).expect("utf-8 output")
+}
+
 pub fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Every `.rpm` file below `dir` (subdirectories too, as rpmbuild's `RPMS/ARCH/`), sorted.
+pub fn rpms_in(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap_or_else(|e| panic!("{}: {e}", d.display())) {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "rpm") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Lower-case hex SHA-256, as rpm writes payload and header digests.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|x| format!("{x:02x}"))
+        .collect()
 }
 
 /// One `%files` row of the upstream reference tables.
