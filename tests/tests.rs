@@ -6,6 +6,7 @@ mod util;
 mod classify;
 mod cli;
 mod elfdeps;
+mod fixture_tree;
 mod input;
 mod manifests;
 mod raw_tree;
