@@ -7,6 +7,7 @@ mod classify;
 mod cli;
 mod elfdeps;
 mod fixture_tree;
+mod graph;
 mod input;
 mod manifests;
 mod raw_tree;
