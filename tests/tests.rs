@@ -15,4 +15,5 @@ mod repo;
 mod rpm_out;
 mod rpm_writer;
 mod split;
+mod tidy;
 mod verify;
