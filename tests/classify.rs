@@ -9,7 +9,7 @@ use crate::util::*;
 /// Check every fixture entry against the 12.6.0 reference table; print all mismatches.
 fn check_against_reference(layout: Layout, layout_arg: &str) {
     let fx = fixture(layout);
-    let reference = Reference::new("12.6.0");
+    let reference = Reference::get("12.6.0");
     let (doc, code) = classify_json(&[fx.root.to_str().unwrap(), "--layout", layout_arg]);
     assert_eq!(
         code, 0,

@@ -7,35 +7,13 @@ use std::fs;
 use std::io::{Read, Write};
 use std::os::unix::fs::{symlink, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::OnceLock;
 
 use rpmsplit::elf::ElfKind;
 use rpmsplit::inventory::{self, cpio, fileflags, rpm, Entry, Inventory, Kind, Source};
 
-const MISSING: &str = "install Debian's rpm and cpio packages; .ci/run does";
-
-/// A real tool; a missing one fails the test, it never skips it.
-fn tool(name: &str) -> Command {
-    let found = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).any(|d| d.join(name).is_file()))
-        .unwrap_or(false);
-    assert!(found, "`{name}` not found: {MISSING}");
-    Command::new(name)
-}
-
-fn run(cmd: &mut Command) -> Vec<u8> {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e} ({MISSING})"));
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
+use crate::util::{rpms_in, run, sha256_hex, tool};
 
 /// Run a shell pipeline (for `find | cpio | gzip`).
 fn sh(script: &str, dir: &Path) -> Vec<u8> {
@@ -72,7 +50,8 @@ const SPEC_FILES: &str = r#"%files
 %attr(0640,root,root) /etc/foo.secret
 "#;
 
-struct Fixture {
+/// The packages rpmbuild made of one small tree, one per payload compressor.
+struct BuiltRpms {
     dir: tempfile::TempDir,
     /// The tree the packages were built from (installed paths under it).
     tree: PathBuf,
@@ -112,18 +91,7 @@ fn rpmbuild(dir: &Path, tree: &Path, name: &str, spec: &str, payload: &str) -> P
         .arg(&spec_path)
         .env("SOURCE_DATE_EPOCH", "1700000000")
         .stdin(Stdio::null()));
-    let mut found = Vec::new();
-    let mut stack = vec![rpmdir];
-    while let Some(d) = stack.pop() {
-        for e in fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "rpm") {
-                found.push(p);
-            }
-        }
-    }
+    let mut found = rpms_in(&rpmdir);
     assert_eq!(
         found.len(),
         1,
@@ -132,8 +100,8 @@ fn rpmbuild(dir: &Path, tree: &Path, name: &str, spec: &str, payload: &str) -> P
     found.pop().unwrap()
 }
 
-fn fixture() -> &'static Fixture {
-    static F: OnceLock<Fixture> = OnceLock::new();
+fn built_rpms() -> &'static BuiltRpms {
+    static F: OnceLock<BuiltRpms> = OnceLock::new();
     F.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
         let tree = dir.path().join("tree");
@@ -187,7 +155,7 @@ fn fixture() -> &'static Fixture {
         ] {
             rpms.insert(name, rpmbuild(dir.path(), &tree, name, &spec, payload));
         }
-        Fixture { dir, tree, rpms }
+        BuiltRpms { dir, tree, rpms }
     })
 }
 
@@ -306,7 +274,7 @@ fn check_rpm_scan(inv: &Inventory, pkg: &Path, tree: &Path) {
 
 #[test]
 fn rpm_scan_matches_what_rpm_reports_for_every_compressor() {
-    let f = fixture();
+    let f = built_rpms();
     for (name, pkg) in &f.rpms {
         let inv = rpm::scan(pkg).unwrap_or_else(|e| panic!("{name}: {e}"));
         check_rpm_scan(&inv, pkg, &f.tree);
@@ -354,7 +322,7 @@ fn scan_file(p: &Path) -> Result<Inventory, inventory::ScanError> {
 
 #[test]
 fn cpio_from_rpm2cpio_and_gnu_cpio_matches_the_rpm_scan() {
-    let f = fixture();
+    let f = built_rpms();
     let work = f.dir.path().join("cpio");
     fs::create_dir_all(&work).unwrap();
     let pkg = &f.rpms["zstd"];
@@ -584,7 +552,7 @@ fn rpm_err(bytes: &[u8], name: &str) -> String {
 
 #[test]
 fn corrupt_rpm_is_refused_with_a_reason() {
-    let f = fixture();
+    let f = built_rpms();
     let good = fs::read(&f.rpms["zstd"]).unwrap();
     let (header, payload) = rpm_layout(&good);
 
@@ -649,14 +617,6 @@ fn corrupt_rpm_is_refused_with_a_reason() {
         &rpm_err(&comp, "zpaq.rpm"),
         &["unknown payload compressor", "zpaq"],
     );
-}
-
-fn sha256_hex(b: &[u8]) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(b)
-        .iter()
-        .map(|x| format!("{x:02x}"))
-        .collect()
 }
 
 /// A payload in rpm's large-file format: a 4 GiB + 5 bytes sparse file, a hardlink pair, a

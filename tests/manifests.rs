@@ -15,18 +15,18 @@ use rpmsplit::elf::{ElfFacts, ElfKind};
 use rpmsplit::inventory::{Entry, Inventory, Kind};
 use rpmsplit::manifest::{detect_layout, Manifest, BUILTIN_LIBVIRT, BUILTIN_LIBVIRT_9_0};
 
-const REFERENCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/reference");
+use crate::util::{reference_table, Reference};
 
 /// One upstream release and the manifest that must reproduce its split.
 struct Release {
-    /// Prefix of the reference tables: `libvirt-v12.6.0`.
-    tables: &'static str,
+    /// Upstream version of the reference tables: `12.6.0` (`reference/libvirt-v12.6.0-*.tsv`).
+    version: &'static str,
     manifest: &'static str,
     manifest_file: &'static str,
 }
 
 const V12_6: Release = Release {
-    tables: "libvirt-v12.6.0",
+    version: "12.6.0",
     manifest: BUILTIN_LIBVIRT,
     manifest_file: "manifests/libvirt.toml",
 };
@@ -34,13 +34,13 @@ const V12_6: Release = Release {
 /// The first split release, read with the current manifest: a tree of any release since the
 /// split must land where that release's spec put it.
 const V9_1: Release = Release {
-    tables: "libvirt-v9.1.0",
+    version: "9.1.0",
     manifest: BUILTIN_LIBVIRT,
     manifest_file: "manifests/libvirt.toml",
 };
 
 const V9_0: Release = Release {
-    tables: "libvirt-v9.0.0",
+    version: "9.0.0",
     manifest: BUILTIN_LIBVIRT_9_0,
     manifest_file: "manifests/libvirt-9.0.toml",
 };
@@ -215,16 +215,16 @@ fn both_manifests_claim_the_same_files() {
             for (file, s) in [(V12_6.manifest_file, sa), (V9_0.manifest_file, sb)] {
                 if matches!(s, Status::Unowned | Status::Conflict) {
                     problems.push(format!(
-                        "{} tree: {}: {s:?} under {file}",
-                        release.tables,
+                        "libvirt-v{} tree: {}: {s:?} under {file}",
+                        release.version,
                         e.path.display()
                     ));
                 }
             }
             if e.kind != Kind::Dir && claim(sa) != claim(sb) {
                 problems.push(format!(
-                    "{} tree: {}: {sa:?} under {}, {sb:?} under {}",
-                    release.tables,
+                    "libvirt-v{} tree: {}: {sa:?} under {}, {sb:?} under {}",
+                    release.version,
                     e.path.display(),
                     V12_6.manifest_file,
                     V9_0.manifest_file
@@ -533,8 +533,8 @@ fn synthetic_tree(release: &Release, debian: bool) -> (Inventory, Vec<Expected>)
         }
     };
     let mut tree: BTreeMap<String, (Kind, Expected)> = BTreeMap::new();
-    for row in read_table(release, "files") {
-        let (package, glob, attrs) = (&row[0], &row[1], TableAttrs::parse(&row[2]));
+    for row in &Reference::get(release.version).files {
+        let (package, glob, attrs) = (&row.package, &row.path, TableAttrs::parse(&row.attrs));
         let kind = if glob.ends_with('/') || attrs.dir {
             Kind::Dir
         } else {
@@ -615,17 +615,7 @@ fn to_debian(fedora: &str) -> String {
 }
 
 fn read_table(release: &Release, which: &str) -> Vec<Vec<String>> {
-    let path = format!("{REFERENCE}/{}-{which}.tsv", release.tables);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    text.lines()
-        .skip(1)
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            let mut cols: Vec<String> = l.split('\t').map(str::to_string).collect();
-            cols.resize(4, String::new());
-            cols
-        })
-        .collect()
+    reference_table(release.version, which)
 }
 
 // ---------------------------------------------------------------------------------------------

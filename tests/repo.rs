@@ -42,16 +42,6 @@ fn split_rpms(manifest: &str, version: &str, release: &str, out: &Path) {
     ]));
 }
 
-fn rpms_in(dir: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "rpm"))
-        .collect();
-    v.sort();
-    v
-}
-
 /// Names from `rpm -qp --requires/--provides` over packages, as rpm itself reads them.
 fn query(rpms: &[PathBuf], what: &str) -> BTreeSet<String> {
     let out = ok(tool("rpm").arg("-qp").arg(what).args(rpms));

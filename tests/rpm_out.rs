@@ -9,20 +9,12 @@ use std::path::{Path, PathBuf};
 
 use crate::util::*;
 
-fn rpms_in(dir: &Path) -> BTreeMap<String, PathBuf> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "rpm") {
-                out.insert(p.file_name().unwrap().to_string_lossy().into_owned(), p);
-            }
-        }
-    }
-    out
+/// The RPMs below `dir` by file name.
+fn rpms_by_name(dir: &Path) -> BTreeMap<String, PathBuf> {
+    rpms_in(dir)
+        .into_iter()
+        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), p))
+        .collect()
 }
 
 fn q(rpm: &Path, args: &[&str]) -> String {
@@ -71,7 +63,7 @@ fn ours_and_rpmbuilds(tmp: &Path) -> (BTreeMap<String, PathBuf>, BTreeMap<String
         .arg(format!("_topdir {}", top.display()))
         .arg(ours.join("libvirt.spec"))
         .env("SOURCE_DATE_EPOCH", "1700000000"));
-    (rpms_in(&ours), rpms_in(&top.join("RPMS")))
+    (rpms_by_name(&ours), rpms_by_name(&top.join("RPMS")))
 }
 
 #[test]
@@ -165,7 +157,7 @@ fn rpm_dump_of_all_outputs_lists_exactly_the_owned_entries_and_rpm2cpio_reproduc
         .map(|f| f["path"].as_str().unwrap().to_string())
         .collect();
     let mut dumped = BTreeSet::new();
-    for rpm in rpms_in(&out).values() {
+    for rpm in rpms_by_name(&out).values() {
         let k = stdout(&ok(tool("rpmkeys").arg("-K").arg(rpm)));
         assert!(k.contains("digests OK"), "{k}");
         let dest = tmp.path().join("x").join(rpm.file_name().unwrap());
@@ -252,7 +244,10 @@ fn re_splitting_a_monolithic_rpm_equals_splitting_its_tree() {
         .arg(format!("_topdir {}", top.display()))
         .arg(spec_dir.join("libvirt.spec"))
         .env("SOURCE_DATE_EPOCH", "1700000000"));
-    let mono_rpm = rpms_in(&top.join("RPMS")).into_values().next().unwrap();
+    let mono_rpm = rpms_by_name(&top.join("RPMS"))
+        .into_values()
+        .next()
+        .unwrap();
     // classify reports the version and release the RPM gives
     let (doc, code) = classify_json(&[mono_rpm.to_str().unwrap()]);
     assert_eq!(code, 0);
@@ -273,7 +268,7 @@ fn re_splitting_a_monolithic_rpm_equals_splitting_its_tree() {
             "1",
             "--quiet",
         ]));
-        rpms_in(out)
+        rpms_by_name(out)
     };
     let from_tree = split(&fx.root, &tmp.path().join("from-tree"));
     let from_rpm = split(&mono_rpm, &tmp.path().join("from-rpm"));

@@ -13,40 +13,10 @@ use rpmsplit::deps::{Dep, Deps, Op};
 use rpmsplit::inventory::{fileflags, Kind, Source};
 use rpmsplit::write::compress::Compression;
 use rpmsplit::write::rpm::{write_rpm, RpmFile, RpmPackage, RpmWriteError, Written};
-use sha2::{Digest, Sha256};
+
+use crate::util::{run, run_text, sha256_hex, tool};
 
 const MTIME: u32 = 1_700_000_000;
-
-/// A command for a real tool; panics (never skips) when it is not installed.
-fn tool(name: &str) -> Command {
-    let found = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).any(|d| d.join(name).is_file()))
-        .unwrap_or(false);
-    assert!(
-        found,
-        "`{name}` is not installed: install Debian's rpm and cpio packages (.ci/run does)"
-    );
-    let mut c = Command::new(name);
-    c.env("LC_ALL", "C");
-    c
-}
-
-/// Run, require success, return stdout.
-fn run(cmd: &mut Command) -> Vec<u8> {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed ({}):\nstdout: {}\nstderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
-
-fn run_text(cmd: &mut Command) -> String {
-    String::from_utf8(run(cmd)).expect("utf-8 output")
-}
 
 /// `a | b`, both must succeed; returns b's stdout.
 fn pipe(a: &mut Command, b: &mut Command) -> Vec<u8> {
@@ -109,7 +79,7 @@ fn demo_deps() -> Deps {
     }
 }
 
-/// One entry of a fixture, with owned data that [`RpmFile`]s borrow.
+/// One entry of an [`EntryTree`], with owned data that [`RpmFile`]s borrow.
 struct Item {
     path: PathBuf,
     kind: Kind,
@@ -150,7 +120,7 @@ impl Item {
 }
 
 /// Real files in a temporary tree, described as package entries.
-struct Fixture {
+struct EntryTree {
     dir: tempfile::TempDir,
     items: Vec<Item>,
 }
@@ -159,9 +129,9 @@ fn bytes_path(p: &[u8]) -> PathBuf {
     PathBuf::from(OsStr::from_bytes(p))
 }
 
-impl Fixture {
-    fn new() -> Fixture {
-        Fixture {
+impl EntryTree {
+    fn new() -> EntryTree {
+        EntryTree {
             dir: tempfile::tempdir().unwrap(),
             items: Vec::new(),
         }
@@ -252,8 +222,8 @@ impl Fixture {
 /// Regular files, an executable, a symlink, directories, a hardlink pair, a config file with
 /// noreplace, %doc and %license files, an empty file, a non-UTF-8 name, a %ghost, a directory
 /// owned by another user.
-fn demo_fixture() -> Fixture {
-    let mut fx = common_fixture();
+fn demo_tree() -> EntryTree {
+    let mut fx = common_tree();
     fx.file(b"/usr/lib/demo/caf\xe9", 0o600, b"latin-1 name\n");
     let d = fx.dir(b"/var/lib/demo");
     d.user = "daemon".into();
@@ -263,10 +233,10 @@ fn demo_fixture() -> Fixture {
     fx
 }
 
-/// The part of the demo fixture rpmbuild accepts as is (UTF-8 names) and packs the same way
+/// The part of the demo tree rpmbuild accepts as is (UTF-8 names) and packs the same way
 /// whatever the build host (root-owned: rpmbuild puts the host's uid/gid in the payload).
-fn common_fixture() -> Fixture {
-    let mut fx = Fixture::new();
+fn common_tree() -> EntryTree {
+    let mut fx = EntryTree::new();
     fx.dir(b"/etc/demo");
     fx.file(b"/etc/demo/demo.conf", 0o640, b"key = value\n")
         .flags = fileflags::CONFIG | fileflags::NOREPLACE;
@@ -294,7 +264,7 @@ fn common_fixture() -> Fixture {
     fx
 }
 
-fn write(fx: &Fixture, pkg: &RpmPackage, out: &str, c: Compression, threads: u32) -> Written {
+fn write(fx: &EntryTree, pkg: &RpmPackage, out: &str, c: Compression, threads: u32) -> Written {
     let out = fx.out_dir(out);
     let w = write_rpm(pkg, &fx.files(), &out, c, threads).unwrap_or_else(|e| {
         panic!("{}", error_chain(&e));
@@ -321,13 +291,6 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     s
 }
 
-fn sha256_hex(b: &[u8]) -> String {
-    Sha256::digest(b)
-        .iter()
-        .map(|x| format!("{x:02x}"))
-        .collect()
-}
-
 fn assert_digests_ok(rpm: &Path) {
     let out = run_text(tool("rpmkeys").arg("-Kv").arg("--nosignature").arg(rpm));
     for line in [
@@ -350,7 +313,7 @@ fn qf(rpm: &Path, format: &str) -> String {
 
 #[test]
 fn rpm_writer_file_name_and_digests() {
-    let fx = demo_fixture();
+    let fx = demo_tree();
     let pkg = package("demo", "x86_64", demo_deps());
     let w = write(&fx, &pkg, "out", Compression::Zstd(3), 2);
     assert_eq!(w.path.file_name().unwrap(), "demo-2.5-3.fc41.x86_64.rpm");
@@ -380,7 +343,7 @@ fn sig_len(rpm: &Path) -> u64 {
 
 #[test]
 fn rpm_writer_header_matches_entries() {
-    let fx = demo_fixture();
+    let fx = demo_tree();
     let pkg = package("demo", "x86_64", demo_deps());
     let w = write(&fx, &pkg, "out", Compression::Zstd(3), 1);
 
@@ -501,7 +464,7 @@ fn rpm_writer_header_matches_entries() {
 
 #[test]
 fn rpm_writer_dependencies() {
-    let fx = demo_fixture();
+    let fx = demo_tree();
     let pkg = package("demo", "x86_64", demo_deps());
     let w = write(&fx, &pkg, "out", Compression::Xz(1), 2);
     let q = |opt: &str| run_text(tool("rpm").args(["-qp", opt]).arg(&w.path));
@@ -535,7 +498,7 @@ fn rpm_writer_dependencies() {
 
 /// `rpm2cpio | cpio -idm` reproduces bytes, modes, mtimes, the symlink and the hardlink; the
 /// %ghost is not in the payload.
-fn assert_extracts(fx: &Fixture, rpm: &Path) {
+fn assert_extracts(fx: &EntryTree, rpm: &Path) {
     let dest = tempfile::tempdir().unwrap();
     pipe(
         tool("rpm2cpio").arg(rpm),
@@ -572,7 +535,7 @@ fn assert_extracts(fx: &Fixture, rpm: &Path) {
 
 #[test]
 fn rpm_writer_payload_extracts_with_rpm2cpio_and_cpio() {
-    let fx = demo_fixture();
+    let fx = demo_tree();
     let pkg = package("demo", "x86_64", demo_deps());
     for (i, c) in [
         Compression::Zstd(3),
@@ -601,7 +564,7 @@ fn rpm_writer_payload_extracts_with_rpm2cpio_and_cpio() {
 
 #[test]
 fn rpm_writer_installs_into_a_scratch_root() {
-    let fx = demo_fixture();
+    let fx = demo_tree();
     let pkg = package("demo", "x86_64", demo_deps());
     let w = write(&fx, &pkg, "out", Compression::Zstd(3), 2);
     let root = tempfile::tempdir().unwrap();
@@ -652,7 +615,7 @@ fn rpm_writer_installs_into_a_scratch_root() {
 
 #[test]
 fn rpm_writer_meta_package_without_files() {
-    let fx = Fixture::new();
+    let fx = EntryTree::new();
     let mut pkg = package("demo-meta", "noarch", Deps::default());
     pkg.epoch = None;
     pkg.source_rpm = None;
@@ -688,7 +651,7 @@ fn rpm_writer_meta_package_without_files() {
 #[test]
 fn rpm_writer_output_is_identical_for_any_thread_count() {
     // Several zstd jobs (2 MiB at level 1) and xz blocks (1 MiB at preset 0).
-    let mut fx = demo_fixture();
+    let mut fx = demo_tree();
     let mut state = 0x1234_5678u32;
     let data: Vec<u8> = (0..6 << 20)
         .map(|i| {
@@ -719,7 +682,7 @@ fn rpm_writer_output_is_identical_for_any_thread_count() {
 
 #[test]
 fn rpm_writer_errors_name_package_and_file_and_leave_nothing() {
-    let mut fx = demo_fixture();
+    let mut fx = demo_tree();
     // The file is shorter than announced: an error, not a silently short member.
     fx.file(b"/usr/share/demo/shrinks", 0o644, b"abc").size = 10;
     let pkg = package("demo", "x86_64", demo_deps());
@@ -738,7 +701,7 @@ fn rpm_writer_errors_name_package_and_file_and_leave_nothing() {
     );
 
     // Two entries for one path.
-    let mut fx = demo_fixture();
+    let mut fx = demo_tree();
     fx.file(b"/usr/share/demo/twice", 0o644, b"x");
     let again = fx.files().into_iter().last().unwrap();
     let mut files = fx.files();
@@ -758,7 +721,7 @@ fn rpm_writer_errors_name_package_and_file_and_leave_nothing() {
 #[test]
 fn rpm_writer_large_file_over_4gib_sparse() {
     const BIG: u64 = (4 << 30) + 10;
-    let mut fx = Fixture::new();
+    let mut fx = EntryTree::new();
     fx.dir(b"/data");
     let disk = fx.on_disk(Path::new("/data/big.img"));
     let f = fs::File::create(&disk).unwrap();
@@ -820,7 +783,7 @@ fn rpm_writer_large_file_over_4gib_sparse() {
 /// archive (PAYLOADDIGESTALT).
 #[test]
 fn rpm_writer_matches_rpmbuild_for_the_same_tree() {
-    let fx = common_fixture();
+    let fx = common_tree();
     let arch = run_text(tool("rpm").args(["--eval", "%{_arch}"]));
     let arch = arch.trim();
     let top = fx.out_dir("rpmbuild");
@@ -930,7 +893,7 @@ fn rpm_writer_matches_rpmbuild_for_the_same_tree() {
 
 #[test]
 fn rpm_writer_file_capabilities() {
-    let mut fx = Fixture::new();
+    let mut fx = EntryTree::new();
     fx.dir(b"/usr/sbin");
     fx.file(b"/usr/sbin/pinger", 0o755, b"\x7fELF not really\n")
         .caps = "cap_net_raw=ep".into();
@@ -960,7 +923,7 @@ fn rpm_writer_file_capabilities() {
 /// 23 kB against 8 kB at zstd-3 for 400 pages of 1.5 KiB).
 #[test]
 fn the_rpm_crate_builder_flushes_per_file_our_stream_compresses_better() {
-    let mut fx = Fixture::new();
+    let mut fx = EntryTree::new();
     fx.dir(b"/usr/share/doc/demo");
     let mut builder = rpm::PackageBuilder::new("demo", "2.5", "MIT", "x86_64", "Demo package")
         .using_config(rpm::BuildConfig::default().compression(rpm::CompressionWithLevel::Zstd(3)));
@@ -1003,7 +966,7 @@ fn the_rpm_crate_builder_flushes_per_file_our_stream_compresses_better() {
 /// holds each file in memory.) Our reader matches members to header files by path.
 #[test]
 fn the_rpm_crate_reader_misplaces_contents_after_a_ghost_ours_matches_by_path() {
-    let mut fx = Fixture::new();
+    let mut fx = EntryTree::new();
     fx.dir(b"/etc");
     fx.file(b"/etc/a.conf", 0o644, b"first\n");
     fx.ghost(b"/etc/b.conf");

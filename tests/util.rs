@@ -1,10 +1,10 @@
 //! Test harness: the compiled fixture trees (built once per test run), running the binary,
 //! real external tools that must be present, and the upstream reference tables.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use globset::GlobBuilder;
 pub use rpmsplit_fixture::Layout;
@@ -44,7 +44,8 @@ pub fn rpmsplit() -> Command {
     c
 }
 
-/// A real external tool. Missing tools fail the test: they are never skipped.
+/// A real external tool, in the C locale (its messages and `rpm -qi` labels are untranslated).
+/// Missing tools fail the test: they are never skipped.
 pub fn tool(name: &str) -> Command {
     let found = std::env::var_os("PATH")
         .map(|p| std::env::split_paths(&p).any(|d| d.join(name).is_file()))
@@ -54,10 +55,12 @@ pub fn tool(name: &str) -> Command {
         found,
         "`{name}` is missing: install Debian's rpm, cpio, dnf, createrepo-c packages (.ci/install-tools does)"
     );
-    Command::new(name)
+    let mut c = Command::new(name);
+    c.env("LC_ALL", "C");
+    c
 }
 
-/// Run and return the output, failing with stderr when the command fails.
+/// Run and return the output, failing with stdout and stderr when the command fails.
 pub fn ok(cmd: &mut Command) -> Output {
     let out = cmd
         .output()
@@ -72,6 +75,16 @@ pub fn ok(cmd: &mut Command) -> Output {
     out
 }
 
+/// Run, require success, return stdout.
+pub fn run(cmd: &mut Command) -> Vec<u8> {
+    ok(cmd).stdout
+}
+
+/// Run, require success, return stdout, which must be UTF-8.
+pub fn run_text(cmd: &mut Command) -> String {
+    String::from_utf8(run(cmd)).expect("utf-8 output")
+}
+
 pub fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
@@ -80,74 +93,140 @@ pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-/// One `%files` row of the upstream reference tables.
-#[derive(Debug, Clone)]
-pub struct RefRow {
-    pub package: String,
-    pub path: String,
-    pub attrs: String,
+/// Every `.rpm` file below `dir` (subdirectories too, as rpmbuild's `RPMS/ARCH/`), sorted.
+pub fn rpms_in(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap_or_else(|e| panic!("{}: {e}", d.display())) {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "rpm") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Lower-case hex SHA-256, as rpm writes payload and header digests.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|x| format!("{x:02x}"))
+        .collect()
+}
+
+/// A reference table (`reference/libvirt-vVERSION-WHICH.tsv`, WHICH one of files, deps,
+/// packages, artifacts): its rows without the header, each padded to the header's width. The
+/// one reader of `reference/`.
+pub fn reference_table(version: &str, which: &str) -> Vec<Vec<String>> {
+    let path = reference_dir().join(format!("libvirt-v{version}-{which}.tsv"));
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("reference table {}: {e}", path.display()));
+    let mut lines = text.lines();
+    let width = lines.next().map_or(0, |h| h.split('\t').count());
+    lines
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let mut cols: Vec<String> = l.split('\t').map(str::to_string).collect();
+            if cols.len() < width {
+                cols.resize(width, String::new());
+            }
+            cols
+        })
+        .collect()
 }
 
 pub fn reference_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("reference")
 }
 
-pub fn reference_files(version: &str) -> Vec<RefRow> {
-    let text =
-        std::fs::read_to_string(reference_dir().join(format!("libvirt-v{version}-files.tsv")))
-            .expect("reference table (reference/)");
-    text.lines()
-        .skip(1)
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            let c: Vec<&str> = l.split('\t').collect();
-            RefRow {
-                package: c[0].to_string(),
-                path: c[1].to_string(),
-                attrs: c.get(2).unwrap_or(&"").to_string(),
-            }
-        })
-        .collect()
+/// One `%files` row of the upstream reference tables, its path compiled as an rpm glob.
+#[derive(Debug, Clone)]
+pub struct RefRow {
+    pub package: String,
+    /// The path or glob as the table writes it (a trailing `/` names a directory).
+    pub path: String,
+    pub attrs: String,
+    glob: globset::GlobMatcher,
 }
 
-/// The reference table with compiled globs, for `owners`.
+impl RefRow {
+    /// The row's path without its trailing `/`.
+    pub fn glob(&self) -> &str {
+        self.path.trim_end_matches('/')
+    }
+
+    pub fn is_dir_row(&self) -> bool {
+        self.attrs.contains("%dir")
+    }
+
+    /// The row's glob matches `path` itself, with rpm's semantics (`*` does not cross `/`).
+    pub fn matches(&self, path: &str) -> bool {
+        self.glob.is_match(path)
+    }
+
+    /// The row packages `path` as a file: it is not `%dir` and matches the path or one of its
+    /// ancestors (a directory row without `%dir` takes its whole subtree).
+    pub fn claims(&self, path: &str) -> bool {
+        !self.is_dir_row()
+            && Path::new(path)
+                .ancestors()
+                .any(|a| a != Path::new("/") && self.glob.is_match(a))
+    }
+}
+
+/// The `%files` table of one upstream release, read once per test run, globs compiled.
+#[derive(Debug)]
 pub struct Reference {
-    rows: Vec<(RefRow, globset::GlobMatcher)>,
+    pub files: Vec<RefRow>,
 }
 
 impl Reference {
-    pub fn new(version: &str) -> Reference {
-        let rows = reference_files(version)
+    /// The table of `version` (`12.6.0`, `9.1.0`, `9.0.0`), shared by the tests of this run.
+    pub fn get(version: &str) -> &'static Reference {
+        static TABLES: OnceLock<Mutex<BTreeMap<String, &'static Reference>>> = OnceLock::new();
+        let mut tables = TABLES
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        tables
+            .entry(version.to_string())
+            .or_insert_with(|| Box::leak(Box::new(Reference::read(version))))
+    }
+
+    fn read(version: &str) -> Reference {
+        let files = reference_table(version, "files")
             .into_iter()
-            .map(|r| {
-                let g = GlobBuilder::new(r.path.trim_end_matches('/'))
+            .map(|c| {
+                let glob = GlobBuilder::new(c[1].trim_end_matches('/'))
                     .literal_separator(true)
                     .build()
-                    .expect("reference glob")
+                    .unwrap_or_else(|e| panic!("reference glob `{}`: {e}", c[1]))
                     .compile_matcher();
-                (r, g)
+                RefRow {
+                    package: c[0].clone(),
+                    path: c[1].clone(),
+                    attrs: c[2].clone(),
+                    glob,
+                }
             })
             .collect();
-        Reference { rows }
+        Reference { files }
     }
 
     /// Packages the table gives a Fedora path, with rpm's `%files` semantics: `*` does not
     /// cross `/`; a row naming a directory without `%dir` takes its whole subtree.
     pub fn owners(&self, path: &str) -> BTreeSet<String> {
-        let mut out = BTreeSet::new();
-        for (r, g) in &self.rows {
-            let is_dir_row = r.attrs.contains("%dir");
-            let hit = g.is_match(path)
-                || (!is_dir_row
-                    && Path::new(path)
-                        .ancestors()
-                        .skip(1)
-                        .any(|a| a != Path::new("/") && g.is_match(a)));
-            if hit {
-                out.insert(r.package.clone());
-            }
-        }
-        out
+        self.files
+            .iter()
+            .filter(|r| r.matches(path) || r.claims(path))
+            .map(|r| r.package.clone())
+            .collect()
     }
 }
 
@@ -169,7 +248,7 @@ pub fn classify_json(args: &[&str]) -> (serde_json::Value, i32) {
 }
 
 /// Owners of each path in a classify document: path → sorted packages.
-pub fn owners_of(doc: &serde_json::Value) -> std::collections::BTreeMap<String, BTreeSet<String>> {
+pub fn owners_of(doc: &serde_json::Value) -> BTreeMap<String, BTreeSet<String>> {
     doc["files"]
         .as_array()
         .expect("files array")

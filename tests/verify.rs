@@ -77,13 +77,10 @@ fn rpms_made_with(manifest: &str, out: &Path) -> Vec<String> {
         .arg(out)
         .args(["--manifest", manifest, "--format", "rpm", "--release", "1"])
         .args(["--compress", "zstd:1", "--quiet"]));
-    let mut rpms: Vec<String> = fs::read_dir(out)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "rpm"))
+    let rpms: Vec<String> = rpms_in(out)
+        .iter()
         .map(|p| p.display().to_string())
         .collect();
-    rpms.sort();
     assert!(rpms.len() > 30, "{rpms:?}");
     rpms
 }

@@ -1,0 +1,293 @@
+//! Tidy checks on the repository itself, as rust-analyzer's `tidy` has: every Rust source opens
+//! with a `//!` module comment, every repository path ARCHITECTURE.md names exists, and the
+//! README's command list names exactly the subcommands and long flags `rpmsplit --help` lists.
+//! Everything is found at run time: files added or renamed are checked as they are.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::util::*;
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn read(rel: &str) -> String {
+    fs::read_to_string(repo().join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+/// Every `.rs` file below `dir`, recursively.
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap_or_else(|e| panic!("{}: {e}", d.display())) {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn every_rust_file_opens_with_a_module_comment() {
+    let mut files = Vec::new();
+    for dir in ["src", "tests", "xtask/src", "fixture/src"] {
+        files.extend(rust_files(&repo().join(dir)));
+    }
+    assert!(files.len() > 20, "only {} Rust files found", files.len());
+    let missing: Vec<String> = files
+        .iter()
+        .filter(|f| {
+            let text = fs::read_to_string(f).unwrap();
+            let first = text.lines().find(|l| !l.trim().is_empty());
+            !first.is_some_and(|l| l.starts_with("//!"))
+        })
+        .map(|f| f.strip_prefix(repo()).unwrap().display().to_string())
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "these files do not open with a `//!` comment saying what they are:\n  {}",
+        missing.join("\n  ")
+    );
+}
+
+/// Top-level directories of the repository whose names start a path in the docs.
+const ROOTS: &[&str] = &[
+    "src/",
+    "tests/",
+    "xtask/",
+    "fixture/",
+    "manifests/",
+    "docs/",
+    "reference/",
+    ".ci/",
+];
+
+/// Whether a backticked token of ARCHITECTURE.md names a repository path: it starts with one
+/// of [`ROOTS`] or ends in `.rs`, `.md` or `.toml`, and is one word.
+fn is_repo_path(token: &str) -> bool {
+    !token.is_empty()
+        && !token.contains(char::is_whitespace)
+        && (ROOTS.iter().any(|r| token.starts_with(r))
+            || [".rs", ".md", ".toml"].iter().any(|e| token.ends_with(e)))
+}
+
+/// The backticked tokens of a Markdown text outside fenced blocks, each with the directory of
+/// the heading it is under (`### src/inventory/` gives `src/inventory/`; a heading naming a
+/// file gives its directory; other headings none).
+fn backticked(markdown: &str) -> Vec<(String, Option<String>)> {
+    let mut out = Vec::new();
+    let mut section: Option<String> = None;
+    let mut fenced = false;
+    let mut open: Option<String> = None;
+    for line in markdown.lines() {
+        if line.trim_start().starts_with("```") {
+            fenced = !fenced;
+            continue;
+        }
+        if fenced {
+            continue;
+        }
+        if line.starts_with('#') {
+            let name = line.trim_start_matches('#').trim().trim_matches('`');
+            section = is_repo_path(name).then(|| match name.rfind('/') {
+                Some(i) => name[..=i].to_string(),
+                None => String::new(),
+            });
+        }
+        for (i, part) in line.split('`').enumerate() {
+            if i > 0 {
+                // A backtick: it closes the open span or opens one.
+                match open.take() {
+                    Some(token) => out.push((token, section.clone())),
+                    None => open = Some(String::new()),
+                }
+            }
+            if let Some(token) = open.as_mut() {
+                if i == 0 {
+                    token.push(' '); // the span goes on from the previous line
+                }
+                token.push_str(part);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_path_architecture_md_names_exists() {
+    let text = read("ARCHITECTURE.md");
+    let mut checked = 0;
+    let mut missing = Vec::new();
+    for (token, section) in backticked(&text) {
+        if !is_repo_path(&token) {
+            continue;
+        }
+        checked += 1;
+        // A path under a root is the repository's; another (`mod.rs`, `write/spec.rs`,
+        // `cli.rs`) is its section's module, else a top-level file, else one of `src/`.
+        let candidates: Vec<String> = if ROOTS.iter().any(|r| token.starts_with(r)) {
+            vec![token.clone()]
+        } else {
+            section
+                .iter()
+                .map(|s| format!("{s}{token}"))
+                .chain([token.clone(), format!("src/{token}")])
+                .collect()
+        };
+        if !candidates.iter().any(|c| repo().join(c).exists()) {
+            missing.push(format!("`{token}` (looked for {})", candidates.join(", ")));
+        }
+    }
+    assert!(
+        checked > 20,
+        "only {checked} paths found in ARCHITECTURE.md"
+    );
+    assert!(
+        missing.is_empty(),
+        "ARCHITECTURE.md names paths that do not exist:\n  {}",
+        missing.join("\n  ")
+    );
+}
+
+/// The long flags (`--name`) in a text.
+fn long_flags(text: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("--") {
+        let name: String = rest[i + 2..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect();
+        if name.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+            out.insert(format!("--{name}"));
+        }
+        rest = &rest[i + 2 + name.len()..];
+    }
+    out
+}
+
+/// `rpmsplit [SUBCOMMAND] --help`.
+fn help(subcommand: Option<&str>) -> String {
+    stdout(&ok(rpmsplit().args(subcommand).arg("--help")))
+}
+
+/// The long flags a `--help` lists: the option column of its option lines (`-o, --output
+/// <OUTPUT>`, `--layout <LAYOUT>`; not a possible value's `- spec: …`).
+fn help_flags(help: &str) -> BTreeSet<String> {
+    help.lines()
+        .map(str::trim_start)
+        .filter(|l| {
+            let b = l.as_bytes();
+            l.starts_with("--")
+                || (b.len() > 5
+                    && b[0] == b'-'
+                    && b[1].is_ascii_alphanumeric()
+                    && &b[2..6] == b", --")
+        })
+        .flat_map(|l| long_flags(l.split("  ").next().unwrap()))
+        .collect()
+}
+
+/// The subcommands `rpmsplit --help` lists, `help` excepted.
+fn help_subcommands(help: &str) -> BTreeSet<String> {
+    help.lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with(' '))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .map(str::to_string)
+        .collect()
+}
+
+/// The README's command block (the fenced block under `## Commands`): subcommand → the text of
+/// its lines (a line starting `rpmsplit SUB` and the indented lines after it).
+fn readme_commands() -> BTreeMap<String, String> {
+    let readme = read("README.md");
+    let block: Vec<&str> = readme
+        .lines()
+        .skip_while(|l| l.trim() != "## Commands")
+        .skip_while(|l| !l.starts_with("```"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("```"))
+        .collect();
+    assert!(
+        !block.is_empty(),
+        "README.md has no ``` block under `## Commands`"
+    );
+    let mut out: BTreeMap<String, String> = BTreeMap::new();
+    let mut current: Option<String> = None;
+    for line in block {
+        if let Some(rest) = line.strip_prefix("rpmsplit ") {
+            let sub = rest.split_whitespace().next().unwrap().to_string();
+            assert!(
+                !out.contains_key(&sub),
+                "README names `rpmsplit {sub}` twice"
+            );
+            out.insert(sub.clone(), rest.to_string());
+            current = Some(sub);
+        } else if line.starts_with(' ') {
+            let sub = current
+                .as_ref()
+                .unwrap_or_else(|| panic!("README: {line:?} continues no command"));
+            out.get_mut(sub).unwrap().push_str(line);
+        } else if !line.trim().is_empty() {
+            panic!("README command block: {line:?} is neither a command nor its continuation");
+        }
+    }
+    out
+}
+
+#[test]
+fn readme_command_list_matches_the_help() {
+    let readme = readme_commands();
+    let subcommands = help_subcommands(&help(None));
+    assert!(subcommands.len() >= 5, "{subcommands:?}");
+    let listed: BTreeSet<String> = readme.keys().cloned().collect();
+    assert_eq!(
+        listed, subcommands,
+        "README's commands (left) and `rpmsplit --help`'s (right)"
+    );
+
+    let flags: BTreeMap<&String, BTreeSet<String>> = subcommands
+        .iter()
+        .map(|s| (s, help_flags(&help(Some(s)))))
+        .collect();
+    // Global options (in every subcommand's help, as `--quiet`) need be named once only.
+    let mut global = help_flags(&help(None));
+    for f in flags.values() {
+        global = global.intersection(f).cloned().collect();
+    }
+    global.remove("--help");
+    let mut problems = Vec::new();
+    let everywhere: String = readme.values().cloned().collect();
+    for g in &global {
+        if !everywhere.contains(g.as_str()) {
+            problems.push(format!("the global {g} is not in the README"));
+        }
+    }
+    for (sub, helped) in &flags {
+        let documented = long_flags(&readme[*sub]);
+        for f in helped.difference(&documented) {
+            if f != "--help" && !global.contains(f) {
+                problems.push(format!("rpmsplit {sub} {f}: in --help, not in the README"));
+            }
+        }
+        for f in documented.difference(helped) {
+            problems.push(format!("rpmsplit {sub} {f}: in the README, not in --help"));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "README.md's command list is out of date:\n  {}",
+        problems.join("\n  ")
+    );
+}
