@@ -20,7 +20,9 @@ use rayon::prelude::*;
 
 use crate::inventory::{Inventory, Kind};
 use crate::manifest::model::{DepSpec, DepSpecs};
+use crate::manifest::snippet::SnippetCall;
 use crate::manifest::{ManifestError, Match, Resolved, Rule, RuleSet, RuleSetBuilder};
+use crate::scripts::Script;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -65,6 +67,12 @@ pub struct PlannedPackage {
     pub emitted: bool,
     /// An `if-exists` glob matched nothing: what its rules claim is dropped.
     pub not_built: bool,
+    /// Snippet calls of its manifest block and templates, arguments filled.
+    pub calls: Vec<SnippetCall>,
+    /// Its scriptlets, made from `calls` against its files.
+    pub scripts: Vec<Script>,
+    /// Snippets and units left out of `scripts`, and why.
+    pub script_notes: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -138,6 +146,9 @@ impl Plan {
             emitted: !files.is_empty(),
             not_built: false,
             files,
+            calls: Vec::new(),
+            scripts: Vec::new(),
+            script_notes: Vec::new(),
         });
         self.packages.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(())
@@ -209,6 +220,9 @@ pub fn classify(inv: &Inventory, m: &Resolved) -> Result<Plan, ClassifyError> {
                 files: Vec::new(),
                 emitted: false,
                 not_built: false,
+                calls: p.scriptlets.clone(),
+                scripts: Vec::new(),
+                script_notes: Vec::new(),
             },
         );
     }
@@ -267,6 +281,12 @@ pub fn classify(inv: &Inventory, m: &Resolved) -> Result<Plan, ClassifyError> {
             };
             let deps = DepSpecs {
                 requires: fill_deps(&t.deps.requires),
+                prereqs: (t.deps.prereqs.iter())
+                    .map(|(ph, d)| {
+                        let text = fill(&d.text);
+                        (*ph, DepSpec { text, line: d.line })
+                    })
+                    .collect(),
                 recommends: fill_deps(&t.deps.recommends),
                 provides: fill_deps(&t.deps.provides),
                 obsoletes: fill_deps(&t.deps.obsoletes),
@@ -293,6 +313,9 @@ pub fn classify(inv: &Inventory, m: &Resolved) -> Result<Plan, ClassifyError> {
                     files: Vec::new(),
                     emitted: false,
                     not_built: false,
+                    calls: Vec::new(),
+                    scripts: Vec::new(),
+                    script_notes: Vec::new(),
                 });
             // A `[package.X]` block that merges with a template instance keeps the template's
             // summary and description where it gives none of its own.
@@ -309,6 +332,15 @@ pub fn classify(inv: &Inventory, m: &Resolved) -> Result<Plan, ClassifyError> {
             }
             entry.from_templates.push((t.name.clone(), name.clone()));
             merge_deps(&mut entry.deps, deps);
+            for c in &t.scriptlets {
+                let call = SnippetCall {
+                    args: c.args.iter().map(|a| fill(a)).collect(),
+                    ..c.clone()
+                };
+                if !entry.calls.contains(&call) {
+                    entry.calls.push(call);
+                }
+            }
         }
     }
     let rules = builder.build().map_err(|message| ClassifyError::Manifest {
@@ -378,6 +410,25 @@ pub fn classify(inv: &Inventory, m: &Resolved) -> Result<Plan, ClassifyError> {
         }
     }
     let mut packages: Vec<PlannedPackage> = packages.into_values().collect();
+    for p in &mut packages {
+        let paths: Vec<&std::path::Path> = (p.files.iter())
+            .map(|&(e, _)| inv.entries[e].path.as_path())
+            .collect();
+        let made = crate::scripts::make(&m.manifest, &p.name, &p.calls, &paths, &m.vars)
+            .map_err(|(line, message)| err(line, message))?;
+        p.scripts = made.scripts;
+        p.script_notes = made.notes;
+        for (ph, d) in made.prereqs {
+            if !p
+                .deps
+                .prereqs
+                .iter()
+                .any(|(q, x)| *q == ph && x.text == d.text)
+            {
+                p.deps.prereqs.push((ph, d));
+            }
+        }
+    }
     mark_emitted(&mut packages);
     Ok(Plan {
         layout: m.layout.clone(),
@@ -445,6 +496,15 @@ fn merge_deps(into: &mut DepSpecs, from: DepSpecs) {
     merge(&mut into.provides, from.provides);
     merge(&mut into.obsoletes, from.obsoletes);
     merge(&mut into.conflicts, from.conflicts);
+    for (ph, d) in from.prereqs {
+        if !into
+            .prereqs
+            .iter()
+            .any(|(q, x)| *q == ph && x.text == d.text)
+        {
+            into.prereqs.push((ph, d));
+        }
+    }
 }
 
 /// A package is written when it has files (or is meta), and its `if-present` packages are.

@@ -82,10 +82,85 @@ impl std::fmt::Display for Dep {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Deps {
     pub requires: Vec<Dep>,
+    /// Requirements of scriptlets (`Requires(pre)`, …), interpreters included.
+    pub prereqs: Vec<Prereq>,
     pub recommends: Vec<Dep>,
     pub provides: Vec<Dep>,
     pub obsoletes: Vec<Dep>,
     pub conflicts: Vec<Dep>,
+}
+
+/// When a scriptlet runs (rpm's script phases), in the order a transaction meets them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Phase {
+    Pretrans,
+    Pre,
+    Post,
+    Preun,
+    Postun,
+    Posttrans,
+}
+
+impl Phase {
+    pub const ALL: [Phase; 6] = [
+        Phase::Pretrans,
+        Phase::Pre,
+        Phase::Post,
+        Phase::Preun,
+        Phase::Postun,
+        Phase::Posttrans,
+    ];
+    /// The name in a spec (`%pre`, `Requires(pre)`) and in the manifest.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Pretrans => "pretrans",
+            Phase::Pre => "pre",
+            Phase::Post => "post",
+            Phase::Preun => "preun",
+            Phase::Postun => "postun",
+            Phase::Posttrans => "posttrans",
+        }
+    }
+    /// rpm's dependency flag for a prerequisite of this phase (`RPMSENSE_SCRIPT_PRE`, …,
+    /// `RPMSENSE_PRETRANS`, `RPMSENSE_POSTTRANS`; include/rpm/rpmds.h).
+    pub fn rpmsense(self) -> u32 {
+        match self {
+            Phase::Pretrans => 1 << 7,
+            Phase::Pre => 1 << 9,
+            Phase::Post => 1 << 10,
+            Phase::Preun => 1 << 11,
+            Phase::Postun => 1 << 12,
+            Phase::Posttrans => 1 << 5,
+        }
+    }
+}
+
+impl Serialize for Phase {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// RPMSENSE_INTERP: the requirement is a scriptlet's interpreter (rpmbuild adds it).
+pub const SENSE_INTERP: u32 = 1 << 8;
+
+/// A requirement that must be met when a scriptlet runs: `Requires(pre): shadow-utils`, or the
+/// interpreter of the package's own `%pre` (`interp`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Prereq {
+    pub phase: Phase,
+    /// The scriptlet's interpreter, as rpmbuild adds it (`Requires(pre,interp)`).
+    pub interp: bool,
+    #[serde(flatten)]
+    pub dep: Dep,
+}
+
+impl Prereq {
+    /// The REQUIREFLAGS rpm records for it.
+    pub fn rpmsense(&self) -> u32 {
+        self.dep.op.rpmsense() | self.phase.rpmsense() | if self.interp { SENSE_INTERP } else { 0 }
+    }
 }
 
 /// Parse `name [op version]`.

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-pub use crate::dep::{Dep, Deps, Evr, Op, PkgConfig};
+pub use crate::dep::{Dep, Deps, Evr, Op, PkgConfig, Prereq};
 
 /// Replace each `{key}` of `text` by its value, in one pass: a value that itself holds
 /// `{release}` (the `%{release}` of a spec) is not substituted again.
@@ -242,6 +242,29 @@ pub fn compute(
                 }
             }
         }
+        // Scriptlet prerequisites: the manifest's, then each script's interpreter, as rpmbuild
+        // adds it (`Requires(pre,interp): /bin/sh`).
+        for (phase, d) in &p.deps.prereqs {
+            let dep = fill(d);
+            if known.contains(dep.name.as_str()) && !emitted.contains(dep.name.as_str()) {
+                dropped.push(format!("requires({}): {dep}", phase.as_str()));
+                continue;
+            }
+            deps.prereqs.push(Prereq {
+                phase: *phase,
+                interp: false,
+                dep,
+            });
+        }
+        for script in &p.scripts {
+            deps.prereqs.push(Prereq {
+                phase: script.phase,
+                interp: true,
+                dep: unversioned(script.interpreter.clone()),
+            });
+        }
+        deps.prereqs.sort();
+        deps.prereqs.dedup();
         let fd = &auto[p.name.as_str()];
         let mut generated: BTreeSet<String> = BTreeSet::new();
         generated.extend(fd.requires.iter().map(|d| d.name.clone()));
@@ -332,7 +355,8 @@ impl Graph {
         let mut edges = BTreeMap::new();
         for p in packages {
             let mut out: Vec<(String, String)> = Vec::new();
-            for d in &p.deps.requires {
+            let prereqs = p.deps.prereqs.iter().map(|r| &r.dep);
+            for d in p.deps.requires.iter().chain(prereqs) {
                 for &target in providers.get(d.name.as_str()).into_iter().flatten() {
                     if target != p.name && !out.iter().any(|(t, _)| t == target) {
                         out.push((target.to_string(), d.to_string()));

@@ -70,7 +70,7 @@ const SWITCHES: &[(&str, i64)] = &[
     ("with_numad", 1),
     ("with_nbdkit", 1),
     ("with_netcf", 0),
-    ("with_account_add", 0),
+    ("with_account_add", 1),
     ("fedora", 43),
     ("rhel", 0),
 ];
@@ -384,6 +384,15 @@ fn check_packages(release: &Release, plan: &Plan, problems: &mut Vec<String>) {
         if !condition(&row[3]) {
             continue;
         }
+        // `Requires(pre)` keeps its context: the manifest's `requires-in`.
+        if let Some(ctx) = row[1].strip_prefix("Requires(") {
+            let target = row[2].split_whitespace().collect::<Vec<_>>().join(" ");
+            let kind = format!("requires({}", ctx.to_lowercase());
+            want.entry(row[0].as_str())
+                .or_default()
+                .insert((kind, target));
+            continue;
+        }
         let kind = match row[1].split('(').next().unwrap() {
             "Requires" => "requires",
             "Recommends" => "recommends",
@@ -401,20 +410,25 @@ fn check_packages(release: &Release, plan: &Plan, problems: &mut Vec<String>) {
         let Some(p) = plan.package(name) else {
             continue;
         };
-        let got: BTreeSet<(String, String)> = p
-            .deps
-            .lists()
-            .into_iter()
-            .flat_map(|(kind, list)| {
-                list.iter().map(move |d| {
-                    let text = d.text.replace("{evr}", "%{version}-%{release}");
-                    (
-                        kind.to_string(),
-                        text.split_whitespace().collect::<Vec<_>>().join(" "),
-                    )
+        let got: BTreeSet<(String, String)> =
+            p.deps
+                .lists()
+                .into_iter()
+                .flat_map(|(kind, list)| {
+                    list.iter().map(move |d| {
+                        let text = d.text.replace("{evr}", "%{version}-%{release}");
+                        (
+                            kind.to_string(),
+                            text.split_whitespace().collect::<Vec<_>>().join(" "),
+                        )
+                    })
                 })
-            })
-            .collect();
+                .chain(
+                    p.deps.prereqs.iter().map(|(phase, d)| {
+                        (format!("requires({})", phase.as_str()), d.text.clone())
+                    }),
+                )
+                .collect();
         let want = want.remove(name).unwrap_or_default();
         for (kind, dep) in want.difference(&got) {
             problems.push(format!("{name}: missing {kind} `{dep}`"));

@@ -116,12 +116,15 @@ fn json_reports_write_rpm_operators() {
         .collect();
     assert!(ops.contains("="), "{ops:?}");
     assert!(
-        ops.iter().all(|o| ["", "<", "<=", "=", ">=", ">"].contains(&o.as_str())),
+        ops.iter()
+            .all(|o| ["", "<", "<=", "=", ">=", ">"].contains(&o.as_str())),
         "{ops:?}"
     );
     // Each package object names its package once (its dependencies follow, each a name).
     let text = stdout(&out);
-    let first = text.find("\n      \"name\": \"libvirt-daemon-log\"").unwrap();
+    let first = text
+        .find("\n      \"name\": \"libvirt-daemon-log\"")
+        .unwrap();
     let own = &text[first..text[first..].find("\"requires\"").unwrap() + first];
     assert_eq!(own.matches("\"name\"").count(), 1, "{own}");
 }

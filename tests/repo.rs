@@ -67,6 +67,7 @@ fn system_stub(rpms: &[PathBuf], dir: &Path) -> PathBuf {
         })
         .collect();
     let pkg = RpmPackage {
+        scripts: Vec::new(),
         name: "system-stub".into(),
         epoch: None,
         version: "1".into(),
@@ -101,6 +102,9 @@ fn repo(dirs: &[&Path], stub: &Path, at: &Path) {
     ok(tool("createrepo_c").arg("-q").arg(at));
 }
 
+/// dnf into an empty root: resolution and file conflicts. The root has no shell, so the
+/// packages' scriptlets are not run here (`tsflags=noscripts`); the scriptlet tests run real
+/// transactions in a chroot of the host's tools (`tests/scriptlets.rs`).
 fn dnf(root: &Path, repo: &Path) -> std::process::Command {
     let mut c = tool("dnf");
     c.arg("--installroot")
@@ -117,7 +121,8 @@ fn dnf(root: &Path, repo: &Path) -> std::process::Command {
             "--setopt=cachedir={}",
             root.join(".dnf-cache").display()
         ))
-        .args(["--setopt=keepcache=False", "--disableplugin=*"]);
+        .args(["--setopt=keepcache=False", "--disableplugin=*"])
+        .arg("--setopt=tsflags=noscripts");
     c
 }
 

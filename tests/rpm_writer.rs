@@ -46,6 +46,7 @@ fn dep(name: &str, op: Op, evr: &str) -> Dep {
 
 fn package(name: &str, arch: &str, deps: Deps) -> RpmPackage {
     RpmPackage {
+        scripts: Vec::new(),
         name: name.into(),
         epoch: Some(1),
         version: "2.5".into(),
@@ -65,6 +66,7 @@ fn package(name: &str, arch: &str, deps: Deps) -> RpmPackage {
 
 fn demo_deps() -> Deps {
     Deps {
+        prereqs: Vec::new(),
         requires: vec![
             dep("libfoo.so.1()(64bit)", Op::Any, ""),
             dep("demo-common", Op::Eq, "1:2.5-3.fc41"),

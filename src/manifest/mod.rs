@@ -8,6 +8,7 @@
 pub mod layout;
 pub mod model;
 pub mod raw;
+pub mod snippet;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -9,7 +9,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use crate::dep::parse_dep;
+use crate::dep::{parse_dep, Phase};
+
+use super::snippet::{calls_from_raw, prereqs_from_raw, resolve_likes, Snippet, SnippetCall};
 use crate::elf::ElfKind;
 
 use super::raw::{self, ConfigValue, RawFileRule, RawManifest};
@@ -138,6 +140,8 @@ pub struct DepSpec {
 #[derive(Debug, Clone, Default)]
 pub struct DepSpecs {
     pub requires: Vec<DepSpec>,
+    /// Requirements of scriptlets by phase (`Requires(pre)`, …; `requires-in`).
+    pub prereqs: Vec<(Phase, DepSpec)>,
     pub recommends: Vec<DepSpec>,
     pub provides: Vec<DepSpec>,
     pub obsoletes: Vec<DepSpec>,
@@ -169,6 +173,7 @@ impl DepSpecs {
         };
         Ok(DepSpecs {
             requires: conv(requires)?,
+            prereqs: Vec::new(),
             recommends: conv(recommends)?,
             provides: conv(provides)?,
             obsoletes: conv(obsoletes)?,
@@ -201,6 +206,8 @@ pub struct PackageDecl {
     pub if_exists: Vec<(String, usize)>,
     pub files: Vec<RuleSpec>,
     pub deps: DepSpecs,
+    /// Snippet calls, in order.
+    pub scriptlets: Vec<SnippetCall>,
     pub line: usize,
 }
 
@@ -234,6 +241,8 @@ pub struct Template {
     pub vars: BTreeMap<String, BTreeMap<String, String>>,
     pub files: Vec<RuleSpec>,
     pub deps: DepSpecs,
+    /// Snippet calls, arguments with template variables (`systemd-unix({daemon})`).
+    pub scriptlets: Vec<SnippetCall>,
     pub line: usize,
 }
 
@@ -262,6 +271,8 @@ pub struct Manifest {
     pub copies: Vec<CopySpec>,
     /// Renames of the input (`%install`'s `mv`), applied before the copies.
     pub moves: Vec<MoveSpec>,
+    /// Scriptlet snippets, by name.
+    pub snippets: Vec<Snippet>,
 }
 
 /// Byte offsets → line numbers of one manifest text.
@@ -277,6 +288,13 @@ impl Source<'_> {
             .count()
             + 1
     }
+    /// Whether the string token at `offset` is a multi-line string whose first newline TOML
+    /// trims (its text starts on the next line).
+    pub fn starts_with_newline(&self, offset: usize) -> bool {
+        let t = &self.text[offset.min(self.text.len())..];
+        let body = (t.strip_prefix(r#"""""#)).or_else(|| t.strip_prefix("'''"));
+        body.is_some_and(|b| b.starts_with('\n') || b.starts_with("\r\n"))
+    }
     pub fn at(&self, line: usize, message: String, note: Option<String>) -> ManifestError {
         ManifestError::At {
             file: self.file.to_string(),
@@ -288,7 +306,7 @@ impl Source<'_> {
 }
 
 /// Variables every manifest may use without declaring: filled in from the template or the run.
-const BUILTIN_VARS: &[&str] = &["name", "evr", "version", "release", "arch"];
+pub(crate) const BUILTIN_VARS: &[&str] = &["name", "evr", "version", "release", "arch"];
 
 impl Manifest {
     /// Load and check a manifest from a file.
@@ -358,6 +376,11 @@ impl Manifest {
         }
         let known: BTreeSet<String> = vars.keys().cloned().collect();
 
+        let mut snippets = (raw.snippet.iter())
+            .map(|(name, sn)| Snippet::from_raw(&src, name, sn, &known))
+            .collect::<Result<Vec<_>, _>>()?;
+        resolve_likes(&src, &mut snippets, &known)?;
+
         let mut packages = Vec::new();
         for (name, p) in &raw.package {
             let line = src.line(p.span().start);
@@ -389,13 +412,24 @@ impl Manifest {
                     })
                     .collect::<Result<_, ManifestError>>()?,
                 files,
-                deps: DepSpecs::from_raw(
+                deps: DepSpecs {
+                    prereqs: prereqs_from_raw(&src, &p.requires_in, &known, &[])?,
+                    ..DepSpecs::from_raw(
+                        &src,
+                        &p.requires,
+                        &p.recommends,
+                        &p.provides,
+                        &p.obsoletes,
+                        &p.conflicts,
+                    )?
+                },
+                scriptlets: calls_from_raw(
                     &src,
-                    &p.requires,
-                    &p.recommends,
-                    &p.provides,
-                    &p.obsoletes,
-                    &p.conflicts,
+                    &format!("package `{name}`"),
+                    &p.scriptlets,
+                    &snippets,
+                    &known,
+                    &[],
                 )?,
                 line,
             });
@@ -465,13 +499,24 @@ impl Manifest {
                 description: t.description.clone(),
                 vars: t.vars.clone(),
                 files: rules(&src, &t.files, &known, &tvars)?,
-                deps: DepSpecs::from_raw(
+                deps: DepSpecs {
+                    prereqs: prereqs_from_raw(&src, &t.requires_in, &known, &tvars)?,
+                    ..DepSpecs::from_raw(
+                        &src,
+                        &t.requires,
+                        &t.recommends,
+                        &t.provides,
+                        &t.obsoletes,
+                        &t.conflicts,
+                    )?
+                },
+                scriptlets: calls_from_raw(
                     &src,
-                    &t.requires,
-                    &t.recommends,
-                    &t.provides,
-                    &t.obsoletes,
-                    &t.conflicts,
+                    &format!("template `{name}`"),
+                    &t.scriptlets,
+                    &snippets,
+                    &known,
+                    &tvars,
                 )?,
                 line,
             });
@@ -563,6 +608,7 @@ impl Manifest {
             no_provides_from,
             copies,
             moves,
+            snippets,
         };
         // Compile every rule for every layout now, so a bad glob fails at load, with its line.
         for l in &m.layouts {

@@ -34,6 +34,50 @@ pub struct RawManifest {
     /// Paths a spec's `%install` renames (`mv` inside the buildroot).
     #[serde(default, rename = "move")]
     pub moves: Vec<Spanned<RawMove>>,
+    /// Reusable, parameterised scriptlets (`[snippet.NAME]`).
+    #[serde(default)]
+    pub snippet: BTreeMap<String, Spanned<RawSnippet>>,
+}
+
+/// A scriptlet snippet: bodies per phase, with `{param}`, layout variables and `{units}`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct RawSnippet {
+    /// Another snippet whose bodies, parameters, interpreter and requirements this one takes;
+    /// it gives its own `units` and `set` values (one definition, several unit families).
+    #[serde(default)]
+    pub like: Option<Spanned<String>>,
+    /// Constants of the bodies (`{upgrade}`), overridden by a snippet that is `like` this one.
+    #[serde(default)]
+    pub set: BTreeMap<String, String>,
+    /// Parameter names, given by position in each call: `systemd-unix(virtqemud)`.
+    #[serde(default)]
+    pub params: Vec<String>,
+    /// systemd units the snippet acts on (names with placeholders); it is applied to a package
+    /// only for those the package ships in `{unitdir}`, and left out if it ships none.
+    #[serde(default)]
+    pub units: Vec<Spanned<String>>,
+    /// Paths (with placeholders): the snippet is left out of a package that ships none of them.
+    #[serde(default)]
+    pub if_ships: Vec<Spanned<String>>,
+    /// Interpreter of every body (default `/bin/sh`).
+    #[serde(default)]
+    pub interpreter: Option<String>,
+    #[serde(default)]
+    pub pretrans: Option<Spanned<String>>,
+    #[serde(default)]
+    pub pre: Option<Spanned<String>>,
+    #[serde(default)]
+    pub post: Option<Spanned<String>>,
+    #[serde(default)]
+    pub preun: Option<Spanned<String>>,
+    #[serde(default)]
+    pub postun: Option<Spanned<String>>,
+    #[serde(default)]
+    pub posttrans: Option<Spanned<String>>,
+    /// Requirements of the scriptlets by phase: `requires-in = { pre = ["shadow-utils"] }`.
+    #[serde(default)]
+    pub requires_in: BTreeMap<crate::dep::Phase, Vec<Spanned<String>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -133,6 +177,12 @@ pub struct RawPackage {
     pub obsoletes: Vec<Spanned<String>>,
     #[serde(default)]
     pub conflicts: Vec<Spanned<String>>,
+    /// Requirements of the package's scriptlets by phase (`Requires(pre)`, …).
+    #[serde(default)]
+    pub requires_in: BTreeMap<crate::dep::Phase, Vec<Spanned<String>>>,
+    /// Snippet calls, in order: `"systemd-unix({daemon})"`.
+    #[serde(default)]
+    pub scriptlets: Vec<Spanned<String>>,
 }
 
 /// A file rule with its place in the manifest.
@@ -254,4 +304,10 @@ pub struct RawTemplate {
     pub obsoletes: Vec<Spanned<String>>,
     #[serde(default)]
     pub conflicts: Vec<Spanned<String>>,
+    /// Requirements of the package's scriptlets by phase (`Requires(pre)`, …).
+    #[serde(default)]
+    pub requires_in: BTreeMap<crate::dep::Phase, Vec<Spanned<String>>>,
+    /// Snippet calls, in order: `"systemd-unix({daemon})"`.
+    #[serde(default)]
+    pub scriptlets: Vec<Spanned<String>>,
 }

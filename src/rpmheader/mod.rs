@@ -159,7 +159,10 @@ pub fn encode<T: TagKind>(
     for (t, v) in &entries {
         let ty = v.data_type();
         if let (Some(want), Some(name)) = (t.data_type(), t.name()) {
-            if want != ty {
+            // The legacy exception rpm keeps: a scriptlet interpreter without arguments is a
+            // STRING in a STRING_ARRAY tag (build/parseScript.c); rpm reads both.
+            let legacy = t.is_prog() && want == Type::StringArray && ty == Type::String;
+            if want != ty && !legacy {
                 return Err(EncodeError::Type {
                     tag: t.number(),
                     name,

@@ -86,6 +86,12 @@ pub trait TagKind: Copy + Eq + Ord + Hash + fmt::Debug + fmt::Display + 'static 
             .find(|(t, _, _)| *t == self)
             .map(|(_, _, ty)| *ty)
     }
+
+    /// A scriptlet interpreter tag (`PREINPROG`, …): rpmbuild writes it as a STRING when the
+    /// interpreter has no arguments.
+    fn is_prog(self) -> bool {
+        self.name().is_some_and(|n| n.ends_with("PROG"))
+    }
 }
 
 macro_rules! tag_table {

@@ -425,6 +425,7 @@ fn write_rpm_package(
             .map_or(0, |d| d.as_secs())
     });
     let header = rpm::RpmPackage {
+        scripts: pkg.scripts.clone(),
         name: pkg.name.clone(),
         epoch: evr.epoch,
         version: evr.version.clone(),

@@ -131,6 +131,24 @@ pub fn render(
             let _ = writeln!(s, "touch -c -d @{} '%{{buildroot}}{}'", e.mtime, q(dir));
         }
     }
+    // The scriptlets: rpmbuild adds each interpreter's requirement itself, and expands macros
+    // in the bodies (a `%` is written `%%`).
+    for (i, p) in plan.emitted().enumerate() {
+        for script in &p.scripts {
+            let name = if Some(i) == main {
+                String::new()
+            } else {
+                format!(" -n {}", p.name)
+            };
+            let prog = if script.interpreter == "/bin/sh" {
+                String::new()
+            } else {
+                format!(" -p \"{}\"", script.interpreter)
+            };
+            let body = script.body.replace('%', "%%");
+            let _ = writeln!(s, "\n%{}{name}{prog}\n{body}", script.phase.as_str());
+        }
+    }
     for (i, p) in plan.emitted().enumerate() {
         let files = if p.meta {
             String::new()
@@ -159,6 +177,9 @@ fn dep_lines(p: &crate::classify::PlannedPackage, d: &PackageDeps, arch: &str) -
         .filter(|r| !d.generated.contains(&r.name))
     {
         line("Requires", r);
+    }
+    for r in d.deps.prereqs.iter().filter(|r| !r.interp) {
+        line(&format!("Requires({})", r.phase.as_str()), &r.dep);
     }
     for r in &d.deps.recommends {
         line("Recommends", r);

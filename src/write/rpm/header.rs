@@ -8,9 +8,11 @@ use std::os::unix::ffi::OsStrExt;
 use super::payload::PayloadDigests;
 use super::plan::{Plan, LARGE};
 use super::{encode_header, Errors, RpmFile, RpmPackage, RpmWriteError};
+use crate::dep::{Phase, Prereq};
 use crate::deps::{Dep, Op};
 use crate::inventory::{fileflags, Kind, Source};
 use crate::rpmheader::{Tag, Val};
+use crate::scripts::Script;
 use crate::write::compress::Compression;
 
 /// PGPHASHALGO_SHA256, for FILEDIGESTALGO and PAYLOADDIGESTALGO.
@@ -33,7 +35,7 @@ pub fn header_flags(kind: Kind, flags: u32) -> u32 {
 
 /// rpmlib() features this package relies on, as rpmbuild adds them (build/files.c,
 /// build/pack.c); each is `rpmlib(F) <= V` with RPMSENSE_RPMLIB.
-fn rpmlib_requires(plan: &Plan<'_, '_>, compression: Compression) -> Vec<Dep> {
+fn rpmlib_requires(pkg: &RpmPackage, plan: &Plan<'_, '_>, compression: Compression) -> Vec<Dep> {
     let mut features = vec![
         ("CompressedFileNames", "3.0.4-1"),
         ("FileDigests", "4.6.0-1"),
@@ -54,6 +56,14 @@ fn rpmlib_requires(plan: &Plan<'_, '_>, compression: Compression) -> Vec<Dep> {
         // checkHardLinks(): a package holding hardlinks may hold only part of a set.
         features.push(("PartialHardlinkSets", "4.0.4-1"));
     }
+    if pkg
+        .scripts
+        .iter()
+        .any(|s| s.interpreter.split_whitespace().count() > 1)
+    {
+        // build/parseScript.c: an interpreter with arguments
+        features.push(("ScriptletInterpreterArgs", "4.0.3-1"));
+    }
     features
         .into_iter()
         .map(|(f, v)| Dep {
@@ -71,10 +81,12 @@ fn dep_tags(
     (name_tag, flags_tag, version_tag): (Tag, Tag, Tag),
     deps: &[Dep],
     rpmlib: &[Dep],
+    prereqs: &[Prereq],
 ) {
     let mut all: Vec<(&str, &str, u32)> = deps
         .iter()
         .map(|d| (d.name.as_str(), evr_of(d), d.op.rpmsense()))
+        .chain((prereqs.iter()).map(|p| (p.dep.name.as_str(), evr_of(&p.dep), p.rpmsense())))
         .chain(rpmlib.iter().map(|d| {
             (
                 d.name.as_str(),
@@ -91,6 +103,33 @@ fn dep_tags(
     out.push((name_tag, Val::strs(all.iter().map(|d| d.0))));
     out.push((flags_tag, Val::I32(all.iter().map(|d| d.2).collect())));
     out.push((version_tag, Val::strs(all.iter().map(|d| d.1))));
+}
+
+/// The scriptlets, as build/parseScript.c writes them: the interpreter tag always (a STRING,
+/// or a STRING_ARRAY when it has arguments), the body tag only when the body is not empty.
+fn script_tags(h: &mut Vec<(Tag, Val)>, scripts: &[Script]) {
+    for s in scripts {
+        let (body_tag, prog_tag) = match s.phase {
+            Phase::Pretrans => (Tag::PRETRANS, Tag::PRETRANSPROG),
+            Phase::Pre => (Tag::PREIN, Tag::PREINPROG),
+            Phase::Post => (Tag::POSTIN, Tag::POSTINPROG),
+            Phase::Preun => (Tag::PREUN, Tag::PREUNPROG),
+            Phase::Postun => (Tag::POSTUN, Tag::POSTUNPROG),
+            Phase::Posttrans => (Tag::POSTTRANS, Tag::POSTTRANSPROG),
+        };
+        let argv: Vec<&str> = s.interpreter.split_whitespace().collect();
+        h.push((
+            prog_tag,
+            if argv.len() == 1 {
+                Val::str(argv[0])
+            } else {
+                Val::strs(argv)
+            },
+        ));
+        if !s.body.is_empty() {
+            h.push((body_tag, Val::str(&s.body)));
+        }
+    }
 }
 
 fn evr_of(d: &Dep) -> &str {
@@ -184,12 +223,14 @@ pub(super) fn build_main_header(
         h.push((Tag::LONGSIZE, Val::I64(vec![plan.total_size])));
     }
 
-    let rpmlib = rpmlib_requires(plan, compression);
+    script_tags(&mut h, &pkg.scripts);
+    let rpmlib = rpmlib_requires(pkg, plan, compression);
     let d = &pkg.deps;
     dep_tags(
         &mut h,
         (Tag::PROVIDENAME, Tag::PROVIDEFLAGS, Tag::PROVIDEVERSION),
         &d.provides,
+        &[],
         &[],
     );
     dep_tags(
@@ -197,6 +238,7 @@ pub(super) fn build_main_header(
         (Tag::REQUIRENAME, Tag::REQUIREFLAGS, Tag::REQUIREVERSION),
         &d.requires,
         &rpmlib,
+        &d.prereqs,
     );
     dep_tags(
         &mut h,
@@ -207,17 +249,20 @@ pub(super) fn build_main_header(
         ),
         &d.recommends,
         &[],
+        &[],
     );
     dep_tags(
         &mut h,
         (Tag::OBSOLETENAME, Tag::OBSOLETEFLAGS, Tag::OBSOLETEVERSION),
         &d.obsoletes,
         &[],
+        &[],
     );
     dep_tags(
         &mut h,
         (Tag::CONFLICTNAME, Tag::CONFLICTFLAGS, Tag::CONFLICTVERSION),
         &d.conflicts,
+        &[],
         &[],
     );
 

@@ -61,6 +61,8 @@ pub use header::header_flags;
 #[derive(Debug, Clone)]
 pub struct RpmPackage {
     pub name: String,
+    /// Scriptlets, in phase order.
+    pub scripts: Vec<crate::scripts::Script>,
     pub epoch: Option<u32>,
     pub version: String,
     pub release: String,

@@ -125,6 +125,7 @@ mod tests {
     #[test]
     fn lead_is_96_bytes_with_nevr() {
         let pkg = RpmPackage {
+            scripts: Vec::new(),
             name: "x".into(),
             epoch: Some(2),
             version: "1".into(),
