@@ -3,6 +3,7 @@
 
 mod util;
 
+mod chroot;
 mod classify;
 mod cli;
 mod elfdeps;
