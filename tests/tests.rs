@@ -16,6 +16,7 @@ mod raw_tree;
 mod repo;
 mod rpm_out;
 mod rpm_writer;
+mod scriptlet_host;
 mod split;
 mod tidy;
 mod verify;
