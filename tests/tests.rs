@@ -3,6 +3,7 @@
 
 mod util;
 
+mod chroot;
 mod classify;
 mod cli;
 mod elfdeps;
@@ -15,6 +16,7 @@ mod raw_tree;
 mod repo;
 mod rpm_out;
 mod rpm_writer;
+mod scriptlet_host;
 mod split;
 mod tidy;
 mod verify;

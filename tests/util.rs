@@ -265,3 +265,22 @@ pub fn owners_of(doc: &serde_json::Value) -> BTreeMap<String, BTreeSet<String>> 
         })
         .collect()
 }
+
+/// `rpmbuild -bb` of `spec` (written as `dir/NAME.spec`, top directory `dir/top-NAME`), with
+/// SOURCE_DATE_EPOCH set; the packages it wrote, sorted.
+pub fn rpmbuild_spec(dir: &Path, name: &str, spec: &str) -> Vec<PathBuf> {
+    let top = dir.join(format!("top-{name}"));
+    let spec_path = dir.join(format!("{name}.spec"));
+    std::fs::write(&spec_path, spec).unwrap();
+    run(tool("rpmbuild")
+        .arg("-bb")
+        .arg("--quiet")
+        .arg("--define")
+        .arg(format!("_topdir {}", top.display()))
+        .arg(&spec_path)
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .stdin(std::process::Stdio::null()));
+    let rpms = rpms_in(&top.join("RPMS"));
+    assert!(!rpms.is_empty(), "rpmbuild of {name} wrote no package");
+    rpms
+}
