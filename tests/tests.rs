@@ -17,6 +17,7 @@ mod repo;
 mod rpm_out;
 mod rpm_writer;
 mod scriptlet_host;
+mod scriptlets;
 mod split;
 mod tidy;
 mod verify;
