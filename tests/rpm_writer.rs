@@ -496,20 +496,13 @@ fn rpm_writer_dependencies() {
     );
 }
 
-/// `rpm2cpio | cpio -idm` reproduces bytes, modes, mtimes, the symlink and the hardlink; the
-/// %ghost is not in the payload.
-fn assert_extracts(fx: &EntryTree, rpm: &Path) {
-    let dest = tempfile::tempdir().unwrap();
-    pipe(
-        tool("rpm2cpio").arg(rpm),
-        tool("cpio")
-            .args(["-idm", "--quiet", "--no-absolute-filenames"])
-            .current_dir(dest.path()),
-    );
+/// Every item of `fx` but the %ghost is below `root` (where the package was `how`: extracted,
+/// installed) with its type, bytes, permissions, mtime and link target; the %ghost is not.
+fn assert_items_below(fx: &EntryTree, root: &Path, how: &str) {
     for it in &fx.items {
-        let p = dest.path().join(it.path.strip_prefix("/").unwrap());
+        let p = root.join(it.path.strip_prefix("/").unwrap());
         if it.ghost() {
-            assert!(fs::symlink_metadata(&p).is_err(), "ghost {p:?} extracted");
+            assert!(fs::symlink_metadata(&p).is_err(), "ghost {p:?} {how}");
             continue;
         }
         let meta = fs::symlink_metadata(&p).unwrap_or_else(|e| panic!("{p:?}: {e}"));
@@ -528,6 +521,19 @@ fn assert_extracts(fx: &EntryTree, rpm: &Path) {
             Kind::Dir => assert_eq!(meta.mode() & 0o7777, it.perms, "{p:?}"),
         }
     }
+}
+
+/// `rpm2cpio | cpio -idm` reproduces bytes, modes, mtimes, the symlink and the hardlink; the
+/// %ghost is not in the payload.
+fn assert_extracts(fx: &EntryTree, rpm: &Path) {
+    let dest = tempfile::tempdir().unwrap();
+    pipe(
+        tool("rpm2cpio").arg(rpm),
+        tool("cpio")
+            .args(["-idm", "--quiet", "--no-absolute-filenames"])
+            .current_dir(dest.path()),
+    );
+    assert_items_below(fx, dest.path(), "extracted");
     let a = fs::metadata(dest.path().join("usr/lib/demo/data-a")).unwrap();
     let b = fs::metadata(dest.path().join("usr/lib/demo/data-b")).unwrap();
     assert_eq!(a.ino(), b.ino(), "the hardlink pair is one file");
@@ -578,22 +584,7 @@ fn rpm_writer_installs_into_a_scratch_root() {
         c
     };
     run(rpm(&["-i", "--nodeps", "--ignorearch"]).arg(&w.path));
-    for it in &fx.items {
-        let p = root.path().join(it.path.strip_prefix("/").unwrap());
-        if it.ghost() {
-            assert!(fs::symlink_metadata(&p).is_err(), "ghost {p:?} installed");
-            continue;
-        }
-        let meta = fs::symlink_metadata(&p).unwrap_or_else(|e| panic!("{p:?}: {e}"));
-        match it.kind {
-            Kind::File => {
-                assert_eq!(&fs::read(&p).unwrap(), it.content.as_ref().unwrap());
-                assert_eq!(meta.mode() & 0o7777, it.perms, "{p:?}");
-            }
-            Kind::Symlink => assert_eq!(&fs::read_link(&p).unwrap(), it.link.as_ref().unwrap()),
-            Kind::Dir => assert!(meta.is_dir()),
-        }
-    }
+    assert_items_below(&fx, root.path(), "installed");
     assert_eq!(
         run_text(&mut rpm(&["-q", "demo"])),
         "demo-2.5-3.fc41.x86_64\n"
