@@ -179,13 +179,13 @@ fn unowned_and_conflicts_are_listed_in_full_and_exit_1() {
 
 #[test]
 fn explain_names_the_deciding_rule_elf_facts_and_other_matches() {
-    let fx = fixture(Layout::Fedora);
-    let out = ok(rpmsplit().args([
+    let out = on_fedora(
         "explain",
-        fx.root.to_str().unwrap(),
-        "/usr/lib64/libvirt/connection-driver/libvirt_driver_qemu.so",
-        "/usr/sbin/virtlogd",
-    ]));
+        &[
+            "/usr/lib64/libvirt/connection-driver/libvirt_driver_qemu.so",
+            "/usr/sbin/virtlogd",
+        ],
+    );
     let text = stdout(&out);
     assert!(
         text.contains("package libvirt-daemon-driver-qemu"),

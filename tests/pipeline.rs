@@ -4,7 +4,9 @@
 
 use std::path::Path;
 
-use crate::util::{copy_of, fails, fixture, ok, rpmsplit, split, split_command, stdout, Layout};
+use crate::util::{
+    copy_of, fails, fixture, ok, on_fedora, rpmsplit, split, split_command, stdout, Layout,
+};
 
 fn names_in(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)
@@ -81,10 +83,7 @@ fn a_pkgconfig_file_that_is_not_utf8_still_gives_the_version() {
 
 #[test]
 fn json_reports_write_rpm_operators() {
-    let out = ok(rpmsplit()
-        .arg("classify")
-        .arg("--json")
-        .arg(&fixture(Layout::Fedora).root));
+    let out = on_fedora("classify", &["--json"]);
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let ops: std::collections::BTreeSet<String> = doc["packages"]
         .as_array()
@@ -110,10 +109,7 @@ fn json_reports_write_rpm_operators() {
 
 #[test]
 fn explain_names_the_machine() {
-    let out = ok(rpmsplit()
-        .arg("explain")
-        .arg(&fixture(Layout::Fedora).root)
-        .arg("/usr/sbin/virtlogd"));
+    let out = on_fedora("explain", &["/usr/sbin/virtlogd"]);
     let text = stdout(&out);
     assert!(text.contains("64-bit, x86-64"), "{text}");
     assert!(!text.contains("machine 62"), "{text}");

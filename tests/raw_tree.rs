@@ -285,10 +285,7 @@ fn rpmbuild_without_sde(spec: &Path) -> PathBuf {
 
 /// `rpm -qp --dump`: one line per file with size, mtime, digest, mode, owner, flags, link.
 fn dump(rpm: PathBuf) -> String {
-    stdout(&ok(tool("rpm")
-        .args(["-qp", "--dump"])
-        .arg(rpm)
-        .env("LC_ALL", "C")))
+    rpm_qp(&rpm, &["--dump"])
 }
 
 #[test]

@@ -17,10 +17,6 @@ fn rpms_by_name(dir: &Path) -> BTreeMap<String, PathBuf> {
         .collect()
 }
 
-fn q(rpm: &Path, args: &[&str]) -> String {
-    stdout(&ok(tool("rpm").arg("-qp").args(args).arg(rpm)))
-}
-
 /// Dependency lines of every kind, duplicates merged (rpmbuild lists an explicit and a
 /// generated copy of the same dependency twice).
 fn deps_of(rpm: &Path) -> BTreeSet<String> {
@@ -32,7 +28,7 @@ fn deps_of(rpm: &Path) -> BTreeSet<String> {
         "--obsoletes",
         "--conflicts",
     ] {
-        for l in q(rpm, &[kind]).lines() {
+        for l in rpm_qp(rpm, &[kind]).lines() {
             out.insert(format!("{kind} {l}"));
         }
     }
@@ -87,7 +83,7 @@ fn our_rpms_equal_rpmbuilds_of_the_same_split() {
             problems.push(format!("{name}: rpmkeys -K: {k}"));
         }
         let theirs = &theirs[name];
-        if q(ours, &["--dump"]) != q(theirs, &["--dump"]) {
+        if rpm_qp(ours, &["--dump"]) != rpm_qp(theirs, &["--dump"]) {
             problems.push(format!("{name}: rpm -qp --dump differs"));
         }
         let (a, b) = (deps_of(ours), deps_of(theirs));
@@ -104,7 +100,7 @@ fn our_rpms_equal_rpmbuilds_of_the_same_split() {
             "%{ARCH}",
             "%{PAYLOADCOMPRESSOR}",
         ] {
-            let (x, y) = (q(ours, &["--qf", tag]), q(theirs, &["--qf", tag]));
+            let (x, y) = (rpm_qp(ours, &["--qf", tag]), rpm_qp(theirs, &["--qf", tag]));
             if x != y {
                 problems.push(format!("{name}: {tag} ours {x:?} rpmbuild {y:?}"));
             }
@@ -158,8 +154,8 @@ fn rpm_dump_of_all_outputs_lists_exactly_the_owned_entries_and_rpm2cpio_reproduc
             rpm.display()
         );
         ok(tool("sh").arg("-c").arg(&cmd).current_dir(&dest));
-        let flags = q(rpm, &["--qf", "[%{FILENAMES} %{FILEFLAGS:fflags}\n]"]);
-        for line in q(rpm, &["--dump"])
+        let flags = rpm_qp(rpm, &["--qf", "[%{FILENAMES} %{FILEFLAGS:fflags}\n]"]);
+        for line in rpm_qp(rpm, &["--dump"])
             .lines()
             .filter(|l| !l.starts_with("(contains no files)"))
         {
@@ -247,8 +243,8 @@ fn re_splitting_a_monolithic_rpm_equals_splitting_its_tree() {
     for (name, a) in &from_tree {
         let b = &from_rpm[name];
         assert_eq!(
-            q(a, &["--dump"]),
-            q(b, &["--dump"]),
+            rpm_qp(a, &["--dump"]),
+            rpm_qp(b, &["--dump"]),
             "{name}: file sets and contents"
         );
         assert_eq!(deps_of(a), deps_of(b), "{name}: dependencies");

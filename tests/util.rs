@@ -86,6 +86,14 @@ pub fn run_text(cmd: &mut Command) -> String {
     String::from_utf8(run(cmd)).expect("utf-8 output")
 }
 
+/// Run `rpmsplit COMMAND FEDORA-FIXTURE ARGS…`, require success, return the output.
+pub fn on_fedora(command: &str, args: &[&str]) -> Output {
+    ok(rpmsplit()
+        .arg(command)
+        .arg(&fixture(Layout::Fedora).root)
+        .args(args))
+}
+
 /// `rpmsplit split INPUT -o OUT ARGS…`, to run.
 pub fn split_command(input: impl AsRef<OsStr>, out: impl AsRef<OsStr>, args: &[&str]) -> Command {
     let mut c = rpmsplit();
@@ -178,6 +186,11 @@ pub fn files_below(dir: &Path, ext: &str) -> Vec<PathBuf> {
 /// Every `.rpm` file below `dir` (subdirectories too, as rpmbuild's `RPMS/ARCH/`), sorted.
 pub fn rpms_in(dir: &Path) -> Vec<PathBuf> {
     files_below(dir, "rpm")
+}
+
+/// `rpm -qp ARGS RPM`'s output, which must be UTF-8.
+pub fn rpm_qp(rpm: &Path, args: &[&str]) -> String {
+    run_text(tool("rpm").arg("-qp").args(args).arg(rpm))
 }
 
 /// Lower-case hex SHA-256, as rpm writes payload and header digests.

@@ -8,13 +8,10 @@ use crate::util::*;
 
 #[test]
 fn upgrade_path_from_9_0_is_covered() {
-    let fx = fixture(Layout::Fedora);
-    let out = ok(rpmsplit().args([
+    let out = on_fedora(
         "verify",
-        fx.root.to_str().unwrap(),
-        "--previous-manifest",
-        &manifest_path("libvirt-9.0.toml"),
-    ]));
+        &["--previous-manifest", &manifest_path("libvirt-9.0.toml")],
+    );
     assert!(
         stdout(&out).contains("verify: no problems"),
         "{}",
