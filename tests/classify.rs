@@ -109,12 +109,8 @@ fn driver_packages_come_from_templates_and_never_require_libvirtd() {
             assert_ne!(r["name"], "libvirt-daemon", "{name} requires libvirtd");
         }
     }
-    let daemon = pkgs.iter().find(|p| p["name"] == "libvirt-daemon").unwrap();
-    let req: BTreeSet<&str> = daemon["requires"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["name"].as_str().unwrap())
+    let req: BTreeSet<&str> = dep_names(package_row(&doc, "libvirt-daemon"), "requires")
+        .into_iter()
         .collect();
     for p in [
         "libvirt-daemon-common",
@@ -167,48 +163,29 @@ fn unowned_and_conflicts_are_listed_in_full_and_exit_1() {
         doc["conflicts"][0]["packages"],
         serde_json::json!(["a", "b"])
     );
-    let a = doc["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["path"] == "/usr/bin/a")
-        .unwrap();
+    let a = file_row(&doc, "/usr/bin/a");
     assert_eq!(a["package"], "a");
     assert!(a["rule"].as_str().unwrap().contains("tiny.toml:"), "{a}");
     // split refuses to write anything
     let out = tree.path().join("../out");
-    let res = rpmsplit()
-        .args([
-            "split",
-            tree.path().to_str().unwrap(),
-            "-o",
-            out.to_str().unwrap(),
-            "--manifest",
-            m.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(res.status.code(), Some(1));
-    let text = stdout(&res);
+    let mut cmd = split_command(tree.path(), &out, &["--manifest", m.to_str().unwrap()]);
+    let text = stdout(&fails(&mut cmd, 1, &[]));
     assert!(
         text.contains("/usr/bin/stray") && text.contains("/usr/share/x/c.txt"),
         "{text}"
     );
-    assert!(
-        !out.exists() || fs::read_dir(&out).unwrap().next().is_none(),
-        "something was written"
-    );
+    assert!(nothing_in(&out), "something was written");
 }
 
 #[test]
 fn explain_names_the_deciding_rule_elf_facts_and_other_matches() {
-    let fx = fixture(Layout::Fedora);
-    let out = ok(rpmsplit().args([
+    let out = on_fedora(
         "explain",
-        fx.root.to_str().unwrap(),
-        "/usr/lib64/libvirt/connection-driver/libvirt_driver_qemu.so",
-        "/usr/sbin/virtlogd",
-    ]));
+        &[
+            "/usr/lib64/libvirt/connection-driver/libvirt_driver_qemu.so",
+            "/usr/sbin/virtlogd",
+        ],
+    );
     let text = stdout(&out);
     assert!(
         text.contains("package libvirt-daemon-driver-qemu"),

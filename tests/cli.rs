@@ -2,6 +2,7 @@
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
 
 use crate::util::*;
 
@@ -10,28 +11,36 @@ use crate::util::*;
 fn fails_cleanly(input: &str, extra: &[&str], needles: &[&str]) {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    let res = rpmsplit()
-        .args(["split", input, "-o", out.to_str().unwrap()])
-        .args(extra)
-        .output()
-        .unwrap();
-    let err = stderr(&res);
-    assert_eq!(res.status.code(), Some(2), "stderr: {err}");
-    for n in needles {
-        assert!(err.contains(n), "message lacks `{n}`:\n{err}");
-    }
-    assert!(
-        !out.exists() || fs::read_dir(&out).unwrap().next().is_none(),
-        "something was written"
+    fails(&mut split_command(input, &out, extra), 2, needles);
+    assert!(nothing_in(&out), "something was written");
+}
+
+/// `split` of `tree` with the manifest `text` (written to `bad.toml`) fails cleanly, naming
+/// each of `needles`.
+fn manifest_fails_cleanly(tree: &Path, text: &str, needles: &[&str]) {
+    let d = tempfile::tempdir().unwrap();
+    let m = d.path().join("bad.toml");
+    fs::write(&m, text).unwrap();
+    fails_cleanly(
+        tree.to_str().unwrap(),
+        &["--manifest", m.to_str().unwrap()],
+        needles,
     );
 }
 
-fn manifest_file(text: &str) -> (tempfile::TempDir, String) {
-    let d = tempfile::tempdir().unwrap();
-    let p = d.path().join("bad.toml");
-    fs::write(&p, text).unwrap();
-    let s = p.to_str().unwrap().to_string();
-    (d, s)
+/// The same, splitting an empty tree.
+fn bad_manifest(text: &str, needles: &[&str]) {
+    let tree = tempfile::tempdir().unwrap();
+    manifest_fails_cleanly(tree.path(), text, needles);
+}
+
+/// A tree of two files, `/etc/a.xml` and `/etc/b.xml`.
+fn two_xml_files() -> tempfile::TempDir {
+    let tree = tempfile::tempdir().unwrap();
+    fs::create_dir(tree.path().join("etc")).unwrap();
+    fs::write(tree.path().join("etc/a.xml"), "a").unwrap();
+    fs::write(tree.path().join("etc/b.xml"), "b").unwrap();
+    tree
 }
 
 #[test]
@@ -41,79 +50,51 @@ fn missing_input_is_exit_2() {
 
 #[test]
 fn manifest_with_unknown_key_names_file_and_line() {
-    let (_d, m) = manifest_file("[manifest]\nname = \"x\"\n\n[package.a]\nsumary = \"typo\"\n");
-    let tree = tempfile::tempdir().unwrap();
-    fails_cleanly(
-        tree.path().to_str().unwrap(),
-        &["--manifest", &m],
+    bad_manifest(
+        "[manifest]\nname = \"x\"\n\n[package.a]\nsumary = \"typo\"\n",
         &["bad.toml:5", "sumary"],
     );
 }
 
 #[test]
 fn manifest_with_bad_glob_names_file_line_and_glob() {
-    let (_d, m) =
-        manifest_file("[manifest]\nname = \"x\"\n\n[package.a]\nfiles = [\n  \"/usr/[bin\",\n]\n");
-    let tree = tempfile::tempdir().unwrap();
-    fails_cleanly(
-        tree.path().to_str().unwrap(),
-        &["--manifest", &m],
+    bad_manifest(
+        "[manifest]\nname = \"x\"\n\n[package.a]\nfiles = [\n  \"/usr/[bin\",\n]\n",
         &["bad.toml:6", "/usr/[bin"],
     );
 }
 
 #[test]
 fn manifest_with_duplicate_package_names_file_and_line() {
-    let (_d, m) = manifest_file(
+    bad_manifest(
         "[manifest]\nname = \"x\"\n\n[package.a]\nsummary = \"1\"\n\n[package.a]\nsummary = \"2\"\n",
-    );
-    let tree = tempfile::tempdir().unwrap();
-    fails_cleanly(
-        tree.path().to_str().unwrap(),
-        &["--manifest", &m],
         &["bad.toml:7", "duplicate"],
     );
 }
 
 #[test]
 fn manifest_with_unknown_variable_names_it() {
-    let (_d, m) =
-        manifest_file("[manifest]\nname = \"x\"\n\n[package.a]\nfiles = [\"{nodir}/x\"]\n");
-    let tree = tempfile::tempdir().unwrap();
-    fails_cleanly(
-        tree.path().to_str().unwrap(),
-        &["--manifest", &m],
+    bad_manifest(
+        "[manifest]\nname = \"x\"\n\n[package.a]\nfiles = [\"{nodir}/x\"]\n",
         &["bad.toml:5", "{nodir}"],
     );
 }
 
 #[test]
 fn manifest_copy_to_a_path_that_is_not_normalized_names_the_line() {
-    let (_d, m) = manifest_file(
+    bad_manifest(
         "copy = [\n  { from = \"/etc/a.xml\", to = \"/usr/share/../x/\" },\n]\n\n\
          [manifest]\nname = \"x\"\n\n[package.a]\nfiles = [\"/etc/a.xml\"]\n",
-    );
-    let tree = tempfile::tempdir().unwrap();
-    fails_cleanly(
-        tree.path().to_str().unwrap(),
-        &["--manifest", &m],
         &["bad.toml:2", "absolute, normalized", "/usr/share/../x/"],
     );
 }
 
 #[test]
 fn manifest_move_onto_a_path_the_input_has_names_the_line() {
-    let (_d, m) = manifest_file(
+    manifest_fails_cleanly(
+        two_xml_files().path(),
         "move = [\n  { from = \"/etc/a.xml\", to = \"/etc/b.xml\" },\n]\n\n\
          [manifest]\nname = \"x\"\n\n[package.a]\nfiles = [\"/etc/*.xml\"]\n",
-    );
-    let tree = tempfile::tempdir().unwrap();
-    fs::create_dir(tree.path().join("etc")).unwrap();
-    fs::write(tree.path().join("etc/a.xml"), "a").unwrap();
-    fs::write(tree.path().join("etc/b.xml"), "b").unwrap();
-    fails_cleanly(
-        tree.path().to_str().unwrap(),
-        &["--manifest", &m],
         &[
             "bad.toml:2",
             "cannot move /etc/a.xml to /etc/b.xml",
@@ -124,35 +105,26 @@ fn manifest_move_onto_a_path_the_input_has_names_the_line() {
 
 #[test]
 fn manifest_move_into_itself_names_the_line() {
-    let (_d, m) = manifest_file(
+    bad_manifest(
         "move = [\n  { from = \"/usr/share/doc/x\", to = \"/usr/share/doc/x/y\" },\n]\n\n\
          [manifest]\nname = \"x\"\n\n[package.a]\nfiles = [\"/**\"]\n",
-    );
-    let tree = tempfile::tempdir().unwrap();
-    fails_cleanly(
-        tree.path().to_str().unwrap(),
-        &["--manifest", &m],
         &["bad.toml:2", "one inside the other"],
     );
 }
 
 #[test]
 fn manifest_move_into_a_directory_or_under_a_file_names_the_line() {
-    let tree = tempfile::tempdir().unwrap();
-    fs::create_dir(tree.path().join("etc")).unwrap();
-    fs::write(tree.path().join("etc/a.xml"), "a").unwrap();
-    fs::write(tree.path().join("etc/b.xml"), "b").unwrap();
+    let tree = two_xml_files();
     for (to, needle) in [
         ("/usr/share/x/", "ends in `/`"),
         ("/etc/b.xml/a.xml", "/etc/b.xml is a file in the input"),
     ] {
-        let (_d, m) = manifest_file(&format!(
-            "move = [\n  {{ from = \"/etc/a.xml\", to = \"{to}\" }},\n]\n\n\
-             [manifest]\nname = \"x\"\n\n[package.a]\nfiles = [\"/**\"]\n"
-        ));
-        fails_cleanly(
-            tree.path().to_str().unwrap(),
-            &["--manifest", &m],
+        manifest_fails_cleanly(
+            tree.path(),
+            &format!(
+                "move = [\n  {{ from = \"/etc/a.xml\", to = \"{to}\" }},\n]\n\n\
+                 [manifest]\nname = \"x\"\n\n[package.a]\nfiles = [\"/**\"]\n"
+            ),
             &["bad.toml:2", needle],
         );
     }
@@ -178,15 +150,10 @@ fn unreadable_file_is_exit_2_naming_it() {
     } else {
         std::process::Command::new(env!("CARGO_BIN_EXE_rpmsplit"))
     };
-    let res = cmd
-        .args(["split", tree.to_str().unwrap(), "-o", out.to_str().unwrap()])
-        .output()
-        .unwrap();
-    let err = stderr(&res);
-    assert_eq!(res.status.code(), Some(2), "{err}");
-    assert!(
-        err.contains("usr/bin/secret") && err.contains("ermission denied"),
-        "{err}"
+    fails(
+        cmd.args(["split", tree.to_str().unwrap(), "-o", out.to_str().unwrap()]),
+        2,
+        &["usr/bin/secret", "ermission denied"],
     );
     assert!(!out.exists());
 }

@@ -125,19 +125,8 @@ fn elf_dependencies_equal_rpm_elfdeps_for_the_systems_own_elf_files() {
 fn plugin_directories_provide_nothing_and_siblings_are_required() {
     let fx = fixture(Layout::Fedora);
     let (doc, _) = classify_json(&[fx.root.to_str().unwrap()]);
-    let pkgs = doc["packages"].as_array().unwrap();
-    let get = |n: &str| {
-        pkgs.iter()
-            .find(|p| p["name"] == n)
-            .unwrap_or_else(|| panic!("{n}"))
-    };
-    let qemu = get("libvirt-daemon-driver-qemu");
-    let provides: Vec<&str> = qemu["provides"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["name"].as_str().unwrap())
-        .collect();
+    let qemu = package_row(&doc, "libvirt-daemon-driver-qemu");
+    let provides = dep_names(qemu, "provides");
     assert!(
         !provides
             .iter()
@@ -173,13 +162,7 @@ fn plugin_directories_provide_nothing_and_siblings_are_required() {
             .any(|r| r.starts_with("libvirt-libs = 12.6.0-")),
         "{requires:?}"
     );
-    let libs = get("libvirt-libs");
-    let lp: Vec<&str> = libs["provides"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["name"].as_str().unwrap())
-        .collect();
+    let lp = dep_names(package_row(&doc, "libvirt-libs"), "provides");
     assert!(
         lp.contains(&"libvirt.so.0()(64bit)")
             && lp.contains(&"libvirt.so.0(LIBVIRT_12.6.0)(64bit)"),

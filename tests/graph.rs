@@ -68,6 +68,16 @@ fn text_closure(out: &str) -> BTreeMap<String, Option<String>> {
         .collect()
 }
 
+/// The text closure of `root`, which must hold each of `members`: the output and its packages.
+fn closure_with(root: &str, members: &[&str]) -> (String, BTreeMap<String, Option<String>>) {
+    let out = closure(&[root]);
+    let c = text_closure(&out);
+    for p in members {
+        assert!(c.contains_key(*p), "{p} missing:\n{out}");
+    }
+    (out, c)
+}
+
 /// What `roots` reach through the graph's edges, roots included.
 fn reachable(g: &BTreeMap<String, BTreeSet<String>>, roots: &[&str]) -> BTreeSet<String> {
     let mut seen: BTreeSet<String> = roots.iter().map(|r| r.to_string()).collect();
@@ -84,16 +94,15 @@ fn reachable(g: &BTreeMap<String, BTreeSet<String>>, roots: &[&str]) -> BTreeSet
 
 #[test]
 fn closure_of_a_driver_does_not_pull_in_libvirtd() {
-    let out = closure(&["libvirt-daemon-driver-qemu"]);
-    let c = text_closure(&out);
-    for p in [
+    let (out, c) = closure_with(
         "libvirt-daemon-driver-qemu",
-        "libvirt-daemon-common",
-        "libvirt-libs",
-        "libvirt-daemon-log",
-    ] {
-        assert!(c.contains_key(p), "{p} missing:\n{out}");
-    }
+        &[
+            "libvirt-daemon-driver-qemu",
+            "libvirt-daemon-common",
+            "libvirt-libs",
+            "libvirt-daemon-log",
+        ],
+    );
     assert!(!c.contains_key("libvirt-daemon"), "{out}");
     expect![[r#"
         libvirt-daemon-common  (required by libvirt-daemon-driver-qemu)
@@ -106,19 +115,18 @@ fn closure_of_a_driver_does_not_pull_in_libvirtd() {
 
 #[test]
 fn closure_of_libvirtd_pulls_in_the_split_out_daemons() {
-    let out = closure(&["libvirt-daemon"]);
-    let c = text_closure(&out);
-    for p in [
+    let (out, c) = closure_with(
         "libvirt-daemon",
-        "libvirt-daemon-log",
-        "libvirt-daemon-lock",
-        "libvirt-daemon-proxy",
-        "libvirt-daemon-plugin-lockd",
-        "libvirt-daemon-common",
-        "libvirt-libs",
-    ] {
-        assert!(c.contains_key(p), "{p} missing:\n{out}");
-    }
+        &[
+            "libvirt-daemon",
+            "libvirt-daemon-log",
+            "libvirt-daemon-lock",
+            "libvirt-daemon-proxy",
+            "libvirt-daemon-plugin-lockd",
+            "libvirt-daemon-common",
+            "libvirt-libs",
+        ],
+    );
     assert_eq!(c["libvirt-daemon"], None, "a root is required by nobody");
     expect![[r#"
         libvirt-daemon
@@ -169,15 +177,10 @@ fn closure_json_lists_what_the_text_lists() {
 
 #[test]
 fn closure_of_an_unknown_package_is_a_usage_error() {
-    let out = rpmsplit()
-        .args(["closure", "--input", input(), "libvirt-no-such-package"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("libvirt-no-such-package"),
-        "{}",
-        stderr(&out)
+    fails(
+        rpmsplit().args(["closure", "--input", input(), "libvirt-no-such-package"]),
+        2,
+        &["libvirt-no-such-package"],
     );
 }
 

@@ -2,20 +2,11 @@
 //! and report are staged with the packages), a failed flush of stdout fails the run, what the
 //! scan reads of a pkg-config file, and how reports spell operators, machines and findings.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use crate::util::{fixture, ok, rpmsplit, stderr, stdout, Layout};
-
-/// A copy of the Fedora fixture tree that a test may change.
-fn tree_copy() -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path().join("root");
-    ok(std::process::Command::new("cp")
-        .arg("-a")
-        .arg(&fixture(Layout::Fedora).root)
-        .arg(&root));
-    (tmp, root)
-}
+use crate::util::{
+    copy_of, fails, fixture, ok, on_fedora, rpmsplit, split, split_command, stdout, Layout,
+};
 
 fn names_in(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)
@@ -33,17 +24,12 @@ fn a_report_that_cannot_be_placed_leaves_no_package_or_spec() {
     // A non-empty directory where report.json goes: the report cannot be put in place.
     std::fs::create_dir_all(out_dir.join("report.json")).unwrap();
     std::fs::write(out_dir.join("report.json/keep"), "mine").unwrap();
-    let out = rpmsplit()
-        .arg("split")
-        .arg(&fixture(Layout::Fedora).root)
-        .arg("-o")
-        .arg(&out_dir)
-        .args(["--format", "cpio,filelist,spec", "--release", "1"])
-        .args(["--compress", "zstd:1"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("report.json"), "{}", stderr(&out));
+    let mut cmd = split_command(
+        &fixture(Layout::Fedora).root,
+        &out_dir,
+        &["--format", "cpio,filelist,spec", "--release", "1"],
+    );
+    fails(cmd.args(["--compress", "zstd:1"]), 2, &["report.json"]);
     // Nothing of the run is left: no package, no spec, no staging directory.
     assert_eq!(names_in(&out_dir), vec!["report.json"]);
     assert_eq!(names_in(&out_dir.join("report.json")), vec!["keep"]);
@@ -53,12 +39,11 @@ fn a_report_that_cannot_be_placed_leaves_no_package_or_spec() {
 fn spec_and_report_appear_with_the_packages() {
     let tmp = tempfile::tempdir().unwrap();
     let out_dir = tmp.path().join("out");
-    ok(rpmsplit()
-        .arg("split")
-        .arg(&fixture(Layout::Fedora).root)
-        .arg("-o")
-        .arg(&out_dir)
-        .args(["--format", "filelist,spec", "--release", "1"]));
+    split(
+        &fixture(Layout::Fedora).root,
+        &out_dir,
+        &["--format", "filelist,spec", "--release", "1"],
+    );
     let names = names_in(&out_dir);
     assert!(names.contains(&"report.json".to_string()), "{names:?}");
     assert!(names.contains(&"libvirt.spec".to_string()), "{names:?}");
@@ -74,23 +59,19 @@ fn a_failed_flush_of_stdout_fails_the_run() {
         .write(true)
         .open("/dev/full")
         .unwrap();
-    let out = rpmsplit()
-        .arg("classify")
-        .arg(&fixture(Layout::Fedora).root)
-        .stdout(dev_full)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("No space left on device"),
-        "{}",
-        stderr(&out)
+    fails(
+        rpmsplit()
+            .arg("classify")
+            .arg(&fixture(Layout::Fedora).root)
+            .stdout(dev_full),
+        2,
+        &["No space left on device"],
     );
 }
 
 #[test]
 fn a_pkgconfig_file_that_is_not_utf8_still_gives_the_version() {
-    let (_tmp, root) = tree_copy();
+    let (_tmp, root) = copy_of(Layout::Fedora);
     let pc = root.join("usr/lib64/pkgconfig/libvirt.pc");
     let mut bytes = std::fs::read(&pc).unwrap();
     bytes.extend_from_slice(b"# maintained by Ren\xe9\n");
@@ -102,10 +83,7 @@ fn a_pkgconfig_file_that_is_not_utf8_still_gives_the_version() {
 
 #[test]
 fn json_reports_write_rpm_operators() {
-    let out = ok(rpmsplit()
-        .arg("classify")
-        .arg("--json")
-        .arg(&fixture(Layout::Fedora).root));
+    let out = on_fedora("classify", &["--json"]);
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let ops: std::collections::BTreeSet<String> = doc["packages"]
         .as_array()
@@ -131,10 +109,7 @@ fn json_reports_write_rpm_operators() {
 
 #[test]
 fn explain_names_the_machine() {
-    let out = ok(rpmsplit()
-        .arg("explain")
-        .arg(&fixture(Layout::Fedora).root)
-        .arg("/usr/sbin/virtlogd"));
+    let out = on_fedora("explain", &["/usr/sbin/virtlogd"]);
     let text = stdout(&out);
     assert!(text.contains("64-bit, x86-64"), "{text}");
     assert!(!text.contains("machine 62"), "{text}");
@@ -143,24 +118,24 @@ fn explain_names_the_machine() {
 #[test]
 fn verify_against_names_a_missing_package_without_an_empty_field() {
     let tmp = tempfile::tempdir().unwrap();
-    ok(rpmsplit()
-        .arg("split")
-        .arg(&fixture(Layout::Fedora).root)
-        .arg("-o")
-        .arg(tmp.path())
-        .args(["--format", "rpm", "--release", "1", "--compress", "zstd:1"]));
+    split(
+        &fixture(Layout::Fedora).root,
+        tmp.path(),
+        &["--format", "rpm", "--release", "1", "--compress", "zstd:1"],
+    );
     let one = names_in(tmp.path())
         .into_iter()
         .find(|n| n.starts_with("libvirt-daemon-log-"))
         .unwrap();
-    let out = rpmsplit()
-        .arg("verify")
-        .arg(&fixture(Layout::Fedora).root)
-        .arg("--against")
-        .arg(tmp.path().join(one))
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let out = fails(
+        rpmsplit()
+            .arg("verify")
+            .arg(&fixture(Layout::Fedora).root)
+            .arg("--against")
+            .arg(tmp.path().join(one)),
+        1,
+        &[],
+    );
     let text = stdout(&out);
     assert!(
         text.lines()
@@ -184,17 +159,13 @@ fn a_version_from_that_is_not_a_pkgconfig_file_is_refused_with_its_line() {
         .unwrap()
         + 1;
     std::fs::write(&m, text).unwrap();
-    let out = rpmsplit()
-        .arg("classify")
-        .arg(&fixture(Layout::Fedora).root)
-        .arg("--manifest")
-        .arg(&m)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains(&format!("m.toml:{line}: version-from")),
-        "{}",
-        stderr(&out)
+    fails(
+        rpmsplit()
+            .arg("classify")
+            .arg(&fixture(Layout::Fedora).root)
+            .arg("--manifest")
+            .arg(&m),
+        2,
+        &[&format!("m.toml:{line}: version-from")],
     );
 }

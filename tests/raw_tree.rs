@@ -9,14 +9,6 @@ use std::path::{Path, PathBuf};
 
 use crate::util::*;
 
-/// A copy of a fixture tree to change.
-fn copy_of(layout: Layout) -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path().join("root");
-    ok(tool("cp").arg("-a").arg(&fixture(layout).root).arg(&root));
-    (tmp, root)
-}
-
 fn remove(root: &Path, path: &str) {
     let p = root.join(path.trim_start_matches('/'));
     if p.is_dir() {
@@ -30,15 +22,6 @@ fn write(root: &Path, path: &str, content: &str) {
     let p = root.join(path.trim_start_matches('/'));
     fs::create_dir_all(p.parent().unwrap()).unwrap();
     fs::write(p, content).unwrap();
-}
-
-fn row<'a>(doc: &'a serde_json::Value, path: &str) -> &'a serde_json::Value {
-    doc["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["path"] == path)
-        .unwrap_or_else(|| panic!("{path} is not in the classify output"))
 }
 
 /// `classify --json`, which must find nothing unowned and no conflict.
@@ -106,28 +89,25 @@ fn default_network_and_filters_are_copied_to_usr_share_as_the_spec_does() {
     let (_tmp, root) = raw_meson_tree();
     let etc_xml = fs::read(root.join("etc/libvirt/qemu/networks/default.xml")).unwrap();
     let doc = classified(&[root.to_str().unwrap()]);
-    let copy = row(&doc, "/usr/share/libvirt/networks/default.xml");
+    let copy = file_row(&doc, "/usr/share/libvirt/networks/default.xml");
     assert_eq!(copy["package"], "libvirt-daemon-config-network");
     assert_eq!(
         copy["copied_from"],
         "/etc/libvirt/qemu/networks/default.xml"
     );
     assert_eq!(
-        row(&doc, "/usr/share/libvirt/networks")["package"],
+        file_row(&doc, "/usr/share/libvirt/networks")["package"],
         "libvirt-daemon-config-network",
         "the missing directory is made, and owned as the manifest says"
     );
     assert_eq!(
-        row(&doc, "/usr/share/libvirt/nwfilter/clean-traffic.xml")["package"],
+        file_row(&doc, "/usr/share/libvirt/nwfilter/clean-traffic.xml")["package"],
         "libvirt-daemon-config-nwfilter"
     );
 
     // The split carries the bytes: the /usr/share copy in the payload, the /etc one %ghost.
     let out = tempfile::tempdir().unwrap();
-    ok(rpmsplit()
-        .args(["split", root.to_str().unwrap(), "-o"])
-        .arg(out.path())
-        .args(["--format", "tree,filelist", "--quiet"]));
+    split(&root, out.path(), &["--format", "tree,filelist", "--quiet"]);
     let pkg = out.path().join("tree/libvirt-daemon-config-network");
     assert_eq!(
         fs::read(pkg.join("usr/share/libvirt/networks/default.xml")).unwrap(),
@@ -151,7 +131,7 @@ fn a_tree_that_has_the_copies_already_is_left_as_it_is() {
     let fx = fixture(Layout::Fedora);
     let (doc, code) = classify_json(&[fx.root.to_str().unwrap()]);
     assert_eq!(code, 0);
-    let row = row(&doc, "/usr/share/libvirt/networks/default.xml");
+    let row = file_row(&doc, "/usr/share/libvirt/networks/default.xml");
     assert!(row.get("copied_from").is_none(), "{row}");
 }
 
@@ -172,11 +152,11 @@ fn files_of_a_driver_that_is_not_built_are_dropped_with_its_packages() {
     // An AppArmor build installs the daemon's profile all the same.
     write(&root, "/etc/apparmor.d/usr.sbin.virtxend", "# profile\n");
     let doc = classified(&[root.to_str().unwrap()]);
-    let logrotate = row(&doc, "/etc/logrotate.d/libvirtd.libxl");
+    let logrotate = file_row(&doc, "/etc/logrotate.d/libvirtd.libxl");
     assert_eq!(logrotate["status"], "dropped");
     assert_eq!(logrotate["not_built"], "libvirt-daemon-driver-libxl");
     assert_eq!(
-        row(&doc, "/etc/apparmor.d/usr.sbin.virtxend")["not_built"],
+        file_row(&doc, "/etc/apparmor.d/usr.sbin.virtxend")["not_built"],
         "libvirt-daemon-driver-libxl"
     );
     let names = package_names(&doc);
@@ -184,12 +164,7 @@ fn files_of_a_driver_that_is_not_built_are_dropped_with_its_packages() {
         assert!(!names.iter().any(|n| n == absent), "{absent} in {names:?}");
     }
     assert!(names.iter().any(|n| n == "libvirt-daemon-driver-qemu"));
-    let meta = doc["packages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["name"] == "libvirt")
-        .unwrap();
+    let meta = package_row(&doc, "libvirt");
     assert!(
         !meta["requires"]
             .to_string()
@@ -266,17 +241,17 @@ fn apparmor_profiles_and_helper_go_where_opensuse_puts_them_in_this_split() {
             "libvirt-daemon-driver-libxl",
         ),
     ] {
-        assert_eq!(row(&doc, path)["package"], package, "{path}");
+        assert_eq!(file_row(&doc, path)["package"], package, "{path}");
     }
     assert_eq!(
-        row(&doc, "/etc/apparmor.d/local/usr.lib.libvirt.virt-aa-helper")["status"],
+        file_row(&doc, "/etc/apparmor.d/local/usr.lib.libvirt.virt-aa-helper")["status"],
         "dropped"
     );
     // The monolithic 9.0 layout claims them too (libvirt-daemon, drivers).
-    let m = Path::new(env!("CARGO_MANIFEST_DIR")).join("manifests/libvirt-9.0.toml");
-    let doc = classified(&[root.to_str().unwrap(), "--manifest", m.to_str().unwrap()]);
+    let m = manifest_path("libvirt-9.0.toml");
+    let doc = classified(&[root.to_str().unwrap(), "--manifest", &m]);
     assert_eq!(
-        row(&doc, "/etc/apparmor.d/usr.sbin.libvirtd")["package"],
+        file_row(&doc, "/etc/apparmor.d/usr.sbin.libvirtd")["package"],
         "libvirt-daemon"
     );
 }
@@ -292,7 +267,7 @@ fn debian_trees_of_every_triplet_are_detected_and_classified() {
     let doc = classified(&[root.to_str().unwrap()]);
     assert_eq!(doc["layout"], "debian");
     assert_eq!(
-        row(
+        file_row(
             &doc,
             "/usr/lib/arm-linux-gnueabihf/libvirt/connection-driver/libvirt_driver_qemu.so"
         )["package"],
@@ -304,21 +279,13 @@ fn debian_trees_of_every_triplet_are_detected_and_classified() {
 /// would clamp the mtimes the spec must restore itself); returns the top directory.
 fn rpmbuild_without_sde(spec: &Path) -> PathBuf {
     let top = spec.parent().unwrap().join("rpmbuild");
-    ok(tool("rpmbuild")
-        .env_remove("SOURCE_DATE_EPOCH")
-        .arg("-bb")
-        .arg("--define")
-        .arg(format!("_topdir {}", top.display()))
-        .arg(spec));
+    ok(rpmbuild(spec, &top).env_remove("SOURCE_DATE_EPOCH"));
     top
 }
 
 /// `rpm -qp --dump`: one line per file with size, mtime, digest, mode, owner, flags, link.
 fn dump(rpm: PathBuf) -> String {
-    stdout(&ok(tool("rpm")
-        .args(["-qp", "--dump"])
-        .arg(rpm)
-        .env("LC_ALL", "C")))
+    rpm_qp(&rpm, &["--dump"])
 }
 
 #[test]
@@ -327,12 +294,13 @@ fn rpmbuild_of_the_spec_for_a_raw_tree_makes_the_same_moves_and_copies() {
     let out = tempfile::tempdir().unwrap();
     // No SOURCE_DATE_EPOCH: it would clamp the mtimes of the directories the edits touch,
     // which the spec must restore itself.
-    ok(rpmsplit()
-        .env_remove("SOURCE_DATE_EPOCH")
-        .args(["split", root.to_str().unwrap(), "-o"])
-        .arg(out.path())
-        .args(["--format", "rpm,spec", "--release", "1", "--quiet"])
-        .args(["--compress", "zstd:3"]));
+    ok(split_command(
+        &root,
+        out.path(),
+        &["--format", "rpm,spec", "--release", "1", "--quiet"],
+    )
+    .env_remove("SOURCE_DATE_EPOCH")
+    .args(["--compress", "zstd:3"]));
     let top = rpmbuild_without_sde(&out.path().join("libvirt.spec"));
     for name in [
         "libvirt-daemon-config-network",
@@ -386,7 +354,7 @@ fn build_id_links_of_a_distribution_rpm_are_dropped_not_unowned() {
     )
     .unwrap();
     let doc = classified(&[root.to_str().unwrap()]);
-    let link = row(
+    let link = file_row(
         &doc,
         "/usr/lib/.build-id/3f/9a0c5e1f00aa11bb22cc33dd44ee55ff667788",
     );
@@ -396,8 +364,8 @@ fn build_id_links_of_a_distribution_rpm_are_dropped_not_unowned() {
 
 /// Move every file of `from` (a directory of the fixture) into `to`, and check that each goes
 /// to the package it went to before, and that the packages and their dependencies are the
-/// same. Returns the layout auto detection chose for the changed tree.
-fn relocated_files_go_to_the_same_packages(layout: Layout, from: &str, to: &str) -> String {
+/// same, and that auto detection chose the layout `detected` for the changed tree.
+fn relocated_files_go_to_the_same_packages(layout: Layout, from: &str, to: &str, detected: &str) {
     let (_tmp, root) = copy_of(layout);
     let before = classified(&[root.to_str().unwrap()]);
     let (src, dst) = (root.join(&from[1..]), root.join(&to[1..]));
@@ -412,20 +380,19 @@ fn relocated_files_go_to_the_same_packages(layout: Layout, from: &str, to: &str)
     assert!(moved.len() >= 5, "{moved:?}");
     let after = classified(&[root.to_str().unwrap()]);
     for name in &moved {
-        let was = row(&before, &format!("{from}/{name}"));
-        let now = row(&after, &format!("{to}/{name}"));
+        let was = file_row(&before, &format!("{from}/{name}"));
+        let now = file_row(&after, &format!("{to}/{name}"));
         assert_eq!(now["package"], was["package"], "{name}");
     }
     // the same packages with the same sizes and dependencies (ELF-derived ones included)
     assert_eq!(after["packages"], before["packages"]);
-    after["layout"].as_str().unwrap().to_string()
+    assert_eq!(after["layout"], detected, "{from} moved to {to}");
 }
 
 /// Fedora 42 merged /usr/sbin into /usr/bin (`%{_sbindir}` is `/usr/bin`), and so did Arch.
 #[test]
 fn daemons_in_a_merged_usr_bin_go_where_they_go_from_usr_sbin() {
-    let layout = relocated_files_go_to_the_same_packages(Layout::Fedora, "/usr/sbin", "/usr/bin");
-    assert_eq!(layout, "fedora");
+    relocated_files_go_to_the_same_packages(Layout::Fedora, "/usr/sbin", "/usr/bin", "fedora");
 }
 
 /// Helpers live in /usr/libexec (Fedora, openSUSE Tumbleweed, Debian since libexecdir was
@@ -438,10 +405,7 @@ fn helpers_go_to_their_packages_from_every_libexec_directory() {
         (Layout::Fedora, "/usr/libexec", "/usr/lib", "fedora"),
         (Layout::Debian, "/usr/lib/libvirt", "/usr/libexec", "debian"),
     ] {
-        assert_eq!(
-            relocated_files_go_to_the_same_packages(layout, from, to),
-            detected
-        );
+        relocated_files_go_to_the_same_packages(layout, from, to, detected);
     }
 }
 
@@ -449,8 +413,7 @@ fn helpers_go_to_their_packages_from_every_libexec_directory() {
 /// /usr/lib: auto detection picks the `usrlib` layout and the split is the same.
 #[test]
 fn a_tree_with_libraries_in_usr_lib_splits_the_same() {
-    let layout = relocated_files_go_to_the_same_packages(Layout::Fedora, "/usr/lib64", "/usr/lib");
-    assert_eq!(layout, "usrlib");
+    relocated_files_go_to_the_same_packages(Layout::Fedora, "/usr/lib64", "/usr/lib", "usrlib");
 }
 
 /// What a raw meson tree becomes through the manifest's moves, copies and chmods is what the
@@ -461,17 +424,14 @@ fn a_raw_meson_tree_splits_like_the_specs_buildroot() {
     use std::os::unix::fs::MetadataExt;
     let (_tmp, raw) = raw_meson_tree();
     let out = tempfile::tempdir().unwrap();
-    let split = |root: &Path, name: &str| {
+    let split_to = |root: &Path, name: &str| {
         let dir = out.path().join(name);
-        ok(rpmsplit()
-            .args(["split", root.to_str().unwrap(), "-o"])
-            .arg(&dir)
-            .args(["--format", "tree,filelist", "--quiet"]));
+        split(root, &dir, &["--format", "tree,filelist", "--quiet"]);
         dir
     };
     let (a, b) = (
-        split(&raw, "raw"),
-        split(&fixture(Layout::Fedora).root, "buildroot"),
+        split_to(&raw, "raw"),
+        split_to(&fixture(Layout::Fedora).root, "buildroot"),
     );
     let mut files = walk(&a);
     files.sort();
@@ -500,7 +460,7 @@ fn a_raw_meson_tree_splits_like_the_specs_buildroot() {
     }
     assert!(compared > 300, "{compared}");
     let doc = classified(&[raw.to_str().unwrap()]);
-    let moved = row(&doc, "/usr/share/doc/libvirt-docs/html/index.html");
+    let moved = file_row(&doc, "/usr/share/doc/libvirt-docs/html/index.html");
     assert_eq!(moved["package"], "libvirt-docs");
     assert_eq!(
         moved["moved_from"],
@@ -560,10 +520,8 @@ files = ["/etc/x.conf", "/usr/share/doc/x-docs/**", "/usr/share/x-html/**", "/us
     )
     .unwrap();
     let out = tmp.path().join("out");
-    ok(rpmsplit()
+    ok(split_command(&root, &out, &[])
         .env_remove("SOURCE_DATE_EPOCH")
-        .args(["split", root.to_str().unwrap(), "-o"])
-        .arg(&out)
         .arg("--manifest")
         .arg(&manifest)
         .args([

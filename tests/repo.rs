@@ -13,33 +13,25 @@ use rpmsplit::write::Compression;
 
 use crate::util::*;
 
-fn manifest_path(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("manifests")
-        .join(name)
-        .display()
-        .to_string()
-}
-
 /// Split the Fedora fixture into RPMs with a manifest, a version and a release.
 fn split_rpms(manifest: &str, version: &str, release: &str, out: &Path) {
-    ok(rpmsplit().args([
-        "split",
-        fixture(Layout::Fedora).root.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "--manifest",
-        &manifest_path(manifest),
-        "--format",
-        "rpm",
-        "--compress",
-        "zstd:3",
-        "--version",
-        version,
-        "--release",
-        release,
-        "--quiet",
-    ]));
+    split(
+        &fixture(Layout::Fedora).root,
+        out,
+        &[
+            "--manifest",
+            &manifest_path(manifest),
+            "--format",
+            "rpm",
+            "--compress",
+            "zstd:3",
+            "--version",
+            version,
+            "--release",
+            release,
+            "--quiet",
+        ],
+    );
 }
 
 /// Names from `rpm -qp --requires/--provides` over packages, as rpm itself reads them.
@@ -161,6 +153,15 @@ struct Repos {
     base: PathBuf,
 }
 
+impl Repos {
+    /// A repository `repo-NAME` of the RPMs in `dirs` and the system stub.
+    fn repo(&self, name: &str, dirs: &[&Path]) -> PathBuf {
+        let at = self.base.join(format!("repo-{name}"));
+        repo(dirs, &self.stub, &at);
+        at
+    }
+}
+
 fn repos() -> Repos {
     let tmp = tempfile::tempdir().unwrap();
     let base = tmp.path().to_path_buf();
@@ -185,8 +186,7 @@ fn repos() -> Repos {
 #[test]
 fn dnf_installs_the_qemu_driver_without_libvirtd_and_libvirtd_with_its_split_daemons() {
     let r = repos();
-    let repo_new = r.base.join("repo-new");
-    repo(&[&r.new], &r.stub, &repo_new);
+    let repo_new = r.repo("new", &[&r.new]);
     let root = r.base.join("root-new");
     let out = dnf(&root, &repo_new)
         .args(["--assumeno", "install", "libvirt-daemon-driver-qemu"])
@@ -226,8 +226,7 @@ fn dnf_installs_the_qemu_driver_without_libvirtd_and_libvirtd_with_its_split_dae
 #[test]
 fn upgrade_from_the_monolithic_9_0_packages_is_a_clean_transaction() {
     let r = repos();
-    let repo_old = r.base.join("repo-old");
-    repo(&[&r.old], &r.stub, &repo_old);
+    let repo_old = r.repo("old", &[&r.old]);
     let root = r.base.join("root-upgrade");
     // A real install of the old, monolithic libvirt-daemon world.
     ok(dnf(&root, &repo_old).args([
@@ -247,8 +246,7 @@ fn upgrade_from_the_monolithic_9_0_packages_is_a_clean_transaction() {
         "{installed}"
     );
 
-    let repo_both = r.base.join("repo-both");
-    repo(&[&r.old, &r.new], &r.stub, &repo_both);
+    let repo_both = r.repo("both", &[&r.old, &r.new]);
     // The upgrade, checked by rpm's transaction test (file conflicts included).
     let out = dnf(&root, &repo_both)
         .args(["-y", "--setopt=tsflags=test", "upgrade"])

@@ -18,10 +18,6 @@ fn rpms_by_name(dir: &Path) -> BTreeMap<String, PathBuf> {
         .collect()
 }
 
-fn q(rpm: &Path, args: &[&str]) -> String {
-    stdout(&ok(tool("rpm").arg("-qp").args(args).arg(rpm)))
-}
-
 /// Dependency lines of every kind, duplicates merged (rpmbuild lists an explicit and a
 /// generated copy of the same dependency twice).
 fn deps_of(rpm: &Path) -> BTreeSet<String> {
@@ -33,38 +29,42 @@ fn deps_of(rpm: &Path) -> BTreeSet<String> {
         "--obsoletes",
         "--conflicts",
     ] {
-        for l in q(rpm, &[kind]).lines() {
+        for l in rpm_qp(rpm, &[kind]).lines() {
             out.insert(format!("{kind} {l}"));
         }
     }
     out
 }
 
-/// Split the Fedora fixture with a spec, then build the spec with rpmbuild.
-fn ours_and_rpmbuilds(tmp: &Path) -> (BTreeMap<String, PathBuf>, BTreeMap<String, PathBuf>) {
-    let fx = fixture(Layout::Fedora);
-    let ours = tmp.join("ours");
-    ok(rpmsplit().args([
-        "split",
-        fx.root.to_str().unwrap(),
-        "-o",
-        ours.to_str().unwrap(),
+/// Split `input` into `out` in `formats` (rpm among them), zstd-3, release 1: the RPMs by name.
+fn split_rpms(input: &Path, out: &Path, formats: &str) -> BTreeMap<String, PathBuf> {
+    let args = [
         "--format",
-        "rpm,spec",
+        formats,
         "--compress",
         "zstd:3",
         "--release",
         "1",
         "--quiet",
-    ]));
-    let top = tmp.join("rpmbuild");
-    ok(tool("rpmbuild")
-        .arg("-bb")
-        .arg("--define")
-        .arg(format!("_topdir {}", top.display()))
-        .arg(ours.join("libvirt.spec"))
-        .env("SOURCE_DATE_EPOCH", "1700000000"));
-    (rpms_by_name(&ours), rpms_by_name(&top.join("RPMS")))
+    ];
+    split(input, out, &args);
+    rpms_by_name(out)
+}
+
+/// Build `spec` with rpmbuild (top directory `top`) as rpmsplit builds: the RPMs by name.
+fn rpmbuild_rpms(spec: &Path, top: &Path) -> BTreeMap<String, PathBuf> {
+    ok(rpmbuild(spec, top).env("SOURCE_DATE_EPOCH", "1700000000"));
+    rpms_by_name(&top.join("RPMS"))
+}
+
+/// Split the Fedora fixture with a spec, then build the spec with rpmbuild.
+fn ours_and_rpmbuilds(tmp: &Path) -> (BTreeMap<String, PathBuf>, BTreeMap<String, PathBuf>) {
+    let ours = tmp.join("ours");
+    let rpms = split_rpms(&fixture(Layout::Fedora).root, &ours, "rpm,spec");
+    (
+        rpms,
+        rpmbuild_rpms(&ours.join("libvirt.spec"), &tmp.join("rpmbuild")),
+    )
 }
 
 #[test]
@@ -84,7 +84,7 @@ fn our_rpms_equal_rpmbuilds_of_the_same_split() {
             problems.push(format!("{name}: rpmkeys -K: {k}"));
         }
         let theirs = &theirs[name];
-        if q(ours, &["--dump"]) != q(theirs, &["--dump"]) {
+        if rpm_qp(ours, &["--dump"]) != rpm_qp(theirs, &["--dump"]) {
             problems.push(format!("{name}: rpm -qp --dump differs"));
         }
         let (a, b) = (deps_of(ours), deps_of(theirs));
@@ -125,7 +125,7 @@ fn our_rpms_equal_rpmbuilds_of_the_same_split() {
                 "[%{REQUIRENAME} %{REQUIREFLAGS:deptype} %{REQUIREFLAGS}\n]",
             ],
         ] {
-            let (x, y) = (q(ours, args), q(theirs, args));
+            let (x, y) = (rpm_qp(ours, args), rpm_qp(theirs, args));
             let (x, y) = if args[0] == "--qf" {
                 (scriptlet_contexts(x), scriptlet_contexts(y))
             } else {
@@ -143,7 +143,7 @@ fn our_rpms_equal_rpmbuilds_of_the_same_split() {
             "%{ARCH}",
             "%{PAYLOADCOMPRESSOR}",
         ] {
-            let (x, y) = (q(ours, &["--qf", tag]), q(theirs, &["--qf", tag]));
+            let (x, y) = (rpm_qp(ours, &["--qf", tag]), rpm_qp(theirs, &["--qf", tag]));
             if x != y {
                 problems.push(format!("{name}: {tag} ours {x:?} rpmbuild {y:?}"));
             }
@@ -177,20 +177,7 @@ fn rpm_dump_of_all_outputs_lists_exactly_the_owned_entries_and_rpm2cpio_reproduc
     use sha2::Digest;
     let fx = fixture(Layout::Fedora);
     let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("out");
-    ok(rpmsplit().args([
-        "split",
-        fx.root.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "--format",
-        "rpm",
-        "--compress",
-        "zstd:3",
-        "--release",
-        "1",
-        "--quiet",
-    ]));
+    let rpms = split_rpms(&fx.root, &tmp.path().join("out"), "rpm");
     let (doc, _) = classify_json(&[fx.root.to_str().unwrap()]);
     let owned: BTreeSet<String> = doc["files"]
         .as_array()
@@ -200,7 +187,7 @@ fn rpm_dump_of_all_outputs_lists_exactly_the_owned_entries_and_rpm2cpio_reproduc
         .map(|f| f["path"].as_str().unwrap().to_string())
         .collect();
     let mut dumped = BTreeSet::new();
-    for rpm in rpms_by_name(&out).values() {
+    for rpm in rpms.values() {
         let k = stdout(&ok(tool("rpmkeys").arg("-K").arg(rpm)));
         assert!(k.contains("digests OK"), "{k}");
         let dest = tmp.path().join("x").join(rpm.file_name().unwrap());
@@ -210,8 +197,8 @@ fn rpm_dump_of_all_outputs_lists_exactly_the_owned_entries_and_rpm2cpio_reproduc
             rpm.display()
         );
         ok(tool("sh").arg("-c").arg(&cmd).current_dir(&dest));
-        let flags = q(rpm, &["--qf", "[%{FILENAMES} %{FILEFLAGS:fflags}\n]"]);
-        for line in q(rpm, &["--dump"])
+        let flags = rpm_qp(rpm, &["--qf", "[%{FILENAMES} %{FILEFLAGS:fflags}\n]"]);
+        for line in rpm_qp(rpm, &["--dump"])
             .lines()
             .filter(|l| !l.starts_with("(contains no files)"))
         {
@@ -263,31 +250,24 @@ fn re_splitting_a_monolithic_rpm_equals_splitting_its_tree() {
     )
     .unwrap();
     let spec_dir = tmp.path().join("mono");
-    ok(rpmsplit().args([
-        "split",
-        fx.root.to_str().unwrap(),
-        "-o",
-        spec_dir.to_str().unwrap(),
-        "--manifest",
-        mono.to_str().unwrap(),
-        "--format",
-        "spec",
-        "--version",
-        "12.6.0",
-        "--release",
-        "1",
-        "--compress",
-        "zstd:19",
-        "--quiet",
-    ]));
-    let top = tmp.path().join("rpmbuild");
-    ok(tool("rpmbuild")
-        .arg("-bb")
-        .arg("--define")
-        .arg(format!("_topdir {}", top.display()))
-        .arg(spec_dir.join("libvirt.spec"))
-        .env("SOURCE_DATE_EPOCH", "1700000000"));
-    let mono_rpm = rpms_by_name(&top.join("RPMS"))
+    split(
+        &fx.root,
+        &spec_dir,
+        &[
+            "--manifest",
+            mono.to_str().unwrap(),
+            "--format",
+            "spec",
+            "--version",
+            "12.6.0",
+            "--release",
+            "1",
+            "--compress",
+            "zstd:19",
+            "--quiet",
+        ],
+    );
+    let mono_rpm = rpmbuild_rpms(&spec_dir.join("libvirt.spec"), &tmp.path().join("rpmbuild"))
         .into_values()
         .next()
         .unwrap();
@@ -297,24 +277,8 @@ fn re_splitting_a_monolithic_rpm_equals_splitting_its_tree() {
     assert_eq!(doc["evr"]["version"], "12.6.0");
     assert_eq!(doc["evr"]["release"], "1");
 
-    let split = |input: &Path, out: &Path| {
-        ok(rpmsplit().args([
-            "split",
-            input.to_str().unwrap(),
-            "-o",
-            out.to_str().unwrap(),
-            "--format",
-            "rpm",
-            "--compress",
-            "zstd:3",
-            "--release",
-            "1",
-            "--quiet",
-        ]));
-        rpms_by_name(out)
-    };
-    let from_tree = split(&fx.root, &tmp.path().join("from-tree"));
-    let from_rpm = split(&mono_rpm, &tmp.path().join("from-rpm"));
+    let from_tree = split_rpms(&fx.root, &tmp.path().join("from-tree"), "rpm");
+    let from_rpm = split_rpms(&mono_rpm, &tmp.path().join("from-rpm"), "rpm");
     assert_eq!(
         from_tree.keys().collect::<Vec<_>>(),
         from_rpm.keys().collect::<Vec<_>>()
@@ -322,8 +286,8 @@ fn re_splitting_a_monolithic_rpm_equals_splitting_its_tree() {
     for (name, a) in &from_tree {
         let b = &from_rpm[name];
         assert_eq!(
-            q(a, &["--dump"]),
-            q(b, &["--dump"]),
+            rpm_qp(a, &["--dump"]),
+            rpm_qp(b, &["--dump"]),
             "{name}: file sets and contents"
         );
         assert_eq!(deps_of(a), deps_of(b), "{name}: dependencies");

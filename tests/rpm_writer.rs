@@ -14,7 +14,7 @@ use rpmsplit::inventory::{fileflags, Kind, Source};
 use rpmsplit::write::compress::Compression;
 use rpmsplit::write::rpm::{write_rpm, RpmFile, RpmPackage, RpmWriteError, Written};
 
-use crate::util::{run, run_text, sha256_hex, tool};
+use crate::util::{rpm_qp, run, run_text, sha256_hex, tool};
 
 const MTIME: u32 = 1_700_000_000;
 
@@ -310,7 +310,7 @@ fn assert_digests_ok(rpm: &Path) {
 }
 
 fn qf(rpm: &Path, format: &str) -> String {
-    run_text(tool("rpm").args(["-qp", "--qf", format]).arg(rpm))
+    rpm_qp(rpm, &["--qf", format])
 }
 
 #[test]
@@ -456,7 +456,7 @@ fn rpm_writer_header_matches_entries() {
     // A non-UTF-8 file name: no ENCODING promise.
     assert_eq!(qf(&w.path, "%{ENCODING}"), "(none)");
 
-    let info = run_text(tool("rpm").arg("-qpi").arg(&w.path));
+    let info = rpm_qp(&w.path, &["-i"]);
     assert!(info.contains("Summary     : Demo package"), "{info}");
     assert!(
         info.contains("A package written by rpmsplit's writer."),
@@ -469,7 +469,7 @@ fn rpm_writer_dependencies() {
     let fx = demo_tree();
     let pkg = package("demo", "x86_64", demo_deps());
     let w = write(&fx, &pkg, "out", Compression::Xz(1), 2);
-    let q = |opt: &str| run_text(tool("rpm").args(["-qp", opt]).arg(&w.path));
+    let q = |opt: &str| rpm_qp(&w.path, &[opt]);
     assert_eq!(
         q("--requires"),
         "demo-common = 1:2.5-3.fc41\n\
@@ -498,20 +498,13 @@ fn rpm_writer_dependencies() {
     );
 }
 
-/// `rpm2cpio | cpio -idm` reproduces bytes, modes, mtimes, the symlink and the hardlink; the
-/// %ghost is not in the payload.
-fn assert_extracts(fx: &EntryTree, rpm: &Path) {
-    let dest = tempfile::tempdir().unwrap();
-    pipe(
-        tool("rpm2cpio").arg(rpm),
-        tool("cpio")
-            .args(["-idm", "--quiet", "--no-absolute-filenames"])
-            .current_dir(dest.path()),
-    );
+/// Every item of `fx` but the %ghost is below `root` (where the package was `how`: extracted,
+/// installed) with its type, bytes, permissions, mtime and link target; the %ghost is not.
+fn assert_items_below(fx: &EntryTree, root: &Path, how: &str) {
     for it in &fx.items {
-        let p = dest.path().join(it.path.strip_prefix("/").unwrap());
+        let p = root.join(it.path.strip_prefix("/").unwrap());
         if it.ghost() {
-            assert!(fs::symlink_metadata(&p).is_err(), "ghost {p:?} extracted");
+            assert!(fs::symlink_metadata(&p).is_err(), "ghost {p:?} {how}");
             continue;
         }
         let meta = fs::symlink_metadata(&p).unwrap_or_else(|e| panic!("{p:?}: {e}"));
@@ -530,6 +523,19 @@ fn assert_extracts(fx: &EntryTree, rpm: &Path) {
             Kind::Dir => assert_eq!(meta.mode() & 0o7777, it.perms, "{p:?}"),
         }
     }
+}
+
+/// `rpm2cpio | cpio -idm` reproduces bytes, modes, mtimes, the symlink and the hardlink; the
+/// %ghost is not in the payload.
+fn assert_extracts(fx: &EntryTree, rpm: &Path) {
+    let dest = tempfile::tempdir().unwrap();
+    pipe(
+        tool("rpm2cpio").arg(rpm),
+        tool("cpio")
+            .args(["-idm", "--quiet", "--no-absolute-filenames"])
+            .current_dir(dest.path()),
+    );
+    assert_items_below(fx, dest.path(), "extracted");
     let a = fs::metadata(dest.path().join("usr/lib/demo/data-a")).unwrap();
     let b = fs::metadata(dest.path().join("usr/lib/demo/data-b")).unwrap();
     assert_eq!(a.ino(), b.ino(), "the hardlink pair is one file");
@@ -580,22 +586,7 @@ fn rpm_writer_installs_into_a_scratch_root() {
         c
     };
     run(rpm(&["-i", "--nodeps", "--ignorearch"]).arg(&w.path));
-    for it in &fx.items {
-        let p = root.path().join(it.path.strip_prefix("/").unwrap());
-        if it.ghost() {
-            assert!(fs::symlink_metadata(&p).is_err(), "ghost {p:?} installed");
-            continue;
-        }
-        let meta = fs::symlink_metadata(&p).unwrap_or_else(|e| panic!("{p:?}: {e}"));
-        match it.kind {
-            Kind::File => {
-                assert_eq!(&fs::read(&p).unwrap(), it.content.as_ref().unwrap());
-                assert_eq!(meta.mode() & 0o7777, it.perms, "{p:?}");
-            }
-            Kind::Symlink => assert_eq!(&fs::read_link(&p).unwrap(), it.link.as_ref().unwrap()),
-            Kind::Dir => assert!(meta.is_dir()),
-        }
-    }
+    assert_items_below(&fx, root.path(), "installed");
     assert_eq!(
         run_text(&mut rpm(&["-q", "demo"])),
         "demo-2.5-3.fc41.x86_64\n"
@@ -630,16 +621,13 @@ fn rpm_writer_meta_package_without_files() {
         "demo-meta-2.5-3.fc41.noarch.rpm"
     );
     assert_digests_ok(&w.path);
-    let info = run_text(tool("rpm").arg("-qpi").arg(&w.path));
+    let info = rpm_qp(&w.path, &["-i"]);
     assert!(info.starts_with("Name        : demo-meta\n"), "{info}");
     assert!(
         info.contains("Source RPM  : demo-meta-2.5-3.fc41.src.rpm"),
         "{info}"
     );
-    assert_eq!(
-        run_text(tool("rpm").arg("-qpl").arg(&w.path)),
-        "(contains no files)\n"
-    );
+    assert_eq!(rpm_qp(&w.path, &["-l"]), "(contains no files)\n");
     assert_eq!(qf(&w.path, "%{SIZE} %{ENCODING}"), "0 utf-8");
     // The payload is a cpio archive holding just the trailer.
     let cpio = pipe(
@@ -738,7 +726,7 @@ fn rpm_writer_large_file_over_4gib_sparse() {
     let w = write(&fx, &pkg, "out", Compression::Zstd(1), 2);
     assert_digests_ok(&w.path);
 
-    let dump = run_text(tool("rpm").args(["-qp", "--dump"]).arg(&w.path));
+    let dump = rpm_qp(&w.path, &["--dump"]);
     let big_line = dump
         .lines()
         .find(|l| l.starts_with("/data/big.img "))
@@ -754,13 +742,13 @@ fn rpm_writer_large_file_over_4gib_sparse() {
         qf(&w.path, "%{LONGSIZE} %{LONGARCHIVESIZE}"),
         format!("{} {}", BIG + 6 + 5, w.archive_size)
     );
-    let requires = run_text(tool("rpm").args(["-qp", "--requires"]).arg(&w.path));
+    let requires = rpm_qp(&w.path, &["--requires"]);
     assert!(
         requires.contains("rpmlib(LargeFiles) <= 4.12.0-1"),
         "{requires}"
     );
     assert_eq!(
-        run_text(tool("rpm").arg("-qpl").arg(&w.path)),
+        rpm_qp(&w.path, &["-l"]),
         "/data\n/data/big.img\n/data/link\n/data/small\n"
     );
     // rpm's own reader of the stripped payload, converting to tar.
@@ -885,11 +873,7 @@ fn rpm_writer_matches_rpmbuild_for_the_same_tree() {
         "--obsoletes",
         "--conflicts",
     ] {
-        assert_eq!(
-            run_text(tool("rpm").args(["-qp", opt]).arg(&ours)),
-            run_text(tool("rpm").args(["-qp", opt]).arg(&theirs)),
-            "{opt}"
-        );
+        assert_eq!(rpm_qp(&ours, &[opt]), rpm_qp(&theirs, &[opt]), "{opt}");
     }
 }
 
@@ -907,7 +891,7 @@ fn rpm_writer_file_capabilities() {
         qf(&w.path, "[%{FILENAMES}|%{FILECAPS}\n]"),
         "/usr/sbin|\n/usr/sbin/pinger|cap_net_raw=ep\n/usr/sbin/plain|\n"
     );
-    let requires = run_text(tool("rpm").args(["-qp", "--requires"]).arg(&w.path));
+    let requires = rpm_qp(&w.path, &["--requires"]);
     assert!(
         requires.contains("rpmlib(FileCaps) <= 4.6.1-1"),
         "{requires}"

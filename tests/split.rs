@@ -9,18 +9,22 @@ use std::process::Stdio;
 
 use crate::util::*;
 
-fn split(root: &Path, out: &Path, extra: &[&str]) -> serde_json::Value {
-    let res = ok(rpmsplit()
-        .args([
-            "split",
-            root.to_str().unwrap(),
-            "-o",
-            out.to_str().unwrap(),
-            "--json",
-            "--quiet",
-        ])
-        .args(extra));
+/// `split --json --quiet` with `extra` arguments: the parsed report.
+fn split_json(root: &Path, out: &Path, extra: &[&str]) -> serde_json::Value {
+    let res = ok(split_command(root, out, &["--json", "--quiet"]).args(extra));
     serde_json::from_slice(&res.stdout).expect("split --json")
+}
+
+/// The `%files` lists of the Fedora fixture's split (`--format filelist`): package name →
+/// its list.
+fn fedora_filelists() -> impl Fn(&str) -> String {
+    let tmp = tempfile::tempdir().unwrap();
+    split_json(
+        &fixture(Layout::Fedora).root,
+        tmp.path(),
+        &["--format", "filelist"],
+    );
+    move |package| fs::read_to_string(tmp.path().join(format!("{package}.files"))).unwrap()
 }
 
 /// Decompress with the real tool and extract with GNU cpio into `dest`.
@@ -76,7 +80,7 @@ fn check_payloads_reproduce_the_tree(compress: &str) {
     let fx = fixture(Layout::Fedora);
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    let doc = split(
+    let doc = split_json(
         &fx.root,
         &out,
         &["--format", "cpio,filelist", "--compress", compress],
@@ -180,7 +184,7 @@ fn outputs_are_byte_identical_for_jobs_1_and_jobs_4() {
     let fx = fixture(Layout::Fedora);
     let tmp = tempfile::tempdir().unwrap();
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
-    let printed = split(
+    let printed = split_json(
         &fx.root,
         &a,
         &[
@@ -192,7 +196,7 @@ fn outputs_are_byte_identical_for_jobs_1_and_jobs_4() {
             "zstd:3",
         ],
     );
-    split(
+    split_json(
         &fx.root,
         &b,
         &[
@@ -219,10 +223,8 @@ fn outputs_are_byte_identical_for_jobs_1_and_jobs_4() {
 
 #[test]
 fn filelists_carry_rpm_attributes() {
-    let fx = fixture(Layout::Fedora);
-    let tmp = tempfile::tempdir().unwrap();
-    split(&fx.root, tmp.path(), &["--format", "filelist"]);
-    let log = fs::read_to_string(tmp.path().join("libvirt-daemon-log.files")).unwrap();
+    let list = fedora_filelists();
+    let log = list("libvirt-daemon-log");
     assert!(
         log.contains("%config(noreplace) /etc/libvirt/virtlogd.conf"),
         "{log}"
@@ -231,12 +233,12 @@ fn filelists_carry_rpm_attributes() {
         log.lines().any(|l| l.ends_with("/usr/sbin/virtlogd")),
         "{log}"
     );
-    let qemu = fs::read_to_string(tmp.path().join("libvirt-daemon-driver-qemu.files")).unwrap();
+    let qemu = list("libvirt-daemon-driver-qemu");
     assert!(
         qemu.contains("%attr(0751,qemu,qemu) %dir /var/lib/libvirt/qemu"),
         "{qemu}"
     );
-    let net = fs::read_to_string(tmp.path().join("libvirt-daemon-config-network.files")).unwrap();
+    let net = list("libvirt-daemon-config-network");
     assert!(
         net.contains("%ghost /etc/libvirt/qemu/networks/default.xml"),
         "{net}"
@@ -245,39 +247,26 @@ fn filelists_carry_rpm_attributes() {
 
 #[test]
 fn unowned_warn_leaves_out_and_package_collects() {
-    let fx = fixture(Layout::Fedora);
-    let tmp = tempfile::tempdir().unwrap();
-    let tree = tmp.path().join("tree");
-    ok(tool("cp").args(["-a", fx.root.to_str().unwrap(), tree.to_str().unwrap()]));
+    let (tmp, tree) = copy_of(Layout::Fedora);
     fs::write(tree.join("usr/share/stray.txt"), "stray").unwrap();
     let out = tmp.path().join("fail");
-    let res = rpmsplit()
-        .args(["split", tree.to_str().unwrap(), "-o", out.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert_eq!(res.status.code(), Some(1));
+    let res = fails(&mut split_command(&tree, &out, &[]), 1, &[]);
     assert!(stdout(&res).contains("/usr/share/stray.txt"));
-    assert!(!out.exists() || fs::read_dir(&out).unwrap().next().is_none());
+    assert!(nothing_in(&out));
 
-    let doc = split(
+    let doc = split_json(
         &tree,
         &tmp.path().join("warn"),
         &["--unowned", "warn", "--format", "filelist"],
     );
     assert_eq!(doc["left_out"], serde_json::json!(["/usr/share/stray.txt"]));
 
-    let doc = split(
+    let doc = split_json(
         &tree,
         &tmp.path().join("pkg"),
         &["--unowned", "package:leftovers", "--format", "filelist"],
     );
-    let p = doc["packages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["name"] == "leftovers")
-        .unwrap();
-    assert_eq!(p["files"], 1);
+    assert_eq!(package_row(&doc, "leftovers")["files"], 1);
     let l = fs::read_to_string(tmp.path().join("pkg/leftovers.files")).unwrap();
     assert_eq!(l, "/usr/share/stray.txt\n");
 }
@@ -286,7 +275,7 @@ fn unowned_warn_leaves_out_and_package_collects() {
 fn tree_output_lays_out_each_package() {
     let fx = fixture(Layout::Fedora);
     let tmp = tempfile::tempdir().unwrap();
-    split(&fx.root, tmp.path(), &["--format", "tree"]);
+    split_json(&fx.root, tmp.path(), &["--format", "tree"]);
     let virtlogd = tmp.path().join("tree/libvirt-daemon-log/usr/sbin/virtlogd");
     assert_eq!(
         fs::read(&virtlogd).unwrap(),
@@ -302,7 +291,7 @@ fn tree_output_lays_out_each_package() {
 fn hardlinks_stay_hardlinks_in_the_payload() {
     let fx = fixture(Layout::Fedora);
     let tmp = tempfile::tempdir().unwrap();
-    let doc = split(
+    let doc = split_json(
         &fx.root,
         &tmp.path().join("out"),
         &["--format", "cpio", "--compress", "none"],
@@ -351,7 +340,7 @@ fn non_utf8_names_survive_into_payloads_and_lists() {
     let m = tmp.path().join("any.toml");
     fs::write(&m, ANY_MANIFEST).unwrap();
     let out = tmp.path().join("out");
-    let doc = split(
+    let doc = split_json(
         &tree,
         &out,
         &[
@@ -388,31 +377,20 @@ fn a_symlink_escaping_the_tree_is_refused() {
     std::os::unix::fs::symlink("../../../../etc/shadow", tree.join("usr/lib/evil")).unwrap();
     let m = tmp.path().join("any.toml");
     fs::write(&m, ANY_MANIFEST).unwrap();
-    let res = rpmsplit()
-        .args([
-            "split",
-            tree.to_str().unwrap(),
-            "-o",
-            tmp.path().join("out").to_str().unwrap(),
-            "--manifest",
-            m.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(res.status.code(), Some(2));
-    assert!(
-        stderr(&res).contains("symlink escapes the tree: /usr/lib/evil"),
-        "{}",
-        stderr(&res)
+    fails(
+        &mut split_command(
+            &tree,
+            tmp.path().join("out"),
+            &["--manifest", m.to_str().unwrap()],
+        ),
+        2,
+        &["symlink escapes the tree: /usr/lib/evil"],
     );
 }
 
 #[test]
 fn translations_are_marked_with_their_language() {
-    let fx = fixture(Layout::Fedora);
-    let tmp = tempfile::tempdir().unwrap();
-    split(&fx.root, tmp.path(), &["--format", "filelist"]);
-    let libs = fs::read_to_string(tmp.path().join("libvirt-libs.files")).unwrap();
+    let libs = fedora_filelists()("libvirt-libs");
     assert!(
         libs.contains("%lang(de) /usr/share/locale/de/LC_MESSAGES/libvirt.mo"),
         "{libs}"

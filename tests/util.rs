@@ -2,6 +2,7 @@
 //! real external tools that must be present, and the upstream reference tables.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::{Mutex, OnceLock};
@@ -85,6 +86,77 @@ pub fn run_text(cmd: &mut Command) -> String {
     String::from_utf8(run(cmd)).expect("utf-8 output")
 }
 
+/// Run `rpmsplit COMMAND FEDORA-FIXTURE ARGS…`, require success, return the output.
+pub fn on_fedora(command: &str, args: &[&str]) -> Output {
+    ok(rpmsplit()
+        .arg(command)
+        .arg(&fixture(Layout::Fedora).root)
+        .args(args))
+}
+
+/// `rpmsplit split INPUT -o OUT ARGS…`, to run.
+pub fn split_command(input: impl AsRef<OsStr>, out: impl AsRef<OsStr>, args: &[&str]) -> Command {
+    let mut c = rpmsplit();
+    c.arg("split").arg(input).arg("-o").arg(out).args(args);
+    c
+}
+
+/// Run `rpmsplit split INPUT -o OUT ARGS…`, require success, return the output.
+pub fn split(input: impl AsRef<OsStr>, out: impl AsRef<OsStr>, args: &[&str]) -> Output {
+    ok(&mut split_command(input, out, args))
+}
+
+/// Run a command that must exit with `code` and name each of `needles` on stderr; return the
+/// output.
+pub fn fails(cmd: &mut Command, code: i32, needles: &[&str]) -> Output {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    let err = stderr(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{cmd:?}:\nstdout:\n{}\nstderr:\n{err}",
+        stdout(&out)
+    );
+    for n in needles {
+        assert!(err.contains(n), "stderr lacks `{n}`:\n{err}");
+    }
+    out
+}
+
+/// An output directory nothing was written to: absent, or empty.
+pub fn nothing_in(dir: &Path) -> bool {
+    !dir.exists() || std::fs::read_dir(dir).unwrap().next().is_none()
+}
+
+/// `rpmbuild -bb SPEC` with `_topdir` TOP, to run.
+pub fn rpmbuild(spec: &Path, top: &Path) -> Command {
+    let mut c = tool("rpmbuild");
+    c.arg("-bb")
+        .arg("--define")
+        .arg(format!("_topdir {}", top.display()))
+        .arg(spec);
+    c
+}
+
+/// A copy of a fixture tree that a test may change: the temporary directory and the root.
+pub fn copy_of(layout: Layout) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("root");
+    ok(tool("cp").arg("-a").arg(&fixture(layout).root).arg(&root));
+    (tmp, root)
+}
+
+/// A manifest of the repository (`manifests/NAME`), as an argument.
+pub fn manifest_path(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("manifests")
+        .join(name)
+        .display()
+        .to_string()
+}
+
 pub fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
@@ -93,8 +165,8 @@ pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-/// Every `.rpm` file below `dir` (subdirectories too, as rpmbuild's `RPMS/ARCH/`), sorted.
-pub fn rpms_in(dir: &Path) -> Vec<PathBuf> {
+/// Every file below `dir` (subdirectories too) whose name ends in `.EXT`, sorted.
+pub fn files_below(dir: &Path, ext: &str) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -102,13 +174,23 @@ pub fn rpms_in(dir: &Path) -> Vec<PathBuf> {
             let p = e.unwrap().path();
             if p.is_dir() {
                 stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "rpm") {
+            } else if p.extension().is_some_and(|x| x == ext) {
                 out.push(p);
             }
         }
     }
     out.sort();
     out
+}
+
+/// Every `.rpm` file below `dir` (subdirectories too, as rpmbuild's `RPMS/ARCH/`), sorted.
+pub fn rpms_in(dir: &Path) -> Vec<PathBuf> {
+    files_below(dir, "rpm")
+}
+
+/// `rpm -qp ARGS RPM`'s output, which must be UTF-8.
+pub fn rpm_qp(rpm: &Path, args: &[&str]) -> String {
+    run_text(tool("rpm").arg("-qp").args(args).arg(rpm))
 }
 
 /// Lower-case hex SHA-256, as rpm writes payload and header digests.
@@ -272,15 +354,46 @@ pub fn rpmbuild_spec(dir: &Path, name: &str, spec: &str) -> Vec<PathBuf> {
     let top = dir.join(format!("top-{name}"));
     let spec_path = dir.join(format!("{name}.spec"));
     std::fs::write(&spec_path, spec).unwrap();
-    run(tool("rpmbuild")
-        .arg("-bb")
+    run(rpmbuild(&spec_path, &top)
         .arg("--quiet")
-        .arg("--define")
-        .arg(format!("_topdir {}", top.display()))
-        .arg(&spec_path)
         .env("SOURCE_DATE_EPOCH", "1700000000")
         .stdin(std::process::Stdio::null()));
     let rpms = rpms_in(&top.join("RPMS"));
     assert!(!rpms.is_empty(), "rpmbuild of {name} wrote no package");
     rpms
+}
+
+/// The element of the array `doc[list]` whose `key` is `value`.
+fn element<'a>(
+    doc: &'a serde_json::Value,
+    list: &str,
+    key: &str,
+    value: &str,
+) -> &'a serde_json::Value {
+    doc[list]
+        .as_array()
+        .unwrap_or_else(|| panic!("no `{list}` array"))
+        .iter()
+        .find(|e| e[key] == value)
+        .unwrap_or_else(|| panic!("{value} is not in the output's {list}"))
+}
+
+/// The row of `path` in a classify document's `files`.
+pub fn file_row<'a>(doc: &'a serde_json::Value, path: &str) -> &'a serde_json::Value {
+    element(doc, "files", "path", path)
+}
+
+/// The package `name` of a classify or split document's `packages`.
+pub fn package_row<'a>(doc: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    element(doc, "packages", "name", name)
+}
+
+/// The names of a package's dependencies of one kind (`requires`, `provides`, …).
+pub fn dep_names<'a>(package: &'a serde_json::Value, kind: &str) -> Vec<&'a str> {
+    package[kind]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect()
 }

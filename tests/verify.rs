@@ -6,23 +6,12 @@ use std::path::Path;
 
 use crate::util::*;
 
-fn manifest(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("manifests")
-        .join(name)
-        .display()
-        .to_string()
-}
-
 #[test]
 fn upgrade_path_from_9_0_is_covered() {
-    let fx = fixture(Layout::Fedora);
-    let out = ok(rpmsplit().args([
+    let out = on_fedora(
         "verify",
-        fx.root.to_str().unwrap(),
-        "--previous-manifest",
-        &manifest("libvirt-9.0.toml"),
-    ]));
+        &["--previous-manifest", &manifest_path("libvirt-9.0.toml")],
+    );
     assert!(
         stdout(&out).contains("verify: no problems"),
         "{}",
@@ -33,7 +22,7 @@ fn upgrade_path_from_9_0_is_covered() {
 #[test]
 fn a_missing_upgrade_requires_is_reported_with_the_moved_files() {
     let fx = fixture(Layout::Fedora);
-    let text = fs::read_to_string(manifest("libvirt.toml")).unwrap();
+    let text = fs::read_to_string(manifest_path("libvirt.toml")).unwrap();
     let broken = text.replacen("  \"libvirt-daemon-log = {evr}\",\n", "", 1);
     assert_ne!(
         text, broken,
@@ -51,7 +40,7 @@ fn a_missing_upgrade_requires_is_reported_with_the_moved_files() {
         ])
         .args([
             "--previous-manifest",
-            &manifest("libvirt-9.0.toml"),
+            &manifest_path("libvirt-9.0.toml"),
             "--json",
         ])
         .output()
@@ -72,11 +61,12 @@ fn a_missing_upgrade_requires_is_reported_with_the_moved_files() {
 /// Split the Fedora fixture into RPMs with `manifest`; the RPM paths.
 fn rpms_made_with(manifest: &str, out: &Path) -> Vec<String> {
     let fx = fixture(Layout::Fedora);
-    ok(rpmsplit()
-        .args(["split", fx.root.to_str().unwrap(), "-o"])
-        .arg(out)
-        .args(["--manifest", manifest, "--format", "rpm", "--release", "1"])
-        .args(["--compress", "zstd:1", "--quiet"]));
+    ok(split_command(
+        &fx.root,
+        out,
+        &["--manifest", manifest, "--format", "rpm", "--release", "1"],
+    )
+    .args(["--compress", "zstd:1", "--quiet"]));
     let rpms: Vec<String> = rpms_in(out)
         .iter()
         .map(|p| p.display().to_string())
@@ -109,7 +99,7 @@ fn verify_against(rpms: &[String]) -> (i32, Vec<(String, String, String)>) {
 #[test]
 fn verify_against_our_own_rpms_finds_nothing() {
     let tmp = tempfile::tempdir().unwrap();
-    let rpms = rpms_made_with(&manifest("libvirt.toml"), tmp.path());
+    let rpms = rpms_made_with(&manifest_path("libvirt.toml"), tmp.path());
     let (code, findings) = verify_against(&rpms);
     assert_eq!((code, findings), (0, vec![]));
 }
@@ -117,7 +107,7 @@ fn verify_against_our_own_rpms_finds_nothing() {
 #[test]
 fn verify_against_monolithic_rpms_names_each_moved_file_and_missing_package() {
     let tmp = tempfile::tempdir().unwrap();
-    let rpms = rpms_made_with(&manifest("libvirt-9.0.toml"), tmp.path());
+    let rpms = rpms_made_with(&manifest_path("libvirt-9.0.toml"), tmp.path());
     let (code, findings) = verify_against(&rpms);
     assert_eq!(code, 1, "{findings:#?}");
     let has = |path: &str, message: &str| {
@@ -149,7 +139,7 @@ fn verify_against_monolithic_rpms_names_each_moved_file_and_missing_package() {
 #[test]
 fn verify_against_reports_attributes_that_differ_from_the_manifest() {
     let tmp = tempfile::tempdir().unwrap();
-    let text = fs::read_to_string(manifest("libvirt.toml")).unwrap();
+    let text = fs::read_to_string(manifest_path("libvirt.toml")).unwrap();
     let changed = text.replacen(
         "{ path = \"{sysconfdir}/libvirt/virtlogd.conf\", config = \"noreplace\" }",
         "{ path = \"{sysconfdir}/libvirt/virtlogd.conf\", mode = \"0600\" }",
@@ -191,7 +181,7 @@ fn a_previous_manifest_without_the_inputs_layout_detects_its_own() {
         fs::rename(e.path(), root.join("usr/lib").join(e.file_name())).unwrap();
     }
     fs::remove_dir(root.join("usr/lib64")).unwrap();
-    let text = fs::read_to_string(manifest("libvirt-9.0.toml")).unwrap();
+    let text = fs::read_to_string(manifest_path("libvirt-9.0.toml")).unwrap();
     let start = text
         .find("[layout.usrlib]")
         .expect("the 9.0 manifest has usrlib");

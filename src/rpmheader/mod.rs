@@ -659,12 +659,21 @@ mod tests {
         let msg = corrupt::<Tag>(&good[..10]);
         assert!(msg.contains("truncated"), "{msg}");
 
-        // A misaligned INT32.
-        let mut b = good.clone();
-        let off = n(&b, 2, 2);
-        patch(&mut b, 2, 2, off + 1);
-        let msg = corrupt::<Tag>(&b);
-        assert!(msg.contains("(tag 1009) has misaligned data"), "{msg}");
+        // One index field changed: a misaligned INT32, a STRING whose count is not 1, data
+        // outside the store, an unknown type, no data, too many items.
+        for (i, field, value, want) in [
+            (2, 2, n(&good, 2, 2) + 1, "(tag 1009) has misaligned data"),
+            (1, 3, 2, "(tag 1000) is a string with count 2"),
+            (3, 2, 0x7fff_0000, "outside the data store"),
+            (3, 1, 10, "unknown data type 10"),
+            (3, 3, 0, "has no data"),
+            (4, 3, 0x2000_0000, "(tag 5009) runs past the end"),
+        ] {
+            let mut b = good.clone();
+            patch(&mut b, i, field, value);
+            let msg = corrupt::<Tag>(&b);
+            assert!(msg.contains(want), "{msg}");
+        }
 
         // An unterminated string: NAME's NUL overwritten, and every byte after it.
         let mut b = good.clone();
@@ -676,36 +685,21 @@ mod tests {
         let msg = corrupt::<Tag>(&b);
         assert!(msg.contains("(tag 1000) runs past the end"), "{msg}");
 
-        // A STRING whose count is not 1.
-        let mut b = good.clone();
-        patch(&mut b, 1, 3, 2);
-        let msg = corrupt::<Tag>(&b);
-        assert!(msg.contains("(tag 1000) is a string with count 2"), "{msg}");
-
-        // Outside the store, unknown type, no data, too many items.
-        let mut b = good.clone();
-        patch(&mut b, 3, 2, 0x7fff_0000);
-        assert!(corrupt::<Tag>(&b).contains("outside the data store"));
-        let mut b = good.clone();
-        patch(&mut b, 3, 1, 10);
-        assert!(corrupt::<Tag>(&b).contains("unknown data type 10"));
-        let mut b = good.clone();
-        patch(&mut b, 3, 3, 0);
-        assert!(corrupt::<Tag>(&b).contains("has no data"));
-        let mut b = good.clone();
-        patch(&mut b, 4, 3, 0x2000_0000);
-        assert!(corrupt::<Tag>(&b).contains("(tag 5009) runs past the end"));
-
-        // Bad magic, index and store sizes.
-        let mut b = good.clone();
-        b[0] = 0;
-        assert!(corrupt::<Tag>(&b).contains("bad header magic 00ade801 (expected 8eade801)"));
-        let mut b = good.clone();
-        b[8..12].copy_from_slice(&0u32.to_be_bytes());
-        assert!(corrupt::<Tag>(&b).contains("0 index entries"));
-        let mut b = good.clone();
-        b[12..16].copy_from_slice(&(HEADER_DATA_MAX as u32 + 1).to_be_bytes());
-        assert!(corrupt::<Tag>(&b).contains("data store of"));
+        // Bad magic (its first byte 0), index and store sizes: a word of the intro changed.
+        for (at, value, want) in [
+            (
+                0,
+                0x00ad_e801,
+                "bad header magic 00ade801 (expected 8eade801)",
+            ),
+            (8, 0, "0 index entries"),
+            (12, HEADER_DATA_MAX as u32 + 1, "data store of"),
+        ] {
+            let mut b = good.clone();
+            b[at..at + 4].copy_from_slice(&u32::to_be_bytes(value));
+            let msg = corrupt::<Tag>(&b);
+            assert!(msg.contains(want), "{msg}");
+        }
     }
 
     #[test]

@@ -151,18 +151,8 @@ pub fn run(args: &[String]) -> Result<()> {
     drop(inv);
 
     // Split to cpio at zstd-3 against the compression floor.
-    let (cpio, floor3) = paired(
-        3,
-        || b.split(&root, "cpio", "zstd:3", None),
-        || b.floor(&root, 3),
-    )?;
-    row(
-        "split → cpio, zstd-3",
-        &cpio,
-        &format!("`tar -c \\| zstd -3 -T{jobs}`"),
-        &floor3,
-        "≤ 1.3×",
-    );
+    let (cpio, floor3) = b.split_and_floor(&root, "cpio", 3, 3)?;
+    b.floor_row("split → cpio, zstd-3", &cpio, 3, &floor3, "≤ 1.3×");
     let cpio_small = b.split(&small_root, "cpio", "zstd:3", None)?;
     rss_row(
         "peak RSS, split → cpio",
@@ -186,18 +176,8 @@ pub fn run(args: &[String]) -> Result<()> {
     );
 
     // Split to RPMs: zstd-3 on the big tree, zstd-19 on the small one.
-    let (rpm3, floor3) = paired(
-        3,
-        || b.split(&root, "rpm", "zstd:3", None),
-        || b.floor(&root, 3),
-    )?;
-    row(
-        "split → RPM, zstd-3",
-        &rpm3,
-        &format!("`tar -c \\| zstd -3 -T{jobs}`"),
-        &floor3,
-        "≤ 1.5×",
-    );
+    let (rpm3, floor3) = b.split_and_floor(&root, "rpm", 3, 3)?;
+    b.floor_row("split → RPM, zstd-3", &rpm3, 3, &floor3, "≤ 1.5×");
     let (rpmbuild3, copy) = b.rpmbuild(&root, "zstd:3")?;
     rpmbuild_row(
         "split → RPM, zstd-3",
@@ -225,10 +205,10 @@ pub fn run(args: &[String]) -> Result<()> {
 
     let floor19 = b.floor(&small_root, 19)?;
     let rpm19 = b.split(&small_root, "rpm", "zstd:19", None)?;
-    row(
+    b.floor_row(
         &format!("split → RPM, zstd-19 ({})", gib_text(small_bytes)),
         &rpm19,
-        &format!("`tar -c \\| zstd -19 -T{jobs}`"),
+        19,
         &floor19,
         "≤ 1.1×",
     );
@@ -256,16 +236,12 @@ pub fn run(args: &[String]) -> Result<()> {
         let comp = format!("zstd:{level}");
         // short runs at zstd-3: more of them
         let n = if level == 3 { 9 } else { 3 };
-        let (ours, floor) = paired(
-            n,
-            || b.split(&ls_root, "rpm", &comp, None),
-            || b.floor(&ls_root, level),
-        )?;
+        let (ours, floor) = b.split_and_floor(&ls_root, "rpm", level, n)?;
         let rpmbuild = median3(|| Ok(b.rpmbuild(&ls_root, &comp)?.0))?;
-        row(
+        b.floor_row(
             &format!("libvirt-sized: split → RPM, zstd-{level}"),
             &ours,
-            &format!("`tar -c \\| zstd -{level} -T{jobs}`"),
+            level,
             &floor,
             if level == 3 { "≤ 1.5×" } else { "≤ 1.1×" },
         );
@@ -503,6 +479,29 @@ impl Bench {
             tree.display(),
             self.jobs
         )))
+    }
+
+    /// `n` paired runs of a split of `tree` to `fmt` at zstd-LEVEL and of the compression floor
+    /// at that level: the medians.
+    fn split_and_floor(
+        &self,
+        tree: &Path,
+        fmt: &str,
+        level: u32,
+        n: usize,
+    ) -> Result<(Measured, Measured)> {
+        let comp = format!("zstd:{level}");
+        paired(
+            n,
+            || self.split(tree, fmt, &comp, None),
+            || self.floor(tree, level),
+        )
+    }
+
+    /// A [`row`] against the compression floor at `level`.
+    fn floor_row(&self, step: &str, ours: &Measured, level: u32, floor: &Measured, target: &str) {
+        let reference = format!("`tar -c \\| zstd -{level} -T{}`", self.jobs);
+        row(step, ours, &reference, floor, target);
     }
 
     /// `rpmbuild -bb` of the spec rpmsplit writes for the split of `tree`, and the time of the
