@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 
 use crate::classify::{Decision, Status};
-use crate::cli::{Command, GraphFormat, ManifestArgs, UnownedPolicy};
+use crate::cli::{Command, GraphFormat, ManifestArgs, SplitArgs, UnownedPolicy};
 use crate::deps::{self, Evr, Graph, PackageDeps};
 use crate::inventory::{display_path, Kind};
 use crate::manifest::{self, Rule};
@@ -95,32 +95,11 @@ pub fn run(cmd: Command, out: &mut dyn Write, listener: &dyn Listener) -> Result
         }
         Command::Split {
             input,
-            output,
             manifest,
-            formats,
-            version,
-            release,
-            epoch,
-            arch,
-            jobs,
-            compress,
-            unowned,
-            json,
+            args,
         } => {
             let a = analyse(&input, &manifest)?;
-            let opts = SplitArgs {
-                output,
-                formats,
-                version,
-                release,
-                epoch,
-                arch,
-                jobs,
-                compression: compress,
-                unowned,
-                json,
-            };
-            split(a, &opts, out, listener)
+            split(a, &args, out, listener)
         }
         Command::Verify {
             input,
@@ -426,22 +405,33 @@ fn explain(out: &mut dyn Write, a: &Analysis, paths: &[PathBuf]) -> Result<Exit>
                 writeln!(out, "    {}", label(&a.plan.rules.rules[m.rule]))?;
             }
         }
+        for p in owners.iter().filter_map(|o| a.plan.package(o)) {
+            explain_scripts(out, p)?;
+        }
     }
     Ok(status)
 }
 
-#[derive(Debug, Clone)]
-pub struct SplitArgs {
-    pub output: PathBuf,
-    pub formats: Vec<Format>,
-    pub version: Option<String>,
-    pub release: Option<String>,
-    pub epoch: Option<u32>,
-    pub arch: Option<String>,
-    pub jobs: Option<usize>,
-    pub compression: write::Compression,
-    pub unowned: UnownedPolicy,
-    pub json: bool,
+/// The scriptlets of a package, each with the manifest calls that made it, and what was left
+/// out of them.
+fn explain_scripts(out: &mut dyn Write, p: &crate::classify::PlannedPackage) -> Result<()> {
+    if p.scripts.is_empty() && p.script_notes.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "  scriptlets of {}:", p.name)?;
+    for s in &p.scripts {
+        writeln!(
+            out,
+            "    %{} ({}): {}",
+            s.phase.as_str(),
+            s.interpreter,
+            s.from.join("; ")
+        )?;
+    }
+    for n in &p.script_notes {
+        writeln!(out, "    {n}")?;
+    }
+    Ok(())
 }
 
 pub fn split(
@@ -529,7 +519,7 @@ pub fn split(
             f.dedup();
             f
         },
-        compression: args.compression,
+        compression: args.compress,
         jobs,
         evr: evr.clone(),
         arch,
@@ -554,16 +544,19 @@ pub fn split(
         manifest: a.plan.manifest_file.clone(),
         layout: a.plan.layout.clone(),
         evr,
-        compression: args.compression.to_string(),
+        compression: args.compress.to_string(),
         packages: written
             .iter()
             .zip(&deps)
-            .map(|(w, d)| report::SplitPackage {
+            .zip(a.plan.emitted())
+            .map(|((w, d), p)| report::SplitPackage {
                 name: w.name.clone(),
                 files: w.files,
                 bytes: w.bytes,
                 outputs: w.outputs.iter().map(|p| display_path(p)).collect(),
                 deps: d.clone(),
+                scripts: p.scripts.clone(),
+                script_notes: p.script_notes.clone(),
             })
             .collect(),
         left_out,

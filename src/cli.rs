@@ -37,38 +37,10 @@ pub enum Command {
     Split {
         /// Build tree (directory), .rpm, or cpio archive (plain, gzip, xz, zstd; `-` for stdin).
         input: PathBuf,
-        /// Output directory.
-        #[arg(long, short)]
-        output: PathBuf,
         #[command(flatten)]
         manifest: ManifestArgs,
-        /// Output formats (repeat or separate with commas).
-        #[arg(long = "format", short, value_enum, value_delimiter = ',', default_values_t = vec![Format::Cpio, Format::Filelist])]
-        formats: Vec<Format>,
-        /// Version of the packages (default: from the input RPM or the tree's pkg-config file).
-        #[arg(long)]
-        version: Option<String>,
-        /// Release of the packages (default: from the input RPM).
-        #[arg(long)]
-        release: Option<String>,
-        /// Epoch of the packages (default: from the input RPM, else none).
-        #[arg(long)]
-        epoch: Option<u32>,
-        /// Architecture (default: from the input RPM, else from the ELF files, else noarch).
-        #[arg(long)]
-        arch: Option<String>,
-        /// Parallel jobs (default: the number of CPUs).
-        #[arg(long, short)]
-        jobs: Option<usize>,
-        /// Payload compression: zstd:LEVEL, xz:LEVEL, gzip:LEVEL or none.
-        #[arg(long, default_value = "zstd:19")]
-        compress: Compression,
-        /// What to do with entries no rule claims: fail, warn (leave them out), package:NAME.
-        #[arg(long, default_value = "fail")]
-        unowned: UnownedPolicy,
-        /// Print the result as JSON.
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        args: SplitArgs,
     },
     /// Show which package each entry goes to, and why.
     Classify {
@@ -122,6 +94,41 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// What `split` writes, and how.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SplitArgs {
+    /// Output directory.
+    #[arg(long, short)]
+    pub output: PathBuf,
+    /// Output formats (repeat or separate with commas).
+    #[arg(long = "format", short, value_enum, value_delimiter = ',', default_values_t = vec![Format::Cpio, Format::Filelist])]
+    pub formats: Vec<Format>,
+    /// Version of the packages (default: from the input RPM or the tree's pkg-config file).
+    #[arg(long)]
+    pub version: Option<String>,
+    /// Release of the packages (default: from the input RPM).
+    #[arg(long)]
+    pub release: Option<String>,
+    /// Epoch of the packages (default: from the input RPM, else none).
+    #[arg(long)]
+    pub epoch: Option<u32>,
+    /// Architecture (default: from the input RPM, else from the ELF files, else noarch).
+    #[arg(long)]
+    pub arch: Option<String>,
+    /// Parallel jobs (default: the number of CPUs).
+    #[arg(long, short)]
+    pub jobs: Option<usize>,
+    /// Payload compression: zstd:LEVEL, xz:LEVEL, gzip:LEVEL or none.
+    #[arg(long, default_value = "zstd:19")]
+    pub compress: Compression,
+    /// What to do with entries no rule claims: fail, warn (leave them out), package:NAME.
+    #[arg(long, default_value = "fail")]
+    pub unowned: UnownedPolicy,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 
+use crate::scripts::Script;
+
 use crate::classify::{Plan, Status};
 use crate::deps::{Evr, PackageDeps};
 use crate::inventory::{display_path, Inventory};
@@ -46,6 +48,10 @@ pub struct PackageRow {
     pub bytes: u64,
     #[serde(flatten)]
     pub deps: Option<PackageDeps>,
+    /// Its scriptlets, each with the manifest calls that made it.
+    pub scripts: Vec<Script>,
+    /// Snippets and units left out of them, and why.
+    pub script_notes: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -110,6 +116,8 @@ impl ClassifyReport {
                 meta: p.meta,
                 files: p.files.len(),
                 bytes: p.files.iter().map(|&(i, _)| inv.entries[i].size).sum(),
+                scripts: p.scripts.clone(),
+                script_notes: p.script_notes.clone(),
                 deps: Some(d.clone()),
             })
             .collect();
@@ -140,6 +148,8 @@ pub struct SplitPackage {
     pub outputs: Vec<String>,
     #[serde(flatten)]
     pub deps: PackageDeps,
+    pub scripts: Vec<Script>,
+    pub script_notes: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]

@@ -162,6 +162,8 @@ pub fn run(
         }
     }
 
+    unit_scripts(&mut findings, a)?;
+
     if !against_rpms.is_empty() {
         against(&mut findings, a, against_rpms)?;
     }
@@ -334,6 +336,68 @@ fn against(findings: &mut Vec<Finding>, a: &Analysis, rpms: &[PathBuf]) -> Resul
                     path,
                     format!("shipped by {name}, the manifest puts it in {planned}"),
                 );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// systemd unit types an `[Install]` section can enable.
+const UNIT_SUFFIXES: &[&str] = &[
+    ".service",
+    ".socket",
+    ".timer",
+    ".path",
+    ".target",
+    ".mount",
+    ".automount",
+    ".swap",
+];
+
+/// A packaged unit file with an `[Install]` section must be named by a scriptlet of its package
+/// (preset on install, disabled on erase), or installing it leaves it as the admin's: never
+/// enabled by the presets, never disabled.
+fn unit_scripts(findings: &mut Vec<Finding>, a: &Analysis) -> Result<()> {
+    let unitdirs: Vec<globset::GlobMatcher> = (a.resolved.vars.get("unitdir").into_iter())
+        .flatten()
+        .filter_map(|d| crate::manifest::layout::compile(d).ok())
+        .map(|g| g.compile_matcher())
+        .collect();
+    for p in a.plan.emitted() {
+        for &(i, r) in &p.files {
+            let e = &a.inventory.entries[i];
+            let Some(name) = e.path.file_name().and_then(|n| n.to_str()) else {
+                continue;
+            };
+            let in_unitdir = e
+                .path
+                .parent()
+                .is_some_and(|d| unitdirs.iter().any(|g| g.is_match(d)));
+            if e.kind != Kind::File
+                || a.plan.rules.rules[r].attrs.ghost
+                || !in_unitdir
+                || !UNIT_SUFFIXES.iter().any(|s| name.ends_with(s))
+            {
+                continue;
+            }
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut e.source.open()?, &mut text)
+                .map_err(|err| anyhow::anyhow!("{}: {err}", display_path(&e.path)))?;
+            let installs = text.lines().any(|l| l.trim() == "[Install]");
+            let named = p.scripts.iter().any(|s| {
+                s.body
+                    .split(|c: char| c.is_whitespace() || c == '"' || c == '\'')
+                    .any(|w| w == name)
+            });
+            if installs && !named {
+                findings.push(Finding {
+                    check: "scriptlets",
+                    path: display_path(&e.path),
+                    message: format!(
+                        "has an [Install] section, but no scriptlet of {} presets or disables it",
+                        p.name
+                    ),
+                });
             }
         }
     }

@@ -18,6 +18,7 @@ mod rpm_out;
 mod rpm_writer;
 mod scriptlet_host;
 mod scriptlets;
+mod snippets;
 mod split;
 mod tidy;
 mod verify;
