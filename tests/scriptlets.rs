@@ -285,3 +285,59 @@ fn erase_disables_the_units_and_reinstall_creates_nothing_twice() {
     assert_eq!(c.enablement(), before);
     assert_eq!(c.is_enabled("virtqemud-ro.socket"), "disabled");
 }
+
+#[test]
+fn dnf_install_runs_the_scriptlets_too() {
+    let tmp = tempfile::tempdir().unwrap();
+    let new = split_rpms(&tmp.path().join("new"), None, "1");
+    let c = Chroot::new();
+    fedora_presets(&c);
+    // One repository: the split, what it needs from outside, and the host's tools.
+    let repo = tmp.path().join("repo");
+    std::fs::create_dir(&repo).unwrap();
+    let externals = externals(tmp.path(), &[&new]);
+    for p in new
+        .values()
+        .chain([&externals, &host_provides_rpm().to_path_buf()])
+    {
+        std::fs::copy(p, repo.join(p.file_name().unwrap())).unwrap();
+    }
+    ok(tool("createrepo_c").arg("-q").arg(&repo));
+    let root = c.root().to_str().unwrap().to_string();
+    let repofrompath = format!("--repofrompath=local,{}", repo.display());
+    let cache = format!(
+        "--setopt=cachedir={}",
+        tmp.path().join("dnf-cache").display()
+    );
+    let out = ok(&mut c.command(&[
+        "dnf",
+        "--installroot",
+        &root,
+        "--setopt=reposdir=/dev/null",
+        "--nogpgcheck",
+        "--releasever",
+        "1",
+        &repofrompath,
+        "--repo",
+        "local",
+        "--setopt=install_weak_deps=False",
+        &cache,
+        "--disableplugin=*",
+        "-y",
+        "install",
+        "libvirt-daemon-driver-qemu",
+        "libvirt-daemon-config-network",
+    ]));
+    let messages = rpm_messages(&out) + &stdout(&out);
+    assert!(!messages.contains("scriptlet failed"), "{messages}");
+    assert_eq!(c.is_enabled("virtqemud.socket"), "enabled");
+    assert_eq!(c.is_enabled("virtnetworkd.socket"), "enabled");
+    assert!(c
+        .getent("passwd", "qemu")
+        .unwrap()
+        .starts_with("qemu:x:107:107:"));
+    assert!(c.exists("/etc/libvirt/qemu/networks/default.xml"));
+    // dnf pulled in the split-out daemons the qemu driver needs, not libvirtd.
+    assert_eq!(c.is_enabled("virtlogd.socket"), "enabled");
+    assert!(!c.exists("/usr/sbin/libvirtd"));
+}
