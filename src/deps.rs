@@ -260,7 +260,12 @@ pub fn compute(
             deps.prereqs.push(Prereq {
                 phase: script.phase,
                 interp: true,
-                dep: unversioned(script.interpreter.clone()),
+                // the program, not its arguments (progArgv[0], build/parseScript.c)
+                dep: unversioned(
+                    (script.interpreter.split_whitespace().next())
+                        .unwrap_or("/bin/sh")
+                        .to_string(),
+                ),
             });
         }
         deps.prereqs.sort();

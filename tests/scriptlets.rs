@@ -341,3 +341,43 @@ fn dnf_install_runs_the_scriptlets_too() {
     assert_eq!(c.is_enabled("virtlogd.socket"), "enabled");
     assert!(!c.exists("/usr/sbin/libvirtd"));
 }
+
+#[test]
+fn the_default_network_moves_to_the_first_free_subnet_when_122_is_routed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let new = split_rpms(&tmp.path().join("new"), None, "1");
+    let c = prepared(tmp.path(), &[&new]);
+    let closure = stdout(&ok(rpmsplit()
+        .args(["closure", "libvirt-daemon-config-network", "--input"])
+        .arg(&fixture(Layout::Fedora).root)));
+    let mut args = vec![
+        "rpm".to_string(),
+        "--root".into(),
+        c.root().to_str().unwrap().into(),
+        "--dbpath".into(),
+        "/var/lib/rpm".into(),
+        "-U".into(),
+    ];
+    for name in closure
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap())
+    {
+        args.push(new[name].to_str().unwrap().into());
+    }
+    // In a network namespace whose routes hold 192.168.122.0/24 and 192.168.124.0/24.
+    let script = "ip link set lo up && ip link add v0 type veth peer name v1 && \
+                  ip link set v0 up && ip link set v1 up && \
+                  ip addr add 192.168.122.1/24 dev v0 && ip addr add 192.168.124.1/24 dev v0 && \
+                  exec \"$@\"";
+    let mut argv = vec!["unshare", "--net", "sh", "-c", script, "sh"];
+    argv.extend(args.iter().map(String::as_str));
+    let out = ok(&mut c.command(&argv));
+    assert!(
+        !rpm_messages(&out).contains("scriptlet failed"),
+        "{}",
+        rpm_messages(&out)
+    );
+    let net = c.read("/etc/libvirt/qemu/networks/default.xml");
+    assert!(net.contains("192.168.125."), "{net}");
+    assert!(!net.contains("192.168.122."), "{net}");
+}

@@ -261,3 +261,52 @@ fn report_json_lists_each_packages_scriptlets_with_their_lines() {
         format!("{}:{line}: systemd-privileged(virtlogd)", m.display())
     );
 }
+
+#[test]
+fn another_interpreter_and_an_empty_body_are_written_as_rpmbuild_writes_them() {
+    let text = manifest(
+        "[snippet.tool]\ninterpreter = \"/usr/bin/bash -e\"\npost = \"echo 100% {name}\"\n\
+         [snippet.quiet]\npostun = \"\"\n",
+        "scriptlets = [\"tool\", \"quiet\"]",
+    );
+    let d = tempfile::tempdir().unwrap();
+    let tree = d.path().join("tree");
+    fs::create_dir_all(tree.join("etc")).unwrap();
+    fs::write(tree.join("etc/demo.conf"), "x").unwrap();
+    let m = d.path().join("m.toml");
+    fs::write(&m, &text).unwrap();
+    let out = d.path().join("out");
+    split(
+        &tree,
+        &out,
+        &[
+            "--manifest",
+            m.to_str().unwrap(),
+            "--format",
+            "rpm,spec",
+            "--version",
+            "1",
+            "--release",
+            "1",
+        ],
+    );
+    let top = d.path().join("top");
+    ok(rpmbuild(&out.join("demo.spec"), &top).env("SOURCE_DATE_EPOCH", "1700000000"));
+    let ours = rpms_in(&out);
+    let theirs = rpms_in(&top.join("RPMS"));
+    assert_eq!((ours.len(), theirs.len()), (1, 1), "{ours:?} {theirs:?}");
+    for args in [
+        &["--scripts"][..],
+        &[
+            "--qf",
+            "[%{REQUIRENAME} %{REQUIREFLAGS} %{REQUIREVERSION}\\n]",
+        ],
+        &["--qf", "[%{POSTINPROG}\\n]|[%{POSTUNPROG}\\n]"],
+    ] {
+        assert_eq!(rpm_qp(&ours[0], args), rpm_qp(&theirs[0], args), "{args:?}");
+    }
+    let scripts = rpm_qp(&ours[0], &["--scripts"]);
+    assert!(scripts.contains("echo 100% demo"), "{scripts}");
+    let reqs = rpm_qp(&ours[0], &["--requires"]);
+    assert!(reqs.contains("rpmlib(ScriptletInterpreterArgs)"), "{reqs}");
+}
