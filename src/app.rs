@@ -582,11 +582,13 @@ pub fn split(
             .no_provides_from
             .iter()
             .flat_map(|(p, _)| {
+                // (bounded and checked when the manifest was bound to the layout)
                 manifest::layout::alternatives(
                     p,
                     &manifest::layout::lookup(&a.resolved.vars, &Default::default()),
                     false,
                 )
+                .unwrap_or_default()
             })
             .map(|alt| alt.glob)
             .collect();

@@ -10,6 +10,7 @@ mod elfdeps;
 mod fixture_tree;
 mod graph;
 mod input;
+mod manifest_limits;
 mod manifests;
 mod pipeline;
 mod raw_tree;

@@ -105,7 +105,7 @@ impl RuleSetBuilder {
         let elf = spec.elf.as_ref().map(elf_predicate).transpose()?;
         let mut expanded = Vec::new();
         if let Some(p) = &spec.pattern {
-            let alts = alternatives(p, &lookup(vars, extra), elf.is_some());
+            let alts = alternatives(p, &lookup(vars, extra), elf.is_some())?;
             for a in alts {
                 self.set.add(compile(&a.glob)?);
                 self.globs.push((id, a.specificity));
@@ -308,7 +308,8 @@ impl Manifest {
         for t in &self.templates {
             let mut probe = BTreeMap::new();
             probe.insert("name".to_string(), "*".to_string());
-            let mut alts = alternatives(&t.discover, &lookup(&layout.vars, &probe), false);
+            let mut alts = alternatives(&t.discover, &lookup(&layout.vars, &probe), false)
+                .map_err(|m| at(t.discover_line, m))?;
             if alts.len() != 1 {
                 return Err(at(
                     t.discover_line,
@@ -338,7 +339,9 @@ impl Manifest {
         }
         let mut np = GlobSetBuilder::new();
         for (p, line) in &self.no_provides_from {
-            for a in alternatives(p, &lookup(&layout.vars, &none), false) {
+            for a in
+                alternatives(p, &lookup(&layout.vars, &none), false).map_err(|m| at(*line, m))?
+            {
                 np.add(compile(&a.glob).map_err(|m| at(*line, m))?);
             }
         }
@@ -406,7 +409,9 @@ impl Manifest {
         let mut copies = Vec::new();
         for c in &self.copies {
             let mut from = GlobSetBuilder::new();
-            for a in alternatives(&c.from, &lookup(&layout.vars, &none), false) {
+            for a in alternatives(&c.from, &lookup(&layout.vars, &none), false)
+                .map_err(|m| at(c.line, m))?
+            {
                 from.add(compile(&a.glob).map_err(|m| at(c.line, m))?);
             }
             copies.push(BoundCopy {
@@ -422,7 +427,9 @@ impl Manifest {
             for (g, line) in &p.if_exists {
                 let mut set = GlobSetBuilder::new();
                 let mut texts = Vec::new();
-                for a in alternatives(g, &lookup(&layout.vars, &none), false) {
+                for a in alternatives(g, &lookup(&layout.vars, &none), false)
+                    .map_err(|m| at(*line, m))?
+                {
                     set.add(compile(&a.glob).map_err(|m| at(*line, m))?);
                     texts.push(a.glob);
                 }
@@ -484,7 +491,7 @@ pub fn detect_layout<'a>(
     for l in &manifest.layouts {
         let mut b = GlobSetBuilder::new();
         for d in &l.detect {
-            for a in alternatives(d, &lookup(&l.vars, &none), false) {
+            for a in alternatives(d, &lookup(&l.vars, &none), false)? {
                 b.add(compile(&a.glob)?);
             }
         }

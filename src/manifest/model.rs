@@ -279,14 +279,27 @@ pub struct Manifest {
 pub(crate) struct Source<'a> {
     pub file: &'a str,
     text: &'a str,
+    /// Byte offset of each line's start (a binary search per span, not a scan from the top).
+    line_starts: Vec<usize>,
 }
 
-impl Source<'_> {
+impl<'a> Source<'a> {
+    fn new(file: &'a str, text: &'a str) -> Source<'a> {
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Source {
+            file,
+            text,
+            line_starts,
+        }
+    }
+
     pub fn line(&self, offset: usize) -> usize {
-        self.text[..offset.min(self.text.len())]
-            .matches('\n')
-            .count()
-            + 1
+        match self.line_starts.binary_search(&offset) {
+            Ok(i) => i + 1,
+            Err(i) => i,
+        }
     }
     /// Whether the string token at `offset` is a multi-line string whose first newline TOML
     /// trims (its text starts on the next line).
@@ -308,20 +321,33 @@ impl Source<'_> {
 /// Variables every manifest may use without declaring: filled in from the template or the run.
 pub(crate) const BUILTIN_VARS: &[&str] = &["name", "evr", "version", "release", "arch"];
 
+/// The largest manifest rpmsplit loads: libvirt's is 40 KB.
+pub const MAX_MANIFEST_BYTES: u64 = 4 << 20;
+
 impl Manifest {
     /// Load and check a manifest from a file.
     pub fn from_path(path: &Path) -> Result<Manifest, ManifestError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ManifestError::Io {
+        let io = |source| ManifestError::Io {
             path: path.to_owned(),
             source,
-        })?;
+        };
+        let size = std::fs::metadata(path).map_err(io)?.len();
+        if size > MAX_MANIFEST_BYTES {
+            return Err(ManifestError::General {
+                file: path.display().to_string(),
+                message: format!(
+                    "the manifest is {size} bytes, more than the {MAX_MANIFEST_BYTES} a manifest may have"
+                ),
+            });
+        }
+        let text = std::fs::read_to_string(path).map_err(io)?;
         Manifest::from_str(&text, &path.display().to_string())
     }
 
     /// Load and check a manifest from its text; `file` names it in messages.
     #[allow(clippy::should_implement_trait)]
     pub fn from_str(text: &str, file: &str) -> Result<Manifest, ManifestError> {
-        let src = Source { file, text };
+        let src = Source::new(file, text);
         let raw: RawManifest = toml::from_str(text).map_err(|e| {
             let line = e.span().map(|s| src.line(s.start)).unwrap_or(1);
             src.at(
@@ -375,6 +401,24 @@ impl Manifest {
             }
         }
         let known: BTreeSet<String> = vars.keys().cloned().collect();
+        // A value is a path or a glob, never another variable: nothing is expanded twice, so
+        // no two variables can refer to each other.
+        for l in &layouts {
+            for (k, values) in &l.vars {
+                for v in values {
+                    if let Some(w) = placeholders(v).into_iter().find(|w| known.contains(*w)) {
+                        return Err(ManifestError::General {
+                            file: file.into(),
+                            message: format!(
+                                "variable `{k}` (layout `{}`) is `{v}`, which names variable `{{{w}}}`: \
+                                 a variable's value is not expanded (write the path out)",
+                                l.name
+                            ),
+                        });
+                    }
+                }
+            }
+        }
 
         let mut snippets = (raw.snippet.iter())
             .map(|(name, sn)| Snippet::from_raw(&src, name, sn, &known))
