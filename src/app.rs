@@ -45,10 +45,14 @@ fn usage(message: impl Into<String>, note: Option<&str>) -> anyhow::Error {
 }
 
 fn analyse(input: &Path, args: &ManifestArgs) -> Result<Analysis> {
+    let scan = crate::inventory::ScanOptions {
+        max_unpacked: args.max_unpacked,
+    };
     Ok(pipeline::analyse(
         input,
         args.manifest.as_deref(),
         &args.layout,
+        &scan,
     )?)
 }
 
@@ -537,9 +541,12 @@ pub fn split(
             format!("{name}-{}-{}.src.rpm", e.version, e.release)
         }),
     };
+    refuse_output_inside_input(&args.output, &a.inventory.origin.input)?;
+    let earlier = write::examine_output_dir(&args.output, args.force)?;
     let mut staged = write::write_all(&a.inventory, &a.plan, &deps, &opts, listener)?;
+    staged.replacing(earlier);
     let written = &staged.written;
-    let rep = report::SplitReport {
+    let mut rep = report::SplitReport {
         input: display_path(&a.inventory.origin.input),
         manifest: a.plan.manifest_file.clone(),
         layout: a.plan.layout.clone(),
@@ -565,6 +572,7 @@ pub fn split(
             .with_status(Status::Dropped)
             .map(|i| display_path(&a.inventory.entries[i].path))
             .collect(),
+        written: Vec::new(),
     };
     if opts.formats.contains(&Format::Spec) {
         let source = a
@@ -595,6 +603,9 @@ pub fn split(
         let text = write::spec::render(&a.inventory, &a.plan, &deps, &opts, &source, &nprov);
         staged.add(&format!("{source}.spec"), text.as_bytes())?;
     }
+    rep.written = (staged.outputs().iter().map(|p| display_path(p)))
+        .chain(["report.json".to_string()])
+        .collect();
     // Serialized in memory and written at once: serde_json writes token by token.
     let mut json = serde_json::to_vec_pretty(&rep)?;
     json.push(b'\n');
@@ -627,4 +638,39 @@ pub fn split(
         )?;
     }
     Ok(Exit::Success)
+}
+
+/// An output directory inside the input tree (or the tree itself) would be packaged by the
+/// next run: refused.
+fn refuse_output_inside_input(output: &Path, input: &Path) -> Result<()> {
+    let Ok(input) = std::fs::canonicalize(input) else {
+        return Ok(());
+    };
+    if !input.is_dir() {
+        return Ok(());
+    }
+    // The output may not exist yet: resolve its nearest existing ancestor.
+    let output = std::path::absolute(output)?;
+    let mut existing = output.as_path();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        let (Some(parent), Some(name)) = (existing.parent(), existing.file_name()) else {
+            break;
+        };
+        rest.push(name.to_owned());
+        existing = parent;
+    }
+    let mut resolved = std::fs::canonicalize(existing)?;
+    resolved.extend(rest.iter().rev());
+    if resolved.starts_with(&input) {
+        return Err(usage(
+            format!(
+                "the output directory {} is inside the input tree {}",
+                display_path(&resolved),
+                display_path(&input)
+            ),
+            Some("the next run would package this run's outputs: write them elsewhere"),
+        ));
+    }
+    Ok(())
 }

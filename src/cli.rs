@@ -29,6 +29,31 @@ pub struct ManifestArgs {
     /// Layout profile of the input: a layout of the manifest (libvirt's: fedora, debian, usrlib), or auto.
     #[arg(long, default_value = "auto")]
     pub layout: String,
+    /// At most SIZE bytes of contents (K, M, G, T suffixes) are unpacked from an RPM or cpio
+    /// input into $TMPDIR; its free space bounds it in any case.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_unpacked: Option<u64>,
+}
+
+/// `4G`, `512M`, `100K`, `1000`: a size in bytes (powers of 1024).
+fn parse_size(s: &str) -> Result<u64, String> {
+    let (digits, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => s.split_at(i),
+        None => (s, ""),
+    };
+    let shift = match unit.to_ascii_uppercase().trim_end_matches(['B', 'I']) {
+        "" => 0,
+        "K" => 10,
+        "M" => 20,
+        "G" => 30,
+        "T" => 40,
+        _ => return Err(format!("`{s}`: expected a size such as 4G, 512M or 1000")),
+    };
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("`{s}`: expected a size such as 4G, 512M or 1000"))?;
+    n.checked_mul(1 << shift)
+        .ok_or_else(|| format!("`{s}`: too large"))
 }
 
 #[derive(Debug, Subcommand)]
@@ -129,6 +154,10 @@ pub struct SplitArgs {
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Write into an output directory that holds files no earlier rpmsplit run wrote: they are
+    /// left alone, and outputs of the same names replace them.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod classify;
+pub mod cleanup;
 pub mod cli;
 pub mod dep;
 pub mod deps;

@@ -30,7 +30,23 @@ impl Listener for Terminal {
     }
 }
 
+/// On SIGINT, SIGTERM or SIGHUP: remove what the run staged, then exit as the signal would
+/// (128 + its number).
+fn handle_signals() {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        if let Some(sig) = signals.forever().next() {
+            rpmsplit::cleanup::remove_registered();
+            std::process::exit(128 + sig);
+        }
+    });
+}
+
 fn main() -> ExitCode {
+    handle_signals();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

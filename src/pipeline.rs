@@ -8,7 +8,7 @@ use std::path::Path;
 
 use crate::classify::{classify, ClassifyError, Plan};
 use crate::deps::{self, Evr, PackageDeps};
-use crate::inventory::{Inventory, ScanError};
+use crate::inventory::{Inventory, ScanError, ScanOptions};
 use crate::manifest::{self, Manifest, ManifestError, Resolved};
 
 /// Why an analysis failed.
@@ -47,9 +47,10 @@ pub fn analyse(
     input: &Path,
     manifest: Option<&Path>,
     layout: &str,
+    scan: &ScanOptions,
 ) -> Result<Analysis, AnalysisError> {
     let manifest = load_manifest(manifest)?;
-    let inventory = crate::inventory::scan(input)?;
+    let inventory = crate::inventory::scan_with(input, scan)?;
     analyse_inventory(inventory, manifest, layout)
 }
 

@@ -163,4 +163,7 @@ pub struct SplitReport {
     /// Unowned entries left out (`--unowned warn`).
     pub left_out: Vec<String>,
     pub dropped: Vec<String>,
+    /// Every file and directory the run put in the output directory (this report included),
+    /// relative to it: what a later run into the same directory replaces.
+    pub written: Vec<String>,
 }

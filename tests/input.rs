@@ -691,7 +691,7 @@ cp -a --sparse=always %{_tree}/. %{buildroot}/
     assert_eq!(tail, (size, b"TAIL!".to_vec(), true));
     // The spool is sparse: 4 GiB of zeros cost no disk.
     if let Source::Spool { spool, .. } = &e.source {
-        let used = fs::metadata(spool.file.path()).unwrap().blocks() * 512;
+        let used = spool.file.metadata().unwrap().blocks() * 512;
         assert!(used < 64 << 20, "spool uses {used} bytes");
     } else {
         panic!("huge file has no spool source");

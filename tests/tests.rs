@@ -12,6 +12,7 @@ mod graph;
 mod input;
 mod manifest_limits;
 mod manifests;
+mod output_dir;
 mod pipeline;
 mod raw_tree;
 mod repo;

@@ -24,7 +24,7 @@ use rayon::prelude::*;
 
 use super::{
     display_bytes, display_path, inspect, normalize_member, resolve_link, Entry, Inventory, Kind,
-    Origin, ScanError, ScanResult, Source, Spool,
+    Origin, ScanError, ScanOptions, ScanResult, Source, Spool,
 };
 
 /// Size of body copy chunks (and of reader buffers).
@@ -56,6 +56,8 @@ pub(crate) enum ReadError {
     Corrupt(String),
     /// Writing the spool file failed (a local problem, not the input's).
     Spool(io::Error),
+    /// The input declares more contents than may be unpacked (`--max-unpacked`, free space).
+    Space(String),
 }
 
 impl ReadError {
@@ -72,6 +74,10 @@ impl ReadError {
             ReadError::Spool(source) => ScanError::Io {
                 path: std::env::temp_dir(),
                 source,
+            },
+            ReadError::Space(what) => ScanError::Space {
+                path: input.to_owned(),
+                what,
             },
         }
     }
@@ -373,6 +379,7 @@ impl<R: Read> MemberReader<R> {
     pub(crate) fn copy_body(&mut self, spool: &mut SpoolWriter) -> Result<Body, ReadError> {
         let offset = spool.len();
         let len = self.body_left;
+        spool.reserve(len)?;
         let crc = self.crc;
         let mut sum = 0u32;
         self.each_chunk(|chunk| {
@@ -414,7 +421,13 @@ static ZEROS: [u8; CHUNK] = [0; CHUNK];
 /// become holes (the spool is sparse), so a 4 GiB sparse file costs no disk.
 #[derive(Debug)]
 pub(crate) struct SpoolWriter {
-    tmp: tempfile::NamedTempFile,
+    tmp: std::fs::File,
+    /// `--max-unpacked`.
+    max: Option<u64>,
+    /// Free bytes of the spool's filesystem when the spool was made.
+    free: Option<u64>,
+    /// Body bytes the input declared so far.
+    declared: u64,
     pending: Vec<u8>,
     /// File offset where `pending` starts.
     flushed: u64,
@@ -423,11 +436,16 @@ pub(crate) struct SpoolWriter {
 }
 
 impl SpoolWriter {
-    pub(crate) fn new() -> io::Result<SpoolWriter> {
+    pub(crate) fn new(opts: &ScanOptions) -> io::Result<SpoolWriter> {
+        let free = rustix::fs::statvfs(std::env::temp_dir())
+            .ok()
+            .map(|s| s.f_bavail.saturating_mul(s.f_frsize));
         Ok(SpoolWriter {
-            tmp: tempfile::Builder::new()
-                .prefix("rpmsplit-spool")
-                .tempfile()?,
+            // unnamed: nothing is left in $TMPDIR, whatever ends the run
+            tmp: tempfile::tempfile()?,
+            max: opts.max_unpacked,
+            free,
+            declared: 0,
             pending: Vec::with_capacity(CHUNK),
             flushed: 0,
             len: 0,
@@ -438,11 +456,34 @@ impl SpoolWriter {
         self.len
     }
 
+    /// Account for a body of `len` declared bytes before it is spooled: refused when the
+    /// contents declared so far pass `--max-unpacked` or the free space of `$TMPDIR`, so a
+    /// small archive that claims huge members fails at once instead of filling the disk.
+    pub(crate) fn reserve(&mut self, len: u64) -> Result<(), ReadError> {
+        self.declared = self.declared.saturating_add(len);
+        let tmp = std::env::temp_dir();
+        if let Some(max) = self.max.filter(|&m| self.declared > m) {
+            return Err(ReadError::Space(format!(
+                "the input declares more than --max-unpacked {max} bytes of contents ({} so far); \
+                 raise --max-unpacked if the input is what you expect",
+                self.declared
+            )));
+        }
+        if let Some(free) = self.free.filter(|&f| self.declared > f) {
+            return Err(ReadError::Space(format!(
+                "the input declares {} bytes of contents so far, more than the {free} bytes free \
+                 in $TMPDIR ({}), where RPM and cpio inputs are unpacked; free space there, set \
+                 TMPDIR to a larger filesystem, or cap it with --max-unpacked",
+                self.declared,
+                tmp.display()
+            )));
+        }
+        Ok(())
+    }
+
     fn flush_pending(&mut self) -> io::Result<()> {
         if !self.pending.is_empty() {
-            self.tmp
-                .as_file()
-                .write_all_at(&self.pending, self.flushed)?;
+            self.tmp.write_all_at(&self.pending, self.flushed)?;
             self.flushed += self.pending.len() as u64;
             self.pending.clear();
         }
@@ -468,7 +509,7 @@ impl SpoolWriter {
     pub(crate) fn finish(mut self) -> io::Result<Arc<Spool>> {
         self.flush_pending()?;
         // A trailing hole: give the file its full length.
-        self.tmp.as_file().set_len(self.len)?;
+        self.tmp.set_len(self.len)?;
         Ok(Arc::new(Spool { file: self.tmp }))
     }
 }
@@ -532,6 +573,15 @@ struct Pending {
 
 /// Scan a newc archive (plain or compressed) from `r`. `input` names it in messages.
 pub fn scan_reader(r: Box<dyn Read + Send>, input: &Path) -> ScanResult<Inventory> {
+    scan_reader_with(r, input, &ScanOptions::default())
+}
+
+/// [`scan_reader`] with options (`--max-unpacked`).
+pub fn scan_reader_with(
+    r: Box<dyn Read + Send>,
+    input: &Path,
+    opts: &ScanOptions,
+) -> ScanResult<Inventory> {
     let buffered = Box::new(BufReader::with_capacity(CHUNK, r));
     let (decoder, _algo) =
         crate::write::compress::sniff_decoder(buffered).map_err(|source| ScanError::Io {
@@ -539,7 +589,7 @@ pub fn scan_reader(r: Box<dyn Read + Send>, input: &Path) -> ScanResult<Inventor
             source,
         })?;
     let mut members = MemberReader::new(BufReader::with_capacity(CHUNK, decoder));
-    let mut spool = SpoolWriter::new().map_err(|e| ReadError::Spool(e).into_scan(input))?;
+    let mut spool = SpoolWriter::new(opts).map_err(|e| ReadError::Spool(e).into_scan(input))?;
     let corrupt = |what: String| ScanError::Corrupt {
         path: input.to_owned(),
         what,

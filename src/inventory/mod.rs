@@ -62,7 +62,29 @@ pub enum Source {
 /// A temporary file holding decompressed payload bytes, shared by the entries that point into it.
 #[derive(Debug)]
 pub struct Spool {
-    pub file: tempfile::NamedTempFile,
+    /// Unnamed (O_TMPFILE where the system has it): an interrupted run leaves no file behind.
+    pub file: File,
+}
+
+/// A byte range of a spool, read by position: every reader has its own offset on the one
+/// shared file.
+struct SpoolRange {
+    spool: Arc<Spool>,
+    pos: u64,
+    end: u64,
+}
+
+impl Read for SpoolRange {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        use std::os::unix::fs::FileExt;
+        let want = buf.len().min((self.end - self.pos) as usize);
+        if want == 0 {
+            return Ok(0);
+        }
+        let n = self.spool.file.read_at(&mut buf[..want], self.pos)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
 }
 
 impl Source {
@@ -71,25 +93,25 @@ impl Source {
         match self {
             Source::None => Ok(Box::new(io::empty())),
             Source::Path(p) => Ok(Box::new(File::open(p)?)),
-            Source::Spool { spool, offset, len } => {
-                use std::io::{Seek, SeekFrom};
-                let mut f = spool.file.reopen()?;
-                f.seek(SeekFrom::Start(*offset))?;
-                Ok(Box::new(f.take(*len)))
-            }
+            Source::Spool { spool, offset, len } => Ok(Box::new(SpoolRange {
+                spool: Arc::clone(spool),
+                pos: *offset,
+                end: offset + len,
+            })),
         }
     }
 
     /// Memory-map the bytes and hand them to `f` (for ELF inspection). `None` for no content.
     pub fn with_bytes<R>(&self, f: impl FnOnce(&[u8]) -> R) -> io::Result<Option<R>> {
+        let opened;
         let (file, offset, len) = match self {
             Source::None => return Ok(None),
             Source::Path(p) => {
-                let file = File::open(p)?;
-                let len = file.metadata()?.len();
-                (file, 0, len)
+                opened = File::open(p)?;
+                let len = opened.metadata()?.len();
+                (&opened, 0, len)
             }
-            Source::Spool { spool, offset, len } => (spool.file.reopen()?, *offset, *len),
+            Source::Spool { spool, offset, len } => (&spool.file, *offset, *len),
         };
         if len == 0 {
             return Ok(None);
@@ -102,7 +124,7 @@ impl Source {
             memmap2::MmapOptions::new()
                 .offset(start)
                 .len((offset - start + len) as usize)
-                .map(&file)?
+                .map(file)?
         };
         Ok(Some(f(&map[(offset - start) as usize..])))
     }
@@ -264,9 +286,19 @@ pub enum ScanError {
     },
     #[error("{}: entry path is not inside the tree: {}", display_path(.input), .name)]
     BadEntryPath { input: PathBuf, name: String },
+    #[error("{}: {what}", display_path(.path))]
+    Space { path: PathBuf, what: String },
 }
 
 pub type ScanResult<T> = Result<T, ScanError>;
+
+/// How an input is read.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ScanOptions {
+    /// At most this many bytes of contents are unpacked from an RPM or cpio input
+    /// (`--max-unpacked`); the free space of `$TMPDIR` bounds it in any case.
+    pub max_unpacked: Option<u64>,
+}
 
 /// Print a path for humans: non-UTF-8 bytes and control characters escaped (`\xNN`).
 /// `path` as it is after `from` (a file, or a directory with its subtree) is renamed `to`;
@@ -406,8 +438,13 @@ fn read_up_to(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
 
 /// Read any supported input: a directory, an `.rpm`, or a cpio archive (`-` for stdin).
 pub fn scan(input: &Path) -> ScanResult<Inventory> {
+    scan_with(input, &ScanOptions::default())
+}
+
+/// [`scan`] with options (`--max-unpacked`).
+pub fn scan_with(input: &Path, opts: &ScanOptions) -> ScanResult<Inventory> {
     if input.as_os_str() == "-" {
-        return cpio::scan_reader(Box::new(io::stdin()), input);
+        return cpio::scan_reader_with(Box::new(io::stdin()), input, opts);
     }
     let meta = std::fs::metadata(input).map_err(|source| ScanError::Io {
         path: input.to_owned(),
@@ -424,13 +461,13 @@ pub fn scan(input: &Path) -> ScanResult<Inventory> {
             source,
         })?;
     if magic[..n].starts_with(&[0xed, 0xab, 0xee, 0xdb]) {
-        rpm::scan(input)
+        rpm::scan_with(input, opts)
     } else {
         let f = File::open(input).map_err(|source| ScanError::Io {
             path: input.to_owned(),
             source,
         })?;
-        cpio::scan_reader(Box::new(f), input)
+        cpio::scan_reader_with(Box::new(f), input, opts)
     }
 }
 

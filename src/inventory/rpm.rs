@@ -19,6 +19,8 @@
 //! %ghost files have no payload member: their entries come from the header alone.
 
 use std::collections::HashMap;
+
+use super::ScanOptions;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::os::unix::ffi::OsStrExt;
@@ -283,6 +285,11 @@ pub fn list(input: &Path) -> ScanResult<Inventory> {
 
 /// Scan a `.rpm` file.
 pub fn scan(input: &Path) -> ScanResult<Inventory> {
+    scan_with(input, &ScanOptions::default())
+}
+
+/// [`scan`] with options (`--max-unpacked`).
+pub fn scan_with(input: &Path, opts: &ScanOptions) -> ScanResult<Inventory> {
     let corrupt = corrupt_at(input);
     let io_err = io_at(input);
     let Opened {
@@ -309,7 +316,7 @@ pub fn scan(input: &Path) -> ScanResult<Inventory> {
             hasher: hasher.map(|(h, _)| h),
         },
     );
-    let mut spool = SpoolWriter::new().map_err(|e| ReadError::Spool(e).into_scan(input))?;
+    let mut spool = SpoolWriter::new(opts).map_err(|e| ReadError::Spool(e).into_scan(input))?;
     let result = {
         let decoder = payload_decoder(compressor.as_deref(), Box::new(&mut hashed))
             .map_err(|e| corrupt(format!("cannot start reading the payload: {e}")))?

@@ -14,7 +14,7 @@ pub mod rpm;
 pub mod spec;
 pub mod tree;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io::{self, BufWriter, Write};
 use std::os::unix::ffi::OsStrExt;
@@ -210,14 +210,33 @@ pub struct Written {
 #[derive(Debug)]
 pub struct Staged {
     staging: tempfile::TempDir,
+    /// Removed with the staging directory if the process is interrupted.
+    _cleanup: crate::cleanup::Registered,
     out_dir: PathBuf,
     /// What was written per package, outputs relative to the output directory.
     pub written: Vec<Written>,
     /// Further staged files, relative to the output directory.
     extra: Vec<PathBuf>,
+    /// Outputs of an earlier run in the output directory ([`examine_output_dir`]): those this
+    /// run does not write again are removed when it commits.
+    earlier: BTreeSet<PathBuf>,
 }
 
 impl Staged {
+    /// The earlier run's outputs, to replace ([`examine_output_dir`]).
+    pub fn replacing(&mut self, earlier: BTreeSet<PathBuf>) {
+        self.earlier = earlier;
+    }
+
+    /// Every output staged so far, relative to the output directory.
+    pub fn outputs(&self) -> Vec<PathBuf> {
+        (self.written.iter())
+            .flat_map(|w| w.outputs.iter())
+            .chain(&self.extra)
+            .cloned()
+            .collect()
+    }
+
     /// Stage `bytes` as `name` (mode 0644, like the packages).
     pub fn add(&mut self, name: &str, bytes: &[u8]) -> Result<(), WriteError> {
         use std::os::unix::fs::PermissionsExt;
@@ -264,8 +283,100 @@ impl Staged {
             }
             fs::rename(self.staging.path().join(rel), &dest).map_err(io_at(&dest))?;
         }
+        // What the earlier run wrote and this one did not: stale, and ours to remove.
+        let now: BTreeSet<&Path> = (self.written.iter())
+            .flat_map(|w| w.outputs.iter())
+            .chain(&self.extra)
+            .map(PathBuf::as_path)
+            .collect();
+        for rel in self.earlier.iter().filter(|r| !now.contains(r.as_path())) {
+            let p = self.out_dir.join(rel);
+            match fs::symlink_metadata(&p) {
+                Ok(m) if m.is_dir() => fs::remove_dir_all(&p).map_err(io_at(&p))?,
+                Ok(_) => fs::remove_file(&p).map_err(io_at(&p))?,
+                Err(_) => {}
+            }
+            // and the directories that held only it (`tree/`)
+            for d in rel
+                .ancestors()
+                .skip(1)
+                .filter(|d| !d.as_os_str().is_empty())
+            {
+                if fs::remove_dir(self.out_dir.join(d)).is_err() {
+                    break;
+                }
+            }
+        }
         Ok(self.written)
     }
+}
+
+/// What an output directory holds before a run: nothing, or an earlier run's outputs (listed
+/// in its `report.json`, `written`), which the new run replaces. Anything else is refused
+/// unless `force` (it is then left alone, and an output of the same name replaces it): a
+/// directory of someone else's files is not merged into silently, nor deleted.
+pub fn examine_output_dir(out_dir: &Path, force: bool) -> Result<BTreeSet<PathBuf>, WriteError> {
+    let mut earlier = BTreeSet::new();
+    let Ok(entries) = fs::read_dir(out_dir) else {
+        return Ok(earlier); // made by the run
+    };
+    let report = out_dir.join("report.json");
+    if let Ok(bytes) = fs::read(&report) {
+        let doc: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+        // `written`; a report of an older rpmsplit has only the packages' outputs
+        let listed: Vec<&serde_json::Value> = match doc["written"].as_array() {
+            Some(list) => list.iter().collect(),
+            None => (doc["packages"].as_array().into_iter().flatten())
+                .flat_map(|p| p["outputs"].as_array().into_iter().flatten())
+                .collect(),
+        };
+        if doc["packages"].is_array() {
+            earlier.insert(PathBuf::from("report.json"));
+        }
+        earlier.extend(
+            (listed.into_iter())
+                .filter_map(|p| p.as_str())
+                .map(PathBuf::from)
+                .filter(|p| p.is_relative() && !p.components().any(|c| c.as_os_str() == "..")),
+        );
+    }
+    let ours = |name: &std::ffi::OsStr| {
+        name.to_str()
+            .is_some_and(|n| n.starts_with(crate::cleanup::STAGING_PREFIX))
+            || earlier
+                .iter()
+                .any(|p| p.components().next().is_some_and(|c| c.as_os_str() == name))
+    };
+    let mut foreign: Vec<String> = Vec::new();
+    for e in entries {
+        let e = e.map_err(io_at(out_dir))?;
+        if !ours(&e.file_name()) {
+            foreign.push(display_path(Path::new(&e.file_name())));
+        }
+    }
+    if !foreign.is_empty() && !force {
+        foreign.sort();
+        let more = if foreign.len() > 5 {
+            format!(", … ({} in all)", foreign.len())
+        } else {
+            String::new()
+        };
+        return Err(WriteError::Package {
+            package: "*".into(),
+            message: format!(
+                "the output directory {} holds files no earlier rpmsplit run wrote ({}{more}); \
+                 choose an empty or new directory, or pass --force to write beside them",
+                display_path(out_dir),
+                foreign
+                    .iter()
+                    .take(5)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        });
+    }
+    Ok(earlier)
 }
 
 /// Write every emitted package of the plan into a staging directory. `deps` is aligned with
@@ -278,10 +389,21 @@ pub fn write_all(
     listener: &dyn Listener,
 ) -> Result<Staged, WriteError> {
     fs::create_dir_all(&opts.out_dir).map_err(io_at(&opts.out_dir))?;
+    for p in crate::cleanup::remove_stale_staging(&opts.out_dir) {
+        listener.warn(&format!(
+            "removed {}, left by an interrupted run",
+            display_path(&p)
+        ));
+    }
     let staging = tempfile::Builder::new()
-        .prefix(".rpmsplit-staging-")
+        .prefix(&format!(
+            "{}{}-",
+            crate::cleanup::STAGING_PREFIX,
+            std::process::id()
+        ))
         .tempdir_in(&opts.out_dir)
         .map_err(io_at(&opts.out_dir))?;
+    let cleanup = crate::cleanup::register(staging.path());
     let packages: Vec<(&PlannedPackage, &PackageDeps)> = plan.emitted().zip(deps).collect();
     let mut order: Vec<usize> = (0..packages.len()).collect();
     let size = |i: usize| -> u64 {
@@ -356,9 +478,11 @@ pub fn write_all(
         .collect();
     Ok(Staged {
         staging,
+        _cleanup: cleanup,
         out_dir: opts.out_dir.clone(),
         written,
         extra: Vec::new(),
+        earlier: BTreeSet::new(),
     })
 }
 
