@@ -487,14 +487,22 @@ pub fn split(
             release,
         }),
         (v, r) => {
-            if args.formats.contains(&Format::Rpm) {
+            // A spec needs them as the RPMs do (it would say `Version: 0` otherwise).
+            let what = if args.formats.contains(&Format::Rpm) {
+                Some("RPM output")
+            } else if args.formats.contains(&Format::Spec) {
+                Some("a spec")
+            } else {
+                None
+            };
+            if let Some(what) = what {
                 let missing = match (v, r) {
                     (None, None) => "version and release",
                     (None, _) => "version",
                     _ => "release",
                 };
                 return Err(usage(
-                    format!("RPM output needs a {missing}, and the input does not give it"),
+                    format!("{what} needs a {missing}, and the input does not give it"),
                     Some(match missing {
                         "release" => "pass --release (a build tree carries no release)",
                         _ => "pass --version and --release",

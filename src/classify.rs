@@ -206,11 +206,11 @@ pub fn classify(inv: &Inventory, m: &Resolved) -> Result<Plan, ClassifyError> {
             PlannedPackage {
                 name: p.name.clone(),
                 summary: p.summary.clone().unwrap_or_else(|| p.name.clone()),
-                description: p
-                    .description
-                    .clone()
-                    .or_else(|| p.summary.clone())
-                    .unwrap_or_else(|| p.name.clone()),
+                description: wrap_description(
+                    &(p.description.clone())
+                        .or_else(|| p.summary.clone())
+                        .unwrap_or_else(|| p.name.clone()),
+                ),
                 license: p.license.clone(),
                 arch: p.arch.clone(),
                 meta: p.meta,
@@ -298,12 +298,11 @@ pub fn classify(inv: &Inventory, m: &Resolved) -> Result<Plan, ClassifyError> {
                 .or_insert_with(|| PlannedPackage {
                     name: pkg.clone(),
                     summary: summary.clone().unwrap_or_else(|| pkg.clone()),
-                    description: t
-                        .description
-                        .as_deref()
-                        .map(fill)
-                        .or_else(|| summary.clone())
-                        .unwrap_or_else(|| pkg.clone()),
+                    description: wrap_description(
+                        &(t.description.as_deref().map(fill))
+                            .or_else(|| summary.clone())
+                            .unwrap_or_else(|| pkg.clone()),
+                    ),
                     license: None,
                     arch: None,
                     meta: false,
@@ -326,7 +325,7 @@ pub fn classify(inv: &Inventory, m: &Resolved) -> Result<Plan, ClassifyError> {
                         entry.summary = s.clone();
                     }
                     if let (None, Some(d)) = (&decl.description, description) {
-                        entry.description = d;
+                        entry.description = wrap_description(&d);
                     }
                 }
             }
@@ -483,6 +482,34 @@ fn decide(rules: &RuleSet, kind: Kind, matched: Vec<Match>) -> Decision {
     }
 }
 
+/// The longest description line rpmlint accepts (`description-line-too-long`).
+const DESCRIPTION_WIDTH: usize = 79;
+
+/// A description as spec authors write it: lines longer than 79 columns wrapped at word
+/// boundaries, the manifest's own line breaks and paragraphs kept.
+fn wrap_description(text: &str) -> String {
+    let mut out: Vec<String> = Vec::new();
+    for line in text.lines() {
+        if line.chars().count() <= DESCRIPTION_WIDTH {
+            out.push(line.to_string());
+            continue;
+        }
+        let mut cur = String::new();
+        for word in line.split_whitespace() {
+            let width = cur.chars().count() + 1 + word.chars().count();
+            if !cur.is_empty() && width > DESCRIPTION_WIDTH {
+                out.push(std::mem::take(&mut cur));
+            }
+            if !cur.is_empty() {
+                cur.push(' ');
+            }
+            cur.push_str(word);
+        }
+        out.push(cur);
+    }
+    out.join("\n")
+}
+
 fn merge_deps(into: &mut DepSpecs, from: DepSpecs) {
     let merge = |a: &mut Vec<DepSpec>, b: Vec<DepSpec>| {
         for d in b {
@@ -538,6 +565,15 @@ fn globset_escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn descriptions_wrap_at_79_columns_and_keep_their_breaks() {
+        let long = "word ".repeat(40);
+        let w = wrap_description(&format!("{long}\n\nshort line\n  - item"));
+        assert!(w.lines().all(|l| l.chars().count() <= 79), "{w}");
+        assert!(w.ends_with("\n\nshort line\n  - item"), "{w}");
+        assert_eq!(w.split_whitespace().count(), 40 + 4);
+    }
 
     #[test]
     fn a_manifest_error_keeps_its_own_file_and_line() {

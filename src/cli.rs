@@ -69,15 +69,20 @@ pub enum Command {
     },
     /// Show which package each entry goes to, and why.
     Classify {
+        /// Build tree (directory), .rpm, or cpio archive (plain, gzip, xz, zstd; `-` for stdin).
         input: PathBuf,
         #[command(flatten)]
         manifest: ManifestArgs,
+        /// Print one JSON object: every entry with its package and rule, unowned entries,
+        /// conflicts, the packages with their dependencies and scriptlets.
         #[arg(long)]
         json: bool,
     },
     /// Explain the decision for some paths: deciding rule, ELF facts, other matching rules.
     Explain {
+        /// Build tree (directory), .rpm, or cpio archive (plain, gzip, xz, zstd; `-` for stdin).
         input: PathBuf,
+        /// Paths as installed (`/usr/sbin/virtlogd`), or as in the input for a moved entry.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
         #[command(flatten)]
@@ -85,6 +90,7 @@ pub enum Command {
     },
     /// Audit ownership of an input against a manifest, and the upgrade path from a previous one.
     Verify {
+        /// Build tree (directory), .rpm, or cpio archive (plain, gzip, xz, zstd; `-` for stdin).
         input: PathBuf,
         #[command(flatten)]
         manifest: ManifestArgs,
@@ -95,6 +101,7 @@ pub enum Command {
         /// INPUT: every file in the package the manifest gives it, with its attributes.
         #[arg(long, num_args = 1.., value_name = "RPM")]
         against: Vec<PathBuf>,
+        /// Print the findings as one JSON object.
         #[arg(long)]
         json: bool,
     },
@@ -105,17 +112,21 @@ pub enum Command {
         /// Input whose files (and ELF dependencies) to take into account.
         #[arg(long)]
         input: Option<PathBuf>,
+        /// Text (a package and its edges per line) or Graphviz dot.
         #[arg(long, value_enum, default_value = "text")]
         format: GraphFormat,
     },
     /// What installing PACKAGE pulls in through Requires.
     Closure {
+        /// Packages to install (names of the manifest's packages).
         #[arg(required = true)]
         packages: Vec<String>,
         #[command(flatten)]
         manifest: ManifestArgs,
+        /// Input whose files (and ELF dependencies) to take into account.
         #[arg(long)]
         input: Option<PathBuf>,
+        /// Print the closure as one JSON object: each package and what required it.
         #[arg(long)]
         json: bool,
     },

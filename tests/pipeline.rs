@@ -174,3 +174,27 @@ fn a_version_from_that_is_not_a_pkgconfig_file_is_refused_with_its_line() {
         &[&format!("m.toml:{line}: version-from")],
     );
 }
+
+#[test]
+fn a_spec_without_a_release_asks_for_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    fails(
+        &mut split_command(&fixture(Layout::Fedora).root, &out, &["--format", "spec"]),
+        2,
+        &["a spec needs a release", "--release"],
+    );
+    assert!(!out.exists() || names_in(&out).is_empty());
+}
+
+#[test]
+fn a_file_named_rpm_that_is_not_one_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let x = tmp.path().join("x.rpm");
+    std::fs::write(&x, b"this is not a package at all").unwrap();
+    fails(
+        rpmsplit().arg("classify").arg(&x),
+        2,
+        &["x.rpm: not an RPM (no lead magic"],
+    );
+}

@@ -273,3 +273,22 @@ fn readme_command_list_matches_the_help() {
         problems.join("\n  ")
     );
 }
+
+#[test]
+fn every_argument_has_help_text() {
+    use clap::CommandFactory;
+    let mut missing = Vec::new();
+    let cli = rpmsplit::cli::Cli::command();
+    for cmd in std::iter::once(&cli).chain(cli.get_subcommands()) {
+        for arg in cmd.get_arguments() {
+            let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+            if !builtin && arg.get_help().is_none() && arg.get_long_help().is_none() {
+                missing.push(format!("{} {}", cmd.get_name(), arg.get_id()));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "arguments without help text: {missing:?}"
+    );
+}

@@ -462,6 +462,11 @@ pub fn scan_with(input: &Path, opts: &ScanOptions) -> ScanResult<Inventory> {
         })?;
     if magic[..n].starts_with(&[0xed, 0xab, 0xee, 0xdb]) {
         rpm::scan_with(input, opts)
+    } else if input.extension().is_some_and(|e| e == "rpm") {
+        Err(ScanError::Corrupt {
+            path: input.to_owned(),
+            what: "not an RPM (no lead magic edabeedb at its start)".into(),
+        })
     } else {
         let f = File::open(input).map_err(|source| ScanError::Io {
             path: input.to_owned(),
