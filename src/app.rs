@@ -119,9 +119,10 @@ pub fn run(cmd: Command, out: &mut dyn Write, listener: &dyn Listener) -> Result
         Command::Graph {
             manifest,
             input,
+            assume,
             format,
         } => {
-            let (a, deps) = graph_input(&manifest, input.as_deref())?;
+            let (a, deps) = graph_input(&manifest, input.as_deref(), &assume)?;
             let g = Graph::new(&deps);
             match format {
                 GraphFormat::Text => {
@@ -149,9 +150,10 @@ pub fn run(cmd: Command, out: &mut dyn Write, listener: &dyn Listener) -> Result
             packages,
             manifest,
             input,
+            assume,
             json,
         } => {
-            let (_, deps) = graph_input(&manifest, input.as_deref())?;
+            let (_, deps) = graph_input(&manifest, input.as_deref(), &assume)?;
             let g = Graph::new(&deps);
             for p in &packages {
                 if !g.edges.contains_key(p) {
@@ -182,12 +184,16 @@ pub fn run(cmd: Command, out: &mut dyn Write, listener: &dyn Listener) -> Result
     }
 }
 
-fn graph_input(args: &ManifestArgs, input: Option<&Path>) -> Result<(Analysis, Vec<PackageDeps>)> {
+fn graph_input(
+    args: &ManifestArgs,
+    input: Option<&Path>,
+    assume: &[String],
+) -> Result<(Analysis, Vec<PackageDeps>)> {
     let a = match input {
         Some(i) => analyse(i, args)?,
         None => {
             let m = pipeline::load_manifest(args.manifest.as_deref())?;
-            pipeline::analyse_manifest(m, &args.layout)?
+            pipeline::analyse_manifest(m, &args.layout, assume)?
         }
     };
     let deps = a.deps(None, &a.arch());

@@ -112,6 +112,10 @@ pub enum Command {
         /// Input whose files (and ELF dependencies) to take into account.
         #[arg(long)]
         input: Option<PathBuf>,
+        /// Without --input: template names to assume besides those the manifest knows (its
+        /// per-name variables and its `[package.X]` blocks of template instances).
+        #[arg(long, value_delimiter = ',', value_name = "NAME")]
+        assume: Vec<String>,
         /// Text (a package and its edges per line) or Graphviz dot.
         #[arg(long, value_enum, default_value = "text")]
         format: GraphFormat,
@@ -126,6 +130,10 @@ pub enum Command {
         /// Input whose files (and ELF dependencies) to take into account.
         #[arg(long)]
         input: Option<PathBuf>,
+        /// Without --input: template names to assume besides those the manifest knows (its
+        /// per-name variables and its `[package.X]` blocks of template instances).
+        #[arg(long, value_delimiter = ',', value_name = "NAME")]
+        assume: Vec<String>,
         /// Print the closure as one JSON object: each package and what required it.
         #[arg(long)]
         json: bool,

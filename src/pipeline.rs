@@ -80,9 +80,15 @@ pub fn analyse_inventory(
     })
 }
 
-/// The manifest's packages without an input: templates are not instantiated (nothing is
-/// discovered), in the manifest's default layout (else its first) unless one is given.
-pub fn analyse_manifest(manifest: Manifest, layout: &str) -> Result<Analysis, AnalysisError> {
+/// The manifest's packages without an input, in its default layout (else its first) unless
+/// one is given: every package counts as built, and each template is instantiated for the
+/// names the manifest itself knows (its `known` list and the names its per-name variables
+/// list: libvirt's drivers and storage backends) and for `assume`.
+pub fn analyse_manifest(
+    manifest: Manifest,
+    layout: &str,
+    assume: &[String],
+) -> Result<Analysis, AnalysisError> {
     let layout = if layout == "auto" {
         (manifest.default_layout.clone())
             .or_else(|| manifest.layouts.first().map(|l| l.name.clone()))
@@ -90,7 +96,53 @@ pub fn analyse_manifest(manifest: Manifest, layout: &str) -> Result<Analysis, An
     } else {
         layout.to_string()
     };
-    analyse_inventory(Inventory::default(), manifest, &layout)
+    let resolved = manifest.resolve(&layout)?;
+    // One stand-in file per known name, where the template discovers it.
+    let mut inventory = Inventory::default();
+    for bt in &resolved.templates {
+        for name in template_names(bt, assume) {
+            let vars = bt.vars_for(&name);
+            let lookup = crate::manifest::layout::lookup(&resolved.vars, &vars);
+            let Some(path) = crate::manifest::layout::substitute(&bt.template.discover, &lookup)
+                .into_iter()
+                .next()
+            else {
+                continue;
+            };
+            let mut e = crate::inventory::Entry::new(path.into(), crate::inventory::Kind::File);
+            e.elf = Some(Box::new(crate::elf::ElfFacts {
+                kind: bt.template.elf.unwrap_or(crate::elf::ElfKind::SharedObject),
+                ..Default::default()
+            }));
+            inventory.entries.push(e);
+        }
+    }
+    inventory.sort();
+    let mut plan = classify(&inventory, &resolved)?;
+    for p in &mut plan.packages {
+        p.not_built = false;
+        p.emitted = true;
+    }
+    Ok(Analysis {
+        inventory,
+        resolved,
+        plan,
+    })
+}
+
+/// The names a template is instantiated for without an input: its `known` list, the names
+/// its per-name variables give values for, and `assume`.
+fn template_names(
+    bt: &crate::manifest::BoundTemplate,
+    assume: &[String],
+) -> std::collections::BTreeSet<String> {
+    let t = &bt.template;
+    let mut names: std::collections::BTreeSet<String> = assume.iter().cloned().collect();
+    names.extend(t.known.iter().cloned());
+    for table in t.vars.values() {
+        names.extend(table.keys().filter(|k| *k != "default").cloned());
+    }
+    names
 }
 
 impl Analysis {

@@ -248,3 +248,42 @@ fn graph_dot_is_a_digraph_of_the_text_edges() {
         g.into_iter().filter(|(_, t)| !t.is_empty()).collect();
     assert_eq!(edges, text_edges);
 }
+
+#[test]
+fn without_an_input_graph_and_closure_answer_for_the_manifests_own_packages() {
+    let fx = fixture(Layout::Fedora);
+    let edges = |args: &[&str]| -> BTreeSet<String> {
+        let out = ok(rpmsplit().args(["graph", "--format", "dot"]).args(args));
+        stdout(&out)
+            .lines()
+            .filter(|l| l.contains("->") || l.trim_end().ends_with("\";"))
+            .map(|l| l.trim().to_string())
+            .collect()
+    };
+    let root = fx.root.to_str().unwrap();
+    // The same packages and edges as the fixture tree (a full build) gives.
+    assert_eq!(edges(&[]), edges(&["--input", root]));
+    let closure = |args: &[&str]| {
+        stdout(&ok(rpmsplit()
+            .args(["closure", "libvirt-daemon-driver-qemu"])
+            .args(args)))
+    };
+    assert_eq!(closure(&[]), closure(&["--input", root]));
+    assert!(closure(&[]).contains("libvirt-daemon-log"));
+    // --assume: an instance the manifest does not know.
+    fails(
+        rpmsplit().args(["closure", "libvirt-daemon-driver-bhyve"]),
+        2,
+        &["unknown package `libvirt-daemon-driver-bhyve`"],
+    );
+    let c = stdout(&ok(rpmsplit().args([
+        "closure",
+        "libvirt-daemon-driver-bhyve",
+        "--assume",
+        "bhyve",
+    ])));
+    assert!(
+        c.contains("libvirt-daemon-common  (required by libvirt-daemon-driver-bhyve)"),
+        "{c}"
+    );
+}

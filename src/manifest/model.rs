@@ -239,6 +239,8 @@ pub struct Template {
     pub description: Option<String>,
     /// var → (name → value), with `default`.
     pub vars: BTreeMap<String, BTreeMap<String, String>>,
+    /// Names a full build has (`known`): what is assumed without an input.
+    pub known: Vec<String>,
     pub files: Vec<RuleSpec>,
     pub deps: DepSpecs,
     /// Snippet calls, arguments with template variables (`systemd-unix({daemon})`).
@@ -542,6 +544,7 @@ impl Manifest {
                 summary: t.summary.clone(),
                 description: t.description.clone(),
                 vars: t.vars.clone(),
+                known: t.known.clone(),
                 files: rules(&src, &t.files, &known, &tvars)?,
                 deps: DepSpecs {
                     prereqs: prereqs_from_raw(&src, &t.requires_in, &known, &tvars)?,

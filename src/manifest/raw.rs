@@ -289,6 +289,10 @@ pub struct RawTemplate {
     pub summary: Option<String>,
     #[serde(default)]
     pub description: Option<String>,
+    /// The names this template is known to discover in a full build (upstream's plugin list):
+    /// what `graph` and `closure` assume without an input.
+    #[serde(default)]
+    pub known: Vec<String>,
     /// Extra per-name variables: `daemon = { default = "virt{name}d", libxl = "virtxend" }`.
     #[serde(default)]
     pub vars: BTreeMap<String, BTreeMap<String, String>>,
