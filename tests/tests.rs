@@ -9,6 +9,7 @@ mod cli;
 mod elfdeps;
 mod fixture_tree;
 mod graph;
+mod hardening;
 mod input;
 mod manifests;
 mod pipeline;
