@@ -505,9 +505,17 @@ pub fn split(
     let sde = std::env::var("SOURCE_DATE_EPOCH")
         .ok()
         .and_then(|s| s.trim().parse::<u64>().ok());
-    let jobs = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let jobs = match args.jobs {
+        Some(n) if n > crate::cli::max_jobs() => {
+            let max = crate::cli::max_jobs();
+            listener.warn(&format!(
+                "--jobs {n}: using {max} (4 × the CPUs, more cannot help)"
+            ));
+            max
+        }
+        Some(n) => n,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
     let opts = WriteOptions {
         out_dir: args.output.clone(),
         formats: {

@@ -99,3 +99,82 @@ fn a_malformed_elf_note_ends_in_a_tree_a_cpio_and_an_rpm() {
         assert!(stdout(&out).contains("/usr/bin/virsh"), "{input}");
     }
 }
+
+/// A tree with one file libvirt's manifest packages (libvirt-client's virsh).
+fn small_tree() -> (tempfile::TempDir, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("root");
+    put(&root, "/usr/bin/virsh", b"#!/bin/sh\n", 0o755);
+    (tmp, root)
+}
+
+#[test]
+fn header_values_follow_rpms_rules() {
+    let (tmp, root) = small_tree();
+    let o = tmp.path().join("out");
+    for (flag, value, says) in [
+        ("--release", "a b", "a space"),
+        ("--release", ">=1", "`>`"),
+        ("--release", "1,2", "`,`"),
+        ("--release", "1..2", "`..`"),
+        ("--release", "", "empty"),
+        ("--version", "a b", "a space"),
+        ("--version", "1-2", "`-`"),
+        ("--version", "%{version}", "`%`"),
+        ("--arch", "x86-64", "`-`"),
+        ("--arch", "x86 64", "a space"),
+        ("--unowned", "package:a/b", "`/`"),
+        ("--unowned", "package:-x", "must start with"),
+        ("--jobs", "0", "0 jobs"),
+    ] {
+        let arg = format!("{flag}={value}");
+        let mut args = vec!["-f", "rpm", &arg];
+        if flag != "--version" {
+            args.extend(["--version", "1"]);
+        }
+        let mut split = split_command(&root, &o, &args);
+        fails(&mut split, 2, &[flag, says, "note: "]);
+        assert!(nothing_in(&o), "{arg} left output");
+    }
+    // What rpmbuild accepts is taken.
+    split(
+        &root,
+        &o,
+        &[
+            "-f",
+            "rpm",
+            "--version",
+            "1.0~rc1^git2",
+            "--release",
+            "1.fc40_x+y",
+        ],
+    );
+}
+
+#[test]
+fn a_version_the_input_gives_follows_rpms_rules_too() {
+    let (_tmp, root) = small_tree();
+    put(
+        &root,
+        "/usr/lib64/pkgconfig/libvirt.pc",
+        b"Name: libvirt\nVersion: 1 2\n",
+        0o644,
+    );
+    fails(
+        rpmsplit().arg("classify").arg(&root),
+        2,
+        &["Version:", "`1 2` contains a space"],
+    );
+}
+
+#[test]
+fn more_jobs_than_can_help_are_capped_with_a_warning() {
+    let (tmp, root) = small_tree();
+    let o = tmp.path().join("out");
+    let out = split(&root, &o, &["--jobs", "100000"]);
+    assert!(
+        stderr(&out).contains("warning: --jobs 100000: using "),
+        "{}",
+        stderr(&out)
+    );
+}
