@@ -178,3 +178,48 @@ fn more_jobs_than_can_help_are_capped_with_a_warning() {
         stderr(&out)
     );
 }
+
+/// A tree whose `classify` output is far larger than a pipe holds.
+fn large_tree() -> (tempfile::TempDir, std::path::PathBuf) {
+    let (tmp, root) = small_tree();
+    for i in 0..3000 {
+        put(
+            &root,
+            &format!("/usr/share/doc/libvirt-docs/html/page-{i}.html"),
+            b"x\n",
+            0o644,
+        );
+    }
+    (tmp, root)
+}
+
+#[test]
+fn a_closed_stdout_is_success() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let (_tmp, root) = large_tree();
+    for args in [&["classify", "--json"][..], &["classify"]] {
+        let mut child = rpmsplit()
+            .args(args)
+            .arg(&root)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut head = [0u8; 16];
+        child.stdout.take().unwrap().read_exact(&mut head).unwrap();
+        // The read end is closed here: the rest of the output meets a broken pipe.
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        assert_eq!(stderr(&out), "", "{args:?}");
+    }
+    // As a shell pipeline, rpmsplit's own status.
+    let script = format!(
+        "{} classify --json {} | head -1 >/dev/null; echo ${{PIPESTATUS[0]}}",
+        env!("CARGO_BIN_EXE_rpmsplit"),
+        root.display()
+    );
+    let out = ok(tool("bash").arg("-c").arg(script));
+    assert_eq!(stdout(&out).trim(), "0", "{}", stderr(&out));
+    assert_eq!(stderr(&out), "");
+}
