@@ -223,3 +223,70 @@ fn a_closed_stdout_is_success() {
     assert_eq!(stdout(&out).trim(), "0", "{}", stderr(&out));
     assert_eq!(stderr(&out), "");
 }
+
+/// Big-endian u32 at `at`.
+fn be32(b: &[u8], at: usize) -> usize {
+    u32::from_be_bytes(b[at..at + 4].try_into().unwrap()) as usize
+}
+
+/// `(start, index entries, data store size)` of the header at `at`.
+fn header_at(b: &[u8], at: usize) -> (usize, usize, usize) {
+    (at, be32(b, at + 8), be32(b, at + 12))
+}
+
+/// The data of the first index entry with `tag` of the header at `at`: its position in `b`.
+fn tag_data(b: &[u8], at: usize, tag: usize) -> usize {
+    let (start, n, _) = header_at(b, at);
+    let e = (0..n)
+        .map(|i| start + 16 + 16 * i)
+        .find(|&e| be32(b, e) == tag)
+        .unwrap_or_else(|| panic!("no tag {tag}"));
+    start + 16 + 16 * n + be32(b, e + 8)
+}
+
+#[test]
+fn an_rpm_string_without_its_nul_is_refused() {
+    let (tmp, root) = small_tree();
+    let o = tmp.path().join("out");
+    split(
+        &root,
+        &o,
+        &["-f", "rpm", "--version", "1", "--release", "1"],
+    );
+    let rpm = o.join("libvirt-client-1-1.noarch.rpm");
+    let mut b = fs::read(&rpm).unwrap();
+    // The main header follows the lead (96 bytes) and the signature header, padded to 8.
+    let (_, n, d) = header_at(&b, 96);
+    let main = (96 + 16 + 16 * n + d).next_multiple_of(8);
+    let (_, n, d) = header_at(&b, main);
+    let main_end = main + 16 + 16 * n + d;
+    // NAME (1000) loses its NUL: it runs into VERSION's data, "libvirt-client" + "x1".
+    let name = tag_data(&b, main, 1000);
+    assert_eq!(&b[name..name + 15], b"libvirt-client\0");
+    b[name + 14] = b'x';
+    // The signature's header SHA256 (273) made right again, so only the string is wrong.
+    let digest = sha256_hex(&b[main..main_end]);
+    let sha = tag_data(&b, 96, 273);
+    b[sha..sha + 64].copy_from_slice(digest.as_bytes());
+    let bad = tmp.path().join("bad.rpm");
+    fs::write(&bad, &b).unwrap();
+
+    // rpm refuses it too.
+    let out = tool("rpm")
+        .args(["-qp", "--nosignature", "--nodigest"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "rpm read it: {}", stdout(&out));
+    for cmd in ["classify", "verify"] {
+        fails(
+            rpmsplit().arg(cmd).arg(&bad),
+            2,
+            &[
+                "bad.rpm",
+                "(tag 1001) has data at offset",
+                "inside the data of the entry before it",
+            ],
+        );
+    }
+}
