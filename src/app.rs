@@ -52,6 +52,18 @@ fn analyse(input: &Path, args: &ManifestArgs) -> Result<Analysis> {
     )?)
 }
 
+/// [`analyse`] an input that must hold something to package: not only directories.
+fn analyse_files(input: &Path, args: &ManifestArgs) -> Result<Analysis> {
+    let a = analyse(input, args)?;
+    if a.inventory.entries.iter().all(|e| e.kind == Kind::Dir) {
+        return Err(usage(
+            format!("the input {} has no files", display_path(input)),
+            Some("split a build tree after `meson install --destdir`, an RPM or a cpio archive"),
+        ));
+    }
+    Ok(a)
+}
+
 /// Run one command; output to `out`.
 pub fn run(cmd: Command, out: &mut dyn Write, listener: &dyn Listener) -> Result<Exit> {
     match cmd {
@@ -60,7 +72,7 @@ pub fn run(cmd: Command, out: &mut dyn Write, listener: &dyn Listener) -> Result
             manifest,
             json,
         } => {
-            let a = analyse(&input, &manifest)?;
+            let a = analyse_files(&input, &manifest)?;
             let evr = a.version().map(|version| Evr {
                 epoch: a.inventory.origin.epoch,
                 version,
@@ -98,7 +110,7 @@ pub fn run(cmd: Command, out: &mut dyn Write, listener: &dyn Listener) -> Result
             manifest,
             args,
         } => {
-            let a = analyse(&input, &manifest)?;
+            let a = analyse_files(&input, &manifest)?;
             split(a, &args, out, listener)
         }
         Command::Verify {
@@ -108,7 +120,7 @@ pub fn run(cmd: Command, out: &mut dyn Write, listener: &dyn Listener) -> Result
             against,
             json,
         } => {
-            let a = analyse(&input, &manifest)?;
+            let a = analyse_files(&input, &manifest)?;
             let findings = crate::verify::run(&a, previous_manifest.as_deref(), &against)?;
             print_findings(out, &findings, json)
         }

@@ -290,3 +290,31 @@ fn an_rpm_string_without_its_nul_is_refused() {
         );
     }
 }
+
+#[test]
+fn an_input_without_files_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let empty = tmp.path().join("empty");
+    fs::create_dir_all(empty.join("usr/bin")).unwrap();
+    let o = tmp.path().join("out");
+    fails(
+        &mut split_command(&empty, &o, &[]),
+        2,
+        &["the input", "empty has no files", "note: "],
+    );
+    assert!(nothing_in(&o));
+    for cmd in ["classify", "verify"] {
+        fails(rpmsplit().arg(cmd).arg(&empty), 2, &["empty has no files"]);
+    }
+    // An empty cpio archive (its trailer alone) too.
+    let cpio = tmp.path().join("empty.cpio");
+    let mut c = tool("cpio");
+    c.args(["-o", "-H", "newc", "--quiet"])
+        .stdin(std::process::Stdio::null())
+        .stdout(fs::File::create(&cpio).unwrap());
+    ok(&mut c);
+    fails(rpmsplit().arg("classify").arg(&cpio), 2, &["has no files"]);
+    // graph and closure need no input.
+    ok(rpmsplit().arg("graph"));
+    ok(rpmsplit().args(["closure", "libvirt"]));
+}
