@@ -446,6 +446,32 @@ fn explain_scripts(out: &mut dyn Write, p: &crate::classify::PlannedPackage) -> 
     Ok(())
 }
 
+/// rpmbuild refuses a file name with a newline ("Illegal character (0xa) in filename"), and a
+/// `%files` list has no way to write one: the formats for rpm packages refuse it.
+fn refuse_newlines(a: &Analysis, formats: &[Format]) -> Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    if !(formats.iter()).any(|f| matches!(f, Format::Rpm | Format::Filelist | Format::Spec)) {
+        return Ok(());
+    }
+    for p in a.plan.emitted() {
+        for &(i, _) in &p.files {
+            let path = &a.inventory.entries[i].path;
+            if path.as_os_str().as_bytes().contains(&b'\n') {
+                return Err(usage(
+                    format!(
+                        "{} (package {}): a file name with a newline, which rpmbuild refuses \
+                         and a %files list cannot hold",
+                        display_path(path),
+                        p.name
+                    ),
+                    Some("rename the file, or write only --format cpio,tree"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 pub fn split(
     mut a: Analysis,
     args: &SplitArgs,
@@ -484,6 +510,8 @@ pub fn split(
             .map_err(|e| usage(e.to_string(), Some("pick a name the manifest does not use")))?,
         _ => {}
     }
+
+    refuse_newlines(&a, &args.formats)?;
 
     let origin = &a.inventory.origin;
     let version = args.version.clone().or_else(|| a.version());

@@ -318,3 +318,31 @@ fn an_input_without_files_is_refused() {
     ok(rpmsplit().arg("graph"));
     ok(rpmsplit().args(["closure", "libvirt"]));
 }
+
+#[test]
+fn a_file_name_with_a_newline_is_refused_for_rpm_packages() {
+    let (tmp, root) = small_tree();
+    put(&root, "/usr/share/doc/libvirt-docs/a\nb.html", b"x", 0o644);
+    let o = tmp.path().join("out");
+    for format in ["filelist", "rpm", "spec"] {
+        fails(
+            &mut split_command(
+                &root,
+                &o,
+                &["-f", format, "--version", "1", "--release", "1"],
+            ),
+            2,
+            &[
+                "/usr/share/doc/libvirt-docs/a\\nb.html (package libvirt-docs)",
+                "a newline",
+                "note: ",
+            ],
+        );
+        assert!(nothing_in(&o), "--format {format} left output");
+    }
+    // A cpio archive and a tree hold it.
+    split(&root, &o, &["-f", "cpio,tree"]);
+    assert!(o
+        .join("tree/libvirt-docs/usr/share/doc/libvirt-docs/a\nb.html")
+        .is_file());
+}
