@@ -50,19 +50,7 @@ fn put(root: &Path, path: &str, bytes: &[u8], mode: u32) {
 
 /// `cmd` run under coreutils' `timeout 20`: it must end by itself, with `code`.
 fn ends_with(cmd: &Command, code: i32) -> std::process::Output {
-    let mut t = tool("timeout");
-    t.arg("20").arg(cmd.get_program()).args(cmd.get_args());
-    for (k, v) in cmd.get_envs() {
-        if let Some(v) = v {
-            t.env(k, v);
-        }
-    }
-    let out = t.output().unwrap();
-    assert_ne!(
-        out.status.code(),
-        Some(124),
-        "{cmd:?} did not end within 20 seconds"
-    );
+    let out = ends_with_code(cmd);
     assert_eq!(
         out.status.code(),
         Some(code),
@@ -345,4 +333,109 @@ fn a_file_name_with_a_newline_is_refused_for_rpm_packages() {
     assert!(o
         .join("tree/libvirt-docs/usr/share/doc/libvirt-docs/a\nb.html")
         .is_file());
+}
+
+/// An invalid value for each flag that takes one: the default, or this table's. The default
+/// is no path that exists, no enum value, no number and no rpm version, so a new flag is
+/// covered by it unless its values are free text (add it here then).
+const INVALID: &[(&str, &str)] = &[
+    // A path below a regular file: no directory can be made there.
+    ("output", "/dev/null/out"),
+];
+const DEFAULT_INVALID: &str = "/nonexistent/bad value\n";
+
+#[test]
+fn every_flag_refuses_an_invalid_value_with_exit_2() {
+    use clap::{ArgAction, CommandFactory};
+    let (tmp, root) = small_tree();
+    let work = tmp.path().join("cwd");
+    fs::create_dir(&work).unwrap();
+    let out_dir = tmp.path().join("out");
+    let cli = rpmsplit::cli::Cli::command();
+    let mut tried = 0;
+    for sub in cli.get_subcommands() {
+        let name = sub.get_name();
+        // A valid command line: positionals and required flags.
+        let positional = |id: &str| -> String {
+            match id {
+                "input" => root.display().to_string(),
+                "paths" => "/usr/bin/virsh".into(),
+                "packages" => "libvirt".into(),
+                other => panic!("{name}: no valid value for the positional {other}: add one"),
+            }
+        };
+        for arg in sub.get_arguments() {
+            let Some(long) = arg.get_long() else {
+                continue;
+            };
+            if matches!(
+                arg.get_action(),
+                ArgAction::SetTrue
+                    | ArgAction::SetFalse
+                    | ArgAction::Count
+                    | ArgAction::Help
+                    | ArgAction::HelpShort
+                    | ArgAction::HelpLong
+                    | ArgAction::Version
+            ) {
+                continue; // a boolean flag has no invalid value
+            }
+            let id = arg.get_id().as_str();
+            let bad = INVALID
+                .iter()
+                .find(|(f, _)| *f == id)
+                .map_or(DEFAULT_INVALID, |(_, v)| v);
+            let mut cmd = rpmsplit();
+            cmd.current_dir(&work).arg(name);
+            for p in sub.get_positionals() {
+                cmd.arg(positional(p.get_id().as_str()));
+            }
+            for req in sub.get_arguments().filter(|a| a.is_required_set()) {
+                if let (Some(l), true) = (req.get_long(), req.get_id() != arg.get_id()) {
+                    assert_eq!(l, "output", "{name}: no valid value for --{l}: add one");
+                    cmd.arg(format!("--{l}={}", out_dir.display()));
+                }
+            }
+            cmd.arg(format!("--{long}={bad}"));
+            let out = ends_with_code(&cmd);
+            let err = stderr(&out);
+            assert_eq!(
+                out.status.code(),
+                Some(2),
+                "{name} --{long}={bad:?}: exit {:?}\nstderr:\n{err}",
+                out.status.code()
+            );
+            assert!(err.contains("error:"), "{name} --{long}: {err}");
+            assert!(!err.contains("panicked"), "{name} --{long}: {err}");
+            tried += 1;
+        }
+    }
+    assert!(tried >= 20, "only {tried} flags tried");
+    assert!(
+        nothing_in(&work),
+        "a flag's value was created in the working directory"
+    );
+    assert!(nothing_in(&out_dir));
+}
+
+/// `cmd` run under coreutils' `timeout 20` (its environment and directory too), which it must
+/// not reach; the output.
+fn ends_with_code(cmd: &Command) -> std::process::Output {
+    let mut t = tool("timeout");
+    t.arg("20").arg(cmd.get_program()).args(cmd.get_args());
+    for (k, v) in cmd.get_envs() {
+        if let Some(v) = v {
+            t.env(k, v);
+        }
+    }
+    if let Some(d) = cmd.get_current_dir() {
+        t.current_dir(d);
+    }
+    let out = t.output().unwrap();
+    assert_ne!(
+        out.status.code(),
+        Some(124),
+        "{cmd:?} did not end within 20 seconds"
+    );
+    out
 }
