@@ -42,6 +42,7 @@ fn main() -> ExitCode {
         let b = indicatif::ProgressBar::new(0);
         b.set_style(
             indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {wide_msg}")
+                // cannot fail: a constant, valid template
                 .expect("valid template"),
         );
         b

@@ -435,6 +435,7 @@ impl<T: TagKind> RawHeader<T> {
         let mut rest = data;
         let mut out = Vec::with_capacity(count);
         for _ in 0..count {
+            // cannot fail: check_index made sure every string ends in the store
             let end = rest.iter().position(|&b| b == 0).expect("checked index");
             out.push(&rest[..end]);
             rest = &rest[end + 1..];
@@ -452,6 +453,7 @@ impl<T: TagKind> RawHeader<T> {
         let (_, data, count) = self.data(tag, &[ty], want)?;
         Ok(data[..count * N]
             .chunks_exact(N)
+            // cannot fail: chunks_exact gives N-byte chunks
             .map(|c| from(c.try_into().expect("N bytes")))
             .collect())
     }
