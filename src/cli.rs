@@ -112,8 +112,8 @@ pub struct SplitArgs {
     /// Release of the packages (default: from the input RPM). Letters, digits and `._+~^`.
     #[arg(long, value_parser = parse_release)]
     pub release: Option<String>,
-    /// Epoch of the packages (default: from the input RPM, else none).
-    #[arg(long)]
+    /// Epoch of the packages (default: from the input RPM, else none). A number 0 to 2^32-1.
+    #[arg(long, value_parser = parse_epoch)]
     pub epoch: Option<u32>,
     /// Architecture (default: from the input RPM, else from the ELF files, else noarch).
     /// Letters, digits and `_`.
@@ -183,6 +183,18 @@ fn parse_version(s: &str) -> Result<String, String> {
 fn parse_release(s: &str) -> Result<String, String> {
     crate::dep::check_verrel("the release", s).map_err(|e| with_note(e, VERREL_NOTE))?;
     Ok(s.to_string())
+}
+
+fn parse_epoch(s: &str) -> Result<u32, String> {
+    s.parse::<u32>().map_err(|_| {
+        with_note(
+            format!(
+                "the epoch `{}` is not a number from 0 to 4294967295",
+                s.escape_debug()
+            ),
+            "rpm's Epoch is an unsigned 32-bit number; leave --epoch out for none",
+        )
+    })
 }
 
 fn parse_arch(s: &str) -> Result<String, String> {

@@ -114,6 +114,8 @@ fn header_values_follow_rpms_rules() {
         ("--unowned", "package:a/b", "`/`"),
         ("--unowned", "package:-x", "must start with"),
         ("--jobs", "0", "0 jobs"),
+        ("--epoch", "-1", "not a number from 0 to 4294967295"),
+        ("--epoch", "1:", "not a number"),
     ] {
         let arg = format!("{flag}={value}");
         let mut args = vec!["-f", "rpm", &arg];
