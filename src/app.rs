@@ -56,6 +56,18 @@ fn analyse(input: &Path, args: &ManifestArgs) -> Result<Analysis> {
     )?)
 }
 
+/// [`analyse`] an input that must hold something to package: not only directories.
+fn analyse_files(input: &Path, args: &ManifestArgs) -> Result<Analysis> {
+    let a = analyse(input, args)?;
+    if a.inventory.entries.iter().all(|e| e.kind == Kind::Dir) {
+        return Err(usage(
+            format!("the input {} has no files", display_path(input)),
+            Some("split a build tree after `meson install --destdir`, an RPM or a cpio archive"),
+        ));
+    }
+    Ok(a)
+}
+
 /// Run one command; output to `out`.
 pub fn run(cmd: Command, out: &mut dyn Write, listener: &dyn Listener) -> Result<Exit> {
     match cmd {
@@ -64,7 +76,7 @@ pub fn run(cmd: Command, out: &mut dyn Write, listener: &dyn Listener) -> Result
             manifest,
             json,
         } => {
-            let a = analyse(&input, &manifest)?;
+            let a = analyse_files(&input, &manifest)?;
             let evr = a.version().map(|version| Evr {
                 epoch: a.inventory.origin.epoch,
                 version,
@@ -102,7 +114,7 @@ pub fn run(cmd: Command, out: &mut dyn Write, listener: &dyn Listener) -> Result
             manifest,
             args,
         } => {
-            let a = analyse(&input, &manifest)?;
+            let a = analyse_files(&input, &manifest)?;
             split(a, &args, out, listener)
         }
         Command::Verify {
@@ -112,7 +124,7 @@ pub fn run(cmd: Command, out: &mut dyn Write, listener: &dyn Listener) -> Result
             against,
             json,
         } => {
-            let a = analyse(&input, &manifest)?;
+            let a = analyse_files(&input, &manifest)?;
             let findings = crate::verify::run(&a, previous_manifest.as_deref(), &against)?;
             print_findings(out, &findings, json)
         }
@@ -444,6 +456,32 @@ fn explain_scripts(out: &mut dyn Write, p: &crate::classify::PlannedPackage) -> 
     Ok(())
 }
 
+/// rpmbuild refuses a file name with a newline ("Illegal character (0xa) in filename"), and a
+/// `%files` list has no way to write one: the formats for rpm packages refuse it.
+fn refuse_newlines(a: &Analysis, formats: &[Format]) -> Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    if !(formats.iter()).any(|f| matches!(f, Format::Rpm | Format::Filelist | Format::Spec)) {
+        return Ok(());
+    }
+    for p in a.plan.emitted() {
+        for &(i, _) in &p.files {
+            let path = &a.inventory.entries[i].path;
+            if path.as_os_str().as_bytes().contains(&b'\n') {
+                return Err(usage(
+                    format!(
+                        "{} (package {}): a file name with a newline, which rpmbuild refuses \
+                         and a %files list cannot hold",
+                        display_path(path),
+                        p.name
+                    ),
+                    Some("rename the file, or write only --format cpio,tree"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 pub fn split(
     mut a: Analysis,
     args: &SplitArgs,
@@ -482,6 +520,8 @@ pub fn split(
             .map_err(|e| usage(e.to_string(), Some("pick a name the manifest does not use")))?,
         _ => {}
     }
+
+    refuse_newlines(&a, &args.formats)?;
 
     let origin = &a.inventory.origin;
     let version = args.version.clone().or_else(|| a.version());
@@ -523,9 +563,17 @@ pub fn split(
     let sde = std::env::var("SOURCE_DATE_EPOCH")
         .ok()
         .and_then(|s| s.trim().parse::<u64>().ok());
-    let jobs = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let jobs = match args.jobs {
+        Some(n) if n > crate::cli::max_jobs() => {
+            let max = crate::cli::max_jobs();
+            listener.warn(&format!(
+                "--jobs {n}: using {max} (4 × the CPUs, more cannot help)"
+            ));
+            max
+        }
+        Some(n) => n,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
     let opts = WriteOptions {
         out_dir: args.output.clone(),
         formats: {

@@ -401,6 +401,7 @@ pub fn classify(inv: &Inventory, m: &Resolved) -> Result<Plan, ClassifyError> {
                 if let Some(p) = &rules.rules[r].package {
                     packages
                         .get_mut(p)
+                        // cannot fail: the manifest's rules name only its packages (checked at load), all planned
                         .expect("every rule's package is planned")
                         .files
                         .push((i, r));

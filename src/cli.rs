@@ -150,19 +150,21 @@ pub struct SplitArgs {
     #[arg(long = "format", short, value_enum, value_delimiter = ',', default_values_t = vec![Format::Cpio, Format::Filelist])]
     pub formats: Vec<Format>,
     /// Version of the packages (default: from the input RPM or the tree's pkg-config file).
-    #[arg(long)]
+    /// Letters, digits and `._+~^`, as rpmbuild allows.
+    #[arg(long, value_parser = parse_version)]
     pub version: Option<String>,
-    /// Release of the packages (default: from the input RPM).
-    #[arg(long)]
+    /// Release of the packages (default: from the input RPM). Letters, digits and `._+~^`.
+    #[arg(long, value_parser = parse_release)]
     pub release: Option<String>,
-    /// Epoch of the packages (default: from the input RPM, else none).
-    #[arg(long)]
+    /// Epoch of the packages (default: from the input RPM, else none). A number 0 to 2^32-1.
+    #[arg(long, value_parser = parse_epoch)]
     pub epoch: Option<u32>,
     /// Architecture (default: from the input RPM, else from the ELF files, else noarch).
-    #[arg(long)]
+    /// Letters, digits and `_`.
+    #[arg(long, value_parser = parse_arch)]
     pub arch: Option<String>,
-    /// Parallel jobs (default: the number of CPUs).
-    #[arg(long, short)]
+    /// Parallel jobs (default: the number of CPUs; at most 4 × the CPUs, more is capped).
+    #[arg(long, short, value_parser = parse_jobs)]
     pub jobs: Option<usize>,
     /// Payload compression: zstd:LEVEL, xz:LEVEL, gzip:LEVEL or none.
     #[arg(long, default_value = "zstd:19")]
@@ -200,9 +202,68 @@ impl std::str::FromStr for UnownedPolicy {
             "fail" => Ok(UnownedPolicy::Fail),
             "warn" => Ok(UnownedPolicy::Warn),
             _ => match s.strip_prefix("package:") {
-                Some(n) if !n.is_empty() => Ok(UnownedPolicy::Package(n.to_string())),
+                Some(n) => match crate::dep::check_name("the package name", n) {
+                    Ok(()) => Ok(UnownedPolicy::Package(n.to_string())),
+                    Err(e) => Err(with_note(
+                        e,
+                        "an rpm package name: letters, digits and `.-_+`",
+                    )),
+                },
                 _ => Err(format!("`{s}`: expected fail, warn or package:NAME")),
             },
         }
+    }
+}
+
+/// A value parser's message with a `note:` line under clap's `error:` line.
+fn with_note(message: String, note: &str) -> String {
+    format!("{message}\n\nnote: {note}")
+}
+
+const VERREL_NOTE: &str = "rpmbuild refuses other characters in Version and Release \
+    (`-` separates version and release); macros are not expanded: pass their value";
+
+fn parse_version(s: &str) -> Result<String, String> {
+    crate::dep::check_verrel("the version", s).map_err(|e| with_note(e, VERREL_NOTE))?;
+    Ok(s.to_string())
+}
+
+fn parse_release(s: &str) -> Result<String, String> {
+    crate::dep::check_verrel("the release", s).map_err(|e| with_note(e, VERREL_NOTE))?;
+    Ok(s.to_string())
+}
+
+fn parse_epoch(s: &str) -> Result<u32, String> {
+    s.parse::<u32>().map_err(|_| {
+        with_note(
+            format!(
+                "the epoch `{}` is not a number from 0 to 4294967295",
+                s.escape_debug()
+            ),
+            "rpm's Epoch is an unsigned 32-bit number; leave --epoch out for none",
+        )
+    })
+}
+
+fn parse_arch(s: &str) -> Result<String, String> {
+    crate::dep::check_arch("the architecture", s)
+        .map_err(|e| with_note(e, "an rpm architecture, such as x86_64, aarch64 or noarch"))?;
+    Ok(s.to_string())
+}
+
+/// The most `--jobs` that can help: each job is a thread, and a package's compression workers
+/// are its share of the jobs, so more than a few per CPU only costs memory.
+pub fn max_jobs() -> usize {
+    4 * std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+fn parse_jobs(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(0) => Err(with_note(
+            "0 jobs would write nothing".into(),
+            "pass at least 1, or leave --jobs out for one per CPU",
+        )),
+        Ok(n) => Ok(n),
+        Err(e) => Err(format!("`{s}`: {e}")),
     }
 }

@@ -185,6 +185,56 @@ pub fn parse_dep(s: &str) -> Result<Dep, String> {
     Ok(Dep { name, op, evr })
 }
 
+/// rpm's rule for a Version or Release (rpmbuild's `rpmCharCheck` with `ALLOWED_CHARS_VERREL`):
+/// one non-empty token of letters, digits and `._+~^`, without `..`. rpm also allows the macro
+/// characters `%{}` (expanded in a spec); the values here go into headers as they are, so they
+/// are refused. `what` names the value in the message (`version`).
+pub fn check_verrel(what: &str, s: &str) -> Result<(), String> {
+    check_chars(what, s, "._+~^")?;
+    if s.contains("..") {
+        return Err(format!("{what} `{s}` contains `..`, which rpm refuses"));
+    }
+    Ok(())
+}
+
+/// rpm's rule for a package name (`ALLOWED_CHARS_NAME`, `ALLOWED_FIRSTCHARS_NAME`): letters,
+/// digits and `.-_+`, starting with a letter, a digit or `_` (macros refused, as above).
+pub fn check_name(what: &str, s: &str) -> Result<(), String> {
+    check_chars(what, s, ".-_+")?;
+    if s.starts_with(['.', '-', '+']) {
+        return Err(format!(
+            "{what} `{s}` must start with a letter, a digit or `_`"
+        ));
+    }
+    Ok(())
+}
+
+/// An rpm architecture (`x86_64`, `noarch`): letters, digits and `_`.
+pub fn check_arch(what: &str, s: &str) -> Result<(), String> {
+    check_chars(what, s, "_")
+}
+
+fn check_chars(what: &str, s: &str, allowed: &str) -> Result<(), String> {
+    if s.is_empty() {
+        return Err(format!("{what} is empty"));
+    }
+    match s
+        .chars()
+        .find(|&c| !(c.is_ascii_alphanumeric() || allowed.contains(c)))
+    {
+        Some(c) => Err(format!(
+            "{what} `{}` contains {}, which rpm does not allow there (only letters, digits and `{allowed}`)",
+            s.escape_debug(),
+            match c {
+                ' ' => "a space".to_string(),
+                c if c.is_whitespace() || c.is_control() => format!("`{}`", c.escape_debug()),
+                c => format!("`{c}`"),
+            }
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Epoch, version and release of the packages being made.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Evr {
@@ -290,6 +340,20 @@ fn parse_pc_requires(v: &str) -> Vec<Dep> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rpm_value_rules() {
+        assert!(check_verrel("release", "1.fc40~rc1^git").is_ok());
+        for bad in ["", "a b", "1-2", ">=1", "1,2", "1..2", "%{dist}", "1\n"] {
+            assert!(check_verrel("release", bad).is_err(), "{bad:?}");
+        }
+        assert!(check_name("name", "libvirt-daemon_x+.1").is_ok());
+        for bad in ["", "-x", "a b", "a/b", "a:b"] {
+            assert!(check_name("name", bad).is_err(), "{bad:?}");
+        }
+        assert!(check_arch("arch", "x86_64").is_ok());
+        assert!(check_arch("arch", "x86-64").is_err());
+    }
 
     #[test]
     fn parse_dep_forms() {

@@ -188,6 +188,7 @@ pub fn compute(
     ];
     let fill = |d: &DepSpec| -> Dep {
         let text = fill_placeholders(&d.text, &values);
+        // cannot fail: dependency syntax is checked at manifest load, and the values filled in by dep::check_verrel/check_arch (cli flags, pipeline for the input's)
         parse_dep(&text).expect("dependency syntax is checked at manifest load")
     };
     let known: BTreeSet<&str> = plan.packages.iter().map(|p| p.name.as_str()).collect();

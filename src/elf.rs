@@ -175,9 +175,11 @@ impl ElfFacts {
         symbols.sort();
         symbols.dedup();
 
+        // goblin's note iterator yields the same error forever after a malformed note (a
+        // namesz past the segment): stop at the first error.
         let build_id = elf.iter_note_headers(bytes).and_then(|notes| {
             notes
-                .flatten()
+                .map_while(Result::ok)
                 .find(|n| n.n_type == goblin::elf::note::NT_GNU_BUILD_ID && n.name == "GNU")
                 .map(|n| {
                     n.desc

@@ -58,6 +58,7 @@ fn main() -> ExitCode {
         let b = indicatif::ProgressBar::new(0);
         b.set_style(
             indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {wide_msg}")
+                // cannot fail: a constant, valid template
                 .expect("valid template"),
         );
         b
@@ -101,9 +102,22 @@ fn note_of(err: &anyhow::Error) -> Option<String> {
     None
 }
 
+/// A closed stdout (`rpmsplit classify | head`) ends the run as a success. The io::Error may be
+/// anywhere in the chain, inside serde_json's error (which does not expose it as a source) or
+/// inside another io::Error.
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|c| {
-        c.downcast_ref::<io::Error>()
-            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
-    })
+    err.chain().any(is_broken_pipe_error)
+}
+
+fn is_broken_pipe_error(e: &(dyn std::error::Error + 'static)) -> bool {
+    if let Some(io) = e.downcast_ref::<io::Error>() {
+        return io.kind() == io::ErrorKind::BrokenPipe
+            || io
+                .get_ref()
+                .is_some_and(|inner| is_broken_pipe_error(inner));
+    }
+    if let Some(json) = e.downcast_ref::<serde_json::Error>() {
+        return json.io_error_kind() == Some(io::ErrorKind::BrokenPipe);
+    }
+    false
 }

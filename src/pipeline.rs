@@ -23,6 +23,9 @@ pub enum AnalysisError {
     /// `--layout auto` found no layout, or several, of the manifest matching the input.
     #[error("{0}")]
     Layout(String),
+    /// A name, version, release or architecture the input gives that rpm would refuse.
+    #[error("{0}")]
+    Value(String),
 }
 
 /// Everything one input and one manifest give, up to the plan.
@@ -73,11 +76,13 @@ pub fn analyse_inventory(
     let resolved = manifest.resolve(&layout)?;
     crate::edit::apply(&resolved, &mut inventory)?;
     let plan = classify(&inventory, &resolved)?;
-    Ok(Analysis {
+    let a = Analysis {
         inventory,
         resolved,
         plan,
-    })
+    };
+    a.check_values()?;
+    Ok(a)
 }
 
 /// The manifest's packages without an input, in its default layout (else its first) unless
@@ -146,6 +151,32 @@ fn template_names(
 }
 
 impl Analysis {
+    /// The values the input gives for the packages' headers follow rpm's rules (as the flags
+    /// that override them do): they are written as they are and fill dependencies.
+    fn check_values(&self) -> Result<(), AnalysisError> {
+        use crate::dep::{check_arch, check_name, check_verrel};
+        let o = &self.inventory.origin;
+        let input = crate::inventory::display_path(&o.input);
+        let bad = |e: String| AnalysisError::Value(format!("{input}: {e}"));
+        if let Some(n) = &o.name {
+            check_name("the input's name", n).map_err(bad)?;
+        }
+        if let Some(v) = self.version() {
+            let from = match o.version {
+                Some(_) => "the input's version".to_string(),
+                None => "the `Version:` of its pkg-config file".to_string(),
+            };
+            check_verrel(&from, &v).map_err(bad)?;
+        }
+        if let Some(r) = &o.release {
+            check_verrel("the input's release", r).map_err(bad)?;
+        }
+        if let Some(a) = &o.arch {
+            check_arch("the input's architecture", a).map_err(bad)?;
+        }
+        Ok(())
+    }
+
     /// The version the input gives: an RPM's header, else the `Version:` of the pkg-config
     /// file the manifest's `version-from` names (as the scan parsed it).
     pub fn version(&self) -> Option<String> {

@@ -9,6 +9,7 @@ mod cli;
 mod elfdeps;
 mod fixture_tree;
 mod graph;
+mod hardening;
 mod input;
 mod manifest_limits;
 mod manifests;

@@ -274,6 +274,38 @@ fn readme_command_list_matches_the_help() {
     );
 }
 
+/// Every `unwrap()` or `expect(` outside test modules says why it cannot fail, in a comment
+/// on its line or the line above (`// cannot fail: ...`): input must never make rpmsplit
+/// panic, and a reader can check the reason. A file's `#[cfg(test)] mod` (last, by
+/// convention) is exempt.
+#[test]
+fn every_unwrap_in_src_says_why_it_cannot_fail() {
+    let mut bad = Vec::new();
+    for f in files_below(&repo().join("src"), "rs") {
+        let text = fs::read_to_string(&f).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            if line.trim_start().starts_with("#[cfg(test)]") {
+                break;
+            }
+            let code = line.split("//").next().unwrap_or(line);
+            if !(code.contains("unwrap()") || code.contains("expect(")) {
+                continue;
+            }
+            let commented = |l: &str| l.contains("// cannot fail:");
+            if !(commented(line) || i > 0 && commented(lines[i - 1])) {
+                let rel = f.strip_prefix(repo()).unwrap().display();
+                bad.push(format!("{rel}:{}: {}", i + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "handle the error, or say on the line above `// cannot fail: WHY`:\n  {}",
+        bad.join("\n  ")
+    );
+}
+
 #[test]
 fn every_argument_has_help_text() {
     use clap::CommandFactory;

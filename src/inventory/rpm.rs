@@ -590,6 +590,7 @@ fn header_files(hdr: &RawHeader<Tag>, input: &Path) -> ScanResult<HeaderFiles> {
         for &i in set {
             info[i].set = Some(s);
         }
+        // cannot fail: only sets of more than one member are kept
         info[*set.last().expect("non-empty")].last_of_set = true;
     }
     Ok((entries, info, by_path))

@@ -24,6 +24,7 @@ pub fn scan(root: &Path) -> ScanResult<Inventory> {
             let item = item.map_err(io_err(&dir))?;
             let disk = item.path();
             let meta = fs::symlink_metadata(&disk).map_err(io_err(&disk))?;
+            // cannot fail: read_dir of a directory below root gives paths below root
             let installed = Path::new("/").join(disk.strip_prefix(root).expect("under root"));
             let ft = meta.file_type();
             let (kind, source, link_target, size) = if ft.is_symlink() {

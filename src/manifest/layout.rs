@@ -110,6 +110,7 @@ pub fn substitute(pattern: &str, lookup: &dyn Fn(&str) -> Option<Vec<String>>) -
                     .iter()
                     .flat_map(|o| values.iter().map(move |v| format!("{o}{prefix}{v}")))
                     .collect();
+                // cannot fail: `word` is Some only when `end` is
                 rest = &after[end.unwrap() + 1..];
             }
             None => {

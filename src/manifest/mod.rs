@@ -29,6 +29,7 @@ pub const BUILTIN_LIBVIRT_9_0: &str = include_str!("../../manifests/libvirt-9.0.
 /// Load the built-in default manifest.
 pub fn builtin() -> Manifest {
     Manifest::from_str(BUILTIN_LIBVIRT, "manifests/libvirt.toml")
+        // cannot fail: the built-in manifest is checked by tests
         .expect("the built-in manifest is checked by tests")
 }
 
@@ -319,11 +320,13 @@ impl Manifest {
                     ),
                 ));
             }
+            // cannot fail: `alts` has exactly one element (checked above)
             let glob = alts.pop().unwrap().glob;
             let discover = compile(&glob)
                 .map_err(|m| at(t.discover_line, m))?
                 .compile_matcher();
             let last = t.discover.rsplit('/').next().unwrap_or("");
+            // cannot fail: model.rs checks `{name}` is in the last component
             let (pre, suf) = last.split_once("{name}").expect("checked at load");
             let fill = |s: &str| {
                 layout::substitute(s, &lookup(&layout.vars, &none))
@@ -368,6 +371,7 @@ impl Manifest {
                     ),
                 ));
             }
+            // cannot fail: `p` has exactly one element (checked above)
             Ok(p.pop().unwrap())
         };
         let mut moves = Vec::new();
@@ -509,6 +513,7 @@ pub fn detect_layout<'a>(
             .join(", ")
     };
     match hits.len() {
+        // cannot fail: `hits` has one element in this arm
         1 => Ok(hits.pop().unwrap()),
         0 if manifest.layouts.len() == 1 => Ok(manifest.layouts[0].name.clone()),
         0 => manifest.default_layout.clone().ok_or_else(|| {

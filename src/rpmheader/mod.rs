@@ -262,6 +262,17 @@ fn strings_len(data: &[u8], count: usize) -> Option<usize> {
 fn check_index(bytes: &[u8], nindex: usize, what: &str) -> Result<(), String> {
     let store = &bytes[16 + 16 * nindex..];
     let dsize = store.len();
+    // rpm's hdrblobVerifyInfo: after the region entry, each entry's data starts at or after
+    // the end of the one before it in the index (a string without its NUL would run into the
+    // next entry's data and read as one longer string), and stays off the region trailer.
+    let region = match nindex {
+        0 => None,
+        _ => match be32(&bytes[16..20]) {
+            61..=63 => Some(be32(&bytes[24..28]) as usize + 16),
+            _ => None,
+        },
+    };
+    let mut end = 0usize;
     for i in 0..nindex {
         let e = &bytes[16 + 16 * i..32 + 16 * i];
         let (tag, ty, offset, count) = (
@@ -306,7 +317,22 @@ fn check_index(bytes: &[u8], nindex: usize, what: &str) -> Result<(), String> {
             Type::String | Type::StringArray | Type::I18nString => strings_len(data, count),
         };
         match len {
-            Some(len) if len <= data.len() => {}
+            Some(len) if len <= data.len() => {
+                if i == 0 && region.is_some() {
+                    continue;
+                }
+                if offset < end {
+                    return Err(bad(format!(
+                        "has data at offset {offset}, inside the data of the entry before it                          (which ends at {end}): an unterminated string, or overlapping entries"
+                    )));
+                }
+                end = offset + len;
+                if let Some(rdl) = region {
+                    if end > rdl.saturating_sub(16) && offset < rdl {
+                        return Err(bad("runs into the region trailer".into()));
+                    }
+                }
+            }
             _ => {
                 return Err(bad(format!(
                     "runs past the end of the data store ({count} items of type {} at offset \
@@ -409,6 +435,7 @@ impl<T: TagKind> RawHeader<T> {
         let mut rest = data;
         let mut out = Vec::with_capacity(count);
         for _ in 0..count {
+            // cannot fail: check_index made sure every string ends in the store
             let end = rest.iter().position(|&b| b == 0).expect("checked index");
             out.push(&rest[..end]);
             rest = &rest[end + 1..];
@@ -426,6 +453,7 @@ impl<T: TagKind> RawHeader<T> {
         let (_, data, count) = self.data(tag, &[ty], want)?;
         Ok(data[..count * N]
             .chunks_exact(N)
+            // cannot fail: chunks_exact gives N-byte chunks
             .map(|c| from(c.try_into().expect("N bytes")))
             .collect())
     }
@@ -684,6 +712,18 @@ mod tests {
         b[last - 1..].fill(b'x');
         let msg = corrupt::<Tag>(&b);
         assert!(msg.contains("(tag 1000) runs past the end"), "{msg}");
+
+        // NAME's NUL overwritten: the string runs into SIZE's data, which has a zero byte. rpm
+        // refuses the overlap ("tag[2]: BAD"), and so do we.
+        let mut b = good.clone();
+        let name = 16 + 16 * 5 + n(&good, 1, 2) as usize;
+        assert_eq!(&b[name..name + 4], b"abc\0");
+        b[name + 3] = b'x';
+        let msg = corrupt::<Tag>(&b);
+        assert!(
+            msg.contains("(tag 1009) has data at offset 4, inside"),
+            "{msg}"
+        );
 
         // Bad magic (its first byte 0), index and store sizes: a word of the intro changed.
         for (at, value, want) in [

@@ -455,12 +455,14 @@ pub fn write_all(
                     }
                     results
                         .lock()
+                        // cannot fail: only a push runs under the lock, and pool.scope re-raises a panic there
                         .expect("no panic holds it")
                         .push(r.map(|w| (i, w)));
                 }
             });
         }
     });
+    // cannot fail: only a push runs under the lock, and pool.scope re-raises a panic there
     let results = results.into_inner().expect("no panic holds it");
     let mut written: Vec<(usize, Written)> = results.into_iter().collect::<Result<_, _>>()?;
     written.sort_by_key(|(i, _)| *i);
@@ -688,6 +690,7 @@ pub fn write_newc<W: Write>(out: W, files: &[Shipped<'_>], package: &str) -> Res
                 w.body(&mut src, size).map_err(err)?;
             }
             Kind::Symlink => {
+                // cannot fail: every scanner gives a symlink its target
                 let t = e.link_target.as_ref().expect("symlinks have targets");
                 w.body_bytes(t.as_os_str().as_bytes()).map_err(err)?;
             }

@@ -91,6 +91,7 @@ pub fn render(
     }
     // The main package's dependencies go in the preamble, before any %description.
     if let Some(i) = main {
+        // cannot fail: `main` is an index into the emitted packages
         let (p, d) = plan.emitted().zip(deps).nth(i).expect("main package");
         let _ = write!(s, "{}", dep_lines(p, d, &opts.arch));
         let _ = writeln!(s, "\n%description\n{}", p.description);

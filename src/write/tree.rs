@@ -35,6 +35,7 @@ pub fn write(root: &Path, files: &[Shipped<'_>], package: &str) -> Result<(), Wr
                 dirs.push((dest, f.perms));
             }
             Kind::Symlink => {
+                // cannot fail: every scanner gives a symlink its target
                 symlink(e.link_target.as_ref().expect("symlink target"), &dest).map_err(err)?;
             }
             Kind::File => {

@@ -289,6 +289,7 @@ fn file_tags(h: &mut Vec<(Tag, Val)>, plan: &Plan<'_, '_>, digests: &[String]) {
     let mut dirindexes = Vec::with_capacity(files.len());
     for f in files {
         let p = f.path.as_os_str().as_bytes();
+        // cannot fail: inventory paths are absolute
         let cut = p.iter().rposition(|&b| b == b'/').unwrap() + 1;
         let (dir, base) = p.split_at(cut);
         let idx = *dir_index.entry(dir).or_insert_with(|| {

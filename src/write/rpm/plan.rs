@@ -152,6 +152,7 @@ impl<'f, 'a> Plan<'f, 'a> {
     /// size 0 (`rpmfiStat()` with an archive; the reader, `iterReadArchiveNext()`, expects it
     /// there too).
     pub(super) fn carries_content(&self, i: usize) -> bool {
+        // cannot fail: hardlink sets have at least two members
         self.set_of[i].is_none_or(|s| *self.sets[s].last().unwrap() == i)
     }
 }
