@@ -114,7 +114,7 @@ pub enum Command {
         input: Option<PathBuf>,
         /// Without --input: template names to assume besides those the manifest knows (its
         /// per-name variables and its `[package.X]` blocks of template instances).
-        #[arg(long, value_delimiter = ',', value_name = "NAME")]
+        #[arg(long, value_delimiter = ',', value_name = "NAME", value_parser = parse_template_name)]
         assume: Vec<String>,
         /// Text (a package and its edges per line) or Graphviz dot.
         #[arg(long, value_enum, default_value = "text")]
@@ -132,7 +132,7 @@ pub enum Command {
         input: Option<PathBuf>,
         /// Without --input: template names to assume besides those the manifest knows (its
         /// per-name variables and its `[package.X]` blocks of template instances).
-        #[arg(long, value_delimiter = ',', value_name = "NAME")]
+        #[arg(long, value_delimiter = ',', value_name = "NAME", value_parser = parse_template_name)]
         assume: Vec<String>,
         /// Print the closure as one JSON object: each package and what required it.
         #[arg(long)]
@@ -222,6 +222,12 @@ fn with_note(message: String, note: &str) -> String {
 
 const VERREL_NOTE: &str = "rpmbuild refuses other characters in Version and Release \
     (`-` separates version and release); macros are not expanded: pass their value";
+
+/// A template name (`--assume`): it becomes part of package names and paths.
+fn parse_template_name(s: &str) -> Result<String, String> {
+    crate::dep::check_name("a template name", s)?;
+    Ok(s.to_string())
+}
 
 fn parse_version(s: &str) -> Result<String, String> {
     crate::dep::check_verrel("the version", s).map_err(|e| with_note(e, VERREL_NOTE))?;
