@@ -113,6 +113,9 @@ fn cargo_fuzz(asan: bool) -> Command {
     // cargo's own choice of toolchain for the fuzz workspace, not the one running xtask
     cmd.env_remove("RUSTUP_TOOLCHAIN");
     cmd.env_remove("CARGO");
+    // the fuzz workspace's own target directory (fuzz/target): its instrumented builds never
+    // mix with the root workspace's
+    cmd.env_remove("CARGO_TARGET_DIR");
     cmd.arg("fuzz");
     cmd
 }
