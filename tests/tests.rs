@@ -8,6 +8,7 @@ mod classify;
 mod cli;
 mod elfdeps;
 mod fixture_tree;
+mod fuzz_corpus;
 mod graph;
 mod hardening;
 mod input;

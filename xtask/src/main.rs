@@ -1,8 +1,9 @@
 //! Project tasks: `cargo xtask split` (the main job on the built-in example), `fixture`
 //! (build the compiled mini libvirt tree), `bench` (speed and memory against references
-//! measured in the same run).
+//! measured in the same run), `fuzz` and `fuzz-seeds` (the cargo-fuzz targets in fuzz/).
 
 mod bench;
+mod fuzz;
 
 use std::path::{Path, PathBuf};
 
@@ -18,12 +19,16 @@ fn main() -> Result<()> {
         "split" => split(rest),
         "fixture" => fixture(rest),
         "bench" => bench::run(rest),
+        "fuzz" => fuzz::run(rest),
+        "fuzz-seeds" => fuzz::seeds(rest),
         _ => {
             eprintln!(
                 "usage: cargo xtask <task>\n\n\
                  split [--format F,...]         build the fixture and split it (the README's main job)\n\
                  fixture [--layout fedora|debian] [--out DIR]   build the compiled mini libvirt tree\n\
-                 bench [--entries N] [--gib G]  benchmarks against references measured in the same run"
+                 bench [--entries N] [--gib G]  benchmarks against references measured in the same run\n\
+                 fuzz [--seconds N] [--asan] [--build] [TARGET...] [-- LIBFUZZER-FLAGS]   run the fuzz targets (FUZZING.md)\n\
+                 fuzz-seeds                     regenerate the larger seed corpora into fuzz/corpus/"
             );
             if cmd == "help" {
                 Ok(())
