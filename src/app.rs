@@ -158,6 +158,11 @@ pub fn run(cmd: Command, out: &mut dyn Write, listener: &dyn Listener) -> Result
             }
             Ok(Exit::Success)
         }
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut crate::cli::Cli::command(), "rpmsplit", out);
+            Ok(Exit::Success)
+        }
         Command::Closure {
             packages,
             manifest,

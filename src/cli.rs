@@ -120,6 +120,12 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: GraphFormat,
     },
+    /// Print a completion script for a shell (`source <(rpmsplit completions bash)`).
+    Completions {
+        /// The shell: bash, zsh, fish, elvish or powershell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// What installing PACKAGE pulls in through Requires.
     Closure {
         /// Packages to install (names of the manifest's packages).
@@ -138,6 +144,17 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// The man page, rpmsplit(1), from the command definitions (`cargo xtask man` writes it to
+/// `docs/rpmsplit.1`; a test keeps that file in step).
+pub fn man_page() -> Vec<u8> {
+    use clap::CommandFactory;
+    let mut out = Vec::new();
+    let man = clap_mangen::Man::new(Cli::command());
+    // cannot fail: rendering into a Vec does no I/O that can fail
+    man.render(&mut out).expect("writing to memory");
+    out
 }
 
 /// What `split` writes, and how.

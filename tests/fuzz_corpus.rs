@@ -52,7 +52,10 @@ fn manifest(data: &[u8]) {
     }
 }
 
-const TARGETS: &[(&str, fn(&[u8]))] = &[
+/// A fuzz target's library entry point.
+type Replay = fn(&[u8]);
+
+const TARGETS: &[(&str, Replay)] = &[
     ("rpm_reader", rpm_reader),
     ("cpio_reader", cpio_reader),
     ("elf_facts", elf_facts),

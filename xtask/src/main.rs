@@ -21,10 +21,12 @@ fn main() -> Result<()> {
         "bench" => bench::run(rest),
         "fuzz" => fuzz::run(rest),
         "fuzz-seeds" => fuzz::seeds(rest),
+        "man" => man(),
         _ => {
             eprintln!(
                 "usage: cargo xtask <task>\n\n\
                  split [--format F,...]         build the fixture and split it (the README's main job)\n\
+                 man                            write the man page docs/rpmsplit.1 from the CLI definitions\n\
                  fixture [--layout fedora|debian] [--out DIR]   build the compiled mini libvirt tree\n\
                  bench [--entries N] [--gib G]  benchmarks against references measured in the same run\n\
                  fuzz [--seconds N] [--asan] [--build] [TARGET...] [-- LIBFUZZER-FLAGS]   run the fuzz targets (FUZZING.md)\n\
@@ -127,4 +129,12 @@ pub fn build_rpmsplit() -> Result<PathBuf> {
         bail!("cargo build of rpmsplit failed");
     }
     Ok(target_dir().join("release").join("rpmsplit"))
+}
+
+/// `cargo xtask man`: docs/rpmsplit.1 from the command definitions (a test checks it is fresh).
+fn man() -> Result<()> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/rpmsplit.1");
+    std::fs::write(&path, rpmsplit::cli::man_page())?;
+    eprintln!("wrote {}", path.display());
+    Ok(())
 }
