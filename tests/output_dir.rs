@@ -212,7 +212,7 @@ fn newc_header(name: &str, mode: u32, filesize: u32) -> Vec<u8> {
     }
     h.extend_from_slice(name.as_bytes());
     h.push(0);
-    while h.len() % 4 != 0 {
+    while !h.len().is_multiple_of(4) {
         h.push(0);
     }
     h
