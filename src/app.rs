@@ -114,8 +114,10 @@ pub fn run(cmd: Command, out: &mut dyn Write, listener: &dyn Listener) -> Result
             manifest,
             args,
         } => {
+            // Read and unlock the key before the (long) analysis and before anything is written.
+            let sign_key = load_sign_key(&args)?;
             let a = analyse_files(&input, &manifest)?;
-            split(a, &args, out, listener)
+            split(a, &args, sign_key, out, listener)
         }
         Command::Verify {
             input,
@@ -487,9 +489,29 @@ fn refuse_newlines(a: &Analysis, formats: &[Format]) -> Result<()> {
     Ok(())
 }
 
+/// `--sign-key`: the key, read and unlocked (a bad key file or passphrase is a usage error).
+fn load_sign_key(args: &SplitArgs) -> Result<Option<std::sync::Arc<write::rpm::SigningKey>>> {
+    let Some(path) = &args.sign_key else {
+        return Ok(None);
+    };
+    if !args.formats.contains(&Format::Rpm) {
+        return Err(usage(
+            "--sign-key signs RPMs, and no RPM is written",
+            Some("add --format rpm"),
+        ));
+    }
+    let key = write::rpm::SigningKey::load(path, args.sign_key_passphrase_file.as_deref())
+        .map_err(|e| {
+            let note = e.note();
+            usage(format!("{:#}", anyhow::Error::from(e)), note)
+        })?;
+    Ok(Some(std::sync::Arc::new(key)))
+}
+
 pub fn split(
     mut a: Analysis,
     args: &SplitArgs,
+    sign_key: Option<std::sync::Arc<write::rpm::SigningKey>>,
     out: &mut dyn Write,
     listener: &dyn Listener,
 ) -> Result<Exit> {
@@ -607,6 +629,7 @@ pub fn split(
             let name = origin.name.as_deref().unwrap_or(&a.resolved.manifest.name);
             format!("{name}-{}-{}.src.rpm", e.version, e.release)
         }),
+        sign_key,
     };
     refuse_output_inside_input(&args.output, &a.inventory.origin.input)?;
     let earlier = write::examine_output_dir(&args.output, args.force)?;

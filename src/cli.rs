@@ -186,6 +186,13 @@ pub struct SplitArgs {
     /// Payload compression: zstd:LEVEL, xz:LEVEL, gzip:LEVEL or none.
     #[arg(long, default_value = "zstd:19")]
     pub compress: Compression,
+    /// Sign every RPM with this OpenPGP secret key (ASCII-armored or binary), as rpm 4.18's
+    /// `rpmsign --addsign` does: a header signature (RSAHEADER, or DSAHEADER for DSA/EdDSA).
+    #[arg(long, value_name = "FILE")]
+    pub sign_key: Option<PathBuf>,
+    /// The passphrase of --sign-key: the first line of FILE.
+    #[arg(long, value_name = "FILE", requires = "sign_key")]
+    pub sign_key_passphrase_file: Option<PathBuf>,
     /// What to do with entries no rule claims: fail, warn (leave them out), package:NAME.
     #[arg(long, default_value = "fail")]
     pub unowned: UnownedPolicy,

@@ -23,6 +23,7 @@ mod rpm_out;
 mod rpm_writer;
 mod scriptlet_host;
 mod scriptlets;
+mod signing;
 mod snippets;
 mod split;
 mod tidy;

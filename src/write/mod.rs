@@ -56,6 +56,8 @@ pub struct WriteOptions {
     pub url: Option<String>,
     /// SOURCERPM of the packages.
     pub source_rpm: Option<String>,
+    /// Sign every RPM with this key (`--sign-key`).
+    pub sign_key: Option<std::sync::Arc<rpm::SigningKey>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -589,7 +591,14 @@ fn write_rpm_package(
             source: &f.entry.source,
         })
         .collect();
-    let w = rpm::write_rpm(&header, &rpm_files, dir, opts.compression, threads)?;
+    let w = rpm::write_signed_rpm(
+        &header,
+        &rpm_files,
+        dir,
+        opts.compression,
+        threads,
+        opts.sign_key.as_deref(),
+    )?;
     Ok(w.path)
 }
 

@@ -24,7 +24,8 @@
 //! The payload bytes are written once and never copied.
 //!
 //! Parts: `plan.rs` (per-file facts), `payload.rs` (streaming and digests), `header.rs` (the
-//! main header), `signature.rs` (signature header and lead); headers are encoded by
+//! main header), `signature.rs` (signature header and lead), `sign.rs` (the OpenPGP header
+//! signature of `split --sign-key`); headers are encoded by
 //! [`crate::rpmheader`]. This file holds the package types, [`write_rpm`] (the three steps
 //! above) and the errors.
 //!
@@ -35,6 +36,7 @@
 mod header;
 mod payload;
 mod plan;
+mod sign;
 mod signature;
 
 use std::io::{self, Seek, SeekFrom};
@@ -56,6 +58,7 @@ use plan::Plan;
 use signature::{build_lead, build_signature};
 
 pub use header::header_flags;
+pub use sign::{KeyError, SignError, SigningKey};
 
 /// Package-level metadata of one binary RPM.
 #[derive(Debug, Clone)]
@@ -179,6 +182,19 @@ pub fn write_rpm(
     compression: Compression,
     threads: u32,
 ) -> Result<Written, RpmWriteError> {
+    write_signed_rpm(pkg, files, out_dir, compression, threads, None)
+}
+
+/// [`write_rpm`], and with `sign` a header signature by that key made at the package's build
+/// time, as `rpmsign --addsign` of rpm 4.18 adds it (see `sign.rs`).
+pub fn write_signed_rpm(
+    pkg: &RpmPackage,
+    files: &[RpmFile<'_>],
+    out_dir: &Path,
+    compression: Compression,
+    threads: u32,
+    sign: Option<&SigningKey>,
+) -> Result<Written, RpmWriteError> {
     let err = Errors { package: &pkg.name };
     check_package(pkg, &err)?;
     let plan = Plan::new(files, &err)?;
@@ -194,7 +210,7 @@ pub fn write_rpm(
         &err,
     )?
     .len();
-    let sig_len = build_signature(&"0".repeat(64), &"0".repeat(40), 0, 0, &err)?
+    let sig_len = build_signature(&"0".repeat(64), &"0".repeat(40), 0, 0, None, &err)?
         .0
         .len();
     let payload_start = (LEAD_SIZE + sig_len + header_len) as u64;
@@ -221,11 +237,22 @@ pub fn write_rpm(
     let header = build_main_header(pkg, &plan, &payload, compression, &err)?;
     let header_sha256 = hex(&Sha256::digest(&header));
     let header_sha1 = hex(&Sha1::digest(&header));
+    let openpgp = match sign {
+        Some(key) => Some((
+            key.header_tag(),
+            key.sign(&header, pkg.buildtime)
+                .map_err(|e| err.invalid(e.to_string()))?,
+        )),
+        None => None,
+    };
     let (mut signature, md5_offset) = build_signature(
         &header_sha256,
         &header_sha1,
         header.len() as u64 + payload.compressed_size,
         payload.archive_size,
+        openpgp
+            .as_ref()
+            .map(|(tag, packet)| (*tag, packet.as_slice())),
         &err,
     )?;
     if header.len() != header_len || signature.len() != sig_len {

@@ -1,5 +1,6 @@
 //! What precedes the main header in a package file: the signature header (header digests,
-//! sizes, the MD5 placeholder, RESERVEDSPACE for a later `rpmsign`) and the 96-byte lead.
+//! sizes, the MD5 placeholder, the OpenPGP header signature of `--sign-key`, RESERVEDSPACE for a
+//! later `rpmsign`) and the 96-byte lead.
 
 use super::plan::LARGE;
 use super::{encode_header, Errors, RpmPackage, RpmWriteError};
@@ -9,10 +10,14 @@ use crate::rpmheader::{SigTag, Val, LEAD_MAGIC, LEAD_SIZE};
 /// `%__gpg_reserved_space` (4096), so a later `rpmsign --addsign` can sign in place.
 const RESERVED_SPACE: usize = 32 + 4096;
 
+/// A header-only OpenPGP signature: its tag (RSAHEADER or DSAHEADER) and packet.
+pub(super) type HeaderSignature<'a> = (SigTag, &'a [u8]);
+
 fn signature_entries(
     sha256: &str,
     sha1: &str,
     sizes: Option<(u64, u64)>,
+    openpgp: Option<HeaderSignature<'_>>,
     reserved: usize,
 ) -> Vec<(SigTag, Val)> {
     let mut s = vec![
@@ -21,6 +26,9 @@ fn signature_entries(
         (SigTag::MD5, Val::Bin(vec![0; 16])),
         (SigTag::RESERVEDSPACE, Val::Bin(vec![0; reserved])),
     ];
+    if let Some((tag, packet)) = openpgp {
+        s.push((tag, Val::Bin(packet.to_vec())));
+    }
     match sizes {
         Some((total, archive)) if total < LARGE && archive < LARGE => {
             s.push((SigTag::SIZE, Val::I32(vec![total as u32])));
@@ -47,29 +55,36 @@ fn signature_entries(
 /// otherwise — and then shrinks RESERVEDSPACE so the signature header keeps the size of the
 /// 32-bit layout (observed in rpm 4.18 output: dl 4276 either way). RESERVEDSPACE has the
 /// highest tag, so its data sits just before the trailer and shrinking it shrinks dl exactly.
+///
+/// A header signature (`openpgp`) is made room for the same way, as `rpmsign --addsign` does
+/// (`rpmSign()`: RESERVEDSPACE shrinks by what the new tags take), so a signed package's
+/// signature header has the size of an unsigned one and the payload offset does not change.
 pub(super) fn build_signature(
     sha256: &str,
     sha1: &str,
     header_and_payload: u64,
     archive_size: u64,
+    openpgp: Option<HeaderSignature<'_>>,
     err: &Errors<'_>,
 ) -> Result<(Vec<u8>, usize), RpmWriteError> {
     let sizes = Some((header_and_payload, archive_size));
-    let mut enc = encode_header(
-        SigTag::HEADERSIGNATURES,
-        signature_entries(sha256, sha1, sizes, RESERVED_SPACE),
-        err,
-    )?;
+    let entries = |reserved| signature_entries(sha256, sha1, sizes, openpgp, reserved);
+    let mut enc = encode_header(SigTag::HEADERSIGNATURES, entries(RESERVED_SPACE), err)?;
     let small = encode_header(
         SigTag::HEADERSIGNATURES,
-        signature_entries(sha256, sha1, None, RESERVED_SPACE),
+        signature_entries(sha256, sha1, None, None, RESERVED_SPACE),
         err,
     )?;
     if enc.bytes.len() != small.bytes.len() {
         let grown = enc.bytes.len() - small.bytes.len();
+        if grown >= RESERVED_SPACE {
+            return Err(err.invalid(format!(
+                "the signature tags take {grown} bytes, more than the {RESERVED_SPACE} reserved"
+            )));
+        }
         enc = encode_header(
             SigTag::HEADERSIGNATURES,
-            signature_entries(sha256, sha1, sizes, RESERVED_SPACE - grown),
+            entries(RESERVED_SPACE - grown),
             err,
         )?;
     }
@@ -144,5 +159,28 @@ mod tests {
         let l = build_lead(&pkg);
         assert_eq!(l.len(), 96);
         assert_eq!(&l[10..18], b"x-2:1-3\0");
+    }
+
+    #[test]
+    fn a_header_signature_keeps_the_size_of_the_signature_header() {
+        let err = Errors { package: "x" };
+        let (sha256, sha1) = ("a".repeat(64), "b".repeat(40));
+        let (unsigned, _) = build_signature(&sha256, &sha1, 1000, 900, None, &err).unwrap();
+        for len in [119, 120, 307, 566] {
+            let packet = vec![0x88; len];
+            let (signed, md5) = build_signature(
+                &sha256,
+                &sha1,
+                1000,
+                900,
+                Some((SigTag::RSAHEADER, &packet)),
+                &err,
+            )
+            .unwrap();
+            assert_eq!(signed.len(), unsigned.len(), "packet of {len} bytes");
+            let h = crate::rpmheader::RawHeader::<SigTag>::read(&mut &signed[..], "s").unwrap();
+            assert_eq!(h.bin(SigTag::RSAHEADER).unwrap(), packet);
+            assert!(md5 > 0);
+        }
     }
 }
