@@ -6,15 +6,21 @@ use std::time::{Duration, Instant};
 
 use crate::util::*;
 
-/// `classify` of a one-file tree with `text` as manifest: exit 2 within 10 s, stderr naming each
-/// of `needles`.
-fn refused_quickly(text: &str, needles: &[&str]) {
+/// A tree holding `/etc/a.conf`, and `text` written as the manifest `m.toml` beside it.
+fn one_file_tree_and(text: &str) -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
     let d = tempfile::tempdir().unwrap();
     let tree = d.path().join("tree");
     fs::create_dir_all(tree.join("etc")).unwrap();
     fs::write(tree.join("etc/a.conf"), "a").unwrap();
     let m = d.path().join("m.toml");
     fs::write(&m, text).unwrap();
+    (d, tree, m)
+}
+
+/// `classify` of a one-file tree with `text` as manifest: exit 2 within 10 s, stderr naming each
+/// of `needles`.
+fn refused_quickly(text: &str, needles: &[&str]) {
+    let (_d, tree, m) = one_file_tree_and(text);
     let start = Instant::now();
     fails(
         rpmsplit()
@@ -87,12 +93,7 @@ fn a_manifest_of_many_rules_loads_in_seconds() {
     let text = format!(
         "[manifest]\nname = \"x\"\n\n[package.x]\nsummary = \"x\"\nfiles = [\n  \"/etc/**\",\n{rules}]\n"
     );
-    let d = tempfile::tempdir().unwrap();
-    let tree = d.path().join("tree");
-    fs::create_dir_all(tree.join("etc")).unwrap();
-    fs::write(tree.join("etc/a.conf"), "a").unwrap();
-    let m = d.path().join("m.toml");
-    fs::write(&m, text).unwrap();
+    let (_d, tree, m) = one_file_tree_and(text);
     let start = Instant::now();
     ok(rpmsplit()
         .arg("classify")
