@@ -93,7 +93,7 @@ fn a_manifest_of_many_rules_loads_in_seconds() {
     let text = format!(
         "[manifest]\nname = \"x\"\n\n[package.x]\nsummary = \"x\"\nfiles = [\n  \"/etc/**\",\n{rules}]\n"
     );
-    let (_d, tree, m) = one_file_tree_and(text);
+    let (_d, tree, m) = one_file_tree_and(&text);
     let start = Instant::now();
     ok(rpmsplit()
         .arg("classify")
