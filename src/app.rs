@@ -69,7 +69,12 @@ fn analyse_files(input: &Path, args: &ManifestArgs) -> Result<Analysis> {
 }
 
 /// Run one command; output to `out`.
-pub fn run(cmd: Command, out: &mut dyn Write, listener: &dyn Listener) -> Result<Exit> {
+pub fn run(
+    cmd: Command,
+    quiet: bool,
+    out: &mut dyn Write,
+    listener: &dyn Listener,
+) -> Result<Exit> {
     match cmd {
         Command::Classify {
             input,
@@ -94,6 +99,9 @@ pub fn run(cmd: Command, out: &mut dyn Write, listener: &dyn Listener) -> Result
                 writeln!(out)?;
             } else {
                 print_classify(out, &rep)?;
+                if !quiet {
+                    print_classify_summary(out, &rep)?;
+                }
             }
             Ok(if a.plan.has_problems() {
                 Exit::Problems
@@ -266,6 +274,27 @@ fn print_classify(out: &mut dyn Write, rep: &report::ClassifyReport) -> Result<(
         }
     }
     report_problems(out, rep)?;
+    Ok(())
+}
+
+/// The end of `classify`'s human output: each package's files and bytes, then the counts.
+fn print_classify_summary(out: &mut dyn Write, rep: &report::ClassifyReport) -> Result<()> {
+    writeln!(out, "\n{:<46} {:>6} {:>12}", "package", "files", "bytes")?;
+    for p in &rep.packages {
+        writeln!(out, "{:<46} {:>6} {:>12}", p.name, p.files, p.bytes)?;
+    }
+    let dropped = (rep.files.iter())
+        .filter(|f| f.status == Status::Dropped)
+        .count();
+    writeln!(
+        out,
+        "{} packages, {} entries: {} unowned, {} conflicts, {} dropped",
+        rep.packages.len(),
+        rep.files.len(),
+        rep.unowned.len(),
+        rep.conflicts.len(),
+        dropped
+    )?;
     Ok(())
 }
 

@@ -28,6 +28,10 @@ pub trait Listener: Sync {
     fn progress(&self, done: usize, total: usize, name: &str) {
         let _ = (done, total, name);
     }
+    /// `done` of `total` input bytes written (after each package).
+    fn bytes(&self, done: u64, total: u64) {
+        let _ = (done, total);
+    }
     fn warn(&self, message: &str) {
         let _ = message;
     }

@@ -16,9 +16,13 @@ struct Terminal {
 impl Listener for Terminal {
     fn progress(&self, done: usize, total: usize, name: &str) {
         if let Some(bar) = &self.bar {
-            bar.set_length(total as u64);
-            bar.set_position(done as u64);
-            bar.set_message(name.to_string());
+            bar.set_message(format!("{done}/{total} packages, {name}"));
+        }
+    }
+    fn bytes(&self, done: u64, total: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_length(total);
+            bar.set_position(done);
         }
     }
     fn warn(&self, message: &str) {
@@ -57,16 +61,18 @@ fn main() -> ExitCode {
     let bar = (!cli.quiet && io::stderr().is_terminal()).then(|| {
         let b = indicatif::ProgressBar::new(0);
         b.set_style(
-            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {wide_msg}")
-                // cannot fail: a constant, valid template
-                .expect("valid template"),
+            indicatif::ProgressStyle::with_template(
+                "{bar:30} {bytes}/{total_bytes} {binary_bytes_per_sec} {wide_msg}",
+            )
+            // cannot fail: a constant, valid template
+            .expect("valid template"),
         );
         b
     });
     let listener = Terminal { bar };
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    let result = app::run(cli.command, &mut out, &listener);
+    let result = app::run(cli.command, cli.quiet, &mut out, &listener);
     if let Some(bar) = &listener.bar {
         bar.finish_and_clear();
     }

@@ -41,3 +41,53 @@ fn the_man_page_is_fresh_and_renders() {
         assert!(text.contains(needle), "{needle}:\n{text}");
     }
 }
+
+#[test]
+fn classify_ends_with_a_package_summary_that_quiet_hides() {
+    let out = on_fedora("classify", &[]);
+    let text = stdout(&out);
+    let last = text.lines().last().unwrap();
+    assert!(
+        last.ends_with("0 unowned, 0 conflicts, 0 dropped") && last.contains(" packages, "),
+        "{last}"
+    );
+    let row = (text.lines())
+        .find(|l| l.starts_with("libvirt-daemon-log ") && !l.contains('\t'))
+        .expect("a summary row");
+    let cols: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(cols.len(), 3, "{row}");
+    assert!(cols[1].parse::<usize>().unwrap() > 0 && cols[2].parse::<u64>().unwrap() > 0);
+    let quiet = ok(rpmsplit()
+        .args(["--quiet", "classify"])
+        .arg(&fixture(Layout::Fedora).root));
+    let text = stdout(&quiet);
+    assert!(
+        !text.contains(" packages, "),
+        "{}",
+        text.lines().last().unwrap()
+    );
+    assert!(text.lines().last().unwrap().contains('\t'));
+}
+
+#[test]
+fn the_progress_bar_shows_bytes_and_a_rate_on_a_terminal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_rpmsplit");
+    let cmd = format!(
+        "'{bin}' split '{}' -o '{}' --format rpm --release 1 --compress xz:6",
+        fixture(Layout::Fedora).root.display(),
+        tmp.path().join("out").display()
+    );
+    // `script` gives the run a terminal, so the bar is drawn; its frames are in the output.
+    let out = ok(tool("script").args(["-qec", &cmd, "/dev/null"]));
+    let frames = String::from_utf8_lossy(&out.stdout).replace('\r', "\n");
+    assert!(
+        frames
+            .lines()
+            .any(|l| l.contains("B/s") && l.contains(" KiB/") && l.contains("packages")),
+        "{frames}"
+    );
+    // --quiet draws nothing.
+    let quiet = ok(tool("script").args(["-qec", &format!("{cmd} --quiet"), "/dev/null"]));
+    assert!(!String::from_utf8_lossy(&quiet.stdout).contains("B/s"));
+}

@@ -431,6 +431,7 @@ pub fn write_all(
     // would put the two largest packages on one worker, one after the other).
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
+    let bytes_done = std::sync::atomic::AtomicU64::new(0);
     let failed = AtomicBool::new(false);
     let results: Mutex<Vec<Result<(usize, Written), WriteError>>> = Mutex::new(Vec::new());
     pool.scope(|s| {
@@ -454,6 +455,8 @@ pub fn write_all(
                     } else {
                         let n = done.fetch_add(1, Ordering::Relaxed) + 1;
                         listener.progress(n, packages.len(), &pkg.name);
+                        let b = bytes_done.fetch_add(size(i), Ordering::Relaxed) + size(i);
+                        listener.bytes(b, total_bytes);
                     }
                     results
                         .lock()
