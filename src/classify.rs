@@ -410,11 +410,12 @@ pub fn classify(inv: &Inventory, m: &Resolved) -> Result<Plan, ClassifyError> {
         }
     }
     let mut packages: Vec<PlannedPackage> = packages.into_values().collect();
+    let layout_values = crate::scripts::LayoutValues::new(&m.vars);
     for p in &mut packages {
         let paths: Vec<&std::path::Path> = (p.files.iter())
             .map(|&(e, _)| inv.entries[e].path.as_path())
             .collect();
-        let made = crate::scripts::make(&m.manifest, &p.name, &p.calls, &paths, &m.vars)
+        let made = crate::scripts::make(&m.manifest, &p.name, &p.calls, &paths, &layout_values)
             .map_err(|(line, message)| err(line, message))?;
         p.scripts = made.scripts;
         p.script_notes = made.notes;
