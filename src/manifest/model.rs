@@ -148,6 +148,23 @@ pub struct DepSpecs {
     pub conflicts: Vec<DepSpec>,
 }
 
+impl DepSpec {
+    /// A dependency of the manifest, its syntax checked now with placeholders standing in for
+    /// values.
+    pub(crate) fn from_raw(
+        f: &Source<'_>,
+        s: &toml::Spanned<String>,
+    ) -> Result<DepSpec, ManifestError> {
+        let line = f.line(s.span().start);
+        let probe = s.get_ref().replace(['{', '}'], "");
+        parse_dep(&probe).map_err(|message| f.at(line, message, None))?;
+        Ok(DepSpec {
+            text: s.get_ref().clone(),
+            line,
+        })
+    }
+}
+
 impl DepSpecs {
     fn from_raw(
         f: &Source<'_>,
@@ -158,18 +175,7 @@ impl DepSpecs {
         conflicts: &[toml::Spanned<String>],
     ) -> Result<DepSpecs, ManifestError> {
         let conv = |v: &[toml::Spanned<String>]| -> Result<Vec<DepSpec>, ManifestError> {
-            v.iter()
-                .map(|s| {
-                    let line = f.line(s.span().start);
-                    // Check the syntax now, with placeholders standing in for values.
-                    let probe = s.get_ref().replace(['{', '}'], "");
-                    parse_dep(&probe).map_err(|message| f.at(line, message, None))?;
-                    Ok(DepSpec {
-                        text: s.get_ref().clone(),
-                        line,
-                    })
-                })
-                .collect()
+            v.iter().map(|s| DepSpec::from_raw(f, s)).collect()
         };
         Ok(DepSpecs {
             requires: conv(requires)?,
@@ -700,7 +706,11 @@ pub fn placeholders(s: &str) -> Vec<&str> {
     out
 }
 
-fn check_vars(s: &str, known: &BTreeSet<String>, extra: &[String]) -> Result<(), String> {
+pub(crate) fn check_vars(
+    s: &str,
+    known: &BTreeSet<String>,
+    extra: &[String],
+) -> Result<(), String> {
     for w in placeholders(s) {
         if !known.contains(w) && !BUILTIN_VARS.contains(&w) && !extra.iter().any(|e| e == w) {
             let mut all: Vec<&str> = known.iter().map(String::as_str).collect();

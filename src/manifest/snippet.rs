@@ -9,10 +9,10 @@
 
 use std::collections::BTreeSet;
 
-use super::model::{DepSpec, Source, BUILTIN_VARS};
+use super::model::{check_vars, DepSpec, Source, BUILTIN_VARS};
 use super::raw::RawSnippet;
 use super::ManifestError;
-use crate::dep::{parse_dep, Phase};
+use crate::dep::Phase;
 
 /// A checked snippet.
 #[derive(Debug, Clone)]
@@ -53,65 +53,48 @@ impl SnippetCall {
     }
 }
 
-/// The variables of a scriptlet body: `{word}` not preceded by `$`.
-pub fn script_placeholders(s: &str) -> Vec<&str> {
+/// The variables of a scriptlet body, each with the byte range of its `{word}`: `{word}`
+/// (letters, digits, `_`, `-`) not preceded by `$`.
+fn script_words(s: &str) -> Vec<(std::ops::Range<usize>, &str)> {
     let mut out = Vec::new();
-    let bytes = s.as_bytes();
     let mut i = 0;
     while let Some(off) = s[i..].find('{') {
         let open = i + off;
         i = open + 1;
-        if open > 0 && bytes[open - 1] == b'$' {
+        if open > 0 && s.as_bytes()[open - 1] == b'$' {
             continue;
         }
         let Some(len) = s[open + 1..].find('}') else {
             break;
         };
         let word = &s[open + 1..open + 1 + len];
-        if !word.is_empty()
-            && word
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        {
-            out.push(word);
-            i = open + 1 + len + 1;
+        let valid = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+        if !word.is_empty() && word.chars().all(valid) {
+            i = open + len + 2;
+            out.push((open..i, word));
         }
     }
     out
+}
+
+/// The variables of a scriptlet body: `{word}` not preceded by `$`.
+pub fn script_placeholders(s: &str) -> Vec<&str> {
+    script_words(s).into_iter().map(|(_, w)| w).collect()
 }
 
 /// Replace the variables of a body ([`script_placeholders`]) by `value(word)`; a word without a
 /// value stays as written.
 pub fn fill_script(s: &str, value: &dyn Fn(&str) -> Option<String>) -> String {
     let mut out = String::with_capacity(s.len());
-    let bytes = s.as_bytes();
-    let mut i = 0;
-    while let Some(off) = s[i..].find('{') {
-        let open = i + off;
-        out.push_str(&s[i..open]);
-        let word = s[open + 1..]
-            .find('}')
-            .map(|len| &s[open + 1..open + 1 + len]);
-        let ok = |w: &str| {
-            !w.is_empty()
-                && w.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        };
-        match word {
-            Some(w) if ok(w) && !(open > 0 && bytes[open - 1] == b'$') => {
-                match value(w) {
-                    Some(v) => out.push_str(&v),
-                    None => out.push_str(&s[open..open + w.len() + 2]),
-                }
-                i = open + w.len() + 2;
-            }
-            _ => {
-                out.push('{');
-                i = open + 1;
-            }
+    let mut done = 0;
+    for (span, word) in script_words(s) {
+        if let Some(v) = value(word) {
+            out.push_str(&s[done..span.start]);
+            out.push_str(&v);
+            done = span.end;
         }
     }
-    out.push_str(&s[i..]);
+    out.push_str(&s[done..]);
     out
 }
 
@@ -353,25 +336,8 @@ pub(crate) fn prereqs_from_raw(
     for (phase, deps) in raw {
         for d in deps {
             let line = src.line(d.span().start);
-            for w in super::model::placeholders(d.get_ref()) {
-                if !known.contains(w) && !BUILTIN_VARS.contains(&w) && !extra.iter().any(|e| e == w)
-                {
-                    return Err(src.at(
-                        line,
-                        format!("unknown variable `{{{w}}}` in `{}`", d.get_ref()),
-                        None,
-                    ));
-                }
-            }
-            let probe = d.get_ref().replace(['{', '}'], "");
-            parse_dep(&probe).map_err(|m| src.at(line, m, None))?;
-            out.push((
-                *phase,
-                DepSpec {
-                    text: d.get_ref().clone(),
-                    line,
-                },
-            ));
+            check_vars(d.get_ref(), known, extra).map_err(|m| src.at(line, m, None))?;
+            out.push((*phase, DepSpec::from_raw(src, d)?));
         }
     }
     Ok(out)
@@ -445,16 +411,7 @@ pub(crate) fn calls_from_raw(
             ));
         }
         for a in &call.args {
-            for w in super::model::placeholders(a) {
-                if !known.contains(w) && !BUILTIN_VARS.contains(&w) && !extra.iter().any(|e| e == w)
-                {
-                    return Err(src.at(
-                        line,
-                        format!("{owner}: unknown variable `{{{w}}}` in `{}`", c.get_ref()),
-                        None,
-                    ));
-                }
-            }
+            check_vars(a, known, extra).map_err(|m| src.at(line, format!("{owner}: {m}"), None))?;
         }
         out.push(call);
     }
