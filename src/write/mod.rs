@@ -254,11 +254,7 @@ impl Staged {
     /// one must be of the same type: a file for a file, a directory for a tree), so a run
     /// that cannot place everything places nothing.
     pub fn commit(self) -> Result<Vec<Written>, WriteError> {
-        let all: Vec<&Path> = (self.written.iter())
-            .flat_map(|w| w.outputs.iter())
-            .chain(&self.extra)
-            .map(PathBuf::as_path)
-            .collect();
+        let all = self.outputs();
         for rel in &all {
             let dest = self.out_dir.join(rel);
             let staged_dir = self.staging.path().join(rel).is_dir();
@@ -275,7 +271,7 @@ impl Staged {
                 }
             }
         }
-        for rel in all {
+        for rel in &all {
             let dest = self.out_dir.join(rel);
             if let Some(parent) = dest.parent() {
                 fs::create_dir_all(parent).map_err(io_at(parent))?;
@@ -286,12 +282,7 @@ impl Staged {
             fs::rename(self.staging.path().join(rel), &dest).map_err(io_at(&dest))?;
         }
         // What the earlier run wrote and this one did not: stale, and ours to remove.
-        let now: BTreeSet<&Path> = (self.written.iter())
-            .flat_map(|w| w.outputs.iter())
-            .chain(&self.extra)
-            .map(PathBuf::as_path)
-            .collect();
-        for rel in self.earlier.iter().filter(|r| !now.contains(r.as_path())) {
+        for rel in self.earlier.iter().filter(|r| !all.contains(r)) {
             let p = self.out_dir.join(rel);
             match fs::symlink_metadata(&p) {
                 Ok(m) if m.is_dir() => fs::remove_dir_all(&p).map_err(io_at(&p))?,
