@@ -9,6 +9,7 @@ use anyhow::Result;
 
 use crate::classify::{Decision, Status};
 use crate::cli::{Command, GraphFormat, ManifestArgs, SplitArgs, UnownedPolicy};
+use crate::debuginfo;
 use crate::deps::{self, Evr, Graph, PackageDeps};
 use crate::inventory::{display_path, Kind};
 use crate::manifest::{self, Rule};
@@ -93,7 +94,8 @@ pub fn run(
                     .unwrap_or_else(|| "%{release}".into()),
             });
             let deps = a.deps(evr.as_ref(), &a.arch());
-            let rep = report::ClassifyReport::new(&a.inventory, &a.plan, &deps, evr);
+            let mut rep = report::ClassifyReport::new(&a.inventory, &a.plan, &deps, evr);
+            rep.debuginfo = default_debug_plan(&a);
             if json {
                 serde_json::to_writer_pretty(&mut *out, &rep)?;
                 writeln!(out)?;
@@ -254,6 +256,15 @@ fn print_findings(
     })
 }
 
+/// What `split --debuginfo auto` splits out of the input: debug file names with the version and
+/// release the input gives (else `%{version}`, `%{release}`, as a spec writes them).
+fn default_debug_plan(a: &Analysis) -> debuginfo::DebugPlan {
+    let version = a.version().unwrap_or_else(|| "%{version}".into());
+    let release = (a.inventory.origin.release.clone()).unwrap_or_else(|| "%{release}".into());
+    let suffix = debuginfo::suffix(&version, &release, &a.arch());
+    debuginfo::plan(&a.inventory, &a.plan, debuginfo::Mode::Auto, &suffix)
+}
+
 fn print_classify(out: &mut dyn Write, rep: &report::ClassifyReport) -> Result<()> {
     for f in &rep.files {
         let who = match (&f.package, f.status) {
@@ -328,6 +339,7 @@ fn report_problems(out: &mut dyn Write, rep: &report::ClassifyReport) -> Result<
 
 fn explain(out: &mut dyn Write, a: &Analysis, paths: &[PathBuf]) -> Result<Exit> {
     let mut status = Exit::Success;
+    let debug = default_debug_plan(a);
     for p in paths {
         let want = Path::new("/").join(p.strip_prefix("/").unwrap_or(p));
         // by its path, or by its path in the input for an entry the manifest moved
@@ -448,6 +460,39 @@ fn explain(out: &mut dyn Write, a: &Analysis, paths: &[PathBuf]) -> Result<Exit>
             }
             for r in &fd.requires {
                 writeln!(out, "  requires: {r}")?;
+            }
+            let what = match (f.debug_sections, f.symtab) {
+                (true, _) => "not stripped, with debug sections",
+                (false, true) => "not stripped (a .symtab, no debug sections)",
+                (false, false) => "stripped",
+            };
+            match debug.for_path(&e.path) {
+                Some(d) => writeln!(
+                    out,
+                    "  debuginfo: {what}; split --debuginfo auto strips it, its debug file \
+                     {} goes to {}{}{}",
+                    d.debug_path,
+                    d.debuginfo,
+                    d.build_id
+                        .as_deref()
+                        .map(|b| format!(" (build-id {b})"))
+                        .unwrap_or_default(),
+                    d.shares
+                        .as_deref()
+                        .map(|s| format!(", shared with {s}"))
+                        .unwrap_or_default()
+                )?,
+                None => writeln!(
+                    out,
+                    "  debuginfo: {what}; split --debuginfo auto ships it as it is{}",
+                    if !debuginfo::candidate(e) && f.symtab && e.perms & 0o111 == 0 {
+                        " (no execute bit: find-debuginfo leaves it too)"
+                    } else if debug.files.is_empty() && f.symtab {
+                        " (no shipped ELF file has debug sections; --debuginfo packages splits it)"
+                    } else {
+                        ""
+                    }
+                )?,
             }
         } else if let Some(s) = &e.shebang {
             writeln!(out, "  script: requires {s}")?;
@@ -615,10 +660,6 @@ pub fn split(
         }
     };
     let arch = args.arch.clone().unwrap_or_else(|| a.arch());
-    let deps = a.deps(evr.as_ref(), &arch);
-    let sde = std::env::var("SOURCE_DATE_EPOCH")
-        .ok()
-        .and_then(|s| s.trim().parse::<u64>().ok());
     let jobs = match args.jobs {
         Some(n) if n > crate::cli::max_jobs() => {
             let max = crate::cli::max_jobs();
@@ -630,6 +671,47 @@ pub fn split(
         Some(n) => n,
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
+    let source_name = (a.inventory.origin.name.clone())
+        .unwrap_or_else(|| a.resolved.manifest.name.clone());
+    let debug = match &evr {
+        Some(e) => debuginfo::plan(
+            &a.inventory,
+            &a.plan,
+            args.debuginfo,
+            &debuginfo::suffix(&e.version, &e.release, &arch),
+        ),
+        None => {
+            let probe = debuginfo::plan(&a.inventory, &a.plan, args.debuginfo, "");
+            if let Some(f) = probe.files.first() {
+                return Err(usage(
+                    format!(
+                        "{} has debug information to split out, and debug files are named                          PATH-VERSION-RELEASE.ARCH.debug, but the input gives no {}",
+                        f.path,
+                        if a.version().is_some() || args.version.is_some() {
+                            "release"
+                        } else {
+                            "version and release"
+                        }
+                    ),
+                    Some("pass --version and --release, or --debuginfo off"),
+                ));
+            }
+            probe
+        }
+    };
+    debuginfo::apply(
+        &mut a.inventory,
+        &mut a.plan,
+        &debug,
+        &source_name,
+        &arch,
+        jobs,
+    )?;
+    let origin = &a.inventory.origin;
+    let deps = a.deps(evr.as_ref(), &arch);
+    let sde = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<u64>().ok());
     let opts = WriteOptions {
         out_dir: args.output.clone(),
         formats: {
@@ -659,6 +741,7 @@ pub fn split(
             format!("{name}-{}-{}.src.rpm", e.version, e.release)
         }),
         sign_key,
+        debuginfo: !debug.files.is_empty(),
     };
     refuse_output_inside_input(&args.output, &a.inventory.origin.input)?;
     let earlier = write::examine_output_dir(&args.output, args.force)?;
@@ -692,14 +775,10 @@ pub fn split(
             .map(|i| display_path(&a.inventory.entries[i].path))
             .collect(),
         written: Vec::new(),
+        debuginfo: debug,
     };
     if opts.formats.contains(&Format::Spec) {
-        let source = a
-            .inventory
-            .origin
-            .name
-            .clone()
-            .unwrap_or_else(|| a.resolved.manifest.name.clone());
+        let source = source_name;
         let mut opts = opts.clone();
         opts.out_dir = std::path::absolute(&opts.out_dir)?;
         a.inventory.origin.input = std::path::absolute(&a.inventory.origin.input)?;

@@ -73,6 +73,8 @@ pub struct PlannedPackage {
     pub scripts: Vec<Script>,
     /// Snippets and units left out of `scripts`, and why.
     pub script_notes: Vec<String>,
+    /// A debuginfo package (made by `debuginfo`): the package whose debug information it has.
+    pub debuginfo_of: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -124,6 +126,7 @@ impl Plan {
             expanded: Vec::new(),
             elf: None,
             attrs: Default::default(),
+            debuginfo: false,
         });
         let mut files = Vec::new();
         for (i, d) in self.decisions.iter_mut().enumerate() {
@@ -149,6 +152,7 @@ impl Plan {
             calls: Vec::new(),
             scripts: Vec::new(),
             script_notes: Vec::new(),
+            debuginfo_of: None,
         });
         self.packages.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(())
@@ -223,6 +227,7 @@ pub fn classify(inv: &Inventory, m: &Resolved) -> Result<Plan, ClassifyError> {
                 calls: p.scriptlets.clone(),
                 scripts: Vec::new(),
                 script_notes: Vec::new(),
+                debuginfo_of: None,
             },
         );
     }
@@ -315,6 +320,7 @@ pub fn classify(inv: &Inventory, m: &Resolved) -> Result<Plan, ClassifyError> {
                     calls: Vec::new(),
                     scripts: Vec::new(),
                     script_notes: Vec::new(),
+                    debuginfo_of: None,
                 });
             // A `[package.X]` block that merges with a template instance keeps the template's
             // summary and description where it gives none of its own.

@@ -193,6 +193,13 @@ pub struct SplitArgs {
     /// The passphrase of --sign-key: the first line of FILE.
     #[arg(long, value_name = "FILE", requires = "sign_key")]
     pub sign_key_passphrase_file: Option<PathBuf>,
+    /// Debug information of the shipped ELF files, as rpmbuild's find-debuginfo splits it: auto
+    /// (when any has debug sections), packages (every unstripped one), off (ship them as they
+    /// are). Split out, each file is stripped and its debug file goes to NAME-debuginfo; every
+    /// format follows (RPM, cpio, tree; %files lists and the spec leave to rpmbuild what it
+    /// adds itself).
+    #[arg(long, value_enum, default_value = "auto")]
+    pub debuginfo: crate::debuginfo::Mode,
     /// What to do with entries no rule claims: fail, warn (leave them out), package:NAME.
     #[arg(long, default_value = "fail")]
     pub unowned: UnownedPolicy,

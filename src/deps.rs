@@ -133,7 +133,7 @@ fn exec_deps(e: &Entry, provides_excluded: bool, out: &mut FileDeps) {
 
 /// elfdeps' soname filter: only names that look like libraries (`lib*.so*`) or the dynamic
 /// linker (`ld*.so*`) make dependencies; dlopen()ed plugins such as `lockd.so` do not.
-fn skip_soname(soname: &str) -> bool {
+pub(crate) fn skip_soname(soname: &str) -> bool {
     let base = soname.rsplit('/').next().unwrap_or(soname);
     if base.trim().is_empty() || !base.contains(".so") {
         return true;

@@ -105,6 +105,10 @@ pub struct ElfFacts {
     pub sysv_hash: bool,
     /// DT_DEBUG present (rpm's elfdeps uses it to recognise PIE executables).
     pub has_debug: bool,
+    /// A `.debug_*` (or `.zdebug_*`) section: debug information to split out.
+    pub debug_sections: bool,
+    /// A `.symtab` (`file` says "not stripped"; find-debuginfo strips such files).
+    pub symtab: bool,
 }
 
 impl ElfFacts {
@@ -211,6 +215,13 @@ impl ElfFacts {
             gnu_hash,
             sysv_hash,
             has_debug,
+            debug_sections: elf.section_headers.iter().any(|s| {
+                elf.shdr_strtab
+                    .get_at(s.sh_name)
+                    .is_some_and(|n| n.starts_with(".debug_") || n.starts_with(".zdebug_"))
+            }),
+            symtab: (elf.section_headers.iter())
+                .any(|s| s.sh_type == goblin::elf::section_header::SHT_SYMTAB),
         })
     }
 

@@ -8,6 +8,7 @@ pub mod app;
 pub mod classify;
 pub mod cleanup;
 pub mod cli;
+pub mod debuginfo;
 pub mod dep;
 pub mod deps;
 pub mod edit;

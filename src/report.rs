@@ -6,6 +6,7 @@ use serde::Serialize;
 use crate::scripts::Script;
 
 use crate::classify::{Plan, Status};
+use crate::debuginfo::DebugPlan;
 use crate::deps::{Evr, PackageDeps};
 use crate::inventory::{display_path, Inventory};
 
@@ -67,6 +68,9 @@ pub struct ClassifyReport {
     pub packages: Vec<PackageRow>,
     /// Packages of the manifest that this input does not produce.
     pub absent: Vec<String>,
+    /// What `split --debuginfo auto` splits out: each ELF file's debug file and debuginfo
+    /// package, and the debuginfo packages with their build-ids.
+    pub debuginfo: DebugPlan,
 }
 
 impl ClassifyReport {
@@ -136,6 +140,7 @@ impl ClassifyReport {
                 .filter(|p| !p.emitted)
                 .map(|p| p.name.clone())
                 .collect(),
+            debuginfo: DebugPlan::default(),
         }
     }
 }
@@ -166,4 +171,7 @@ pub struct SplitReport {
     /// Every file and directory the run put in the output directory (this report included),
     /// relative to it: what a later run into the same directory replaces.
     pub written: Vec<String>,
+    /// The ELF files whose debug information was split out, and the debuginfo packages with
+    /// their build-ids.
+    pub debuginfo: DebugPlan,
 }

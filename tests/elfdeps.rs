@@ -114,6 +114,15 @@ fn elf_dependencies_equal_rpm_elfdeps_for_the_systems_own_elf_files() {
         if inventory::inspect(&mut e).is_err() || e.elf.is_none() {
             continue; // unreadable, or not ELF
         }
+        use std::os::unix::fs::PermissionsExt;
+        if e.elf.as_ref().is_some_and(|f| f.interpreter.is_some())
+            && meta.permissions().mode() & 0o111 == 0
+        {
+            // elfdeps reads the mode of the file on disk: one with an interpreter and no
+            // execute bit (glibc's libc.so.6, libcap's libpsx.so) makes no requires there
+            // (genRequires), while we ask about it as rpmbuild would see it, executable.
+            continue;
+        }
         compare(&e, &disk, &mut mismatches);
         checked += 1;
     }

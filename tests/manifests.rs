@@ -614,6 +614,8 @@ fn shared_object() -> ElfFacts {
         gnu_hash: true,
         sysv_hash: false,
         has_debug: false,
+        debug_sections: false,
+        symtab: false,
     }
 }
 

@@ -47,6 +47,9 @@ pub struct Rule {
     pub expanded: Vec<String>,
     pub elf: Option<ElfPredicate>,
     pub attrs: Attrs,
+    /// Made by the debuginfo stage (build-id links, debug files): what rpmbuild adds itself,
+    /// so not in `%files` lists or the spec.
+    pub debuginfo: bool,
 }
 
 impl Rule {
@@ -124,6 +127,7 @@ impl RuleSetBuilder {
             expanded,
             elf,
             attrs: spec.attrs.clone(),
+            debuginfo: false,
         });
         Ok(())
     }

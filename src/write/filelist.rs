@@ -7,10 +7,10 @@ use std::os::unix::ffi::OsStrExt;
 use super::Shipped;
 use crate::inventory::{fileflags, Kind};
 
-/// Render the list for one package.
+/// Render the list for one package. Build-id links are left out: rpmbuild adds them.
 pub fn render(files: &[Shipped<'_>]) -> Vec<u8> {
     let mut out = Vec::new();
-    for f in files {
+    for f in files.iter().filter(|f| !f.generated) {
         let mut line = String::new();
         let e = f.entry;
         if f.perms != e.perms || f.user != "root" || f.group != "root" {

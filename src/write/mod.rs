@@ -58,6 +58,8 @@ pub struct WriteOptions {
     pub source_rpm: Option<String>,
     /// Sign every RPM with this key (`--sign-key`).
     pub sign_key: Option<std::sync::Arc<rpm::SigningKey>>,
+    /// Debug information was split out (`debuginfo`): the spec has rpmbuild do it.
+    pub debuginfo: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -103,6 +105,9 @@ pub struct Shipped<'a> {
     pub nlink: u32,
     /// `%lang`, empty for none.
     pub lang: String,
+    /// Added by the debuginfo stage (a build-id link or its directory): rpmbuild makes it
+    /// itself, so a `%files` list leaves it out.
+    pub generated: bool,
 }
 
 impl Shipped<'_> {
@@ -131,7 +136,8 @@ pub fn shipped<'a>(
         .iter()
         .map(|&(i, r)| {
             let e = &inv.entries[i];
-            let a = &plan.rules.rules[r].attrs;
+            let rule = &plan.rules.rules[r];
+            let a = &rule.attrs;
             let mut flags = e.input_flags;
             if a.config {
                 flags |= fileflags::CONFIG;
@@ -164,6 +170,7 @@ pub fn shipped<'a>(
                     Some(l) => l.to_string(),
                     None => String::new(),
                 },
+                generated: rule.debuginfo,
             }
         })
         .collect()
@@ -502,6 +509,8 @@ fn write_package(
                 write_cpio_file(&path, &files, opts.compression, threads, &pkg.name)?;
                 outputs.push(path);
             }
+            // rpmbuild makes the debuginfo packages' lists itself
+            Format::Filelist if pkg.debuginfo_of.is_some() => {}
             Format::Filelist => {
                 let path = staging.join(format!("{}.files", pkg.name));
                 let text = filelist::render(&files);

@@ -27,7 +27,7 @@ fn main() -> Result<()> {
                 "usage: cargo xtask <task>\n\n\
                  split [--format F,...]         build the fixture and split it (the README's main job)\n\
                  man                            write the man page docs/rpmsplit.1 from the CLI definitions\n\
-                 fixture [--layout fedora|debian] [--out DIR]   build the compiled mini libvirt tree\n\
+                 fixture [--layout fedora|debian] [--debug none|full|stripped] [--out DIR]   build the compiled mini libvirt tree (ELF files -g0, -g, or -g and stripped)\n\
                  bench [--entries N] [--gib G]  benchmarks against references measured in the same run\n\
                  fuzz [--seconds N] [--asan] [--build] [TARGET...] [-- LIBFUZZER-FLAGS]   run the fuzz targets (FUZZING.md)\n\
                  fuzz-seeds                     regenerate the larger seed corpora into fuzz/corpus/"
@@ -75,7 +75,16 @@ fn fixture(args: &[String]) -> Result<()> {
             .join("xtask")
             .join(format!("fixture-{}", format!("{layout:?}").to_lowercase()))
     });
-    let map = build_fixture(&out, layout)?;
+    let debug = match opt(args, "--debug").unwrap_or("none") {
+        "none" => rpmsplit_fixture::Debug::None,
+        "full" => rpmsplit_fixture::Debug::Full,
+        "stripped" => rpmsplit_fixture::Debug::Stripped,
+        d => bail!("unknown --debug `{d}` (none, full or stripped)"),
+    };
+    if out.exists() {
+        std::fs::remove_dir_all(&out).with_context(|| format!("cannot clear {}", out.display()))?;
+    }
+    let map = rpmsplit_fixture::build_with(&out, layout, debug)?;
     println!("{} entries in {}", map.len(), out.display());
     Ok(())
 }

@@ -1,0 +1,683 @@
+//! Debuginfo: split the debug information of the shipped ELF files into one `NAME-debuginfo`
+//! package per package, as rpmbuild does with find-debuginfo and `%_debuginfo_subpackages`
+//! (Fedora's naming and layout, `%_build_id_links compat`).
+//!
+//! [`plan`] is pure: which files are split, where each debug file goes, the build-id links, the
+//! debuginfo packages (what `explain` and `classify --json` report). [`apply`] does it: the
+//! files are split in parallel ([`strip`], in memory, one file per worker at a time), both
+//! halves written to one unnamed spool file, and the inventory and the plan gain the stripped
+//! contents, the debug files, the build-id links, their directories and the debuginfo
+//! packages, so every writer (RPM, cpio, tree) ships them like any other entry.
+//!
+//! Which files: as find-debuginfo picks them, regular files with an execute bit that are ELF
+//! executables or shared objects with a `.symtab` ("not stripped"), outside `/usr/lib/debug`.
+//! Hard links share one stripped body and one debug file; copies (same build-id, same bytes)
+//! share one debug file, hard-linked under each name in a debuginfo package.
+
+pub mod strip;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ffi::OsStr;
+use std::io;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use crate::classify::{Decision, Plan, PlannedPackage, Status};
+use crate::elf::ElfKind;
+use crate::inventory::{display_path, fileflags, Entry, Inventory, Kind, Source, Spool};
+use crate::manifest::model::{DepSpec, DepSpecs};
+use crate::manifest::Rule;
+
+/// `--debuginfo`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    /// On when any shipped ELF file has debug sections (rpmbuild's default).
+    #[default]
+    Auto,
+    /// Always split the ELF files find-debuginfo would (a `.symtab` is enough).
+    Packages,
+    /// Ship the files as they are.
+    Off,
+}
+
+/// Where the build-id links of the packages go (`%_build_id_links compat`).
+pub const BUILD_ID_DIR: &str = "/usr/lib/.build-id";
+/// The debug tree.
+pub const DEBUG_DIR: &str = "/usr/lib/debug";
+
+/// One ELF file of a package to split.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DebugFile {
+    /// Its entry (index into the inventory the plan was made from).
+    #[serde(skip)]
+    pub entry: usize,
+    pub path: String,
+    pub package: String,
+    pub debuginfo: String,
+    /// `/usr/lib/debug/PATH-V-R.ARCH.debug`.
+    pub debug_path: String,
+    pub build_id: Option<String>,
+    /// Whether the input has debug sections (else only a `.symtab` moves).
+    pub debug_sections: bool,
+    /// The file whose debug file this one shares (a hard link or a copy), if not itself.
+    pub shares: Option<String>,
+}
+
+/// A debuginfo package and the build-ids it provides.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DebugPackage {
+    pub name: String,
+    /// The package whose files it has the debug information of.
+    pub of: String,
+    pub build_ids: Vec<String>,
+}
+
+/// What [`plan`] decided.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct DebugPlan {
+    /// `-V-R.ARCH`.
+    pub suffix: String,
+    pub files: Vec<DebugFile>,
+    pub packages: Vec<DebugPackage>,
+}
+
+impl DebugPlan {
+    pub fn for_path(&self, path: &Path) -> Option<&DebugFile> {
+        let p = display_path(path);
+        self.files.iter().find(|f| f.path == p)
+    }
+}
+
+/// Whether find-debuginfo would split this file.
+pub fn candidate(e: &Entry) -> bool {
+    e.kind == Kind::File
+        && e.perms & 0o111 != 0
+        && !e.path.starts_with(DEBUG_DIR)
+        && e.elf.as_ref().is_some_and(|f| {
+            f.symtab
+                && matches!(
+                    f.kind,
+                    ElfKind::Executable | ElfKind::Pie | ElfKind::SharedObject
+                )
+        })
+}
+
+/// `/usr/lib/debug/PATH-V-R.ARCH.debug`.
+pub fn debug_path_of(path: &Path, suffix: &str) -> PathBuf {
+    let bytes = [
+        DEBUG_DIR.as_bytes(),
+        path.as_os_str().as_bytes(),
+        suffix.as_bytes(),
+        b".debug",
+    ]
+    .concat();
+    PathBuf::from(OsStr::from_bytes(&bytes))
+}
+
+/// `-V-R.ARCH`, the suffix of debug file names (`%_unique_debug_names`).
+pub fn suffix(version: &str, release: &str, arch: &str) -> String {
+    format!("-{version}-{release}.{arch}")
+}
+
+/// Decide the split: `suffix` is `-V-R.ARCH`. Empty when `mode` is off, or auto and no shipped
+/// ELF file has debug sections.
+pub fn plan(inv: &Inventory, plan: &Plan, mode: Mode, suffix: &str) -> DebugPlan {
+    let mut files = Vec::new();
+    for p in plan.emitted().filter(|p| !p.meta) {
+        for &(i, r) in &p.files {
+            let e = &inv.entries[i];
+            if plan.rules.rules[r].attrs.ghost || !candidate(e) {
+                continue;
+            }
+            files.push((i, p.name.as_str()));
+        }
+    }
+    let on = match mode {
+        Mode::Off => false,
+        Mode::Packages => true,
+        Mode::Auto => files.iter().any(|&(i, _)| {
+            inv.entries[i]
+                .elf
+                .as_ref()
+                .is_some_and(|f| f.debug_sections)
+        }),
+    };
+    if !on {
+        return DebugPlan::default();
+    }
+    // Hard links and copies: the first in path order is the one the others share.
+    let mut first_of_group: BTreeMap<u32, usize> = BTreeMap::new();
+    let mut first_of_id: BTreeMap<(&str, u64), usize> = BTreeMap::new();
+    let mut out = Vec::new();
+    for &(i, pkg) in &files {
+        let e = &inv.entries[i];
+        // cannot fail: candidates are ELF files
+        let facts = e.elf.as_deref().expect("candidates have ELF facts");
+        let shares = match e.hardlink_group {
+            Some(g) => *first_of_group.entry(g).or_insert(i),
+            None => match facts.build_id.as_deref() {
+                Some(id) => *first_of_id.entry((id, e.size)).or_insert(i),
+                None => i,
+            },
+        };
+        let name = format!("{pkg}-debuginfo");
+        out.push(DebugFile {
+            entry: i,
+            path: display_path(&e.path),
+            package: pkg.to_string(),
+            debuginfo: name,
+            debug_path: display_path(&debug_path_of(&e.path, suffix)),
+            build_id: facts.build_id.clone(),
+            debug_sections: facts.debug_sections,
+            shares: (shares != i).then(|| display_path(&inv.entries[shares].path)),
+        });
+    }
+    let mut packages: BTreeMap<&str, DebugPackage> = BTreeMap::new();
+    for f in &out {
+        let p = packages.entry(&f.package).or_insert_with(|| DebugPackage {
+            name: f.debuginfo.clone(),
+            of: f.package.clone(),
+            build_ids: Vec::new(),
+        });
+        if let Some(id) = &f.build_id {
+            p.build_ids.push(id.clone());
+        }
+    }
+    let mut packages: Vec<DebugPackage> = packages.into_values().collect();
+    for p in &mut packages {
+        p.build_ids.sort();
+        p.build_ids.dedup();
+    }
+    DebugPlan {
+        suffix: suffix.to_string(),
+        files: out,
+        packages,
+    }
+}
+
+/// Why [`apply`] failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DebugError {
+    #[error("{}: cannot split its debug information: {source}", display_path(.path))]
+    Strip {
+        path: PathBuf,
+        #[source]
+        source: strip::StripError,
+    },
+    #[error("{}: cannot read it", display_path(.path))]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("cannot write the debuginfo spool in $TMPDIR")]
+    Spool(#[source] io::Error),
+    #[error("{path} is in the input, and is where debuginfo puts the debug file of {of}")]
+    Exists { path: String, of: String },
+    #[error("a debuginfo package would be named {0}, which the manifest names already")]
+    NameTaken(String),
+}
+
+/// `up` followed by the absolute `path`: how rpmbuild writes build-id link targets.
+fn prefixed(up: &str, path: &Path) -> PathBuf {
+    PathBuf::from(OsStr::from_bytes(
+        &[up.as_bytes(), path.as_os_str().as_bytes()].concat(),
+    ))
+}
+
+/// A build-id link or directory: rpmbuild marks them `%artifact`.
+fn artifact(mut e: Entry) -> Entry {
+    e.input_flags |= fileflags::ARTIFACT;
+    e
+}
+
+/// Spool writer shared by the workers: each reserves its range, then writes it by position.
+struct SpoolOut {
+    spool: Arc<Spool>,
+    end: AtomicU64,
+}
+
+impl SpoolOut {
+    fn put(&self, bytes: &[u8]) -> Result<Source, DebugError> {
+        let len = bytes.len() as u64;
+        let offset = self.end.fetch_add(len, Ordering::Relaxed);
+        self.spool
+            .file
+            .write_all_at(bytes, offset)
+            .map_err(DebugError::Spool)?;
+        Ok(Source::Spool {
+            spool: Arc::clone(&self.spool),
+            offset,
+            len,
+        })
+    }
+}
+
+/// What splitting one group gave: the stripped body per debuglink name, and the debug file.
+struct Done {
+    stripped: BTreeMap<String, (Source, u64)>,
+    debug: (Source, u64),
+}
+
+/// Split the files of `dp` (made by [`plan`] from `inv` and `plan`) in `jobs` workers and add
+/// the results to the inventory and the plan.
+/// `main` is the name of the spec's main package (the source package's name), whose
+/// debuginfo the others recommend; `arch` the packages' architecture.
+pub fn apply(
+    inv: &mut Inventory,
+    plan: &mut Plan,
+    dp: &DebugPlan,
+    main: &str,
+    arch: &str,
+    jobs: usize,
+) -> Result<(), DebugError> {
+    if dp.files.is_empty() {
+        return Ok(());
+    }
+    for p in &dp.packages {
+        if plan.package(&p.name).is_some() {
+            return Err(DebugError::NameTaken(p.name.clone()));
+        }
+    }
+    // Groups: a leader (the file the others share) and the debuglink names its members need
+    // (hard links share the leader's body, so its name; copies each their own).
+    let index_of: BTreeMap<&str, usize> = dp
+        .files
+        .iter()
+        .map(|f| (f.path.as_str(), f.entry))
+        .collect();
+    let leader_of = |f: &DebugFile| -> usize {
+        f.shares.as_deref().map_or(f.entry, |s| index_of[s])
+    };
+    let mut groups: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
+    for f in &dp.files {
+        let leader = leader_of(f);
+        let body_of = if inv.entries[f.entry].hardlink_group.is_some() {
+            leader
+        } else {
+            f.entry
+        };
+        groups
+            .entry(leader)
+            .or_default()
+            .insert(link_name(&inv.entries[body_of].path, &dp.suffix));
+    }
+    let spool = SpoolOut {
+        spool: Arc::new(Spool {
+            file: tempfile::tempfile().map_err(DebugError::Spool)?,
+        }),
+        end: AtomicU64::new(0),
+    };
+    let work: Vec<(usize, &BTreeSet<String>)> = groups.iter().map(|(&l, n)| (l, n)).collect();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.max(1))
+        .build()
+        .map_err(|e| DebugError::Spool(io::Error::other(e)))?;
+    let entries = &inv.entries;
+    let results: Vec<Result<(usize, Done), DebugError>> = pool.install(|| {
+        use rayon::prelude::*;
+        work.par_iter()
+            .map(|&(leader, names)| {
+                let e = &entries[leader];
+                let mut stripped = BTreeMap::new();
+                let mut debug = None;
+                for name in names {
+                    let split = e
+                        .source
+                        .with_bytes(|b| strip::split(b, name))
+                        .map_err(|source| DebugError::Read {
+                            path: e.path.clone(),
+                            source,
+                        })?
+                        .ok_or_else(|| DebugError::Strip {
+                            path: e.path.clone(),
+                            source: strip::StripError::Parse("empty".into()),
+                        })?
+                        .map_err(|source| DebugError::Strip {
+                            path: e.path.clone(),
+                            source,
+                        })?;
+                    let len = split.stripped.len() as u64;
+                    stripped.insert(name.clone(), (spool.put(&split.stripped)?, len));
+                    if debug.is_none() {
+                        let len = split.debug.len() as u64;
+                        debug = Some((spool.put(&split.debug)?, len));
+                    }
+                }
+                // cannot fail: every group has at least one name
+                let debug = debug.expect("a group has a member");
+                Ok((leader, Done { stripped, debug }))
+            })
+            .collect()
+    });
+    let done: BTreeMap<usize, Done> = results.into_iter().collect::<Result<_, _>>()?;
+
+    // The stripped bodies.
+    for f in &dp.files {
+        let leader = leader_of(f);
+        let body_of = if inv.entries[f.entry].hardlink_group.is_some() {
+            leader
+        } else {
+            f.entry
+        };
+        let name = link_name(&inv.entries[body_of].path, &dp.suffix);
+        let (src, len) = &done[&leader].stripped[&name];
+        let e = &mut inv.entries[f.entry];
+        e.source = src.clone();
+        e.size = *len;
+    }
+
+    // New entries, each with the package that ships it.
+    let mut added: Vec<(Entry, Vec<String>)> = Vec::new();
+    let mut next_group = (inv.entries.iter())
+        .filter_map(|e| e.hardlink_group)
+        .max()
+        .map_or(0, |g| g + 1);
+    let mut debug_groups: BTreeMap<(usize, &str), u32> = BTreeMap::new();
+    // (package, directory) → (mtime, RPMFILE_* flags)
+    let mut dirs: BTreeMap<(String, PathBuf), (u64, u32)> = BTreeMap::new();
+    let mut links_seen: BTreeMap<(String, PathBuf), usize> = BTreeMap::new();
+    for f in &dp.files {
+        let leader = leader_of(f);
+        let src = &inv.entries[f.entry];
+        let mtime = src.mtime;
+        let (dsrc, dlen) = &done[&leader].debug;
+        let debug_path = debug_path_of(&src.path, &dp.suffix);
+        if inv.index(&debug_path).is_some() {
+            return Err(DebugError::Exists {
+                path: display_path(&debug_path),
+                of: f.path.clone(),
+            });
+        }
+        let members = dp
+            .files
+            .iter()
+            .filter(|g| leader_of(g) == leader && g.debuginfo == f.debuginfo)
+            .count();
+        let group = (members > 1).then(|| {
+            *debug_groups
+                .entry((leader, f.debuginfo.as_str()))
+                .or_insert_with(|| {
+                    next_group += 1;
+                    next_group - 1
+                })
+        });
+        added.push((
+            Entry {
+                perms: 0o644,
+                mtime,
+                size: *dlen,
+                hardlink_group: group,
+                source: dsrc.clone(),
+                ..Entry::new(debug_path.clone(), Kind::File)
+            },
+            vec![f.debuginfo.clone()],
+        ));
+        // its directories down to /usr/lib/debug, plain %dir entries
+        for d in debug_path.ancestors().skip(1) {
+            if !d.starts_with(DEBUG_DIR) {
+                break;
+            }
+            dirs.entry((f.debuginfo.clone(), d.to_owned()))
+                .and_modify(|m| m.0 = m.0.max(mtime))
+                .or_insert((mtime, 0));
+        }
+        let Some(id) = &f.build_id else { continue };
+        let (xx, rest) = id.split_at(2.min(id.len()));
+        // The package's link to its file, and the debuginfo package's to the debug file and
+        // (compat) to the file; a second file of a build-id in one package gets `.1`, …
+        let main_dir = PathBuf::from(format!("{BUILD_ID_DIR}/{xx}"));
+        let n = links_seen
+            .entry((f.package.clone(), main_dir.join(rest)))
+            .and_modify(|n| *n += 1)
+            .or_insert(0);
+        let dup = if *n == 0 {
+            String::new()
+        } else {
+            format!(".{n}")
+        };
+        // rpmbuild's targets (build/files.c): from `xx/` up to `/`, then the whole path
+        let link = main_dir.join(format!("{rest}{dup}"));
+        let target = prefixed("../../../..", &src.path);
+        added.push((artifact(symlink(link, target, mtime)), vec![f.package.clone()]));
+        for d in [PathBuf::from(BUILD_ID_DIR), main_dir.clone()] {
+            dirs.entry((f.package.clone(), d))
+                .or_insert((mtime, fileflags::ARTIFACT));
+        }
+        let dbg_dir = PathBuf::from(format!("{DEBUG_DIR}/.build-id/{xx}"));
+        let dlink = dbg_dir.join(format!("{rest}{dup}.debug"));
+        let dtarget = prefixed("../../../../..", &debug_path);
+        added.push((artifact(symlink(dlink, dtarget, mtime)), vec![f.debuginfo.clone()]));
+        // compat: the debug tree's link without `.debug` is to the package's link
+        let clink = dbg_dir.join(format!("{rest}{dup}"));
+        let ctarget = PathBuf::from(format!("../../../.build-id/{xx}/{rest}{dup}"));
+        added.push((artifact(symlink(clink, ctarget, mtime)), vec![f.debuginfo.clone()]));
+        for d in [PathBuf::from(format!("{DEBUG_DIR}/.build-id")), dbg_dir] {
+            dirs.entry((f.debuginfo.clone(), d))
+                .or_insert((mtime, fileflags::ARTIFACT));
+        }
+    }
+    // A directory several packages need is co-owned by them.
+    let mut by_path: BTreeMap<PathBuf, (u64, u32, Vec<String>)> = BTreeMap::new();
+    for ((pkg, path), (mtime, flags)) in dirs {
+        let d = by_path.entry(path).or_insert((mtime, flags, Vec::new()));
+        d.0 = d.0.max(mtime);
+        d.2.push(pkg);
+    }
+    for (path, (mtime, flags, pkgs)) in by_path {
+        if inv.index(&path).is_some() {
+            continue; // the input's own directory, owned as its rules say
+        }
+        added.push((
+            Entry {
+                perms: 0o755,
+                mtime,
+                input_flags: flags,
+                ..Entry::new(path, Kind::Dir)
+            },
+            pkgs,
+        ));
+    }
+    // What rpmbuild's generators give each debuginfo package (AutoReq 0, AutoProv 1):
+    // `debuginfo(build-id)` per `.build-id/xx/yyyy.debug` link (debuginfo.prov), and what
+    // elfdeps makes of a shared object's debug file, whose `.dynamic` is gone: its base name as
+    // a soname. A debuginfo package recommends the main package's (`%_debuginfo_subpackages`).
+    let mut deps: BTreeMap<&str, DepSpecs> = BTreeMap::new();
+    for d in &dp.packages {
+        let specs = deps.entry(d.name.as_str()).or_default();
+        for id in &d.build_ids {
+            specs.provides.push(spec(format!("debuginfo(build-id) = {id}")));
+        }
+        if d.of != main {
+            let isa = crate::deps::isa(arch).map_or(String::new(), |i| format!("({i})"));
+            specs
+                .recommends
+                .push(spec(format!("{main}-debuginfo{isa} = {{evr}}")));
+        }
+    }
+    for f in &dp.files {
+        let e = &inv.entries[f.entry];
+        let Some(facts) = e.elf.as_deref() else { continue };
+        let base = f.debug_path.rsplit('/').next().unwrap_or_default();
+        if facts.kind == ElfKind::SharedObject
+            && facts.interpreter.is_none()
+            && !crate::deps::skip_soname(base)
+        {
+            if let Some(specs) = deps.get_mut(f.debuginfo.as_str()) {
+                specs
+                    .provides
+                    .push(spec(format!("{base}(){}", facts.marker())));
+            }
+        }
+    }
+    let deps = deps
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+    add_entries(inv, plan, added, dp, deps);
+    Ok(())
+}
+
+fn spec(text: String) -> DepSpec {
+    DepSpec { text, line: 0 }
+}
+
+/// The debuglink name of a file: its debug file's base name.
+fn link_name(path: &Path, suffix: &str) -> String {
+    let base = path.file_name().map_or(b"".as_slice(), |b| b.as_bytes());
+    let mut name = String::from_utf8_lossy(base).into_owned();
+    name.push_str(suffix);
+    name.push_str(".debug");
+    name
+}
+
+fn symlink(path: PathBuf, target: PathBuf, mtime: u64) -> Entry {
+    Entry {
+        perms: 0o777,
+        mtime,
+        size: target.as_os_str().len() as u64,
+        link_target: Some(target),
+        ..Entry::new(path, Kind::Symlink)
+    }
+}
+
+/// Add `added` (entry, package) to the inventory in path order, their packages' rules and the
+/// debuginfo packages to the plan; the plan's entry indices follow the new order.
+fn add_entries(
+    inv: &mut Inventory,
+    plan: &mut Plan,
+    added: Vec<(Entry, Vec<String>)>,
+    dp: &DebugPlan,
+    mut deps: BTreeMap<String, DepSpecs>,
+) {
+    // One rule per package that gains entries.
+    let mut rule_of: BTreeMap<String, usize> = BTreeMap::new();
+    for pkg in added.iter().flat_map(|(_, p)| p) {
+        if rule_of.contains_key(pkg) {
+            continue;
+        }
+        let id = plan.rules.rules.len();
+        let origin = match dp.packages.iter().find(|p| &p.name == pkg) {
+            Some(d) => format!("--debuginfo: debug files of {}", d.of),
+            None => format!("--debuginfo: build-id links of {pkg}"),
+        };
+        plan.rules.rules.push(Rule {
+            id,
+            package: Some(pkg.clone()),
+            origin,
+            line: 0,
+            written: None,
+            expanded: Vec::new(),
+            elf: None,
+            attrs: Default::default(),
+            debuginfo: true,
+        });
+        rule_of.insert(pkg.clone(), id);
+    }
+    for d in &dp.packages {
+        let of = plan.package(&d.of).cloned();
+        plan.packages.push(PlannedPackage {
+            name: d.name.clone(),
+            summary: format!("Debug information for package {}", d.of),
+            description: format!(
+                "This package provides debug information for package {}.\nDebug information \
+                 is useful when developing applications that use this\npackage or when \
+                 debugging this package.",
+                d.of
+            ),
+            license: of.as_ref().and_then(|p| p.license.clone()),
+            arch: of.as_ref().and_then(|p| p.arch.clone()),
+            meta: false,
+            if_present: Vec::new(),
+            deps: deps.remove(&d.name).unwrap_or_default(),
+            from_templates: Vec::new(),
+            files: Vec::new(),
+            emitted: true,
+            not_built: false,
+            calls: Vec::new(),
+            scripts: Vec::new(),
+            script_notes: Vec::new(),
+            debuginfo_of: Some(d.of.clone()),
+        });
+    }
+    plan.packages.sort_by(|a, b| a.name.cmp(&b.name));
+
+    // Merge and re-sort; old indices map to new ones.
+    let old_len = inv.entries.len();
+    let mut tagged: Vec<(Entry, Option<Vec<String>>, usize)> = std::mem::take(&mut inv.entries)
+        .into_iter()
+        .enumerate()
+        .map(|(i, e)| (e, None, i))
+        .collect();
+    for (k, (e, pkgs)) in added.into_iter().enumerate() {
+        tagged.push((e, Some(pkgs), old_len + k));
+    }
+    tagged.sort_by(|a, b| {
+        (a.0.path.as_os_str().as_bytes()).cmp(b.0.path.as_os_str().as_bytes())
+    });
+    let mut new_of = vec![0usize; tagged.len()];
+    for (new, (_, _, old)) in tagged.iter().enumerate() {
+        new_of[*old] = new;
+    }
+    let mut decisions: Vec<Option<Decision>> = std::mem::take(&mut plan.decisions)
+        .into_iter()
+        .map(Some)
+        .collect();
+    decisions.resize(tagged.len(), None);
+    let mut new_decisions: Vec<Decision> = Vec::with_capacity(tagged.len());
+    let mut files_of: BTreeMap<String, Vec<(usize, usize)>> = BTreeMap::new();
+    for (new, (e, pkg, old)) in tagged.into_iter().enumerate() {
+        let d = match &pkg {
+            Some(pkgs) => {
+                let winners: Vec<usize> = pkgs.iter().map(|p| rule_of[p]).collect();
+                for (p, &r) in pkgs.iter().zip(&winners) {
+                    files_of.entry(p.clone()).or_default().push((new, r));
+                }
+                Decision {
+                    status: if pkgs.len() > 1 {
+                        Status::CoOwned
+                    } else {
+                        Status::Owned
+                    },
+                    winners,
+                    matched: Vec::new(),
+                }
+            }
+            // cannot fail: every old entry had a decision
+            None => decisions[old].take().expect("one decision per entry"),
+        };
+        new_decisions.push(d);
+        inv.entries.push(e);
+    }
+    plan.decisions = new_decisions;
+    for p in &mut plan.packages {
+        for f in &mut p.files {
+            f.0 = new_of[f.0];
+        }
+        if let Some(more) = files_of.remove(&p.name) {
+            p.files.extend(more);
+        }
+        p.files.sort_by_key(|f| f.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn build_id_link_targets_are_rpmbuilds() {
+        assert_eq!(
+            prefixed("../../../..", Path::new("/usr/bin/x")),
+            PathBuf::from("../../../../usr/bin/x")
+        );
+        assert_eq!(
+            debug_path_of(Path::new("/usr/bin/x"), "-1.0-1.x86_64"),
+            PathBuf::from("/usr/lib/debug/usr/bin/x-1.0-1.x86_64.debug")
+        );
+    }
+}

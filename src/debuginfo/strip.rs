@@ -1,0 +1,444 @@
+//! Split one ELF file into a stripped file and its debug file, as find-debuginfo's
+//! `eu-strip --remove-comment -f DEBUG FILE` does, in memory.
+//!
+//! The stripped file keeps every byte the loader maps where it was: the file is copied up to
+//! the end of its segments and allocated sections, the non-allocated sections elfutils keeps
+//! (notes, `.gnu.warning.*`) follow, then a new `.gnu_debuglink` (the debug file's name and
+//! CRC32), a new `.shstrtab` and the section headers. What elfutils strips goes to the debug
+//! file: every section that is not allocated, not a note and not a `.gnu.warning.*` section
+//! (`.debug_*`, `.symtab`, `.strtab`, `.comment`, …). The debug file keeps the input's section
+//! table, indices and names, with the data of the sections the stripped file keeps left out
+//! (`SHT_NOBITS`) except notes, so `.symtab`'s section indices and the build-id hold.
+//!
+//! goblin parses the headers (bounded: a header or table past the end of the bytes is an
+//! error); the rewriting is ours, a handful of header fields. `object`'s ELF builder, the other
+//! candidate, regenerates the dynamic tables and moves sections (shown by
+//! `tests/debuginfo.rs`, `object_builder_*`).
+
+use goblin::container::{Container, Ctx, Endian};
+use goblin::elf::header::Header;
+use goblin::elf::program_header::ProgramHeader;
+use goblin::elf::section_header::{
+    SectionHeader, SHF_ALLOC, SHF_INFO_LINK, SHT_NOBITS, SHT_NOTE, SHT_PROGBITS, SHT_REL,
+    SHT_RELA, SHT_SYMTAB,
+};
+
+/// Why a file could not be split.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StripError {
+    #[error("not an ELF file goblin can read: {0}")]
+    Parse(String),
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+/// The two halves of one ELF file.
+#[derive(Debug)]
+pub struct Split {
+    pub stripped: Vec<u8>,
+    pub debug: Vec<u8>,
+    /// CRC32 of `debug`, as `.gnu_debuglink` carries it.
+    pub crc: u32,
+    /// Names of the sections moved to the debug file.
+    pub moved: Vec<String>,
+}
+
+/// What the section table says about one file's debug information.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Sections {
+    /// A `.debug_*` or `.zdebug_*` section.
+    pub debug: bool,
+    /// A `SHT_SYMTAB` (`file` calls such a file "not stripped").
+    pub symtab: bool,
+}
+
+struct Parsed {
+    header: Header,
+    ctx: Ctx,
+    sections: Vec<SectionHeader>,
+    names: Vec<String>,
+    phdrs: Vec<ProgramHeader>,
+}
+
+fn parse(bytes: &[u8]) -> Result<Parsed, StripError> {
+    let err = |e: goblin::error::Error| StripError::Parse(e.to_string());
+    let header = goblin::elf::Elf::parse_header(bytes).map_err(err)?;
+    let container = if header.e_ident[4] == goblin::elf::header::ELFCLASS64 {
+        Container::Big
+    } else {
+        Container::Little
+    };
+    let endian = Endian::from(header.e_ident[5] != goblin::elf::header::ELFDATA2MSB);
+    let ctx = Ctx::new(container, endian);
+    if header.e_shnum == 0 && header.e_shoff != 0 {
+        return Err(StripError::Unsupported(
+            "more sections than the ELF header counts (extended numbering)".into(),
+        ));
+    }
+    let (shent, phent) = if container.is_big() { (64, 56) } else { (40, 32) };
+    if (header.e_shnum > 0 && header.e_shentsize != shent)
+        || (header.e_phnum > 0 && header.e_phentsize != phent)
+    {
+        return Err(StripError::Unsupported("unusual header table entry sizes".into()));
+    }
+    let phdrs = ProgramHeader::parse(bytes, header.e_phoff as usize, header.e_phnum as usize, ctx)
+        .map_err(err)?;
+    let sections = SectionHeader::parse(bytes, header.e_shoff as usize, header.e_shnum as usize, ctx)
+        .map_err(err)?;
+    let strndx = header.e_shstrndx as usize;
+    let shstr = sections
+        .get(strndx)
+        .and_then(|s| data(bytes, s))
+        .ok_or_else(|| StripError::Parse("no section name table".into()))?;
+    let names = sections
+        .iter()
+        .map(|s| {
+            let start = (s.sh_name as usize).min(shstr.len());
+            let end = shstr[start..].iter().position(|&b| b == 0).map_or(shstr.len(), |n| start + n);
+            String::from_utf8_lossy(&shstr[start..end]).into_owned()
+        })
+        .collect();
+    Ok(Parsed {
+        header,
+        ctx,
+        sections,
+        names,
+        phdrs,
+    })
+}
+
+/// The bytes of a section that has them, if they lie inside the file.
+fn data<'a>(bytes: &'a [u8], s: &SectionHeader) -> Option<&'a [u8]> {
+    if s.sh_type == SHT_NOBITS {
+        return Some(&[]);
+    }
+    let start = usize::try_from(s.sh_offset).ok()?;
+    let end = start.checked_add(usize::try_from(s.sh_size).ok()?)?;
+    bytes.get(start..end)
+}
+
+/// What the section table of `bytes` says (both false when it cannot be read).
+pub fn sections(bytes: &[u8]) -> Sections {
+    let Ok(p) = parse(bytes) else {
+        return Sections::default();
+    };
+    Sections {
+        debug: p.names.iter().any(|n| is_debug_name(n)),
+        symtab: p.sections.iter().any(|s| s.sh_type == SHT_SYMTAB),
+    }
+}
+
+fn is_debug_name(n: &str) -> bool {
+    n.starts_with(".debug_") || n.starts_with(".zdebug_")
+}
+
+/// elfutils' `SECTION_STRIP_P` with `--remove-comment`: what eu-strip moves to the debug file.
+fn strip_p(s: &SectionHeader, name: &str) -> bool {
+    s.sh_flags & u64::from(SHF_ALLOC) == 0
+        && s.sh_type != SHT_NOTE
+        && (s.sh_type != SHT_PROGBITS || !name.starts_with(".gnu.warning."))
+}
+
+fn align(n: usize, to: u64) -> usize {
+    let to = (to.max(1)) as usize;
+    n.div_ceil(to) * to
+}
+
+/// Split `bytes` into a stripped file with a `.gnu_debuglink` naming `debug_name` and the
+/// debug file.
+pub fn split(bytes: &[u8], debug_name: &str) -> Result<Split, StripError> {
+    let p = parse(bytes)?;
+    let n = p.sections.len();
+    if n == 0 {
+        return Err(StripError::Unsupported("no section headers".into()));
+    }
+    let shstrndx = p.header.e_shstrndx as usize;
+    // What the stripped file keeps: index 0, and what elfutils does not strip, and whatever a
+    // kept section links to.
+    let mut keep: Vec<bool> = (0..n)
+        .map(|i| i == 0 || !strip_p(&p.sections[i], &p.names[i]))
+        .collect();
+    loop {
+        let mut changed = false;
+        for i in 0..n {
+            if !keep[i] {
+                continue;
+            }
+            let s = &p.sections[i];
+            let mut targets = vec![s.sh_link as usize];
+            if s.sh_flags & u64::from(SHF_INFO_LINK) != 0 || matches!(s.sh_type, SHT_REL | SHT_RELA)
+            {
+                targets.push(s.sh_info as usize);
+            }
+            for t in targets {
+                if t != 0 && t < n && t != shstrndx && !keep[t] {
+                    keep[t] = true;
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    keep[shstrndx] = false; // made anew
+    for i in 0..n {
+        if keep[i] && data(bytes, &p.sections[i]).is_none() {
+            return Err(StripError::Parse(format!(
+                "section {} lies outside the file",
+                p.names[i]
+            )));
+        }
+    }
+    let moved: Vec<String> = (1..n)
+        .filter(|&i| !keep[i] && i != shstrndx)
+        .map(|i| p.names[i].clone())
+        .collect();
+
+    let debug = debug_file(bytes, &p, &keep)?;
+    let crc = crc32fast::hash(&debug);
+    let stripped = stripped_file(bytes, &p, &keep, debug_name, crc)?;
+    Ok(Split {
+        stripped,
+        debug,
+        crc,
+        moved,
+    })
+}
+
+fn put_shdr(out: &mut Vec<u8>, ctx: Ctx, s: &SectionHeader) {
+    let le = ctx.le.is_little();
+    let u32b = |v: u32| if le { v.to_le_bytes() } else { v.to_be_bytes() };
+    let word = |out: &mut Vec<u8>, v: u64| {
+        if ctx.container.is_big() {
+            out.extend_from_slice(&if le { v.to_le_bytes() } else { v.to_be_bytes() });
+        } else {
+            out.extend_from_slice(&u32b(v as u32));
+        }
+    };
+    out.extend_from_slice(&u32b(s.sh_name as u32));
+    out.extend_from_slice(&u32b(s.sh_type));
+    word(out, s.sh_flags);
+    word(out, s.sh_addr);
+    word(out, s.sh_offset);
+    word(out, s.sh_size);
+    out.extend_from_slice(&u32b(s.sh_link));
+    out.extend_from_slice(&u32b(s.sh_info));
+    word(out, s.sh_addralign);
+    word(out, s.sh_entsize);
+}
+
+/// Patch e_shoff, e_shnum and e_shstrndx into the ELF header at the start of `out`.
+fn patch_header(out: &mut [u8], ctx: Ctx, shoff: u64, shnum: u16, shstrndx: u16) {
+    let le = ctx.le.is_little();
+    let (off_at, num_at) = if ctx.container.is_big() {
+        (0x28, 0x3c)
+    } else {
+        (0x20, 0x30)
+    };
+    if ctx.container.is_big() {
+        let b = if le { shoff.to_le_bytes() } else { shoff.to_be_bytes() };
+        out[off_at..off_at + 8].copy_from_slice(&b);
+    } else {
+        let v = shoff as u32;
+        let b = if le { v.to_le_bytes() } else { v.to_be_bytes() };
+        out[off_at..off_at + 4].copy_from_slice(&b);
+    }
+    let h = |v: u16| if le { v.to_le_bytes() } else { v.to_be_bytes() };
+    out[num_at..num_at + 2].copy_from_slice(&h(shnum));
+    out[num_at + 2..num_at + 4].copy_from_slice(&h(shstrndx));
+}
+
+fn shdr_align(ctx: Ctx) -> u64 {
+    if ctx.container.is_big() {
+        8
+    } else {
+        4
+    }
+}
+
+fn ehdr_phdr_end(p: &Parsed) -> usize {
+    let ehdr = p.header.e_ehsize as usize;
+    let ph = p.header.e_phoff as usize + p.header.e_phnum as usize * p.header.e_phentsize as usize;
+    ehdr.max(if p.header.e_phnum > 0 { ph } else { 0 })
+}
+
+fn stripped_file(
+    bytes: &[u8],
+    p: &Parsed,
+    keep: &[bool],
+    debug_name: &str,
+    crc: u32,
+) -> Result<Vec<u8>, StripError> {
+    let n = p.sections.len();
+    // The prefix the loader maps: headers, segments, allocated sections.
+    let mut prefix = ehdr_phdr_end(p);
+    for ph in &p.phdrs {
+        prefix = prefix.max((ph.p_offset + ph.p_filesz) as usize);
+    }
+    for (i, s) in p.sections.iter().enumerate() {
+        if keep[i] && s.sh_flags & u64::from(SHF_ALLOC) != 0 && s.sh_type != SHT_NOBITS {
+            prefix = prefix.max((s.sh_offset + s.sh_size) as usize);
+        }
+    }
+    if prefix > bytes.len() {
+        return Err(StripError::Parse("a segment lies outside the file".into()));
+    }
+    // New indices: kept sections in order, then .gnu_debuglink, then .shstrtab.
+    let mut new_index = vec![0usize; n];
+    let mut next = 0;
+    for i in 0..n {
+        if keep[i] {
+            new_index[i] = next;
+            next += 1;
+        }
+    }
+    if (0..n).any(|i| {
+        keep[i] && new_index[i] != i && p.sections[i].sh_flags & u64::from(SHF_ALLOC) != 0
+    }) {
+        return Err(StripError::Unsupported(
+            "an allocated section follows a section that is stripped (its symbols' section \
+             indices would change)"
+                .into(),
+        ));
+    }
+    let link_index = next;
+    let strtab_index = next + 1;
+
+    let mut out = bytes[..prefix].to_vec();
+    let mut shstrtab = vec![0u8];
+    let mut name_of = |name: &str| -> usize {
+        let at = shstrtab.len();
+        shstrtab.extend_from_slice(name.as_bytes());
+        shstrtab.push(0);
+        at
+    };
+    let mut headers: Vec<SectionHeader> = Vec::new();
+    for i in 0..n {
+        if !keep[i] {
+            continue;
+        }
+        let mut s = p.sections[i].clone();
+        if i != 0 {
+            s.sh_name = name_of(&p.names[i]);
+        }
+        let inside = s.sh_type == SHT_NOBITS
+            || s.sh_flags & u64::from(SHF_ALLOC) != 0
+            || (s.sh_offset + s.sh_size) as usize <= prefix;
+        if !inside {
+            // cannot fail: the data of every kept section was checked to lie inside the file
+            let d = data(bytes, &p.sections[i]).expect("checked above");
+            let at = align(out.len(), s.sh_addralign);
+            out.resize(at, 0);
+            out.extend_from_slice(d);
+            s.sh_offset = at as u64;
+        }
+        if s.sh_link as usize >= n {
+            return Err(StripError::Parse(format!("{} links to no section", p.names[i])));
+        }
+        s.sh_link = new_index[s.sh_link as usize] as u32;
+        if (s.sh_flags & u64::from(SHF_INFO_LINK) != 0 || matches!(s.sh_type, SHT_REL | SHT_RELA))
+            && (s.sh_info as usize) < n
+        {
+            s.sh_info = new_index[s.sh_info as usize] as u32;
+        }
+        headers.push(s);
+    }
+    // .gnu_debuglink: the name, NUL, padding to 4, the CRC in the file's byte order.
+    let mut link = debug_name.as_bytes().to_vec();
+    link.push(0);
+    link.resize(align(link.len(), 4), 0);
+    link.extend_from_slice(&if p.ctx.le.is_little() {
+        crc.to_le_bytes()
+    } else {
+        crc.to_be_bytes()
+    });
+    let at = align(out.len(), 4);
+    out.resize(at, 0);
+    out.extend_from_slice(&link);
+    headers.push(SectionHeader {
+        sh_name: name_of(".gnu_debuglink"),
+        sh_type: SHT_PROGBITS,
+        sh_offset: at as u64,
+        sh_size: link.len() as u64,
+        sh_addralign: 4,
+        ..Default::default()
+    });
+    let strtab_name = name_of(".shstrtab");
+    let at = out.len();
+    out.extend_from_slice(&shstrtab);
+    headers.push(SectionHeader {
+        sh_name: strtab_name,
+        sh_type: goblin::elf::section_header::SHT_STRTAB,
+        sh_offset: at as u64,
+        sh_size: shstrtab.len() as u64,
+        sh_addralign: 1,
+        ..Default::default()
+    });
+    debug_assert_eq!(headers.len(), strtab_index + 1);
+    let _ = link_index;
+    let shoff = align(out.len(), shdr_align(p.ctx));
+    out.resize(shoff, 0);
+    for s in &headers {
+        put_shdr(&mut out, p.ctx, s);
+    }
+    patch_header(
+        &mut out,
+        p.ctx,
+        shoff as u64,
+        headers.len() as u16,
+        strtab_index as u16,
+    );
+    Ok(out)
+}
+
+fn debug_file(bytes: &[u8], p: &Parsed, keep: &[bool]) -> Result<Vec<u8>, StripError> {
+    let start = ehdr_phdr_end(p);
+    let mut out = bytes[..start].to_vec();
+    let shstrndx = p.header.e_shstrndx as usize;
+    let mut headers = Vec::with_capacity(p.sections.len());
+    for (i, s) in p.sections.iter().enumerate() {
+        let mut s = s.clone();
+        if i != 0 {
+            let has_data = s.sh_type != SHT_NOBITS
+                && (!keep[i] || s.sh_type == SHT_NOTE || i == shstrndx);
+            if has_data {
+                let d = data(bytes, &p.sections[i]).ok_or_else(|| {
+                    StripError::Parse(format!("section {} lies outside the file", p.names[i]))
+                })?;
+                let at = align(out.len(), s.sh_addralign);
+                out.resize(at, 0);
+                out.extend_from_slice(d);
+                s.sh_offset = at as u64;
+            } else {
+                s.sh_offset = align(out.len(), s.sh_addralign) as u64;
+                s.sh_type = SHT_NOBITS;
+            }
+        }
+        headers.push(s);
+    }
+    let shoff = align(out.len(), shdr_align(p.ctx));
+    out.resize(shoff, 0);
+    for s in &headers {
+        put_shdr(&mut out, p.ctx, s);
+    }
+    patch_header(
+        &mut out,
+        p.ctx,
+        shoff as u64,
+        headers.len() as u16,
+        shstrndx as u16,
+    );
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        assert!(split(b"\x7fELF\x02\x01\x01garbage", "x.debug").is_err());
+        assert_eq!(sections(b"\x7fELF"), Sections::default());
+    }
+}
