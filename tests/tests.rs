@@ -6,6 +6,7 @@ mod util;
 mod chroot;
 mod classify;
 mod cli;
+mod debuginfo;
 mod discover;
 mod elfdeps;
 mod fixture_tree;

@@ -8,7 +8,7 @@ use std::process::{Command, Output};
 use std::sync::{Mutex, OnceLock};
 
 use globset::GlobBuilder;
-pub use rpmsplit_fixture::Layout;
+pub use rpmsplit_fixture::{Debug, Layout};
 
 /// A fixture tree and, for each entry, its path in the Fedora layout.
 pub struct Fixture {
@@ -18,9 +18,13 @@ pub struct Fixture {
 }
 
 fn build(layout: Layout) -> Fixture {
+    build_with(layout, Debug::None)
+}
+
+fn build_with(layout: Layout, debug: Debug) -> Fixture {
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path().join("root");
-    let map = rpmsplit_fixture::build(&root, layout).expect("build the fixture tree");
+    let map = rpmsplit_fixture::build_with(&root, layout, debug).expect("build the fixture tree");
     Fixture {
         root,
         map,
@@ -39,6 +43,18 @@ pub fn fixture(layout: Layout) -> &'static Fixture {
 }
 
 /// The rpmsplit binary under test.
+/// The Fedora tree with its ELF files compiled `-g` (`Debug::Full`) or `-g` and stripped
+/// (`Debug::Stripped`), shared by the tests of this run.
+pub fn debug_fixture(debug: Debug) -> &'static Fixture {
+    static FULL: OnceLock<Fixture> = OnceLock::new();
+    static STRIPPED: OnceLock<Fixture> = OnceLock::new();
+    match debug {
+        Debug::None => fixture(Layout::Fedora),
+        Debug::Full => FULL.get_or_init(|| build_with(Layout::Fedora, Debug::Full)),
+        Debug::Stripped => STRIPPED.get_or_init(|| build_with(Layout::Fedora, Debug::Stripped)),
+    }
+}
+
 pub fn rpmsplit() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_rpmsplit"));
     c.env("SOURCE_DATE_EPOCH", "1700000000");

@@ -157,12 +157,14 @@ pub fn plan(inv: &Inventory, plan: &Plan, mode: Mode, suffix: &str) -> DebugPlan
         let e = &inv.entries[i];
         // cannot fail: candidates are ELF files
         let facts = e.elf.as_deref().expect("candidates have ELF facts");
-        let shares = match e.hardlink_group {
+        // a copy has the same build-id (a digest of the linked file) and size
+        let first = match e.hardlink_group {
             Some(g) => *first_of_group.entry(g).or_insert(i),
-            None => match facts.build_id.as_deref() {
-                Some(id) => *first_of_id.entry((id, e.size)).or_insert(i),
-                None => i,
-            },
+            None => i,
+        };
+        let shares = match facts.build_id.as_deref() {
+            Some(id) => *first_of_id.entry((id, e.size)).or_insert(first),
+            None => first,
         };
         let name = format!("{pkg}-debuginfo");
         out.push(DebugFile {
@@ -380,7 +382,6 @@ pub fn apply(
     let mut debug_groups: BTreeMap<(usize, &str), u32> = BTreeMap::new();
     // (package, directory) → (mtime, RPMFILE_* flags)
     let mut dirs: BTreeMap<(String, PathBuf), (u64, u32)> = BTreeMap::new();
-    let mut links_seen: BTreeMap<(String, PathBuf), usize> = BTreeMap::new();
     for f in &dp.files {
         let leader = leader_of(f);
         let src = &inv.entries[f.entry];
@@ -426,38 +427,53 @@ pub fn apply(
                 .and_modify(|m| m.0 = m.0.max(mtime))
                 .or_insert((mtime, 0));
         }
+    }
+    // Build-id links, as rpmbuild makes them (build/files.c, generateBuildIDs): package by
+    // package in the spec's order (the main package, then the others; their debuginfo
+    // packages after all of them, in the same order), each link checked against those made
+    // before: a build-id seen already gets `.1`, `.2`, … (hard links, copies), and an `xx/`
+    // directory belongs to the first package that needed it.
+    let mut ordered: Vec<&DebugFile> = dp.files.iter().collect();
+    ordered.sort_by_key(|f| f.package != main); // stable: name, then path order
+    let mut made: BTreeSet<PathBuf> = BTreeSet::new();
+    for f in ordered {
         let Some(id) = &f.build_id else { continue };
+        let src = &inv.entries[f.entry];
+        let mtime = src.mtime;
+        let debug_path = debug_path_of(&src.path, &dp.suffix);
         let (xx, rest) = id.split_at(2.min(id.len()));
-        // The package's link to its file, and the debuginfo package's to the debug file and
-        // (compat) to the file; a second file of a build-id in one package gets `.1`, …
         let main_dir = PathBuf::from(format!("{BUILD_ID_DIR}/{xx}"));
-        let n = links_seen
-            .entry((f.package.clone(), main_dir.join(rest)))
-            .and_modify(|n| *n += 1)
-            .or_insert(0);
-        let dup = if *n == 0 {
-            String::new()
-        } else {
-            format!(".{n}")
+        let dbg_dir = PathBuf::from(format!("{DEBUG_DIR}/.build-id/{xx}"));
+        let mut n = 0;
+        let dup = loop {
+            let dup = if n == 0 { String::new() } else { format!(".{n}") };
+            if !made.contains(&main_dir.join(format!("{rest}{dup}"))) {
+                break dup;
+            }
+            n += 1;
         };
-        // rpmbuild's targets (build/files.c): from `xx/` up to `/`, then the whole path
+        // the package's link to its file, from `xx/` up to `/` then the whole path
         let link = main_dir.join(format!("{rest}{dup}"));
+        made.insert(link.clone());
         let target = prefixed("../../../..", &src.path);
         added.push((artifact(symlink(link, target, mtime)), vec![f.package.clone()]));
-        for d in [PathBuf::from(BUILD_ID_DIR), main_dir.clone()] {
-            dirs.entry((f.package.clone(), d))
+        dirs.entry((f.package.clone(), PathBuf::from(BUILD_ID_DIR)))
+            .or_insert((mtime, fileflags::ARTIFACT));
+        if made.insert(main_dir.clone()) {
+            dirs.entry((f.package.clone(), main_dir.clone()))
                 .or_insert((mtime, fileflags::ARTIFACT));
         }
-        let dbg_dir = PathBuf::from(format!("{DEBUG_DIR}/.build-id/{xx}"));
+        // the debuginfo package's to the debug file, and (compat) to the package's link
         let dlink = dbg_dir.join(format!("{rest}{dup}.debug"));
         let dtarget = prefixed("../../../../..", &debug_path);
         added.push((artifact(symlink(dlink, dtarget, mtime)), vec![f.debuginfo.clone()]));
-        // compat: the debug tree's link without `.debug` is to the package's link
         let clink = dbg_dir.join(format!("{rest}{dup}"));
         let ctarget = PathBuf::from(format!("../../../.build-id/{xx}/{rest}{dup}"));
         added.push((artifact(symlink(clink, ctarget, mtime)), vec![f.debuginfo.clone()]));
-        for d in [PathBuf::from(format!("{DEBUG_DIR}/.build-id")), dbg_dir] {
-            dirs.entry((f.debuginfo.clone(), d))
+        dirs.entry((f.debuginfo.clone(), PathBuf::from(format!("{DEBUG_DIR}/.build-id"))))
+            .or_insert((mtime, fileflags::ARTIFACT));
+        if made.insert(dbg_dir.clone()) {
+            dirs.entry((f.debuginfo.clone(), dbg_dir))
                 .or_insert((mtime, fileflags::ARTIFACT));
         }
     }

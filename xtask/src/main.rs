@@ -94,9 +94,14 @@ fn split(args: &[String]) -> Result<()> {
     let tree = base.join("fixture-fedora");
     let out = base.join("split");
     let t = std::time::Instant::now();
-    let map = build_fixture(&tree, Layout::Fedora)?;
+    // compiled -O2 -g as distributions build, so the split has -debuginfo packages
+    if tree.exists() {
+        std::fs::remove_dir_all(&tree)
+            .with_context(|| format!("cannot clear {}", tree.display()))?;
+    }
+    let map = rpmsplit_fixture::build_with(&tree, Layout::Fedora, rpmsplit_fixture::Debug::Full)?;
     eprintln!(
-        "built the mini libvirt tree ({} entries, compiled by gcc) in {:.1}s: {}",
+        "built the mini libvirt tree ({} entries, compiled by gcc -g) in {:.1}s: {}",
         map.len(),
         t.elapsed().as_secs_f64(),
         tree.display()

@@ -1,0 +1,540 @@
+//! Debuginfo (`--debuginfo`), checked by the real tools: the packages of a tree compiled `-g`
+//! and their `-debuginfo` packages installed into a scratch root with rpm, gdb resolving
+//! functions and lines through the installed debug files (by `.gnu_debuglink` and by
+//! build-id), `readelf` finding no debug section in any shipped file, every debuglink CRC
+//! matching, every stripped program running; rpmbuild with find-debuginfo (Debian's
+//! `debugedit`) making the same packages from our spec; and the outputs not depending on
+//! `--jobs`, nor changing for a tree without debug information.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+use crate::util::*;
+
+const RPM_ARGS: [&str; 6] = ["--compress", "zstd:3", "--release", "1", "--quiet", "--format"];
+
+/// A copy of the `-g` tree with a hard link and a copy of libvirt.so (both claimed, with it,
+/// by libvirt-libs's `{libdir}/libvirt.so.*`): (tempdir, root).
+fn debug_tree_with_links() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("root");
+    ok(tool("cp")
+        .arg("-a")
+        .arg(&debug_fixture(Debug::Full).root)
+        .arg(&root));
+    let lib = root.join("usr/lib64/libvirt.so.0.12006.0");
+    fs::hard_link(&lib, root.join("usr/lib64/libvirt.so.0.12006.0.hl")).unwrap();
+    ok(tool("cp")
+        .arg("-p")
+        .arg(&lib)
+        .arg(root.join("usr/lib64/libvirt.so.0.12006.0.copy")));
+    (tmp, root)
+}
+
+/// `rpm --root ROOT --dbpath /var/lib/rpm ARGS…` (Debian's rpm needs both).
+fn rpm_in(root: &Path) -> std::process::Command {
+    let mut c = tool("rpm");
+    c.arg("--root").arg(root).args(["--dbpath", "/var/lib/rpm"]);
+    c
+}
+
+/// Every regular file below `dir` whose first bytes are ELF magic, sorted.
+fn elf_files_below(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            let m = p.symlink_metadata().unwrap();
+            if m.is_dir() {
+                stack.push(p);
+            } else if m.is_file() && fs::read(&p).unwrap().starts_with(b"\x7fELF") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The section names `readelf -SW` lists.
+fn section_names(file: &Path) -> Vec<String> {
+    sections(file).into_iter().map(|s| s[0].clone()).collect()
+}
+
+/// `readelf -SW`'s rows: [name, type, address, offset, size, entsize, flags, link, info, align].
+fn sections(file: &Path) -> Vec<Vec<String>> {
+    let text = run_text(tool("readelf").arg("-SW").arg(file));
+    let mut rows = Vec::new();
+    for line in text.lines() {
+        let Some(rest) = line.trim_start().strip_prefix('[') else {
+            continue;
+        };
+        let Some((nr, rest)) = rest.split_once(']') else {
+            continue;
+        };
+        if nr.trim() == "Nr" || nr.trim() == "0" {
+            continue;
+        }
+        let mut f: Vec<String> = rest.split_whitespace().map(str::to_owned).collect();
+        // flags may be empty: name type addr off size es [flg] lk inf al
+        if f.len() == 9 {
+            f.insert(6, String::new());
+        }
+        assert_eq!(f.len(), 10, "{}: {line}", file.display());
+        rows.push(f);
+    }
+    rows
+}
+
+/// The name and CRC a file's `.gnu_debuglink` holds (dumped by binutils' objcopy).
+fn debuglink(file: &Path) -> (String, u32) {
+    let dump = tempfile::NamedTempFile::new().unwrap();
+    ok(tool("objcopy")
+        .arg(format!("--dump-section=.gnu_debuglink={}", dump.path().display()))
+        .arg(file)
+        .arg("/dev/null"));
+    let bytes = fs::read(dump.path()).unwrap();
+    let nul = bytes.iter().position(|&b| b == 0).unwrap();
+    let crc = u32::from_le_bytes(bytes[bytes.len() - 4..].try_into().unwrap());
+    (String::from_utf8(bytes[..nul].to_vec()).unwrap(), crc)
+}
+
+/// `gdb -batch` with the debug tree of `root`, loading `file`, running `commands`: what it
+/// printed (it exits 1 when a command fails, as `info line` of an unknown function).
+fn gdb(root: &Path, file: &Path, commands: &[&str]) -> String {
+    let mut c = tool("gdb");
+    c.args(["-nx", "-batch", "-ex"])
+        .arg(format!(
+            "set debug-file-directory {}",
+            root.join("usr/lib/debug").display()
+        ))
+        .arg("-ex")
+        .arg(format!("file {}", file.display()));
+    for cmd in commands {
+        c.arg("-ex").arg(cmd);
+    }
+    let out = c.output().unwrap_or_else(|e| panic!("cannot run gdb: {e}"));
+    stdout(&out) + &stderr(&out)
+}
+
+#[test]
+fn installed_debuginfo_lets_gdb_resolve_functions_and_lines_and_stripped_programs_run() {
+    let (tmp, tree) = debug_tree_with_links();
+    let out = tmp.path().join("out");
+    let mut args = RPM_ARGS.to_vec();
+    args.push("rpm");
+    split(&tree, &out, &args);
+    let rpms = rpms_in(&out);
+    let debuginfo: Vec<&PathBuf> = rpms
+        .iter()
+        .filter(|p| p.to_string_lossy().contains("-debuginfo-"))
+        .collect();
+    assert!(debuginfo.len() >= 20, "{} debuginfo packages", debuginfo.len());
+
+    let root = tmp.path().join("sysroot");
+    run(rpm_in(&root)
+        .args(["-i", "--nodeps", "--noscripts", "--ignorearch"])
+        .args(&rpms));
+
+    // gdb: names and lines of a daemon and of the library, through the installed debug files
+    let virtlogd = root.join("usr/sbin/virtlogd");
+    let text = gdb(&root, &virtlogd, &["info line main", "info functions ^main$"]);
+    assert!(
+        text.contains("of \"src/virtlogd.c\" starts at address") && text.contains("<main>"),
+        "{text}"
+    );
+    assert!(text.contains("int main(int, char **);"), "{text}");
+    let lib = root.join("usr/lib64/libvirt.so.0.12006.0");
+    let text = gdb(&root, &lib, &["info line virConnectOpen"]);
+    assert!(
+        text.contains("of \"src/libvirt.c\" starts at address") && text.contains("<virConnectOpen"),
+        "{text}"
+    );
+    // and by build-id alone: a copy elsewhere under another name has no debuglink match
+    let elsewhere = tmp.path().join("elsewhere");
+    fs::create_dir(&elsewhere).unwrap();
+    fs::copy(&virtlogd, elsewhere.join("renamed")).unwrap();
+    let text = gdb(&root, &elsewhere.join("renamed"), &["info line main"]);
+    assert!(text.contains("of \"src/virtlogd.c\""), "{text}");
+    // without the debug files gdb knows no lines: the stripped file has none of its own
+    let bare = tmp.path().join("bare");
+    fs::create_dir(&bare).unwrap();
+    let text = gdb(&bare, &elsewhere.join("renamed"), &["info line main"]);
+    assert!(text.contains("Function \"main\" not defined"), "{text}");
+
+    // every shipped ELF file: no debug section, no .symtab, a debuglink whose CRC matches
+    let mut checked = 0;
+    for f in elf_files_below(&root) {
+        if f.starts_with(root.join("usr/lib/debug")) {
+            continue;
+        }
+        let names = section_names(&f);
+        let bad: Vec<&String> = names
+            .iter()
+            .filter(|n| n.starts_with(".debug_") || *n == ".symtab" || *n == ".comment")
+            .collect();
+        assert!(bad.is_empty(), "{}: {bad:?}", f.display());
+        let (name, crc) = debuglink(&f);
+        let rel = f.parent().unwrap().strip_prefix(&root).unwrap();
+        let debug = root.join("usr/lib/debug").join(rel).join(&name);
+        let bytes = fs::read(&debug).unwrap_or_else(|e| panic!("{}: {e}", debug.display()));
+        assert_eq!(crc32fast::hash(&bytes), crc, "{}", f.display());
+        checked += 1;
+    }
+    assert!(checked >= 40, "{checked} ELF files checked");
+
+    // every stripped program runs, loading the stripped libraries
+    let mut ran = 0;
+    for dir in ["usr/bin", "usr/sbin"] {
+        for f in elf_files_below(&root.join(dir)) {
+            let out = ok(tool(f.to_str().unwrap())
+                .arg("--version")
+                .env("LD_LIBRARY_PATH", root.join("usr/lib64")));
+            assert!(stdout(&out).contains("12.6.0"), "{}", f.display());
+            ran += 1;
+        }
+    }
+    assert!(ran >= 10, "{ran} programs ran");
+
+    // the hard link and the copy share the library's debug file; each has its build-id link
+    let dbg = root.join("usr/lib/debug/usr/lib64");
+    let ino = |name: &str| fs::metadata(dbg.join(name)).unwrap().ino();
+    let first = ino("libvirt.so.0.12006.0-12.6.0-1.x86_64.debug");
+    assert_eq!(first, ino("libvirt.so.0.12006.0.hl-12.6.0-1.x86_64.debug"));
+    assert_eq!(first, ino("libvirt.so.0.12006.0.copy-12.6.0-1.x86_64.debug"));
+    let id = build_id(&lib);
+    let links = root.join("usr/lib/.build-id").join(&id[..2]);
+    let mut targets: Vec<PathBuf> = ["", ".1", ".2"]
+        .iter()
+        .map(|dup| fs::canonicalize(links.join(format!("{}{dup}", &id[2..]))).unwrap())
+        .collect();
+    targets.sort();
+    let expect: Vec<PathBuf> = ["libvirt.so.0.12006.0", "libvirt.so.0.12006.0.copy", "libvirt.so.0.12006.0.hl"]
+        .iter()
+        .map(|n| fs::canonicalize(root.join("usr/lib64").join(n)).unwrap())
+        .collect();
+    assert_eq!(targets, expect);
+    let via_id = root
+        .join("usr/lib/debug/.build-id")
+        .join(&id[..2])
+        .join(format!("{}.debug", &id[2..]));
+    assert_eq!(fs::metadata(&via_id).unwrap().ino(), first);
+}
+
+/// The GNU build-id `readelf -n` shows for `file`.
+fn build_id(file: &Path) -> String {
+    let text = run_text(tool("readelf").arg("-n").arg(file));
+    text.lines()
+        .find_map(|l| l.trim().strip_prefix("Build ID: "))
+        .unwrap_or_else(|| panic!("{}: no build-id", file.display()))
+        .to_string()
+}
+
+/// `path mode flags linkto user group` of every file of an RPM.
+fn file_rows(rpm: &Path) -> BTreeSet<String> {
+    rpm_qp(
+        rpm,
+        &[
+            "--qf",
+            "[%{FILENAMES} %{FILEMODES:octal} %{FILEFLAGS} %{FILELINKTOS} %{FILEUSERNAME} %{FILEGROUPNAME}\n]",
+        ],
+    )
+    .lines()
+    .map(str::to_owned)
+    .collect()
+}
+
+/// Every dependency line of an RPM, by kind. Debian's debuginfo.attr adds
+/// `debuginfo(build-id) = nilnil` for every `.N.debug` link (a Lua slip of its own): left out.
+fn deps_of(rpm: &Path) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for kind in ["--requires", "--provides", "--recommends", "--conflicts", "--obsoletes"] {
+        for l in rpm_qp(rpm, &[kind]).lines() {
+            if l != "debuginfo(build-id) = nilnil" {
+                out.insert(format!("{kind} {l}"));
+            }
+        }
+    }
+    out
+}
+
+/// Unpack an RPM's payload into `dir` with rpm2cpio and GNU cpio.
+fn unpack(rpm: &Path, dir: &Path) {
+    fs::create_dir_all(dir).unwrap();
+    let script = format!(
+        "rpm2cpio '{}' | cpio -idm --quiet --no-absolute-filenames",
+        rpm.display()
+    );
+    ok(tool("sh").arg("-c").arg(script).current_dir(dir));
+}
+
+/// A section table as find-debuginfo's must match: every column but the file offset, and for
+/// `.shstrtab` not its size either (elfutils merges the suffixes of section names, we do not).
+fn comparable(rows: Vec<Vec<String>>) -> Vec<Vec<String>> {
+    rows.into_iter()
+        .map(|mut r| {
+            r.remove(3);
+            if r[0] == ".shstrtab" {
+                r[3].clear();
+            }
+            r
+        })
+        .collect()
+}
+
+#[test]
+fn rpmbuild_with_find_debuginfo_makes_the_same_debuginfo_packages_from_our_spec() {
+    tool("find-debuginfo");
+    tool("eu-strip");
+    let (tmp, tree) = debug_tree_with_links();
+    let ours = tmp.path().join("ours");
+    let mut args = RPM_ARGS.to_vec();
+    args.push("rpm,spec");
+    split(&tree, &ours, &args);
+    let by_name = |dir: &Path| -> BTreeMap<String, PathBuf> {
+        rpms_in(dir)
+            .into_iter()
+            .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), p))
+            .collect()
+    };
+    let spec = ours.join("libvirt.spec");
+    let top = tmp.path().join("rpmbuild");
+    ok(rpmbuild(&spec, &top).env("SOURCE_DATE_EPOCH", "1700000000"));
+    let (a, b) = (by_name(&ours), by_name(&top.join("RPMS")));
+    assert_eq!(
+        a.keys().collect::<Vec<_>>(),
+        b.keys().collect::<Vec<_>>(),
+        "the same packages, debuginfo ones among them"
+    );
+    assert!(a.keys().filter(|n| n.contains("-debuginfo-")).count() >= 20);
+    let mut problems = Vec::new();
+    for (name, ours) in &a {
+        let theirs = &b[name];
+        let (fa, fb) = (file_rows(ours), file_rows(theirs));
+        if fa != fb {
+            problems.push(format!(
+                "{name}: files differ: only ours {:?}, only rpmbuild's {:?}",
+                fa.difference(&fb).collect::<Vec<_>>(),
+                fb.difference(&fa).collect::<Vec<_>>()
+            ));
+        }
+        let (da, db) = (deps_of(ours), deps_of(theirs));
+        if da != db {
+            problems.push(format!(
+                "{name}: dependencies differ: only ours {:?}, only rpmbuild's {:?}",
+                da.difference(&db).collect::<Vec<_>>(),
+                db.difference(&da).collect::<Vec<_>>()
+            ));
+        }
+        for tag in ["SUMMARY", "DESCRIPTION", "LICENSE"] {
+            let q = format!("%{{{tag}}}");
+            let (x, y) = (rpm_qp(ours, &["--qf", &q]), rpm_qp(theirs, &["--qf", &q]));
+            if x != y {
+                problems.push(format!("{name}: {tag}: ours {x:?}, rpmbuild's {y:?}"));
+            }
+        }
+        // the stripped files and the debug files: find-debuginfo's section tables
+        let (ua, ub) = (tmp.path().join("ua").join(name), tmp.path().join("ub").join(name));
+        unpack(ours, &ua);
+        unpack(theirs, &ub);
+        let (ea, eb) = (elf_files_below(&ua), elf_files_below(&ub));
+        let rel = |v: &[PathBuf], base: &Path| -> Vec<PathBuf> {
+            v.iter().map(|p| p.strip_prefix(base).unwrap().to_owned()).collect()
+        };
+        if rel(&ea, &ua) != rel(&eb, &ub) {
+            problems.push(format!("{name}: different ELF files"));
+            continue;
+        }
+        for (x, y) in ea.iter().zip(&eb) {
+            let (sx, sy) = (comparable(sections(x)), comparable(sections(y)));
+            if sx != sy {
+                problems.push(format!(
+                    "{}: section tables differ:\nours     {sx:?}\nrpmbuild {sy:?}",
+                    x.strip_prefix(&ua).unwrap().display()
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Every output file below `dir` (relative path → bytes), `report.json` left out.
+fn outputs(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            let m = p.symlink_metadata().unwrap();
+            if m.is_dir() {
+                stack.push(p);
+            } else if m.is_file() && p.file_name().unwrap() != "report.json" {
+                out.insert(p.strip_prefix(dir).unwrap().to_owned(), fs::read(&p).unwrap());
+            } else if m.is_symlink() {
+                let t = fs::read_link(&p).unwrap();
+                out.insert(
+                    p.strip_prefix(dir).unwrap().to_owned(),
+                    t.into_os_string().into_encoded_bytes(),
+                );
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn debuginfo_outputs_do_not_depend_on_jobs() {
+    let tree = &debug_fixture(Debug::Full).root;
+    let tmp = tempfile::tempdir().unwrap();
+    let mut all = Vec::new();
+    for jobs in ["1", "4"] {
+        let out = tmp.path().join(jobs);
+        let mut args = RPM_ARGS.to_vec();
+        args.extend(["rpm,cpio,filelist,tree", "--jobs", jobs]);
+        split(tree, &out, &args);
+        all.push(outputs(&out));
+    }
+    assert!(all[0].keys().any(|p| p.to_string_lossy().contains("-debuginfo")));
+    assert_eq!(all[0].len(), all[1].len());
+    for (p, bytes) in &all[0] {
+        assert!(all[1].get(p) == Some(bytes), "{} differs", p.display());
+    }
+}
+
+#[test]
+fn a_tree_without_debug_information_gives_the_packages_it_gave_before() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (debug, name) in [(Debug::None, "g0"), (Debug::Stripped, "stripped")] {
+        let tree = &debug_fixture(debug).root;
+        let mut got = Vec::new();
+        for mode in ["auto", "off"] {
+            let out = tmp.path().join(format!("{name}-{mode}"));
+            let mut args = RPM_ARGS.to_vec();
+            args.extend(["rpm,cpio,filelist", "--debuginfo", mode]);
+            split(tree, &out, &args);
+            got.push(outputs(&out));
+        }
+        assert!(
+            !got[0].keys().any(|p| p.to_string_lossy().contains("debuginfo")),
+            "{name}: a debuginfo package"
+        );
+        assert_eq!(got[0], got[1], "{name}: auto and off differ");
+    }
+    // the stripped tree's files ship byte for byte
+    let tree = &debug_fixture(Debug::Stripped).root;
+    let rpm = rpms_in(&tmp.path().join("stripped-auto"))
+        .into_iter()
+        .find(|p| p.to_string_lossy().contains("libvirt-daemon-log-12"))
+        .unwrap();
+    let x = tmp.path().join("x");
+    unpack(&rpm, &x);
+    assert_eq!(
+        fs::read(x.join("usr/sbin/virtlogd")).unwrap(),
+        fs::read(tree.join("usr/sbin/virtlogd")).unwrap()
+    );
+    // and `packages` splits what has a .symtab: the -g0 tree's files
+    let out = tmp.path().join("g0-packages");
+    let mut args = RPM_ARGS.to_vec();
+    args.extend(["rpm", "--debuginfo", "packages"]);
+    split(&debug_fixture(Debug::None).root, &out, &args);
+    assert!(rpms_in(&out)
+        .iter()
+        .any(|p| p.to_string_lossy().contains("libvirt-daemon-log-debuginfo-")));
+}
+
+#[test]
+fn a_tree_output_holds_what_the_rpms_hold() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let mut args = RPM_ARGS.to_vec();
+    args.push("rpm,tree");
+    split(&debug_fixture(Debug::Full).root, &out, &args);
+    for pkg in ["libvirt-daemon-log", "libvirt-daemon-log-debuginfo"] {
+        let rpm = rpms_in(&out)
+            .into_iter()
+            .find(|p| {
+                let n = p.file_name().unwrap().to_string_lossy().into_owned();
+                n.strip_prefix(pkg).is_some_and(|r| r.starts_with("-12"))
+            })
+            .unwrap();
+        let x = tmp.path().join("x").join(pkg);
+        unpack(&rpm, &x);
+        assert_eq!(outputs(&x), outputs(&out.join("tree").join(pkg)), "{pkg}");
+    }
+}
+
+#[test]
+fn filelists_leave_build_id_links_and_debuginfo_packages_to_rpmbuild() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let mut args = RPM_ARGS.to_vec();
+    args.push("filelist,cpio");
+    split(&debug_fixture(Debug::Full).root, &out, &args);
+    let list = fs::read_to_string(out.join("libvirt-daemon-log.files")).unwrap();
+    assert!(list.contains("/usr/sbin/virtlogd\n"), "{list}");
+    assert!(!list.contains(".build-id"), "{list}");
+    assert!(!out.join("libvirt-daemon-log-debuginfo.files").exists());
+    // while the cpio payload holds them, as the RPM does
+    let listing = run_text(
+        tool("sh")
+            .arg("-c")
+            .arg("zstd -dc libvirt-daemon-log.cpio.zst | cpio -it --quiet")
+            .current_dir(&out),
+    );
+    assert!(listing.contains("./usr/lib/.build-id/"), "{listing}");
+    assert!(out.join("libvirt-daemon-log-debuginfo.cpio.zst").exists());
+}
+
+#[test]
+fn explain_and_classify_tell_where_debug_information_goes() {
+    let tree = &debug_fixture(Debug::Full).root;
+    let text = stdout(&ok(rpmsplit()
+        .arg("explain")
+        .arg(tree)
+        .arg("/usr/sbin/virtlogd")));
+    let id = build_id(&tree.join("usr/sbin/virtlogd"));
+    assert!(
+        text.contains(&format!(
+            "debuginfo: not stripped, with debug sections; split --debuginfo auto strips it, \
+             its debug file /usr/lib/debug/usr/sbin/virtlogd-12.6.0-%{{release}}.x86_64.debug goes \
+             to libvirt-daemon-log-debuginfo (build-id {id})"
+        )),
+        "{text}"
+    );
+    let text = stdout(&ok(rpmsplit()
+        .arg("explain")
+        .arg(&debug_fixture(Debug::Stripped).root)
+        .arg("/usr/sbin/virtlogd")));
+    assert!(
+        text.contains("debuginfo: stripped; split --debuginfo auto ships it as it is"),
+        "{text}"
+    );
+    let (doc, code) = classify_json(&[tree.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    let pkg = doc["debuginfo"]["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "libvirt-daemon-log-debuginfo")
+        .unwrap_or_else(|| panic!("{:#}", doc["debuginfo"]));
+    assert_eq!(pkg["of"], "libvirt-daemon-log");
+    assert_eq!(pkg["build_ids"], serde_json::json!([id]));
+}
+
+#[test]
+fn a_tree_with_debug_information_needs_a_release() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let tree = &debug_fixture(Debug::Full).root;
+    fails(
+        &mut split_command(tree, &out, &["--format", "cpio"]),
+        2,
+        &["PATH-VERSION-RELEASE.ARCH.debug", "--debuginfo off"],
+    );
+    assert!(nothing_in(&out));
+    split(tree, &out, &["--format", "cpio", "--debuginfo", "off", "--quiet"]);
+    assert!(!out.join("libvirt-daemon-log-debuginfo.cpio.zst").exists());
+}
