@@ -98,7 +98,9 @@ pub enum Command {
         #[arg(long)]
         previous_manifest: Option<PathBuf>,
         /// Existing RPMs (e.g. a distribution's build) to audit against the manifest's split of
-        /// INPUT: every file in the package the manifest gives it, with its attributes.
+        /// INPUT: every file in the package the manifest gives it, with its attributes. What
+        /// rpmbuild adds itself is not audited: -debuginfo and -debugsource packages, build-id
+        /// links (%artifact), the size of an ELF file it strips.
         #[arg(long, num_args = 1.., value_name = "RPM")]
         against: Vec<PathBuf>,
         /// Print the findings as one JSON object.

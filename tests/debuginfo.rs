@@ -538,3 +538,39 @@ fn a_tree_with_debug_information_needs_a_release() {
     split(tree, &out, &["--format", "cpio", "--debuginfo", "off", "--quiet"]);
     assert!(!out.join("libvirt-daemon-log-debuginfo.cpio.zst").exists());
 }
+
+#[test]
+fn verify_of_a_tree_with_debug_information_against_its_split_finds_nothing() {
+    // the RPMs hold stripped files, build-id links (%artifact) and debuginfo packages that the
+    // tree does not: what rpmbuild adds itself is not audited, everything else is
+    let tree = &debug_fixture(Debug::Full).root;
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let mut args = RPM_ARGS.to_vec();
+    args.push("rpm");
+    split(tree, &out, &args);
+    let rpms = rpms_in(&out);
+    assert!(rpms.iter().any(|p| p.to_string_lossy().contains("-debuginfo-")));
+    let out = rpmsplit()
+        .arg("verify")
+        .arg(tree)
+        .args(["--json", "--against"])
+        .args(&rpms)
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["findings"], serde_json::json!([]), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(0));
+    // while a file of the wrong size is still a finding: the tree linked -s (stripped, so
+    // audited by size) against the same RPMs
+    let out = rpmsplit()
+        .arg("verify")
+        .arg(&debug_fixture(Debug::Stripped).root)
+        .args(["--json", "--against"])
+        .args(&rpms)
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let text = doc["findings"].to_string();
+    assert!(text.contains("/usr/sbin/virtlogd") && text.contains("size"), "{text}");
+}

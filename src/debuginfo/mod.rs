@@ -444,19 +444,28 @@ pub fn apply(
         let (xx, rest) = id.split_at(2.min(id.len()));
         let main_dir = PathBuf::from(format!("{BUILD_ID_DIR}/{xx}"));
         let dbg_dir = PathBuf::from(format!("{DEBUG_DIR}/.build-id/{xx}"));
+        // the package's link to its file, from `xx/` up to `/` then the whole path; a link
+        // the input has already (an unstripped RPM's) is kept where it points there
+        let target = prefixed("../../../..", &src.path);
+        let taken = |p: &Path| {
+            made.contains(p)
+                || inv
+                    .find(p)
+                    .is_some_and(|e| e.link_target.as_deref() != Some(target.as_path()))
+        };
         let mut n = 0;
         let dup = loop {
             let dup = if n == 0 { String::new() } else { format!(".{n}") };
-            if !made.contains(&main_dir.join(format!("{rest}{dup}"))) {
+            if !taken(&main_dir.join(format!("{rest}{dup}"))) {
                 break dup;
             }
             n += 1;
         };
-        // the package's link to its file, from `xx/` up to `/` then the whole path
         let link = main_dir.join(format!("{rest}{dup}"));
         made.insert(link.clone());
-        let target = prefixed("../../../..", &src.path);
-        added.push((artifact(symlink(link, target, mtime)), vec![f.package.clone()]));
+        if inv.index(&link).is_none() {
+            added.push((artifact(symlink(link, target, mtime)), vec![f.package.clone()]));
+        }
         dirs.entry((f.package.clone(), PathBuf::from(BUILD_ID_DIR)))
             .or_insert((mtime, fileflags::ARTIFACT));
         if made.insert(main_dir.clone()) {
@@ -466,10 +475,17 @@ pub fn apply(
         // the debuginfo package's to the debug file, and (compat) to the package's link
         let dlink = dbg_dir.join(format!("{rest}{dup}.debug"));
         let dtarget = prefixed("../../../../..", &debug_path);
-        added.push((artifact(symlink(dlink, dtarget, mtime)), vec![f.debuginfo.clone()]));
         let clink = dbg_dir.join(format!("{rest}{dup}"));
         let ctarget = PathBuf::from(format!("../../../.build-id/{xx}/{rest}{dup}"));
-        added.push((artifact(symlink(clink, ctarget, mtime)), vec![f.debuginfo.clone()]));
+        for (link, target) in [(dlink, dtarget), (clink, ctarget)] {
+            if inv.index(&link).is_some() {
+                return Err(DebugError::Exists {
+                    path: display_path(&link),
+                    of: f.path.clone(),
+                });
+            }
+            added.push((artifact(symlink(link, target, mtime)), vec![f.debuginfo.clone()]));
+        }
         dirs.entry((f.debuginfo.clone(), PathBuf::from(format!("{DEBUG_DIR}/.build-id"))))
             .or_insert((mtime, fileflags::ARTIFACT));
         if made.insert(dbg_dir.clone()) {
