@@ -40,6 +40,13 @@ fn elf_facts(data: &[u8]) {
     }
 }
 
+fn elf_strip(data: &[u8]) {
+    let _ = rpmsplit::debuginfo::strip::sections(data);
+    if let Ok(split) = rpmsplit::debuginfo::strip::split(data, "x-1-1.x86_64.debug") {
+        assert!(split.stripped.starts_with(b"\x7fELF") && split.debug.starts_with(b"\x7fELF"));
+    }
+}
+
 fn manifest(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
@@ -59,6 +66,7 @@ const TARGETS: &[(&str, Replay)] = &[
     ("rpm_reader", rpm_reader),
     ("cpio_reader", cpio_reader),
     ("elf_facts", elf_facts),
+    ("elf_strip", elf_strip),
     ("manifest", manifest),
 ];
 

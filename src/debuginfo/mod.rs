@@ -127,7 +127,8 @@ pub fn suffix(version: &str, release: &str, arch: &str) -> String {
 /// ELF file has debug sections.
 pub fn plan(inv: &Inventory, plan: &Plan, mode: Mode, suffix: &str) -> DebugPlan {
     let mut files = Vec::new();
-    for p in plan.emitted().filter(|p| !p.meta) {
+    // (rpmbuild leaves noarch packages alone)
+    for p in (plan.emitted()).filter(|p| !p.meta && p.arch.as_deref() != Some("noarch")) {
         for &(i, r) in &p.files {
             let e = &inv.entries[i];
             if plan.rules.rules[r].attrs.ghost || !candidate(e) {
@@ -314,7 +315,9 @@ pub fn apply(
         }),
         end: AtomicU64::new(0),
     };
-    let work: Vec<(usize, &BTreeSet<String>)> = groups.iter().map(|(&l, n)| (l, n)).collect();
+    // largest first, so the biggest file does not start last
+    let mut work: Vec<(usize, &BTreeSet<String>)> = groups.iter().map(|(&l, n)| (l, n)).collect();
+    work.sort_by_key(|&(l, _)| (std::cmp::Reverse(inv.entries[l].size), l));
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs.max(1))
         .build()
@@ -323,6 +326,7 @@ pub fn apply(
     let results: Vec<Result<(usize, Done), DebugError>> = pool.install(|| {
         use rayon::prelude::*;
         work.par_iter()
+            .with_max_len(1)
             .map(|&(leader, names)| {
                 let e = &entries[leader];
                 let mut stripped = BTreeMap::new();

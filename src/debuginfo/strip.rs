@@ -12,8 +12,14 @@
 //!
 //! goblin parses the headers (bounded: a header or table past the end of the bytes is an
 //! error); the rewriting is ours, a handful of header fields. `object`'s ELF builder, the other
-//! candidate, regenerates the dynamic tables and moves sections (shown by
-//! `tests/debuginfo.rs`, `object_builder_*`).
+//! candidate, keeps sections in place but regenerates the dynamic tables from its own model
+//! (`.dynstr` reordered, `.gnu.hash` and `.dynamic` shrunk, `PT_DYNAMIC` left stale), changing
+//! bytes the loader maps, so that eu-elflint rejects the file and eu-unstrip cannot rejoin the
+//! halves (`tests/strip_choice.rs`, `object_builder_*`).
+//!
+//! Where ours differs from eu-strip: `.shstrtab` of the stripped file holds every name whole,
+//! in section order (elfutils shares name tails), so it is a few bytes longer and the section
+//! headers after it move by as much.
 
 use goblin::container::{Container, Ctx, Endian};
 use goblin::elf::header::Header;
@@ -85,6 +91,32 @@ fn parse(bytes: &[u8]) -> Result<Parsed, StripError> {
         .map_err(err)?;
     let sections = SectionHeader::parse(bytes, header.e_shoff as usize, header.e_shnum as usize, ctx)
         .map_err(err)?;
+    // Every range the rewriting copies lies inside the file, and alignments are sane: what
+    // follows adds and aligns without overflowing.
+    let inside = |off: u64, len: u64| off.checked_add(len).is_some_and(|e| e <= bytes.len() as u64);
+    let ph_end = (header.e_phnum as u64) * (header.e_phentsize as u64);
+    if !inside(0, header.e_ehsize as u64) || !inside(header.e_phoff, ph_end) {
+        return Err(StripError::Parse("headers past the end of the file".into()));
+    }
+    if let Some(ph) = phdrs.iter().find(|ph| !inside(ph.p_offset, ph.p_filesz)) {
+        return Err(StripError::Parse(format!(
+            "a segment at offset {:#x} runs past the end of the file",
+            ph.p_offset
+        )));
+    }
+    for (i, s) in sections.iter().enumerate() {
+        if s.sh_type != SHT_NOBITS && !inside(s.sh_offset, s.sh_size) {
+            return Err(StripError::Parse(format!(
+                "section {i} runs past the end of the file"
+            )));
+        }
+        if s.sh_addralign > MAX_ALIGN {
+            return Err(StripError::Unsupported(format!(
+                "section {i} asks for an alignment of {:#x}",
+                s.sh_addralign
+            )));
+        }
+    }
     let strndx = header.e_shstrndx as usize;
     let shstr = sections
         .get(strndx)
@@ -138,6 +170,9 @@ fn strip_p(s: &SectionHeader, name: &str) -> bool {
         && s.sh_type != SHT_NOTE
         && (s.sh_type != SHT_PROGBITS || !name.starts_with(".gnu.warning."))
 }
+
+/// The largest section alignment we lay out (a page is 64 KiB at most; linkers ask for less).
+const MAX_ALIGN: u64 = 1 << 24;
 
 fn align(n: usize, to: u64) -> usize {
     let to = (to.max(1)) as usize;
@@ -411,7 +446,11 @@ fn debug_file(bytes: &[u8], p: &Parsed, keep: &[bool]) -> Result<Vec<u8>, StripE
                 out.extend_from_slice(d);
                 s.sh_offset = at as u64;
             } else {
-                s.sh_offset = align(out.len(), s.sh_addralign) as u64;
+                // as elfutils lays it out: a section without data still moves the offset on
+                // to its alignment
+                let at = align(out.len(), s.sh_addralign);
+                out.resize(at, 0);
+                s.sh_offset = at as u64;
                 s.sh_type = SHT_NOBITS;
             }
         }

@@ -19,6 +19,7 @@ pub const TARGETS: &[(&str, usize)] = &[
     ("rpm_reader", 65536),
     ("cpio_reader", 65536),
     ("elf_facts", 65536),
+    ("elf_strip", 65536),
     ("manifest", 65536),
 ];
 
@@ -173,6 +174,7 @@ pub fn seeds(_args: &[String]) -> Result<()> {
         let head = std::fs::read(&f).unwrap_or_default();
         if head.starts_with(b"\x7fELF") {
             copy(&f, "elf_facts")?;
+            copy(&f, "elf_strip")?;
         }
     }
     for f in files(&root().join("manifests"))? {
