@@ -27,5 +27,6 @@ mod scriptlets;
 mod signing;
 mod snippets;
 mod split;
+mod strip_choice;
 mod tidy;
 mod verify;
