@@ -62,6 +62,13 @@ pub fn run(args: &[String]) -> Result<()> {
     if names.is_empty() {
         names = TARGETS.iter().map(|t| t.0).collect();
     }
+    let installed = Command::new(env!("CARGO"))
+        .args(["fuzz", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !installed {
+        bail!("cargo-fuzz is not installed: `cargo install cargo-fuzz --locked` (FUZZING.md)");
+    }
     let fuzz = root().join("fuzz");
     for name in names {
         let max_len = TARGETS.iter().find(|t| t.0 == name).unwrap().1;
