@@ -699,6 +699,13 @@ pub fn split(
             probe
         }
     };
+    for f in debug.files.iter().filter(|f| f.build_id.is_none()) {
+        listener.warn(&format!(
+            "{} has no build-id (link it with --build-id): its debug file is found by its \
+             .gnu_debuglink only, and it gets no build-id links",
+            f.path
+        ));
+    }
     debuginfo::apply(
         &mut a.inventory,
         &mut a.plan,

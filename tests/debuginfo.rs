@@ -574,3 +574,40 @@ fn verify_of_a_tree_with_debug_information_against_its_split_finds_nothing() {
     let text = doc["findings"].to_string();
     assert!(text.contains("/usr/sbin/virtlogd") && text.contains("size"), "{text}");
 }
+
+#[test]
+fn a_file_without_build_id_gets_its_debug_file_and_a_warning() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("root");
+    ok(tool("cp")
+        .arg("-a")
+        .arg(&debug_fixture(Debug::Full).root)
+        .arg(&root));
+    let src = tmp.path().join("p.c");
+    fs::write(&src, "int main(void) { return 0; }\n").unwrap();
+    let target = root.join("usr/sbin/virtlogd");
+    ok(tool("gcc")
+        .args(["-O2", "-g", "-Wl,--build-id=none", "-o"])
+        .arg(&target)
+        .arg(&src));
+    let out = tmp.path().join("out");
+    let done = split(
+        &root,
+        &out,
+        &["--format", "tree", "--release", "1", "--compress", "zstd:3"],
+    );
+    assert!(
+        stderr(&done).contains("/usr/sbin/virtlogd has no build-id"),
+        "{}",
+        stderr(&done)
+    );
+    let dbg = out.join("tree/libvirt-daemon-log-debuginfo");
+    assert!(dbg
+        .join("usr/lib/debug/usr/sbin/virtlogd-12.6.0-1.x86_64.debug")
+        .is_file());
+    assert!(!dbg.join("usr/lib/debug/.build-id").exists());
+    assert!(!out.join("tree/libvirt-daemon-log/usr/lib/.build-id").exists());
+    assert!(!section_names(&out.join("tree/libvirt-daemon-log/usr/sbin/virtlogd"))
+        .iter()
+        .any(|n| n.starts_with(".debug_")));
+}
