@@ -611,3 +611,76 @@ fn a_file_without_build_id_gets_its_debug_file_and_a_warning() {
         .iter()
         .any(|n| n.starts_with(".debug_")));
 }
+
+#[test]
+fn an_unstripped_monolithic_rpm_splits_as_its_tree_does() {
+    // the -g tree, with the build-id links rpmbuild would have made for a monolithic package
+    // (the manifest drops an input's build-id links: ours take their place)
+    let (tmp, tree) = debug_tree_with_links();
+    let id = build_id(&tree.join("usr/sbin/virtlogd"));
+    let links = tree.join("usr/lib/.build-id").join(&id[..2]);
+    fs::create_dir_all(&links).unwrap();
+    std::os::unix::fs::symlink("../../../../usr/sbin/virtlogd", links.join(&id[2..])).unwrap();
+    std::os::unix::fs::symlink("../../../../usr/sbin/gone", links.join("0000")).unwrap();
+    let mono = tmp.path().join("mono.toml");
+    fs::write(
+        &mono,
+        "[manifest]\nname = \"libvirt\"\nlicense = \"LGPL-2.1-or-later\"\n\n\
+         [package.libvirt]\nsummary = \"Everything\"\nfiles = [\"/**\"]\n",
+    )
+    .unwrap();
+    let mono_out = tmp.path().join("mono");
+    split(
+        &tree,
+        &mono_out,
+        &[
+            "--manifest",
+            mono.to_str().unwrap(),
+            "--format",
+            "rpm",
+            "--version",
+            "12.6.0",
+            "--release",
+            "1",
+            "--compress",
+            "zstd:3",
+            "--debuginfo",
+            "off",
+            "--quiet",
+        ],
+    );
+    let mono_rpm = rpms_in(&mono_out).pop().unwrap();
+    let by_name = |dir: &Path| -> BTreeMap<String, PathBuf> {
+        rpms_in(dir)
+            .into_iter()
+            .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), p))
+            .collect()
+    };
+    let mut args = RPM_ARGS.to_vec();
+    args.push("rpm");
+    let (a, b) = (tmp.path().join("from-tree"), tmp.path().join("from-rpm"));
+    split(&tree, &a, &args);
+    split(&mono_rpm, &b, &args);
+    let (a, b) = (by_name(&a), by_name(&b));
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    assert!(a.keys().any(|n| n.starts_with("libvirt-daemon-log-debuginfo-")));
+    for (name, x) in &a {
+        assert_eq!(file_rows(x), file_rows(&b[name]), "{name}: files");
+        assert_eq!(deps_of(x), deps_of(&b[name]), "{name}: dependencies");
+    }
+    let log = a
+        .iter()
+        .find(|(n, _)| n.starts_with("libvirt-daemon-log-12"))
+        .unwrap()
+        .1;
+    let rows = file_rows(log);
+    assert!(
+        rows.iter().any(|r| r.starts_with(&format!(
+            "/usr/lib/.build-id/{}/{} 120777 4096 ../../../../usr/sbin/virtlogd",
+            &id[..2],
+            &id[2..]
+        ))),
+        "{rows:?}"
+    );
+    assert!(!a.values().any(|p| file_rows(p).iter().any(|r| r.contains("/0000 "))));
+}

@@ -384,6 +384,18 @@ pub fn apply(
         .max()
         .map_or(0, |g| g + 1);
     let mut debug_groups: BTreeMap<(usize, &str), u32> = BTreeMap::new();
+    // An entry of the input at a path debuginfo makes: one no package ships (dropped, as
+    // libvirt's manifest drops a distribution RPM's build-id links, or unowned) gives way to
+    // ours; one a package ships stays.
+    let mut superseded: BTreeSet<usize> = BTreeSet::new();
+    let shipped_at = |path: &Path| -> Option<usize> {
+        inv.index(path).filter(|&i| {
+            !matches!(
+                plan.decisions[i].status,
+                Status::Dropped | Status::Unowned | Status::UnownedDir
+            )
+        })
+    };
     // (package, directory) → (mtime, RPMFILE_* flags)
     let mut dirs: BTreeMap<(String, PathBuf), (u64, u32)> = BTreeMap::new();
     for f in &dp.files {
@@ -392,12 +404,13 @@ pub fn apply(
         let mtime = src.mtime;
         let (dsrc, dlen) = &done[&leader].debug;
         let debug_path = debug_path_of(&src.path, &dp.suffix);
-        if inv.index(&debug_path).is_some() {
+        if shipped_at(&debug_path).is_some() {
             return Err(DebugError::Exists {
                 path: display_path(&debug_path),
                 of: f.path.clone(),
             });
         }
+        superseded.extend(inv.index(&debug_path));
         let members = dp
             .files
             .iter()
@@ -453,9 +466,9 @@ pub fn apply(
         let target = prefixed("../../../..", &src.path);
         let taken = |p: &Path| {
             made.contains(p)
-                || inv
-                    .find(p)
-                    .is_some_and(|e| e.link_target.as_deref() != Some(target.as_path()))
+                || shipped_at(p).is_some_and(|i| {
+                    inv.entries[i].link_target.as_deref() != Some(target.as_path())
+                })
         };
         let mut n = 0;
         let dup = loop {
@@ -467,7 +480,8 @@ pub fn apply(
         };
         let link = main_dir.join(format!("{rest}{dup}"));
         made.insert(link.clone());
-        if inv.index(&link).is_none() {
+        if shipped_at(&link).is_none() {
+            superseded.extend(inv.index(&link));
             added.push((artifact(symlink(link, target, mtime)), vec![f.package.clone()]));
         }
         dirs.entry((f.package.clone(), PathBuf::from(BUILD_ID_DIR)))
@@ -482,12 +496,13 @@ pub fn apply(
         let clink = dbg_dir.join(format!("{rest}{dup}"));
         let ctarget = PathBuf::from(format!("../../../.build-id/{xx}/{rest}{dup}"));
         for (link, target) in [(dlink, dtarget), (clink, ctarget)] {
-            if inv.index(&link).is_some() {
+            if shipped_at(&link).is_some() {
                 return Err(DebugError::Exists {
                     path: display_path(&link),
                     of: f.path.clone(),
                 });
             }
+            superseded.extend(inv.index(&link));
             added.push((artifact(symlink(link, target, mtime)), vec![f.debuginfo.clone()]));
         }
         dirs.entry((f.debuginfo.clone(), PathBuf::from(format!("{DEBUG_DIR}/.build-id"))))
@@ -505,9 +520,10 @@ pub fn apply(
         d.2.push(pkg);
     }
     for (path, (mtime, flags, pkgs)) in by_path {
-        if inv.index(&path).is_some() {
+        if shipped_at(&path).is_some() {
             continue; // the input's own directory, owned as its rules say
         }
+        superseded.extend(inv.index(&path));
         added.push((
             Entry {
                 perms: 0o755,
@@ -554,7 +570,7 @@ pub fn apply(
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect();
-    add_entries(inv, plan, added, dp, deps);
+    add_entries(inv, plan, added, &superseded, dp, deps);
     Ok(())
 }
 
@@ -587,6 +603,7 @@ fn add_entries(
     inv: &mut Inventory,
     plan: &mut Plan,
     added: Vec<(Entry, Vec<String>)>,
+    superseded: &BTreeSet<usize>,
     dp: &DebugPlan,
     mut deps: BTreeMap<String, DepSpecs>,
 ) {
@@ -644,9 +661,12 @@ fn add_entries(
 
     // Merge and re-sort; old indices map to new ones.
     let old_len = inv.entries.len();
+    let added_len = added.len();
+    // (entries no package ships, so no package's files point at them)
     let mut tagged: Vec<(Entry, Option<Vec<String>>, usize)> = std::mem::take(&mut inv.entries)
         .into_iter()
         .enumerate()
+        .filter(|(i, _)| !superseded.contains(i))
         .map(|(i, e)| (e, None, i))
         .collect();
     for (k, (e, pkgs)) in added.into_iter().enumerate() {
@@ -655,7 +675,7 @@ fn add_entries(
     tagged.sort_by(|a, b| {
         (a.0.path.as_os_str().as_bytes()).cmp(b.0.path.as_os_str().as_bytes())
     });
-    let mut new_of = vec![0usize; tagged.len()];
+    let mut new_of = vec![0usize; old_len + added_len];
     for (new, (_, _, old)) in tagged.iter().enumerate() {
         new_of[*old] = new;
     }
@@ -663,7 +683,6 @@ fn add_entries(
         .into_iter()
         .map(Some)
         .collect();
-    decisions.resize(tagged.len(), None);
     let mut new_decisions: Vec<Decision> = Vec::with_capacity(tagged.len());
     let mut files_of: BTreeMap<String, Vec<(usize, usize)>> = BTreeMap::new();
     for (new, (e, pkg, old)) in tagged.into_iter().enumerate() {
