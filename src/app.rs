@@ -671,9 +671,9 @@ pub fn split(
         Some(n) => n,
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
-    let source_name = (a.inventory.origin.name.clone())
-        .unwrap_or_else(|| a.resolved.manifest.name.clone());
-    let debug = match &evr {
+    let source_name =
+        (a.inventory.origin.name.clone()).unwrap_or_else(|| a.resolved.manifest.name.clone());
+    let mut debug = match &evr {
         Some(e) => debuginfo::plan(
             &a.inventory,
             &a.plan,
@@ -699,6 +699,7 @@ pub fn split(
             probe
         }
     };
+    debug.minidebuginfo = args.minidebuginfo && !debug.files.is_empty();
     for f in debug.files.iter().filter(|f| f.build_id.is_none()) {
         listener.warn(&format!(
             "{} has no build-id (link it with --build-id): its debug file is found by its \
@@ -749,6 +750,7 @@ pub fn split(
         }),
         sign_key,
         debuginfo: !debug.files.is_empty(),
+        minidebuginfo: debug.minidebuginfo,
     };
     refuse_output_inside_input(&args.output, &a.inventory.origin.input)?;
     let earlier = write::examine_output_dir(&args.output, args.force)?;

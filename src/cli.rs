@@ -202,6 +202,11 @@ pub struct SplitArgs {
     /// adds itself).
     #[arg(long, value_enum, default_value = "auto")]
     pub debuginfo: crate::debuginfo::Mode,
+    /// With debug information split out: also give each stripped file Fedora's mini
+    /// debuginfo, its function symbols .dynsym lacks as an xz-compressed ELF file in
+    /// .gnu_debugdata (find-debuginfo -m), for backtraces without the debuginfo packages.
+    #[arg(long)]
+    pub minidebuginfo: bool,
     /// What to do with entries no rule claims: fail, warn (leave them out), package:NAME.
     #[arg(long, default_value = "fail")]
     pub unowned: UnownedPolicy,

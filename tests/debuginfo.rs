@@ -13,7 +13,14 @@ use std::path::{Path, PathBuf};
 
 use crate::util::*;
 
-const RPM_ARGS: [&str; 6] = ["--compress", "zstd:3", "--release", "1", "--quiet", "--format"];
+const RPM_ARGS: [&str; 6] = [
+    "--compress",
+    "zstd:3",
+    "--release",
+    "1",
+    "--quiet",
+    "--format",
+];
 
 /// A copy of the `-g` tree with a hard link and a copy of libvirt.so (both claimed, with it,
 /// by libvirt-libs's `{libdir}/libvirt.so.*`): (tempdir, root).
@@ -93,7 +100,10 @@ fn sections(file: &Path) -> Vec<Vec<String>> {
 fn debuglink(file: &Path) -> (String, u32) {
     let dump = tempfile::NamedTempFile::new().unwrap();
     ok(tool("objcopy")
-        .arg(format!("--dump-section=.gnu_debuglink={}", dump.path().display()))
+        .arg(format!(
+            "--dump-section=.gnu_debuglink={}",
+            dump.path().display()
+        ))
         .arg(file)
         .arg("/dev/null"));
     let bytes = fs::read(dump.path()).unwrap();
@@ -132,7 +142,11 @@ fn installed_debuginfo_lets_gdb_resolve_functions_and_lines_and_stripped_program
         .iter()
         .filter(|p| p.to_string_lossy().contains("-debuginfo-"))
         .collect();
-    assert!(debuginfo.len() >= 20, "{} debuginfo packages", debuginfo.len());
+    assert!(
+        debuginfo.len() >= 20,
+        "{} debuginfo packages",
+        debuginfo.len()
+    );
 
     let root = tmp.path().join("sysroot");
     run(rpm_in(&root)
@@ -141,7 +155,11 @@ fn installed_debuginfo_lets_gdb_resolve_functions_and_lines_and_stripped_program
 
     // gdb: names and lines of a daemon and of the library, through the installed debug files
     let virtlogd = root.join("usr/sbin/virtlogd");
-    let text = gdb(&root, &virtlogd, &["info line main", "info functions ^main$"]);
+    let text = gdb(
+        &root,
+        &virtlogd,
+        &["info line main", "info functions ^main$"],
+    );
     assert!(
         text.contains("of \"src/virtlogd.c\" starts at address") && text.contains("<main>"),
         "{text}"
@@ -204,7 +222,10 @@ fn installed_debuginfo_lets_gdb_resolve_functions_and_lines_and_stripped_program
     let ino = |name: &str| fs::metadata(dbg.join(name)).unwrap().ino();
     let first = ino("libvirt.so.0.12006.0-12.6.0-1.x86_64.debug");
     assert_eq!(first, ino("libvirt.so.0.12006.0.hl-12.6.0-1.x86_64.debug"));
-    assert_eq!(first, ino("libvirt.so.0.12006.0.copy-12.6.0-1.x86_64.debug"));
+    assert_eq!(
+        first,
+        ino("libvirt.so.0.12006.0.copy-12.6.0-1.x86_64.debug")
+    );
     let id = build_id(&lib);
     let links = root.join("usr/lib/.build-id").join(&id[..2]);
     let mut targets: Vec<PathBuf> = ["", ".1", ".2"]
@@ -212,10 +233,14 @@ fn installed_debuginfo_lets_gdb_resolve_functions_and_lines_and_stripped_program
         .map(|dup| fs::canonicalize(links.join(format!("{}{dup}", &id[2..]))).unwrap())
         .collect();
     targets.sort();
-    let expect: Vec<PathBuf> = ["libvirt.so.0.12006.0", "libvirt.so.0.12006.0.copy", "libvirt.so.0.12006.0.hl"]
-        .iter()
-        .map(|n| fs::canonicalize(root.join("usr/lib64").join(n)).unwrap())
-        .collect();
+    let expect: Vec<PathBuf> = [
+        "libvirt.so.0.12006.0",
+        "libvirt.so.0.12006.0.copy",
+        "libvirt.so.0.12006.0.hl",
+    ]
+    .iter()
+    .map(|n| fs::canonicalize(root.join("usr/lib64").join(n)).unwrap())
+    .collect();
     assert_eq!(targets, expect);
     let via_id = root
         .join("usr/lib/debug/.build-id")
@@ -251,7 +276,13 @@ fn file_rows(rpm: &Path) -> BTreeSet<String> {
 /// `debuginfo(build-id) = nilnil` for every `.N.debug` link (a Lua slip of its own): left out.
 fn deps_of(rpm: &Path) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
-    for kind in ["--requires", "--provides", "--recommends", "--conflicts", "--obsoletes"] {
+    for kind in [
+        "--requires",
+        "--provides",
+        "--recommends",
+        "--conflicts",
+        "--obsoletes",
+    ] {
         for l in rpm_qp(rpm, &[kind]).lines() {
             if l != "debuginfo(build-id) = nilnil" {
                 out.insert(format!("{kind} {l}"));
@@ -337,12 +368,17 @@ fn rpmbuild_with_find_debuginfo_makes_the_same_debuginfo_packages_from_our_spec(
             }
         }
         // the stripped files and the debug files: find-debuginfo's section tables
-        let (ua, ub) = (tmp.path().join("ua").join(name), tmp.path().join("ub").join(name));
+        let (ua, ub) = (
+            tmp.path().join("ua").join(name),
+            tmp.path().join("ub").join(name),
+        );
         unpack(ours, &ua);
         unpack(theirs, &ub);
         let (ea, eb) = (elf_files_below(&ua), elf_files_below(&ub));
         let rel = |v: &[PathBuf], base: &Path| -> Vec<PathBuf> {
-            v.iter().map(|p| p.strip_prefix(base).unwrap().to_owned()).collect()
+            v.iter()
+                .map(|p| p.strip_prefix(base).unwrap().to_owned())
+                .collect()
         };
         if rel(&ea, &ua) != rel(&eb, &ub) {
             problems.push(format!("{name}: different ELF files"));
@@ -372,7 +408,10 @@ fn outputs(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
             if m.is_dir() {
                 stack.push(p);
             } else if m.is_file() && p.file_name().unwrap() != "report.json" {
-                out.insert(p.strip_prefix(dir).unwrap().to_owned(), fs::read(&p).unwrap());
+                out.insert(
+                    p.strip_prefix(dir).unwrap().to_owned(),
+                    fs::read(&p).unwrap(),
+                );
             } else if m.is_symlink() {
                 let t = fs::read_link(&p).unwrap();
                 out.insert(
@@ -397,7 +436,9 @@ fn debuginfo_outputs_do_not_depend_on_jobs() {
         split(tree, &out, &args);
         all.push(outputs(&out));
     }
-    assert!(all[0].keys().any(|p| p.to_string_lossy().contains("-debuginfo")));
+    assert!(all[0]
+        .keys()
+        .any(|p| p.to_string_lossy().contains("-debuginfo")));
     assert_eq!(all[0].len(), all[1].len());
     for (p, bytes) in &all[0] {
         assert!(all[1].get(p) == Some(bytes), "{} differs", p.display());
@@ -418,7 +459,9 @@ fn a_tree_without_debug_information_gives_the_packages_it_gave_before() {
             got.push(outputs(&out));
         }
         assert!(
-            !got[0].keys().any(|p| p.to_string_lossy().contains("debuginfo")),
+            !got[0]
+                .keys()
+                .any(|p| p.to_string_lossy().contains("debuginfo")),
             "{name}: a debuginfo package"
         );
         assert_eq!(got[0], got[1], "{name}: auto and off differ");
@@ -440,9 +483,9 @@ fn a_tree_without_debug_information_gives_the_packages_it_gave_before() {
     let mut args = RPM_ARGS.to_vec();
     args.extend(["rpm", "--debuginfo", "packages"]);
     split(&debug_fixture(Debug::None).root, &out, &args);
-    assert!(rpms_in(&out)
-        .iter()
-        .any(|p| p.to_string_lossy().contains("libvirt-daemon-log-debuginfo-")));
+    assert!(rpms_in(&out).iter().any(|p| p
+        .to_string_lossy()
+        .contains("libvirt-daemon-log-debuginfo-")));
 }
 
 #[test]
@@ -535,7 +578,11 @@ fn a_tree_with_debug_information_needs_a_release() {
         &["PATH-VERSION-RELEASE.ARCH.debug", "--debuginfo off"],
     );
     assert!(nothing_in(&out));
-    split(tree, &out, &["--format", "cpio", "--debuginfo", "off", "--quiet"]);
+    split(
+        tree,
+        &out,
+        &["--format", "cpio", "--debuginfo", "off", "--quiet"],
+    );
     assert!(!out.join("libvirt-daemon-log-debuginfo.cpio.zst").exists());
 }
 
@@ -550,7 +597,9 @@ fn verify_of_a_tree_with_debug_information_against_its_split_finds_nothing() {
     args.push("rpm");
     split(tree, &out, &args);
     let rpms = rpms_in(&out);
-    assert!(rpms.iter().any(|p| p.to_string_lossy().contains("-debuginfo-")));
+    assert!(rpms
+        .iter()
+        .any(|p| p.to_string_lossy().contains("-debuginfo-")));
     let out = rpmsplit()
         .arg("verify")
         .arg(tree)
@@ -572,7 +621,10 @@ fn verify_of_a_tree_with_debug_information_against_its_split_finds_nothing() {
         .unwrap();
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let text = doc["findings"].to_string();
-    assert!(text.contains("/usr/sbin/virtlogd") && text.contains("size"), "{text}");
+    assert!(
+        text.contains("/usr/sbin/virtlogd") && text.contains("size"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -606,10 +658,14 @@ fn a_file_without_build_id_gets_its_debug_file_and_a_warning() {
         .join("usr/lib/debug/usr/sbin/virtlogd-12.6.0-1.x86_64.debug")
         .is_file());
     assert!(!dbg.join("usr/lib/debug/.build-id").exists());
-    assert!(!out.join("tree/libvirt-daemon-log/usr/lib/.build-id").exists());
-    assert!(!section_names(&out.join("tree/libvirt-daemon-log/usr/sbin/virtlogd"))
-        .iter()
-        .any(|n| n.starts_with(".debug_")));
+    assert!(!out
+        .join("tree/libvirt-daemon-log/usr/lib/.build-id")
+        .exists());
+    assert!(
+        !section_names(&out.join("tree/libvirt-daemon-log/usr/sbin/virtlogd"))
+            .iter()
+            .any(|n| n.starts_with(".debug_"))
+    );
 }
 
 #[test]
@@ -663,7 +719,9 @@ fn an_unstripped_monolithic_rpm_splits_as_its_tree_does() {
     split(&mono_rpm, &b, &args);
     let (a, b) = (by_name(&a), by_name(&b));
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
-    assert!(a.keys().any(|n| n.starts_with("libvirt-daemon-log-debuginfo-")));
+    assert!(a
+        .keys()
+        .any(|n| n.starts_with("libvirt-daemon-log-debuginfo-")));
     for (name, x) in &a {
         assert_eq!(file_rows(x), file_rows(&b[name]), "{name}: files");
         assert_eq!(deps_of(x), deps_of(&b[name]), "{name}: dependencies");
@@ -682,5 +740,88 @@ fn an_unstripped_monolithic_rpm_splits_as_its_tree_does() {
         ))),
         "{rows:?}"
     );
-    assert!(!a.values().any(|p| file_rows(p).iter().any(|r| r.contains("/0000 "))));
+    assert!(!a
+        .values()
+        .any(|p| file_rows(p).iter().any(|r| r.contains("/0000 "))));
+}
+
+/// The symbol names of the mini debuginfo a stripped file carries in `.gnu_debugdata`.
+fn mini_symbols(file: &Path, scratch: &Path) -> BTreeSet<String> {
+    let xz = scratch.join("mini.xz");
+    ok(tool("objcopy")
+        .arg(format!("--dump-section=.gnu_debugdata={}", xz.display()))
+        .arg(file)
+        .arg("/dev/null"));
+    let elf = scratch.join("mini.elf");
+    let bytes = run(tool("xz").arg("-dc").arg(&xz));
+    fs::write(&elf, bytes).unwrap();
+    run_text(tool("readelf").arg("-sW").arg(&elf))
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            let numbered = f
+                .first()
+                .and_then(|n| n.strip_suffix(':'))
+                .is_some_and(|n| n.parse::<u32>().is_ok());
+            (f.len() == 8 && numbered).then(|| f[7].to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn minidebuginfo_gives_backtrace_symbols_as_find_debuginfo_m_does() {
+    tool("find-debuginfo");
+    let tree = &debug_fixture(Debug::Full).root;
+    let tmp = tempfile::tempdir().unwrap();
+    let ours = tmp.path().join("ours");
+    let mut args = RPM_ARGS.to_vec();
+    args.extend(["tree,spec", "--minidebuginfo"]);
+    split(tree, &ours, &args);
+    let plain = tmp.path().join("plain");
+    let mut args = RPM_ARGS.to_vec();
+    args.push("tree");
+    split(tree, &plain, &args);
+
+    // gdb, with no debug file anywhere, names a function .dynsym does not export
+    let virtlogd = |dir: &Path| dir.join("tree/libvirt-daemon-log/usr/sbin/virtlogd");
+    let nowhere = tmp.path().join("nowhere");
+    fs::create_dir(&nowhere).unwrap();
+    let text = gdb(&nowhere, &virtlogd(&ours), &["info address frame_dummy"]);
+    assert!(text.contains("Symbol \"frame_dummy\" is at 0x"), "{text}");
+    let text = gdb(&nowhere, &virtlogd(&plain), &["info address frame_dummy"]);
+    assert!(text.contains("No symbol \"frame_dummy\""), "{text}");
+
+    // rpmbuild's find-debuginfo -m, from our spec: the same sections, the same symbols
+    let top = tmp.path().join("rpmbuild");
+    ok(rpmbuild(&ours.join("libvirt.spec"), &top).env("SOURCE_DATE_EPOCH", "1700000000"));
+    let mut compared = 0;
+    for rpm in rpms_in(&top.join("RPMS")) {
+        let name = rpm.file_name().unwrap().to_string_lossy().into_owned();
+        if name.contains("-debuginfo-") {
+            continue;
+        }
+        let pkg = name.split("-12.6.0-").next().unwrap().to_string();
+        let x = tmp.path().join("x").join(&pkg);
+        unpack(&rpm, &x);
+        for theirs in elf_files_below(&x) {
+            let rel = theirs.strip_prefix(&x).unwrap();
+            let mine = ours.join("tree").join(&pkg).join(rel);
+            assert_eq!(
+                section_names(&mine),
+                section_names(&theirs),
+                "{}",
+                rel.display()
+            );
+            let scratch = tmp.path().join("s");
+            fs::create_dir_all(&scratch).unwrap();
+            assert_eq!(
+                mini_symbols(&mine, &scratch),
+                mini_symbols(&theirs, &scratch),
+                "{}",
+                rel.display()
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared >= 40, "{compared} files compared");
 }

@@ -81,6 +81,8 @@ pub struct DebugPackage {
 pub struct DebugPlan {
     /// `-V-R.ARCH`.
     pub suffix: String,
+    /// The stripped files also carry Fedora's mini debuginfo (`.gnu_debugdata`).
+    pub minidebuginfo: bool,
     pub files: Vec<DebugFile>,
     pub packages: Vec<DebugPackage>,
 }
@@ -197,6 +199,7 @@ pub fn plan(inv: &Inventory, plan: &Plan, mode: Mode, suffix: &str) -> DebugPlan
     }
     DebugPlan {
         suffix: suffix.to_string(),
+        minidebuginfo: false,
         files: out,
         packages,
     }
@@ -293,9 +296,8 @@ pub fn apply(
         .iter()
         .map(|f| (f.path.as_str(), f.entry))
         .collect();
-    let leader_of = |f: &DebugFile| -> usize {
-        f.shares.as_deref().map_or(f.entry, |s| index_of[s])
-    };
+    let leader_of =
+        |f: &DebugFile| -> usize { f.shares.as_deref().map_or(f.entry, |s| index_of[s]) };
     let mut groups: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
     for f in &dp.files {
         let leader = leader_of(f);
@@ -334,7 +336,7 @@ pub fn apply(
                 for name in names {
                     let split = e
                         .source
-                        .with_bytes(|b| strip::split(b, name))
+                        .with_bytes(|b| strip::split_with(b, name, dp.minidebuginfo))
                         .map_err(|source| DebugError::Read {
                             path: e.path.clone(),
                             source,
@@ -472,7 +474,11 @@ pub fn apply(
         };
         let mut n = 0;
         let dup = loop {
-            let dup = if n == 0 { String::new() } else { format!(".{n}") };
+            let dup = if n == 0 {
+                String::new()
+            } else {
+                format!(".{n}")
+            };
             if !taken(&main_dir.join(format!("{rest}{dup}"))) {
                 break dup;
             }
@@ -482,7 +488,10 @@ pub fn apply(
         made.insert(link.clone());
         if shipped_at(&link).is_none() {
             superseded.extend(inv.index(&link));
-            added.push((artifact(symlink(link, target, mtime)), vec![f.package.clone()]));
+            added.push((
+                artifact(symlink(link, target, mtime)),
+                vec![f.package.clone()],
+            ));
         }
         dirs.entry((f.package.clone(), PathBuf::from(BUILD_ID_DIR)))
             .or_insert((mtime, fileflags::ARTIFACT));
@@ -503,10 +512,16 @@ pub fn apply(
                 });
             }
             superseded.extend(inv.index(&link));
-            added.push((artifact(symlink(link, target, mtime)), vec![f.debuginfo.clone()]));
+            added.push((
+                artifact(symlink(link, target, mtime)),
+                vec![f.debuginfo.clone()],
+            ));
         }
-        dirs.entry((f.debuginfo.clone(), PathBuf::from(format!("{DEBUG_DIR}/.build-id"))))
-            .or_insert((mtime, fileflags::ARTIFACT));
+        dirs.entry((
+            f.debuginfo.clone(),
+            PathBuf::from(format!("{DEBUG_DIR}/.build-id")),
+        ))
+        .or_insert((mtime, fileflags::ARTIFACT));
         if made.insert(dbg_dir.clone()) {
             dirs.entry((f.debuginfo.clone(), dbg_dir))
                 .or_insert((mtime, fileflags::ARTIFACT));
@@ -542,7 +557,9 @@ pub fn apply(
     for d in &dp.packages {
         let specs = deps.entry(d.name.as_str()).or_default();
         for id in &d.build_ids {
-            specs.provides.push(spec(format!("debuginfo(build-id) = {id}")));
+            specs
+                .provides
+                .push(spec(format!("debuginfo(build-id) = {id}")));
         }
         if d.of != main {
             let isa = crate::deps::isa(arch).map_or(String::new(), |i| format!("({i})"));
@@ -553,7 +570,9 @@ pub fn apply(
     }
     for f in &dp.files {
         let e = &inv.entries[f.entry];
-        let Some(facts) = e.elf.as_deref() else { continue };
+        let Some(facts) = e.elf.as_deref() else {
+            continue;
+        };
         let base = f.debug_path.rsplit('/').next().unwrap_or_default();
         if facts.kind == ElfKind::SharedObject
             && facts.interpreter.is_none()
@@ -566,10 +585,7 @@ pub fn apply(
             }
         }
     }
-    let deps = deps
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect();
+    let deps = deps.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
     add_entries(inv, plan, added, &superseded, dp, deps);
     Ok(())
 }
@@ -672,9 +688,7 @@ fn add_entries(
     for (k, (e, pkgs)) in added.into_iter().enumerate() {
         tagged.push((e, Some(pkgs), old_len + k));
     }
-    tagged.sort_by(|a, b| {
-        (a.0.path.as_os_str().as_bytes()).cmp(b.0.path.as_os_str().as_bytes())
-    });
+    tagged.sort_by(|a, b| (a.0.path.as_os_str().as_bytes()).cmp(b.0.path.as_os_str().as_bytes()));
     let mut new_of = vec![0usize; old_len + added_len];
     for (new, (_, _, old)) in tagged.iter().enumerate() {
         new_of[*old] = new;

@@ -21,12 +21,14 @@
 //! in section order (elfutils shares name tails), so it is a few bytes longer and the section
 //! headers after it move by as much.
 
+use std::collections::BTreeSet;
+
 use goblin::container::{Container, Ctx, Endian};
 use goblin::elf::header::Header;
 use goblin::elf::program_header::ProgramHeader;
 use goblin::elf::section_header::{
-    SectionHeader, SHF_ALLOC, SHF_INFO_LINK, SHT_NOBITS, SHT_NOTE, SHT_PROGBITS, SHT_REL,
-    SHT_RELA, SHT_SYMTAB,
+    SectionHeader, SHF_ALLOC, SHF_INFO_LINK, SHT_NOBITS, SHT_NOTE, SHT_PROGBITS, SHT_REL, SHT_RELA,
+    SHT_SYMTAB,
 };
 
 /// Why a file could not be split.
@@ -81,19 +83,29 @@ fn parse(bytes: &[u8]) -> Result<Parsed, StripError> {
             "more sections than the ELF header counts (extended numbering)".into(),
         ));
     }
-    let (shent, phent) = if container.is_big() { (64, 56) } else { (40, 32) };
+    let (shent, phent) = if container.is_big() {
+        (64, 56)
+    } else {
+        (40, 32)
+    };
     if (header.e_shnum > 0 && header.e_shentsize != shent)
         || (header.e_phnum > 0 && header.e_phentsize != phent)
     {
-        return Err(StripError::Unsupported("unusual header table entry sizes".into()));
+        return Err(StripError::Unsupported(
+            "unusual header table entry sizes".into(),
+        ));
     }
     let phdrs = ProgramHeader::parse(bytes, header.e_phoff as usize, header.e_phnum as usize, ctx)
         .map_err(err)?;
-    let sections = SectionHeader::parse(bytes, header.e_shoff as usize, header.e_shnum as usize, ctx)
-        .map_err(err)?;
+    let sections =
+        SectionHeader::parse(bytes, header.e_shoff as usize, header.e_shnum as usize, ctx)
+            .map_err(err)?;
     // Every range the rewriting copies lies inside the file, and alignments are sane: what
     // follows adds and aligns without overflowing.
-    let inside = |off: u64, len: u64| off.checked_add(len).is_some_and(|e| e <= bytes.len() as u64);
+    let inside = |off: u64, len: u64| {
+        off.checked_add(len)
+            .is_some_and(|e| e <= bytes.len() as u64)
+    };
     let ph_end = (header.e_phnum as u64) * (header.e_phentsize as u64);
     if !inside(0, header.e_ehsize as u64) || !inside(header.e_phoff, ph_end) {
         return Err(StripError::Parse("headers past the end of the file".into()));
@@ -125,8 +137,11 @@ fn parse(bytes: &[u8]) -> Result<Parsed, StripError> {
     let names = sections
         .iter()
         .map(|s| {
-            let start = (s.sh_name as usize).min(shstr.len());
-            let end = shstr[start..].iter().position(|&b| b == 0).map_or(shstr.len(), |n| start + n);
+            let start = s.sh_name.min(shstr.len());
+            let end = shstr[start..]
+                .iter()
+                .position(|&b| b == 0)
+                .map_or(shstr.len(), |n| start + n);
             String::from_utf8_lossy(&shstr[start..end]).into_owned()
         })
         .collect();
@@ -182,6 +197,13 @@ fn align(n: usize, to: u64) -> usize {
 /// Split `bytes` into a stripped file with a `.gnu_debuglink` naming `debug_name` and the
 /// debug file.
 pub fn split(bytes: &[u8], debug_name: &str) -> Result<Split, StripError> {
+    split_with(bytes, debug_name, false)
+}
+
+/// [`split`], and with `mini` Fedora's mini debuginfo in the stripped file's `.gnu_debugdata`
+/// (find-debuginfo `-m`): an xz-compressed ELF file holding the function symbols `.dynsym`
+/// lacks, for backtraces without the debug file.
+pub fn split_with(bytes: &[u8], debug_name: &str, mini: bool) -> Result<Split, StripError> {
     let p = parse(bytes)?;
     let n = p.sections.len();
     if n == 0 {
@@ -217,8 +239,8 @@ pub fn split(bytes: &[u8], debug_name: &str) -> Result<Split, StripError> {
         }
     }
     keep[shstrndx] = false; // made anew
-    for i in 0..n {
-        if keep[i] && data(bytes, &p.sections[i]).is_none() {
+    for i in (0..n).filter(|&i| keep[i]) {
+        if data(bytes, &p.sections[i]).is_none() {
             return Err(StripError::Parse(format!(
                 "section {} lies outside the file",
                 p.names[i]
@@ -232,7 +254,12 @@ pub fn split(bytes: &[u8], debug_name: &str) -> Result<Split, StripError> {
 
     let debug = debug_file(bytes, &p, &keep)?;
     let crc = crc32fast::hash(&debug);
-    let stripped = stripped_file(bytes, &p, &keep, debug_name, crc)?;
+    let debugdata = if mini {
+        mini_debuginfo(bytes, &p)?
+    } else {
+        None
+    };
+    let stripped = stripped_file(bytes, &p, &keep, debug_name, crc, debugdata.as_deref())?;
     Ok(Split {
         stripped,
         debug,
@@ -272,7 +299,11 @@ fn patch_header(out: &mut [u8], ctx: Ctx, shoff: u64, shnum: u16, shstrndx: u16)
         (0x20, 0x30)
     };
     if ctx.container.is_big() {
-        let b = if le { shoff.to_le_bytes() } else { shoff.to_be_bytes() };
+        let b = if le {
+            shoff.to_le_bytes()
+        } else {
+            shoff.to_be_bytes()
+        };
         out[off_at..off_at + 8].copy_from_slice(&b);
     } else {
         let v = shoff as u32;
@@ -304,6 +335,7 @@ fn stripped_file(
     keep: &[bool],
     debug_name: &str,
     crc: u32,
+    debugdata: Option<&[u8]>,
 ) -> Result<Vec<u8>, StripError> {
     let n = p.sections.len();
     // The prefix the loader maps: headers, segments, allocated sections.
@@ -328,17 +360,16 @@ fn stripped_file(
             next += 1;
         }
     }
-    if (0..n).any(|i| {
-        keep[i] && new_index[i] != i && p.sections[i].sh_flags & u64::from(SHF_ALLOC) != 0
-    }) {
+    if (0..n)
+        .any(|i| keep[i] && new_index[i] != i && p.sections[i].sh_flags & u64::from(SHF_ALLOC) != 0)
+    {
         return Err(StripError::Unsupported(
             "an allocated section follows a section that is stripped (its symbols' section \
              indices would change)"
                 .into(),
         ));
     }
-    let link_index = next;
-    let strtab_index = next + 1;
+    let strtab_index = next + 1 + usize::from(debugdata.is_some());
 
     let mut out = bytes[..prefix].to_vec();
     let mut shstrtab = vec![0u8];
@@ -349,10 +380,7 @@ fn stripped_file(
         at
     };
     let mut headers: Vec<SectionHeader> = Vec::new();
-    for i in 0..n {
-        if !keep[i] {
-            continue;
-        }
+    for i in (0..n).filter(|&i| keep[i]) {
         let mut s = p.sections[i].clone();
         if i != 0 {
             s.sh_name = name_of(&p.names[i]);
@@ -369,7 +397,10 @@ fn stripped_file(
             s.sh_offset = at as u64;
         }
         if s.sh_link as usize >= n {
-            return Err(StripError::Parse(format!("{} links to no section", p.names[i])));
+            return Err(StripError::Parse(format!(
+                "{} links to no section",
+                p.names[i]
+            )));
         }
         s.sh_link = new_index[s.sh_link as usize] as u32;
         if (s.sh_flags & u64::from(SHF_INFO_LINK) != 0 || matches!(s.sh_type, SHT_REL | SHT_RELA))
@@ -399,6 +430,18 @@ fn stripped_file(
         sh_addralign: 4,
         ..Default::default()
     });
+    if let Some(data) = debugdata {
+        let at = out.len();
+        out.extend_from_slice(data);
+        headers.push(SectionHeader {
+            sh_name: name_of(".gnu_debugdata"),
+            sh_type: SHT_PROGBITS,
+            sh_offset: at as u64,
+            sh_size: data.len() as u64,
+            sh_addralign: 1,
+            ..Default::default()
+        });
+    }
     let strtab_name = name_of(".shstrtab");
     let at = out.len();
     out.extend_from_slice(&shstrtab);
@@ -411,7 +454,6 @@ fn stripped_file(
         ..Default::default()
     });
     debug_assert_eq!(headers.len(), strtab_index + 1);
-    let _ = link_index;
     let shoff = align(out.len(), shdr_align(p.ctx));
     out.resize(shoff, 0);
     for s in &headers {
@@ -427,6 +469,221 @@ fn stripped_file(
     Ok(out)
 }
 
+/// One symbol table entry, as the file's class lays it out.
+fn put_sym(out: &mut Vec<u8>, ctx: Ctx, s: &goblin::elf::Sym) {
+    let le = ctx.le.is_little();
+    let u16b = |v: u16| if le { v.to_le_bytes() } else { v.to_be_bytes() };
+    let u32b = |v: u32| if le { v.to_le_bytes() } else { v.to_be_bytes() };
+    let u64b = |v: u64| if le { v.to_le_bytes() } else { v.to_be_bytes() };
+    out.extend_from_slice(&u32b(s.st_name as u32));
+    if ctx.container.is_big() {
+        out.extend_from_slice(&[s.st_info, s.st_other]);
+        out.extend_from_slice(&u16b(s.st_shndx as u16));
+        out.extend_from_slice(&u64b(s.st_value));
+        out.extend_from_slice(&u64b(s.st_size));
+    } else {
+        out.extend_from_slice(&u32b(s.st_value as u32));
+        out.extend_from_slice(&u32b(s.st_size as u32));
+        out.extend_from_slice(&[s.st_info, s.st_other]);
+        out.extend_from_slice(&u16b(s.st_shndx as u16));
+    }
+}
+
+/// The symbols of the table at section `i` with their names (empty when it cannot be read).
+fn symbols<'a>(bytes: &'a [u8], p: &Parsed, i: usize) -> Vec<(goblin::elf::Sym, &'a [u8])> {
+    let s = &p.sections[i];
+    let Some(strtab) = p
+        .sections
+        .get(s.sh_link as usize)
+        .and_then(|t| data(bytes, t))
+    else {
+        return Vec::new();
+    };
+    let size = if p.ctx.container.is_big() { 24 } else { 16 };
+    let Ok(syms) = goblin::elf::Symtab::parse(
+        bytes,
+        s.sh_offset as usize,
+        s.sh_size as usize / size,
+        p.ctx,
+    ) else {
+        return Vec::new();
+    };
+    syms.iter()
+        .map(|sym| {
+            let start = sym.st_name.min(strtab.len());
+            let end = strtab[start..]
+                .iter()
+                .position(|&b| b == 0)
+                .map_or(strtab.len(), |n| start + n);
+            (sym, &strtab[start..end])
+        })
+        .collect()
+}
+
+/// Fedora's mini debuginfo of an ELF file, xz-compressed (find-debuginfo's `add_minidebug`:
+/// `objcopy -S --keep-symbols` of the debug file, then `xz`): its allocated sections without
+/// their data (notes keep theirs), and a `.symtab` of the defined functions (but those
+/// `.dynsym` exports whose names find-debuginfo matches). `None` when the file has no `.symtab`.
+fn mini_debuginfo(bytes: &[u8], p: &Parsed) -> Result<Option<Vec<u8>>, StripError> {
+    use goblin::elf::section_header::{SHT_DYNSYM, SHT_STRTAB};
+    use goblin::elf::sym::STT_FUNC;
+    let n = p.sections.len();
+    let Some(symtab) = p.sections.iter().position(|s| s.sh_type == SHT_SYMTAB) else {
+        return Ok(None);
+    };
+    // The names `nm -D --defined-only` prints: a versioned one with its `@@VERSION`, which no
+    // `.symtab` name matches, so only the unversioned count (version index 0 or 1).
+    let versym: Option<&[u8]> = (p.sections.iter())
+        .find(|s| s.sh_type == goblin::elf::section_header::SHT_GNU_VERSYM)
+        .and_then(|s| data(bytes, s));
+    let version_of = |i: usize| -> u16 {
+        versym.and_then(|v| v.get(2 * i..2 * i + 2)).map_or(0, |b| {
+            let b = [b[0], b[1]];
+            if p.ctx.le.is_little() {
+                u16::from_le_bytes(b)
+            } else {
+                u16::from_be_bytes(b)
+            }
+        }) & 0x7fff
+    };
+    let exported: BTreeSet<&[u8]> = (0..n)
+        .filter(|&i| p.sections[i].sh_type == SHT_DYNSYM)
+        .flat_map(|i| symbols(bytes, p, i).into_iter().enumerate())
+        .filter(|(k, (s, _))| s.st_shndx != 0 && version_of(*k) <= 1)
+        .map(|(_, (_, name))| name)
+        .collect();
+    let shstrndx = p.header.e_shstrndx as usize;
+    let strtab = p.sections[symtab].sh_link as usize;
+    // objcopy's `--remove-section` list: what is not allocated and is PROGBITS, NOTE or NOBITS
+    // (the debug sections among them); .shstrtab and .strtab are made anew
+    let keep: Vec<bool> = (0..n)
+        .map(|i| {
+            let s = &p.sections[i];
+            i == 0
+                || i == symtab
+                || (s.sh_flags & u64::from(SHF_ALLOC) != 0)
+                || (i != shstrndx
+                    && i != strtab
+                    && !matches!(s.sh_type, SHT_PROGBITS | SHT_NOTE | SHT_NOBITS | SHT_STRTAB))
+        })
+        .collect();
+    let mut new_index = vec![0usize; n];
+    let mut next = 0;
+    for i in 0..n {
+        if keep[i] {
+            new_index[i] = next;
+            next += 1;
+        }
+    }
+    let (strtab_index, shstrtab_index) = (next, next + 1);
+    // the functions to keep, locals first as they come
+    let mut names = vec![0u8];
+    let mut syms: Vec<goblin::elf::Sym> = vec![goblin::elf::Sym::default()];
+    let mut locals = 1;
+    for (mut sym, name) in symbols(bytes, p, symtab) {
+        // find-debuginfo leaves out the functions `nm -D` lists, comparing them with the names
+        // of `nm --format=sysv`, which pads them to 20 columns: only an exported name of 20
+        // characters or more matches. What Fedora's packages carry, so ours do the same.
+        let listed = name.len() >= 20 && exported.contains(name);
+        if sym.st_type() != STT_FUNC || sym.st_shndx == 0 || listed {
+            continue;
+        }
+        if sym.st_shndx < 0xff00 {
+            if sym.st_shndx >= n || !keep[sym.st_shndx] {
+                continue;
+            }
+            sym.st_shndx = new_index[sym.st_shndx];
+        }
+        sym.st_name = names.len();
+        names.extend_from_slice(name);
+        names.push(0);
+        if sym.st_bind() == goblin::elf::sym::STB_LOCAL {
+            locals = syms.len() + 1;
+        }
+        syms.push(sym);
+    }
+    let mut out = bytes[..ehdr_phdr_end(p)].to_vec();
+    let mut shstr = vec![0u8];
+    let mut name_of = |name: &str| -> usize {
+        let at = shstr.len();
+        shstr.extend_from_slice(name.as_bytes());
+        shstr.push(0);
+        at
+    };
+    let mut headers: Vec<SectionHeader> = Vec::new();
+    for i in (0..n).filter(|&i| keep[i]) {
+        let mut s = p.sections[i].clone();
+        if i != 0 {
+            s.sh_name = name_of(&p.names[i]);
+            s.sh_link = if (s.sh_link as usize) < n {
+                new_index[s.sh_link as usize] as u32
+            } else {
+                0
+            };
+            if s.sh_flags & u64::from(SHF_INFO_LINK) != 0 && (s.sh_info as usize) < n {
+                s.sh_info = new_index[s.sh_info as usize] as u32;
+            }
+            let body: Option<Vec<u8>> = if i == symtab {
+                s.sh_link = strtab_index as u32;
+                s.sh_info = locals as u32;
+                let mut b = Vec::new();
+                for sym in &syms {
+                    put_sym(&mut b, p.ctx, sym);
+                }
+                Some(b)
+            } else if s.sh_type == SHT_NOTE {
+                data(bytes, &p.sections[i]).map(<[u8]>::to_vec)
+            } else if s.sh_flags & u64::from(SHF_ALLOC) != 0 {
+                None
+            } else {
+                data(bytes, &p.sections[i]).map(<[u8]>::to_vec)
+            };
+            let at = align(out.len(), s.sh_addralign);
+            out.resize(at, 0);
+            s.sh_offset = at as u64;
+            match body {
+                Some(b) => {
+                    s.sh_size = b.len() as u64;
+                    out.extend_from_slice(&b);
+                }
+                None => s.sh_type = SHT_NOBITS,
+            }
+        }
+        headers.push(s);
+    }
+    let strtab_name = name_of(".strtab");
+    let shstrtab_name = name_of(".shstrtab");
+    for (sh_name, body) in [(strtab_name, names), (shstrtab_name, shstr)] {
+        headers.push(SectionHeader {
+            sh_name,
+            sh_type: SHT_STRTAB,
+            sh_offset: out.len() as u64,
+            sh_size: body.len() as u64,
+            sh_addralign: 1,
+            ..Default::default()
+        });
+        out.extend_from_slice(&body);
+    }
+    debug_assert_eq!(headers.len(), shstrtab_index + 1);
+    let shoff = align(out.len(), shdr_align(p.ctx));
+    out.resize(shoff, 0);
+    for s in &headers {
+        put_shdr(&mut out, p.ctx, s);
+    }
+    patch_header(
+        &mut out,
+        p.ctx,
+        shoff as u64,
+        headers.len() as u16,
+        shstrtab_index as u16,
+    );
+    let mut xz = xz2::write::XzEncoder::new(Vec::new(), 6);
+    std::io::Write::write_all(&mut xz, &out)
+        .and_then(|()| xz.finish())
+        .map(Some)
+        .map_err(|e| StripError::Unsupported(format!("xz: {e}")))
+}
+
 fn debug_file(bytes: &[u8], p: &Parsed, keep: &[bool]) -> Result<Vec<u8>, StripError> {
     let start = ehdr_phdr_end(p);
     let mut out = bytes[..start].to_vec();
@@ -435,8 +692,8 @@ fn debug_file(bytes: &[u8], p: &Parsed, keep: &[bool]) -> Result<Vec<u8>, StripE
     for (i, s) in p.sections.iter().enumerate() {
         let mut s = s.clone();
         if i != 0 {
-            let has_data = s.sh_type != SHT_NOBITS
-                && (!keep[i] || s.sh_type == SHT_NOTE || i == shstrndx);
+            let has_data =
+                s.sh_type != SHT_NOBITS && (!keep[i] || s.sh_type == SHT_NOTE || i == shstrndx);
             if has_data {
                 let d = data(bytes, &p.sections[i]).ok_or_else(|| {
                     StripError::Parse(format!("section {} lies outside the file", p.names[i]))

@@ -60,6 +60,8 @@ pub struct WriteOptions {
     pub sign_key: Option<std::sync::Arc<rpm::SigningKey>>,
     /// Debug information was split out (`debuginfo`): the spec has rpmbuild do it.
     pub debuginfo: bool,
+    /// With Fedora's mini debuginfo (`--minidebuginfo`): find-debuginfo's `-m`.
+    pub minidebuginfo: bool,
 }
 
 #[derive(Debug, thiserror::Error)]

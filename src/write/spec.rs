@@ -38,8 +38,14 @@ pub fn render(
     let _ = writeln!(s, "%global _binary_payload {payload}");
     if opts.debuginfo {
         // find-debuginfo as rpmsplit splits: per-package debuginfo (Fedora's naming and
-        // layout), build-ids as they are, no minidebuginfo, gdb index, dwz or debugsource.
+        // layout), build-ids as they are, no gdb index, dwz or debugsource; minidebuginfo
+        // as asked.
         s.push_str(DEBUGINFO_MACROS);
+        s.push_str(if opts.minidebuginfo {
+            "%global _include_minidebuginfo 1\n"
+        } else {
+            "%undefine _include_minidebuginfo\n"
+        });
         s.push_str("%global __os_install_post %{nil}\n%global __brp_mangle_shebangs %{nil}\n");
     } else {
         s.push_str("%global debug_package %{nil}\n%global __os_install_post %{nil}\n");
@@ -187,7 +193,6 @@ const DEBUGINFO_MACROS: &str = "\
 %global _unique_debug_names 1
 %undefine _unique_build_ids
 %global _no_recompute_build_ids 1
-%undefine _include_minidebuginfo
 %undefine _include_gdb_index
 %global _find_debuginfo_dwz_opts %{nil}
 %undefine _debugsource_packages
