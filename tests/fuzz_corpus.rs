@@ -44,7 +44,10 @@ fn elf_strip(data: &[u8]) {
     let _ = rpmsplit::debuginfo::strip::sections(data);
     if let Ok(split) = rpmsplit::debuginfo::strip::split_with(data, "x-1-1.x86_64.debug", true) {
         let again = rpmsplit::debuginfo::strip::sections(&split.stripped);
-        assert!(!again.symtab && !again.debug, "the stripped file keeps {again:?}");
+        assert!(
+            !again.symtab && !again.debug,
+            "the stripped file keeps {again:?}"
+        );
     }
 }
 

@@ -298,18 +298,17 @@ pub fn apply(
         .collect();
     let leader_of =
         |f: &DebugFile| -> usize { f.shares.as_deref().map_or(f.entry, |s| index_of[s]) };
-    let mut groups: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
-    for f in &dp.files {
-        let leader = leader_of(f);
+    let link_of = |f: &DebugFile| -> String {
         let body_of = if inv.entries[f.entry].hardlink_group.is_some() {
-            leader
+            leader_of(f)
         } else {
             f.entry
         };
-        groups
-            .entry(leader)
-            .or_default()
-            .insert(link_name(&inv.entries[body_of].path, &dp.suffix));
+        link_name(&inv.entries[body_of].path, &dp.suffix)
+    };
+    let mut groups: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
+    for f in &dp.files {
+        groups.entry(leader_of(f)).or_default().insert(link_of(f));
     }
     let spool = SpoolOut {
         spool: Arc::new(Spool {
@@ -365,18 +364,15 @@ pub fn apply(
     let done: BTreeMap<usize, Done> = results.into_iter().collect::<Result<_, _>>()?;
 
     // The stripped bodies.
-    for f in &dp.files {
-        let leader = leader_of(f);
-        let body_of = if inv.entries[f.entry].hardlink_group.is_some() {
-            leader
-        } else {
-            f.entry
-        };
-        let name = link_name(&inv.entries[body_of].path, &dp.suffix);
-        let (src, len) = &done[&leader].stripped[&name];
-        let e = &mut inv.entries[f.entry];
-        e.source = src.clone();
-        e.size = *len;
+    let bodies: Vec<(usize, Source, u64)> = (dp.files.iter())
+        .map(|f| {
+            let (src, len) = &done[&leader_of(f)].stripped[&link_of(f)];
+            (f.entry, src.clone(), *len)
+        })
+        .collect();
+    for (i, source, size) in bodies {
+        inv.entries[i].source = source;
+        inv.entries[i].size = size;
     }
 
     // New entries, each with the package that ships it.
