@@ -212,8 +212,9 @@ pub fn split_with(bytes: &[u8], debug_name: &str, mini: bool) -> Result<Split, S
     let shstrndx = p.header.e_shstrndx as usize;
     // What the stripped file keeps: index 0, and what elfutils does not strip, and whatever a
     // kept section links to.
+    // (.shstrtab is made anew, so what it links to is not kept for it)
     let mut keep: Vec<bool> = (0..n)
-        .map(|i| i == 0 || !strip_p(&p.sections[i], &p.names[i]))
+        .map(|i| i == 0 || (i != shstrndx && !strip_p(&p.sections[i], &p.names[i])))
         .collect();
     loop {
         let mut changed = false;
@@ -238,7 +239,6 @@ pub fn split_with(bytes: &[u8], debug_name: &str, mini: bool) -> Result<Split, S
             break;
         }
     }
-    keep[shstrndx] = false; // made anew
     for i in (0..n).filter(|&i| keep[i]) {
         if data(bytes, &p.sections[i]).is_none() {
             return Err(StripError::Parse(format!(
