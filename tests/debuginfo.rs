@@ -825,3 +825,42 @@ fn minidebuginfo_gives_backtrace_symbols_as_find_debuginfo_m_does() {
     }
     assert!(compared >= 40, "{compared} files compared");
 }
+
+#[test]
+fn a_file_with_a_copys_build_id_keeps_its_own_bytes() {
+    // same build-id and size, other bytes (a string patched in place): each file is stripped
+    // from its own bytes
+    let (tmp, tree) = debug_tree_with_links();
+    let lib = tree.join("usr/lib64/libvirt.so.0.12006.0");
+    let mut bytes = fs::read(&lib).unwrap();
+    let at = bytes
+        .windows(6)
+        .position(|w| w == b"12.6.0")
+        .expect("a version string in libvirt.so");
+    bytes[at..at + 6].copy_from_slice(b"99.9.9");
+    fs::write(tree.join("usr/lib64/libvirt.so.0.0copy"), &bytes).unwrap();
+    let out = tmp.path().join("out");
+    let mut args = RPM_ARGS.to_vec();
+    args.push("tree");
+    split(&tree, &out, &args);
+    let libs = out.join("tree/libvirt-libs/usr/lib64");
+    let has = |name: &str, what: &[u8]| {
+        fs::read(libs.join(name))
+            .unwrap()
+            .windows(what.len())
+            .any(|w| w == what)
+    };
+    assert!(has("libvirt.so.0.0copy", b"99.9.9"));
+    assert!(!has("libvirt.so.0.0copy", b"12.6.0"));
+    for name in ["libvirt.so.0.12006.0", "libvirt.so.0.12006.0.hl", "libvirt.so.0.12006.0.copy"] {
+        assert!(has(name, b"12.6.0") && !has(name, b"99.9.9"), "{name}");
+        // and the debuglink of each names its own hard-link set's first file
+        let (link, _) = debuglink(&libs.join(name));
+        let want = if name.ends_with(".copy") {
+            "libvirt.so.0.12006.0.copy-12.6.0-1.x86_64.debug"
+        } else {
+            "libvirt.so.0.12006.0-12.6.0-1.x86_64.debug"
+        };
+        assert_eq!(link, want, "{name}");
+    }
+}

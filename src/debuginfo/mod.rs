@@ -63,7 +63,8 @@ pub struct DebugFile {
     pub build_id: Option<String>,
     /// Whether the input has debug sections (else only a `.symtab` moves).
     pub debug_sections: bool,
-    /// The file whose debug file this one shares (a hard link or a copy), if not itself.
+    /// The file of its hard-link set whose body and debug file it shares, if not itself. (A
+    /// copy shares a debug file when the two come out byte for byte the same.)
     pub shares: Option<String>,
 }
 
@@ -152,23 +153,20 @@ pub fn plan(inv: &Inventory, plan: &Plan, mode: Mode, suffix: &str) -> DebugPlan
     if !on {
         return DebugPlan::default();
     }
-    // Hard links and copies: the first in path order is the one the others share.
+    // Hard links: the group's first in path order has the body and debug file the others share.
     let mut first_of_group: BTreeMap<u32, usize> = BTreeMap::new();
-    let mut first_of_id: BTreeMap<(&str, u64), usize> = BTreeMap::new();
+    for &(i, _) in &files {
+        if let Some(g) = inv.entries[i].hardlink_group {
+            let first = first_of_group.entry(g).or_insert(i);
+            *first = (*first).min(i);
+        }
+    }
     let mut out = Vec::new();
     for &(i, pkg) in &files {
         let e = &inv.entries[i];
         // cannot fail: candidates are ELF files
         let facts = e.elf.as_deref().expect("candidates have ELF facts");
-        // a copy has the same build-id (a digest of the linked file) and size
-        let first = match e.hardlink_group {
-            Some(g) => *first_of_group.entry(g).or_insert(i),
-            None => i,
-        };
-        let shares = match facts.build_id.as_deref() {
-            Some(id) => *first_of_id.entry((id, e.size)).or_insert(first),
-            None => first,
-        };
+        let shares = e.hardlink_group.map_or(i, |g| first_of_group[&g]);
         let name = format!("{pkg}-debuginfo");
         out.push(DebugFile {
             entry: i,
@@ -263,10 +261,11 @@ impl SpoolOut {
     }
 }
 
-/// What splitting one group gave: the stripped body per debuglink name, and the debug file.
+/// What splitting one body gave: the stripped body, the debug file and its CRC32.
 struct Done {
-    stripped: BTreeMap<String, (Source, u64)>,
+    stripped: (Source, u64),
     debug: (Source, u64),
+    crc: u32,
 }
 
 /// Split the files of `dp` (made by [`plan`] from `inv` and `plan`) in `jobs` workers and add
@@ -289,27 +288,15 @@ pub fn apply(
             return Err(DebugError::NameTaken(p.name.clone()));
         }
     }
-    // Groups: a leader (the file the others share) and the debuglink names its members need
-    // (hard links share the leader's body, so its name; copies each their own).
+    // A hard-link set is split once, from its first member, whose name its debuglink gives.
     let index_of: BTreeMap<&str, usize> = dp
         .files
         .iter()
         .map(|f| (f.path.as_str(), f.entry))
         .collect();
-    let leader_of =
+    let body_of =
         |f: &DebugFile| -> usize { f.shares.as_deref().map_or(f.entry, |s| index_of[s]) };
-    let link_of = |f: &DebugFile| -> String {
-        let body_of = if inv.entries[f.entry].hardlink_group.is_some() {
-            leader_of(f)
-        } else {
-            f.entry
-        };
-        link_name(&inv.entries[body_of].path, &dp.suffix)
-    };
-    let mut groups: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
-    for f in &dp.files {
-        groups.entry(leader_of(f)).or_default().insert(link_of(f));
-    }
+    let bodies: BTreeSet<usize> = dp.files.iter().map(body_of).collect();
     let spool = SpoolOut {
         spool: Arc::new(Spool {
             file: tempfile::tempfile().map_err(DebugError::Spool)?,
@@ -317,8 +304,8 @@ pub fn apply(
         end: AtomicU64::new(0),
     };
     // largest first, so the biggest file does not start last
-    let mut work: Vec<(usize, &BTreeSet<String>)> = groups.iter().map(|(&l, n)| (l, n)).collect();
-    work.sort_by_key(|&(l, _)| (std::cmp::Reverse(inv.entries[l].size), l));
+    let mut work: Vec<usize> = bodies.into_iter().collect();
+    work.sort_by_key(|&i| (std::cmp::Reverse(inv.entries[i].size), i));
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs.max(1))
         .build()
@@ -328,51 +315,65 @@ pub fn apply(
         use rayon::prelude::*;
         work.par_iter()
             .with_max_len(1)
-            .map(|&(leader, names)| {
-                let e = &entries[leader];
-                let mut stripped = BTreeMap::new();
-                let mut debug = None;
-                for name in names {
-                    let split = e
-                        .source
-                        .with_bytes(|b| strip::split_with(b, name, dp.minidebuginfo))
-                        .map_err(|source| DebugError::Read {
-                            path: e.path.clone(),
-                            source,
-                        })?
-                        .ok_or_else(|| DebugError::Strip {
-                            path: e.path.clone(),
-                            source: strip::StripError::Parse("empty".into()),
-                        })?
-                        .map_err(|source| DebugError::Strip {
-                            path: e.path.clone(),
-                            source,
-                        })?;
-                    let len = split.stripped.len() as u64;
-                    stripped.insert(name.clone(), (spool.put(&split.stripped)?, len));
-                    if debug.is_none() {
-                        let len = split.debug.len() as u64;
-                        debug = Some((spool.put(&split.debug)?, len));
-                    }
-                }
-                // cannot fail: every group has at least one name
-                let debug = debug.expect("a group has a member");
-                Ok((leader, Done { stripped, debug }))
+            .map(|&i| {
+                let e = &entries[i];
+                let name = link_name(&e.path, &dp.suffix);
+                let split = e
+                    .source
+                    .with_bytes(|b| strip::split_with(b, &name, dp.minidebuginfo))
+                    .map_err(|source| DebugError::Read {
+                        path: e.path.clone(),
+                        source,
+                    })?
+                    .ok_or_else(|| DebugError::Strip {
+                        path: e.path.clone(),
+                        source: strip::StripError::Parse("empty".into()),
+                    })?
+                    .map_err(|source| DebugError::Strip {
+                        path: e.path.clone(),
+                        source,
+                    })?;
+                let len = split.stripped.len() as u64;
+                let stripped = (spool.put(&split.stripped)?, len);
+                let len = split.debug.len() as u64;
+                let debug = (spool.put(&split.debug)?, len);
+                Ok((
+                    i,
+                    Done {
+                        stripped,
+                        debug,
+                        crc: split.crc,
+                    },
+                ))
             })
             .collect()
     });
     let done: BTreeMap<usize, Done> = results.into_iter().collect::<Result<_, _>>()?;
+    // Copies (files shipped twice, not hard-linked): one debug file when theirs come out the
+    // same, byte for byte; the first in path order is the one kept.
+    let mut debug_of: BTreeMap<usize, usize> = BTreeMap::new();
+    let mut by_digest: BTreeMap<(u64, u32), Vec<usize>> = BTreeMap::new();
+    for (&i, d) in &done {
+        let same = by_digest.entry((d.debug.1, d.crc)).or_default();
+        let mut found = None;
+        for &j in same.iter() {
+            if same_bytes(&done[&j].debug.0, &d.debug.0).map_err(DebugError::Spool)? {
+                found = Some(j);
+                break;
+            }
+        }
+        debug_of.insert(i, found.unwrap_or(i));
+        if found.is_none() {
+            same.push(i);
+        }
+    }
+    let leader_of = |f: &DebugFile| -> usize { debug_of[&body_of(f)] };
 
     // The stripped bodies.
-    let bodies: Vec<(usize, Source, u64)> = (dp.files.iter())
-        .map(|f| {
-            let (src, len) = &done[&leader_of(f)].stripped[&link_of(f)];
-            (f.entry, src.clone(), *len)
-        })
-        .collect();
-    for (i, source, size) in bodies {
-        inv.entries[i].source = source;
-        inv.entries[i].size = size;
+    for f in &dp.files {
+        let (source, size) = &done[&body_of(f)].stripped;
+        inv.entries[f.entry].source = source.clone();
+        inv.entries[f.entry].size = *size;
     }
 
     // New entries, each with the package that ships it.
@@ -588,6 +589,33 @@ pub fn apply(
 
 fn spec(text: String) -> DepSpec {
     DepSpec { text, line: 0 }
+}
+
+/// Whether two spooled ranges hold the same bytes.
+fn same_bytes(a: &Source, b: &Source) -> io::Result<bool> {
+    let (mut a, mut b) = (a.open()?, b.open()?);
+    let (mut x, mut y) = (vec![0u8; 1 << 16], vec![0u8; 1 << 16]);
+    loop {
+        let n = read_full(&mut *a, &mut x)?;
+        let m = read_full(&mut *b, &mut y)?;
+        if n != m || x[..n] != y[..m] {
+            return Ok(false);
+        }
+        if n == 0 {
+            return Ok(true);
+        }
+    }
+}
+
+fn read_full(r: &mut dyn io::Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
 }
 
 /// The debuglink name of a file: its debug file's base name.
