@@ -681,29 +681,41 @@ pub fn split(
             &debuginfo::suffix(&e.version, &e.release, &arch),
         ),
         None => {
+            // debug file names need the version and release: without them `auto` ships the
+            // files as they are (as before --debuginfo), `packages` is refused
             let probe = debuginfo::plan(&a.inventory, &a.plan, args.debuginfo, "");
             if let Some(f) = probe.files.first() {
-                return Err(usage(
-                    format!(
-                        "{} has debug information to split out, and debug files are named                          PATH-VERSION-RELEASE.ARCH.debug, but the input gives no {}",
-                        f.path,
-                        if a.version().is_some() || args.version.is_some() {
-                            "release"
-                        } else {
-                            "version and release"
-                        }
-                    ),
-                    Some("pass --version and --release, or --debuginfo off"),
+                let missing = if a.version().is_some() || args.version.is_some() {
+                    "release"
+                } else {
+                    "version and release"
+                };
+                if args.debuginfo == debuginfo::Mode::Packages {
+                    return Err(usage(
+                        format!(
+                            "{} has debug information to split out, and debug files are \
+                             named PATH-VERSION-RELEASE.ARCH.debug, but the input gives no \
+                             {missing}",
+                            f.path
+                        ),
+                        Some("pass --version and --release, or --debuginfo off"),
+                    ));
+                }
+                listener.warn(&format!(
+                    "debug information left in the ELF files ({} and others): debug files are \
+                     named PATH-VERSION-RELEASE.ARCH.debug, and the input gives no {missing} \
+                     (pass --release to split it out)",
+                    f.path
                 ));
             }
-            probe
+            debuginfo::DebugPlan::default()
         }
     };
     debug.minidebuginfo = args.minidebuginfo && !debug.files.is_empty();
     for f in debug.files.iter().filter(|f| f.build_id.is_none()) {
         listener.warn(&format!(
-            "{} has no build-id (link it with --build-id): its debug file is found by its \
-             .gnu_debuglink only, and it gets no build-id links",
+            "{} has no build-id of 16 to 64 bytes (link it with --build-id): its debug file \
+             is found by its .gnu_debuglink only, and it gets no build-id links",
             f.path
         ));
     }
@@ -778,10 +790,9 @@ pub fn split(
             })
             .collect(),
         left_out,
-        dropped: a
-            .plan
-            .with_status(Status::Dropped)
+        dropped: (a.plan.with_status(Status::Dropped))
             .map(|i| display_path(&a.inventory.entries[i].path))
+            .chain(a.plan.superseded.iter().map(|p| display_path(p)))
             .collect(),
         written: Vec::new(),
         debuginfo: debug,

@@ -86,6 +86,9 @@ pub struct Plan {
     pub packages: Vec<PlannedPackage>,
     /// Aligned with the inventory's entries.
     pub decisions: Vec<Decision>,
+    /// Dropped input entries whose paths `debuginfo` made its own (a distribution RPM's
+    /// build-id links): gone from the inventory, still removed by the spec and reported.
+    pub superseded: Vec<std::path::PathBuf>,
 }
 
 impl Plan {
@@ -443,6 +446,7 @@ pub fn classify(inv: &Inventory, m: &Resolved) -> Result<Plan, ClassifyError> {
         rules,
         packages,
         decisions,
+        superseded: Vec::new(),
     })
 }
 

@@ -42,7 +42,6 @@ pub fn fixture(layout: Layout) -> &'static Fixture {
     }
 }
 
-/// The rpmsplit binary under test.
 /// The Fedora tree with its ELF files compiled `-g` (`Debug::Full`) or `-g` and stripped
 /// (`Debug::Stripped`), shared by the tests of this run.
 pub fn debug_fixture(debug: Debug) -> &'static Fixture {
@@ -55,6 +54,7 @@ pub fn debug_fixture(debug: Debug) -> &'static Fixture {
     }
 }
 
+/// The rpmsplit binary under test.
 pub fn rpmsplit() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_rpmsplit"));
     c.env("SOURCE_DATE_EPOCH", "1700000000");

@@ -35,7 +35,7 @@ use crate::manifest::Rule;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Mode {
-    /// On when any shipped ELF file has debug sections (rpmbuild's default).
+    /// On when any shipped ELF file has debug sections (and the version and release are known).
     #[default]
     Auto,
     /// Always split the ELF files find-debuginfo would (a `.symtab` is enough).
@@ -174,7 +174,8 @@ pub fn plan(inv: &Inventory, plan: &Plan, mode: Mode, suffix: &str) -> DebugPlan
             package: pkg.to_string(),
             debuginfo: name,
             debug_path: display_path(&debug_path_of(&e.path, suffix)),
-            build_id: facts.build_id.clone(),
+            // rpmbuild makes build-id links for ids of 16 to 64 bytes only
+            build_id: (facts.build_id.clone()).filter(|id| (32..=128).contains(&id.len())),
             debug_sections: facts.debug_sections,
             shares: (shares != i).then(|| display_path(&inv.entries[shares].path)),
         });
@@ -206,7 +207,7 @@ pub fn plan(inv: &Inventory, plan: &Plan, mode: Mode, suffix: &str) -> DebugPlan
 /// Why [`apply`] failed.
 #[derive(Debug, thiserror::Error)]
 pub enum DebugError {
-    #[error("{}: cannot split its debug information: {source}", display_path(.path))]
+    #[error("{}: cannot split its debug information", display_path(.path))]
     Strip {
         path: PathBuf,
         #[source]
@@ -294,8 +295,7 @@ pub fn apply(
         .iter()
         .map(|f| (f.path.as_str(), f.entry))
         .collect();
-    let body_of =
-        |f: &DebugFile| -> usize { f.shares.as_deref().map_or(f.entry, |s| index_of[s]) };
+    let body_of = |f: &DebugFile| -> usize { f.shares.as_deref().map_or(f.entry, |s| index_of[s]) };
     let bodies: BTreeSet<usize> = dp.files.iter().map(body_of).collect();
     let spool = SpoolOut {
         spool: Arc::new(Spool {
@@ -702,7 +702,13 @@ fn add_entries(
     // Merge and re-sort; old indices map to new ones.
     let old_len = inv.entries.len();
     let added_len = added.len();
-    // (entries no package ships, so no package's files point at them)
+    // (entries no package ships, so no package's files point at them; the dropped ones stay
+    // named)
+    plan.superseded.extend(
+        (superseded.iter())
+            .filter(|&&i| plan.decisions[i].status == Status::Dropped)
+            .map(|&i| inv.entries[i].path.clone()),
+    );
     let mut tagged: Vec<(Entry, Option<Vec<String>>, usize)> = std::mem::take(&mut inv.entries)
         .into_iter()
         .enumerate()

@@ -88,6 +88,17 @@ fn parse(bytes: &[u8]) -> Result<Parsed, StripError> {
     } else {
         (40, 32)
     };
+    let ehsize = if container.is_big() { 64 } else { 52 };
+    if header.e_ehsize != ehsize {
+        return Err(StripError::Unsupported(format!(
+            "an ELF header of {} bytes (its class has {ehsize})",
+            header.e_ehsize
+        )));
+    }
+    // room for the two sections the stripped file gains, below SHN_LORESERVE
+    if header.e_shnum as usize + 2 >= 0xff00 {
+        return Err(StripError::Unsupported("too many sections".into()));
+    }
     if (header.e_shnum > 0 && header.e_shentsize != shent)
         || (header.e_phnum > 0 && header.e_phentsize != phent)
     {
@@ -187,7 +198,18 @@ fn strip_p(s: &SectionHeader, name: &str) -> bool {
 }
 
 /// The largest section alignment we lay out (a page is 64 KiB at most; linkers ask for less).
-const MAX_ALIGN: u64 = 1 << 24;
+const MAX_ALIGN: u64 = 1 << 16;
+
+/// How far the padding of an output may take it past its input's size: a crafted file of many
+/// sections asking for large alignments would otherwise make gigabytes of zeros.
+fn check_growth(at: usize, input: usize) -> Result<(), StripError> {
+    if at > input.saturating_mul(2).saturating_add(1 << 24) {
+        return Err(StripError::Unsupported(
+            "its sections' alignments would make the output many times its size".into(),
+        ));
+    }
+    Ok(())
+}
 
 fn align(n: usize, to: u64) -> usize {
     let to = (to.max(1)) as usize;
@@ -392,6 +414,7 @@ fn stripped_file(
             // cannot fail: the data of every kept section was checked to lie inside the file
             let d = data(bytes, &p.sections[i]).expect("checked above");
             let at = align(out.len(), s.sh_addralign);
+            check_growth(at, bytes.len())?;
             out.resize(at, 0);
             out.extend_from_slice(d);
             s.sh_offset = at as u64;
@@ -420,6 +443,7 @@ fn stripped_file(
         crc.to_be_bytes()
     });
     let at = align(out.len(), 4);
+    check_growth(at, bytes.len())?;
     out.resize(at, 0);
     out.extend_from_slice(&link);
     headers.push(SectionHeader {
@@ -639,6 +663,7 @@ fn mini_debuginfo(bytes: &[u8], p: &Parsed) -> Result<Option<Vec<u8>>, StripErro
                 data(bytes, &p.sections[i]).map(<[u8]>::to_vec)
             };
             let at = align(out.len(), s.sh_addralign);
+            check_growth(at, bytes.len())?;
             out.resize(at, 0);
             s.sh_offset = at as u64;
             match body {
@@ -699,6 +724,7 @@ fn debug_file(bytes: &[u8], p: &Parsed, keep: &[bool]) -> Result<Vec<u8>, StripE
                     StripError::Parse(format!("section {} lies outside the file", p.names[i]))
                 })?;
                 let at = align(out.len(), s.sh_addralign);
+                check_growth(at, bytes.len())?;
                 out.resize(at, 0);
                 out.extend_from_slice(d);
                 s.sh_offset = at as u64;
@@ -706,6 +732,7 @@ fn debug_file(bytes: &[u8], p: &Parsed, keep: &[bool]) -> Result<Vec<u8>, StripE
                 // as elfutils lays it out: a section without data still moves the offset on
                 // to its alignment
                 let at = align(out.len(), s.sh_addralign);
+                check_growth(at, bytes.len())?;
                 out.resize(at, 0);
                 s.sh_offset = at as u64;
                 s.sh_type = SHT_NOBITS;

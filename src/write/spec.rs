@@ -137,8 +137,10 @@ pub fn render(
     // rpmsplit gives them (the input's; made ones, their copy's) once everything is done.
     let q = |p: &Path| shell_quote_body(p);
     let mut touched = edit::to_shell(inv, &mut s);
-    for i in plan.with_status(Status::Dropped) {
-        let path = &inv.entries[i].path;
+    let dropped = (plan.with_status(Status::Dropped))
+        .map(|i| &inv.entries[i].path)
+        .chain(&plan.superseded);
+    for path in dropped {
         touched.extend(path.parent().map(Path::to_owned));
         let _ = writeln!(s, "rm -rf '%{{buildroot}}{}'", q(path));
     }
