@@ -32,26 +32,87 @@ struct Measured {
     maxrss_kib: i64,
 }
 
-/// Run `cmd` to completion. The previous run's output is flushed to disk first (not timed), so
-/// that its writeback does not land in this run's time.
+/// The hidden task (`cargo xtask __measure PROGRAM ARGS...`) through which [`measure`] runs
+/// what it measures: it spawns `PROGRAM ARGS...`, waits for it, and writes its wall time and
+/// peak RSS to the file [`RESULT_ENV`] names, then exits as it did.
+///
+/// Why not spawn it from here: Linux gives an exec'd process the peak RSS of the memory it
+/// was forked from (`exec_mmap` keeps the old mm's high-water mark in the process's
+/// `maxrss`), and `posix_spawn` forks from this process, which builds trees of hundreds of
+/// MB and scans 100 k entries in process: each child's `ru_maxrss` would be at least this
+/// process's own peak. The helper is a fresh process of a few MB; what it spawns starts from
+/// that.
+pub const MEASURE_TASK: &str = "__measure";
+/// Where [`MEASURE_TASK`] writes `SECS MAXRSS_KIB`.
+const RESULT_ENV: &str = "RPMSPLIT_BENCH_RESULT";
+
+/// A command running `program` through [`MEASURE_TASK`], for [`measure`]: arguments,
+/// environment, directory and stdio set on it go to `program`.
+fn measured(program: impl AsRef<std::ffi::OsStr>) -> Result<Command> {
+    let mut cmd = Command::new(std::env::current_exe()?);
+    cmd.arg(MEASURE_TASK).arg(program);
+    Ok(cmd)
+}
+
+/// Run `cmd` (made by [`measured`]) to completion. The previous run's output is flushed to
+/// disk first (not timed), so that its writeback does not land in this run's time.
 fn measure(cmd: &mut Command) -> Result<Measured> {
+    if cmd.get_args().next() != Some(MEASURE_TASK.as_ref()) {
+        bail!("{cmd:?} is not run through {MEASURE_TASK}: its peak RSS would be ours");
+    }
+    let result = std::env::temp_dir().join(format!("rpmsplit-bench-{}.result", std::process::id()));
     // SAFETY: sync(2) takes no arguments and cannot fail.
     unsafe { libc::sync() };
+    let status = cmd
+        .env(RESULT_ENV, &result)
+        .status()
+        .with_context(|| format!("cannot run {cmd:?}"))?;
+    if !status.success() {
+        bail!("{cmd:?} failed ({status})");
+    }
+    let text = std::fs::read_to_string(&result)
+        .with_context(|| format!("{MEASURE_TASK} left no result in {}", result.display()))?;
+    std::fs::remove_file(&result)?;
+    let mut fields = text.split_whitespace();
+    let (Some(secs), Some(kib)) = (fields.next(), fields.next()) else {
+        bail!("{}: not `SECS MAXRSS_KIB`: {text:?}", result.display());
+    };
+    Ok(Measured {
+        secs: secs.parse()?,
+        maxrss_kib: kib.parse()?,
+    })
+}
+
+/// [`MEASURE_TASK`]: run `args` (a program and its arguments), write its wall time and peak RSS
+/// (with its descendants') to the file `$RPMSPLIT_BENCH_RESULT` names, and exit as it did.
+pub fn measure_task(args: &[String]) -> Result<()> {
+    let result =
+        std::env::var_os(RESULT_ENV).with_context(|| format!("{RESULT_ENV} is not set"))?;
+    let (program, rest) = args.split_first().context("no program to run")?;
     let t = Instant::now();
-    let child = cmd.spawn().with_context(|| format!("cannot run {cmd:?}"))?;
+    let child = Command::new(program)
+        .args(rest)
+        .env_remove(RESULT_ENV)
+        .spawn()
+        .with_context(|| format!("cannot run {program}"))?;
     let pid = child.id() as libc::pid_t;
     let mut status = 0;
     // SAFETY: plain FFI call with valid pointers; `rusage` is zero-initialisable.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     let secs = t.elapsed().as_secs_f64();
-    if r != pid || !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
-        bail!("{cmd:?} failed (status {status})");
+    if r != pid {
+        bail!(
+            "wait4 for {program} failed: {}",
+            std::io::Error::last_os_error()
+        );
     }
-    Ok(Measured {
-        secs,
-        maxrss_kib: usage.ru_maxrss,
-    })
+    if !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
+        eprintln!("{program} failed (wait status {status})");
+        std::process::exit(1);
+    }
+    std::fs::write(&result, format!("{secs} {}\n", usage.ru_maxrss))?;
+    Ok(())
 }
 
 fn scaled_tree(dir: &Path, entries: usize, bytes: u64) -> Result<()> {
@@ -261,7 +322,7 @@ pub fn run(args: &[String]) -> Result<()> {
     // A monolithic RPM of the big tree, re-split.
     let mono = b.monolithic(&root, "big")?;
     let resplit = b.split(&mono, "rpm", "zstd:3", None)?;
-    let list = measure(Command::new("sh").arg("-c").arg(format!(
+    let list = measure(measured("sh")?.arg("-c").arg(format!(
         "rpm2cpio '{}' | cpio -it --quiet > /dev/null",
         mono.display()
     )))?;
@@ -273,7 +334,7 @@ pub fn run(args: &[String]) -> Result<()> {
         "—",
     );
     let classify_rpm = measure(
-        Command::new(&b.bin)
+        measured(&b.bin)?
             .args(["classify", "--json"])
             .arg(&mono)
             .stdout(std::process::Stdio::null()),
@@ -329,7 +390,7 @@ pub fn run(args: &[String]) -> Result<()> {
             })
         })?;
         let cli = median3(|| {
-            measure(Command::new("sh").arg("-c").arg(format!(
+            measure(measured("sh")?.arg("-c").arg(format!(
                 "rpm2cpio '{}' | cpio -it --quiet > /dev/null",
                 mono.display()
             )))
@@ -449,7 +510,7 @@ impl Bench {
         if out.exists() {
             std::fs::remove_dir_all(&out)?;
         }
-        let mut cmd = Command::new(&self.bin);
+        let mut cmd = measured(&self.bin)?;
         cmd.arg("split")
             .arg(input)
             .arg("-o")
@@ -474,7 +535,7 @@ impl Bench {
 
     /// The compression floor: `tar -c TREE | zstd -LEVEL -TJOBS > /dev/null`.
     fn floor(&self, tree: &Path, level: u32) -> Result<Measured> {
-        measure(Command::new("sh").arg("-c").arg(format!(
+        measure(measured("sh")?.arg("-c").arg(format!(
             "tar -cf - -C '{}' . | zstd -q -{level} -T{} > /dev/null",
             tree.display(),
             self.jobs
@@ -535,7 +596,7 @@ impl Bench {
             bail!("rpmsplit split --format spec failed");
         }
         let built = measure(
-            Command::new("rpmbuild")
+            measured("rpmbuild")?
                 .arg("-bb")
                 .arg("--quiet")
                 .arg("--define")
@@ -548,7 +609,7 @@ impl Bench {
         .context("rpmbuild (install Debian's rpm package: bash .ci/install-tools)")?;
         std::fs::remove_dir_all(&top)?;
         let copy_to = self.base.join("copy");
-        let copy = measure(Command::new("cp").arg("-a").arg(tree).arg(&copy_to))?;
+        let copy = measure(measured("cp")?.arg("-a").arg(tree).arg(&copy_to))?;
         std::fs::remove_dir_all(&copy_to)?;
         std::fs::remove_dir_all(&spec_dir)?;
         Ok((built, copy))

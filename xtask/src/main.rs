@@ -19,6 +19,7 @@ fn main() -> Result<()> {
         "split" => split(rest),
         "fixture" => fixture(rest),
         "bench" => bench::run(rest),
+        bench::MEASURE_TASK => bench::measure_task(rest),
         "fuzz" => fuzz::run(rest),
         "fuzz-seeds" => fuzz::seeds(rest),
         "man" => man(),
