@@ -17,6 +17,10 @@
 //! Timings are medians: of three runs, or, where a ratio is reported, of runs alternating with
 //! the reference (three, nine for the sub-second libvirt-sized zstd-3 split), so that a slow
 //! spell of the machine falls on both sides of the ratio.
+//!
+//! `--only SECTION,...` runs some of the sections ([`SECTIONS`]) alone; the trees they need are
+//! built (or reused: each is cached under `target/xtask/bench/`, with the parameters it was
+//! built with) and the others are not.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -153,16 +157,32 @@ fn du(dir: &Path) -> (usize, u64) {
     (n, bytes)
 }
 
+/// The sections of the bench, in the order they run (`--only` picks some).
+pub const SECTIONS: &[&str] = &["scaled", "libvirt-sized", "resplit", "readers"];
+
+/// `cargo xtask bench [--entries N] [--gib G] [--jobs N] [--only SECTION,...]`.
 pub fn run(args: &[String]) -> Result<()> {
     let entries: usize = opt(args, "--entries").unwrap_or("100000").parse()?;
     let gib: f64 = opt(args, "--gib").unwrap_or("2").parse()?;
     let jobs = opt(args, "--jobs").unwrap_or("2");
+    let only: Vec<&str> = opt(args, "--only").map_or(SECTIONS.to_vec(), |l| l.split(',').collect());
+    if let Some(unknown) = only.iter().find(|s| !SECTIONS.contains(s)) {
+        bail!(
+            "unknown bench section `{unknown}` (--only takes {})",
+            SECTIONS.join(", ")
+        );
+    }
+    let on = |section: &str| only.contains(&section);
     let bytes = (gib * (1u64 << 30) as f64) as u64;
     let base = target_dir().join("xtask").join("bench");
     let big = base.join("big");
     let small = base.join("small");
-    scaled_tree(&big, entries, bytes)?;
-    scaled_tree(&small, entries, bytes / 10)?;
+    if on("scaled") || on("resplit") {
+        scaled_tree(&big, entries, bytes)?;
+    }
+    if on("scaled") {
+        scaled_tree(&small, entries, bytes / 10)?;
+    }
     let bin = build_rpmsplit()?;
     let b = Bench {
         bin,
@@ -170,238 +190,275 @@ pub fn run(args: &[String]) -> Result<()> {
         base: base.clone(),
     };
     let root = big.join("root");
-    let small_root = small.join("root");
-    let (n, total) = du(&root);
-    let (_, small_bytes) = du(&small_root);
     println!(
         "## rpmsplit bench ({} cores, --jobs {jobs})\n",
         std::thread::available_parallelism()?.get()
     );
-    println!(
-        "scaled tree: {n} entries, {}; small tree: the same entries, {}\n",
-        gib_text(total),
-        gib_text(small_bytes)
-    );
-
-    // Scan and classify, in process.
-    let t = Instant::now();
-    let inv = rpmsplit::inventory::scan(&root)?;
-    let scan = t.elapsed().as_secs_f64();
-    let m = rpmsplit::manifest::builtin();
-    let resolved = m.resolve("fedora")?;
-    let t = Instant::now();
-    let plan = rpmsplit::classify::classify(&inv, &resolved)?;
-    let classify = t.elapsed().as_secs_f64();
-    assert!(
-        !plan.has_problems(),
-        "the scaled tree must classify cleanly"
-    );
-    let packages = plan.emitted().count();
-    println!("| step | time | reference | ratio |");
-    println!("|---|---|---|---|");
-    println!(
-        "| scan ({} entries, ELF parse) | {scan:.2} s | — | — |",
-        inv.entries.len()
-    );
-    println!(
-        "| classify ({} entries, {packages} packages) | {classify:.3} s | target 1 s | {:.2} |",
-        inv.entries.len(),
-        classify
-    );
-    drop(plan);
-    drop(inv);
-
-    // Split to cpio at zstd-3 against the compression floor.
-    let (cpio, floor3) = b.split_and_floor(&root, "cpio", 3, 3)?;
-    b.floor_row("split → cpio, zstd-3", &cpio, 3, &floor3, "≤ 1.3×");
-    let cpio_small = b.split(&small_root, "cpio", "zstd:3", None)?;
-    rss_row(
-        "peak RSS, split → cpio",
-        &cpio,
-        total,
-        &cpio_small,
-        small_bytes,
-    );
-    // With one job the compressor's buffers in flight are the same on both trees: what is
-    // left is what the entries cost.
-    let one = Bench {
-        jobs: "1".into(),
-        ..b.clone()
-    };
-    rss_row(
-        "peak RSS, split → cpio, --jobs 1",
-        &one.split(&root, "cpio", "zstd:3", None)?,
-        total,
-        &one.split(&small_root, "cpio", "zstd:3", None)?,
-        small_bytes,
-    );
-
-    // Split to RPMs: zstd-3 on the big tree, zstd-19 on the small one.
-    let (rpm3, floor3) = b.split_and_floor(&root, "rpm", 3, 3)?;
-    b.floor_row("split → RPM, zstd-3", &rpm3, 3, &floor3, "≤ 1.5×");
-    let (rpmbuild3, copy) = b.rpmbuild(&root, "zstd:3")?;
-    rpmbuild_row(
-        "split → RPM, zstd-3",
-        &rpm3,
-        &format!("w3T{jobs}.zstdio"),
-        &rpmbuild3,
-        Some(&copy),
-        "≥ 8×",
-    );
-    let rpm3_small = b.split(&small_root, "rpm", "zstd:3", None)?;
-    rss_row(
-        "peak RSS, split → RPM",
-        &rpm3,
-        total,
-        &rpm3_small,
-        small_bytes,
-    );
-    println!(
-        "| peak RSS, rpmbuild -bb | {:.0} MiB on {} | ours {:.0} MiB | {:.2}× |",
-        mib(&rpmbuild3),
-        gib_text(total),
-        mib(&rpm3),
-        rpm3.maxrss_kib as f64 / rpmbuild3.maxrss_kib.max(1) as f64
-    );
-
-    let floor19 = b.floor(&small_root, 19)?;
-    let rpm19 = b.split(&small_root, "rpm", "zstd:19", None)?;
-    b.floor_row(
-        &format!("split → RPM, zstd-19 ({})", gib_text(small_bytes)),
-        &rpm19,
-        19,
-        &floor19,
-        "≤ 1.1×",
-    );
-    let (rpmbuild19, _) = b.rpmbuild(&small_root, "zstd:19")?;
-    rpmbuild_row(
-        &format!("split → RPM, zstd-19 ({})", gib_text(small_bytes)),
-        &rpm19,
-        &format!("w19T{jobs}.zstdio"),
-        &rpmbuild19,
-        None,
-        "> 1×",
-    );
-
-    // A tree the size of a real libvirt install (about 54 MB): rpmbuild's per-package and
-    // per-file work dominates there, compression does not.
-    let libvirt_sized = base.join("libvirt-sized");
-    scaled_tree(&libvirt_sized, 2_500, 54 << 20)?;
-    let ls_root = libvirt_sized.join("root");
-    let (ls_n, ls_bytes) = du(&ls_root);
-    println!(
-        "| **libvirt-sized tree**: {ls_n} entries, {:.0} MB | | | |",
-        ls_bytes as f64 / 1e6
-    );
-    for level in [3u32, 19] {
-        let comp = format!("zstd:{level}");
-        // short runs at zstd-3: more of them
-        let n = if level == 3 { 9 } else { 3 };
-        let (ours, floor) = b.split_and_floor(&ls_root, "rpm", level, n)?;
-        let rpmbuild = median3(|| Ok(b.rpmbuild(&ls_root, &comp)?.0))?;
-        b.floor_row(
-            &format!("libvirt-sized: split → RPM, zstd-{level}"),
-            &ours,
-            level,
-            &floor,
-            if level == 3 { "≤ 1.5×" } else { "≤ 1.1×" },
-        );
-        rpmbuild_row(
-            &format!("libvirt-sized: split → RPM, zstd-{level}"),
-            &ours,
-            &format!(
-                "w{level}T{jobs}.zstdio, {:.1}× the floor",
-                rpmbuild.secs / floor.secs
-            ),
-            &rpmbuild,
-            None,
-            if level == 3 { "≥ 8×" } else { "> 1×" },
+    if on("scaled") {
+        let (n, total) = du(&root);
+        let (_, small_bytes) = du(&small.join("root"));
+        println!(
+            "scaled tree: {n} entries, {}; small tree: the same entries, {}\n",
+            gib_text(total),
+            gib_text(small_bytes)
         );
     }
-
-    // A monolithic RPM of the big tree, re-split.
-    let mono = b.monolithic(&root, "big")?;
-    let resplit = b.split(&mono, "rpm", "zstd:3", None)?;
-    let list = measure(measured("sh")?.arg("-c").arg(format!(
-        "rpm2cpio '{}' | cpio -it --quiet > /dev/null",
-        mono.display()
-    )))?;
-    row(
-        "re-split monolithic RPM → RPMs, zstd-3",
-        &resplit,
-        "`rpm2cpio \\| cpio -it`",
-        &list,
-        "—",
-    );
-    let classify_rpm = measure(
-        measured(&b.bin)?
-            .args(["classify", "--json"])
-            .arg(&mono)
-            .stdout(std::process::Stdio::null()),
-    )?;
-    row(
-        "read + classify monolithic RPM",
-        &classify_rpm,
-        "`rpm2cpio \\| cpio -it`",
-        &list,
-        "—",
-    );
-    println!(
-        "| peak RSS, re-split monolithic RPM | {:.0} MiB | RPM of {} | — |",
-        mib(&resplit),
-        gib_text(std::fs::metadata(&mono)?.len())
-    );
-
-    // RPM readers at three entry counts: ours, the rpm crate's, rpm2cpio | cpio -it.
-    println!("\n### Reading a monolithic RPM: time per entry count\n");
-    println!(
-        "| entries | rpmsplit reader | `rpm` crate `Package::files()` | `rpm2cpio \\| cpio -it` |"
-    );
-    println!("|---|---|---|---|");
-    for count in [25_000usize, 50_000, 100_000] {
-        let dir = base.join(format!("entries-{count}"));
-        scaled_tree(&dir, count, 64 << 20)?;
-        let mono = b.monolithic(&dir.join("root"), &format!("entries-{count}"))?;
-        let (mut got, mut files) = (0, 0);
-        // in process: the wall time, no RSS
-        let timed = |f: &mut dyn FnMut() -> Result<()>| -> Result<Measured> {
-            let t = Instant::now();
-            f()?;
-            Ok(Measured {
-                secs: t.elapsed().as_secs_f64(),
-                maxrss_kib: 0,
-            })
-        };
-        let ours = median3(|| {
-            timed(&mut || {
-                got = rpmsplit::inventory::rpm::scan(&mono)?.entries.len();
-                Ok(())
-            })
-        })?;
-        let crate_read = median3(|| {
-            timed(&mut || {
-                let pkg = rpm::Package::open(&mono)?;
-                files = 0;
-                for f in pkg.files()? {
-                    f?;
-                    files += 1;
-                }
-                Ok(())
-            })
-        })?;
-        let cli = median3(|| {
-            measure(measured("sh")?.arg("-c").arg(format!(
-                "rpm2cpio '{}' | cpio -it --quiet > /dev/null",
-                mono.display()
-            )))
-        })?;
-        println!(
-            "| {got} | {:.2} s | {:.2} s ({files} files) | {:.2} s |",
-            ours.secs, crate_read.secs, cli.secs
-        );
+    if only.iter().any(|s| *s != "readers") {
+        println!("| step | time | reference | ratio |");
+        println!("|---|---|---|---|");
+    }
+    if on("scaled") {
+        b.scaled(&root, &small.join("root"))?;
+    }
+    if on("libvirt-sized") {
+        b.libvirt_sized()?;
+    }
+    if on("resplit") {
+        b.resplit(&root)?;
+    }
+    if on("readers") {
+        b.readers()?;
     }
     std::fs::remove_dir_all(b.base.join("out")).ok();
     Ok(())
+}
+
+impl Bench {
+    /// Scan, classify, split to cpio and RPMs of the scaled tree `root` (and of `small_root`,
+    /// the same entries with a tenth of the bytes, for memory and zstd-19).
+    fn scaled(&self, root: &Path, small_root: &Path) -> Result<()> {
+        let jobs = &self.jobs;
+        let (_, total) = du(root);
+        let (_, small_bytes) = du(small_root);
+        // Scan and classify, in process.
+        let t = Instant::now();
+        let inv = rpmsplit::inventory::scan(root)?;
+        let scan = t.elapsed().as_secs_f64();
+        let m = rpmsplit::manifest::builtin();
+        let resolved = m.resolve("fedora")?;
+        let t = Instant::now();
+        let plan = rpmsplit::classify::classify(&inv, &resolved)?;
+        let classify = t.elapsed().as_secs_f64();
+        assert!(
+            !plan.has_problems(),
+            "the scaled tree must classify cleanly"
+        );
+        let packages = plan.emitted().count();
+        println!(
+            "| scan ({} entries, ELF parse) | {scan:.2} s | — | — |",
+            inv.entries.len()
+        );
+        println!(
+            "| classify ({} entries, {packages} packages) | {classify:.3} s | target 1 s | {:.2} |",
+            inv.entries.len(),
+            classify
+        );
+        drop(plan);
+        drop(inv);
+
+        // Split to cpio at zstd-3 against the compression floor.
+        let (cpio, floor3) = self.split_and_floor(root, "cpio", 3, 3)?;
+        self.floor_row("split → cpio, zstd-3", &cpio, 3, &floor3, "≤ 1.3×");
+        let cpio_small = self.split(small_root, "cpio", "zstd:3", None)?;
+        rss_row(
+            "peak RSS, split → cpio",
+            &cpio,
+            total,
+            &cpio_small,
+            small_bytes,
+        );
+        // With one job the compressor's buffers in flight are the same on both trees: what is
+        // left is what the entries cost.
+        let one = Bench {
+            jobs: "1".into(),
+            ..self.clone()
+        };
+        rss_row(
+            "peak RSS, split → cpio, --jobs 1",
+            &one.split(root, "cpio", "zstd:3", None)?,
+            total,
+            &one.split(small_root, "cpio", "zstd:3", None)?,
+            small_bytes,
+        );
+
+        // Split to RPMs: zstd-3 on the big tree, zstd-19 on the small one.
+        let (rpm3, floor3) = self.split_and_floor(root, "rpm", 3, 3)?;
+        self.floor_row("split → RPM, zstd-3", &rpm3, 3, &floor3, "≤ 1.5×");
+        let rpmbuild3 = self.rpmbuild(root, "zstd:3")?;
+        rpmbuild_row(
+            "split → RPM, zstd-3",
+            &rpm3,
+            &format!("w3T{jobs}.zstdio"),
+            &rpmbuild3.run,
+            Some(&rpmbuild3.copy),
+            "≥ 8×",
+        );
+        let rpm3_small = self.split(small_root, "rpm", "zstd:3", None)?;
+        rss_row(
+            "peak RSS, split → RPM",
+            &rpm3,
+            total,
+            &rpm3_small,
+            small_bytes,
+        );
+        println!(
+            "| peak RSS, rpmbuild -bb | {:.0} MiB on {} | ours {:.0} MiB | {:.2}× |",
+            mib(&rpmbuild3.run),
+            gib_text(total),
+            mib(&rpm3),
+            rpm3.maxrss_kib as f64 / rpmbuild3.run.maxrss_kib.max(1) as f64
+        );
+
+        let floor19 = self.floor(small_root, 19)?;
+        let rpm19 = self.split(small_root, "rpm", "zstd:19", None)?;
+        self.floor_row(
+            &format!("split → RPM, zstd-19 ({})", gib_text(small_bytes)),
+            &rpm19,
+            19,
+            &floor19,
+            "≤ 1.1×",
+        );
+        let rpmbuild19 = self.rpmbuild(small_root, "zstd:19")?.run;
+        rpmbuild_row(
+            &format!("split → RPM, zstd-19 ({})", gib_text(small_bytes)),
+            &rpm19,
+            &format!("w19T{jobs}.zstdio"),
+            &rpmbuild19,
+            None,
+            "> 1×",
+        );
+        Ok(())
+    }
+
+    /// A tree the size of a real libvirt install (about 54 MB): rpmbuild's per-package and
+    /// per-file work dominates there, compression does not.
+    fn libvirt_sized(&self) -> Result<()> {
+        let jobs = &self.jobs;
+        let base = &self.base;
+        let libvirt_sized = base.join("libvirt-sized");
+        scaled_tree(&libvirt_sized, 2_500, 54 << 20)?;
+        let ls_root = libvirt_sized.join("root");
+        let (ls_n, ls_bytes) = du(&ls_root);
+        println!(
+            "| **libvirt-sized tree**: {ls_n} entries, {:.0} MB | | | |",
+            ls_bytes as f64 / 1e6
+        );
+        for level in [3u32, 19] {
+            let comp = format!("zstd:{level}");
+            // short runs at zstd-3: more of them
+            let n = if level == 3 { 9 } else { 3 };
+            let (ours, floor) = self.split_and_floor(&ls_root, "rpm", level, n)?;
+            let rpmbuild = median3(|| Ok(self.rpmbuild(&ls_root, &comp)?.run))?;
+            self.floor_row(
+                &format!("libvirt-sized: split → RPM, zstd-{level}"),
+                &ours,
+                level,
+                &floor,
+                if level == 3 { "≤ 1.5×" } else { "≤ 1.1×" },
+            );
+            rpmbuild_row(
+                &format!("libvirt-sized: split → RPM, zstd-{level}"),
+                &ours,
+                &format!(
+                    "w{level}T{jobs}.zstdio, {:.1}× the floor",
+                    rpmbuild.secs / floor.secs
+                ),
+                &rpmbuild,
+                None,
+                if level == 3 { "≥ 8×" } else { "> 1×" },
+            );
+        }
+        Ok(())
+    }
+
+    /// A monolithic RPM of the big tree `root`, re-split; read and classified.
+    fn resplit(&self, root: &Path) -> Result<()> {
+        let mono = self.monolithic(root, "big")?;
+        let resplit = self.split(&mono, "rpm", "zstd:3", None)?;
+        let list = measure(measured("sh")?.arg("-c").arg(format!(
+            "rpm2cpio '{}' | cpio -it --quiet > /dev/null",
+            mono.display()
+        )))?;
+        row(
+            "re-split monolithic RPM → RPMs, zstd-3",
+            &resplit,
+            "`rpm2cpio \\| cpio -it`",
+            &list,
+            "—",
+        );
+        let classify_rpm = measure(
+            measured(&self.bin)?
+                .args(["classify", "--json"])
+                .arg(&mono)
+                .stdout(std::process::Stdio::null()),
+        )?;
+        row(
+            "read + classify monolithic RPM",
+            &classify_rpm,
+            "`rpm2cpio \\| cpio -it`",
+            &list,
+            "—",
+        );
+        println!(
+            "| peak RSS, re-split monolithic RPM | {:.0} MiB | RPM of {} | — |",
+            mib(&resplit),
+            gib_text(std::fs::metadata(&mono)?.len())
+        );
+        Ok(())
+    }
+
+    /// RPM readers at three entry counts: ours, the rpm crate's, `rpm2cpio | cpio -it`.
+    fn readers(&self) -> Result<()> {
+        let base = &self.base;
+        println!("\n### Reading a monolithic RPM: time per entry count\n");
+        println!(
+            "| entries | rpmsplit reader | `rpm` crate `Package::files()` | `rpm2cpio \\| cpio -it` |"
+        );
+        println!("|---|---|---|---|");
+        for count in [25_000usize, 50_000, 100_000] {
+            let dir = base.join(format!("entries-{count}"));
+            scaled_tree(&dir, count, 64 << 20)?;
+            let mono = self.monolithic(&dir.join("root"), &format!("entries-{count}"))?;
+            let (mut got, mut files) = (0, 0);
+            // in process: the wall time, no RSS
+            let timed = |f: &mut dyn FnMut() -> Result<()>| -> Result<Measured> {
+                let t = Instant::now();
+                f()?;
+                Ok(Measured {
+                    secs: t.elapsed().as_secs_f64(),
+                    maxrss_kib: 0,
+                })
+            };
+            let ours = median3(|| {
+                timed(&mut || {
+                    got = rpmsplit::inventory::rpm::scan(&mono)?.entries.len();
+                    Ok(())
+                })
+            })?;
+            let crate_read = median3(|| {
+                timed(&mut || {
+                    let pkg = rpm::Package::open(&mono)?;
+                    files = 0;
+                    for f in pkg.files()? {
+                        f?;
+                        files += 1;
+                    }
+                    Ok(())
+                })
+            })?;
+            let cli = median3(|| {
+                measure(measured("sh")?.arg("-c").arg(format!(
+                    "rpm2cpio '{}' | cpio -it --quiet > /dev/null",
+                    mono.display()
+                )))
+            })?;
+            println!(
+                "| {got} | {:.2} s | {:.2} s ({files} files) | {:.2} s |",
+                ours.secs, crate_read.secs, cli.secs
+            );
+        }
+        Ok(())
+    }
 }
 
 /// The run with the median wall time (peak RSS of that run).
@@ -490,6 +547,13 @@ fn rss_row(step: &str, big: &Measured, big_bytes: u64, small: &Measured, small_b
     );
 }
 
+/// What [`Bench::rpmbuild`] measured and made.
+struct Rpmbuild {
+    run: Measured,
+    /// The spec's `cp -a` of the tree, on its own.
+    copy: Measured,
+}
+
 #[derive(Clone)]
 struct Bench {
     bin: PathBuf,
@@ -565,9 +629,8 @@ impl Bench {
         row(step, ours, &reference, floor, target);
     }
 
-    /// `rpmbuild -bb` of the spec rpmsplit writes for the split of `tree`, and the time of the
-    /// spec's `cp -a` of the tree on its own.
-    fn rpmbuild(&self, tree: &Path, comp: &str) -> Result<(Measured, Measured)> {
+    /// `rpmbuild -bb` of the spec rpmsplit writes for the split of `tree`.
+    fn rpmbuild(&self, tree: &Path, comp: &str) -> Result<Rpmbuild> {
         let spec_dir = self.base.join("spec");
         let top = self.base.join("rpmbuild");
         for d in [&spec_dir, &top] {
@@ -612,7 +675,7 @@ impl Bench {
         let copy = measure(measured("cp")?.arg("-a").arg(tree).arg(&copy_to))?;
         std::fs::remove_dir_all(&copy_to)?;
         std::fs::remove_dir_all(&spec_dir)?;
-        Ok((built, copy))
+        Ok(Rpmbuild { run: built, copy })
     }
 
     /// A monolithic RPM of `tree` (one package holding everything, written by rpmsplit at
