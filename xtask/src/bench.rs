@@ -11,17 +11,23 @@
 //! - re-splitting a monolithic RPM of the big tree, against `rpm2cpio | cpio -it`;
 //! - a libvirt-sized tree (2 500 entries, 54 MB) split to RPMs at zstd-3 and zstd-19, against
 //!   the floor and `rpmbuild -bb`: there rpmbuild's per-package work dominates;
+//! - the libvirt-sized tree with debug information (105 MB, of which 49.5 MB are debug
+//!   sections, as a real libvirt build `-O2 -g` has them) split to RPMs with debuginfo
+//!   packages at zstd-3 and zstd-19, against `rpmbuild -bb` of the spec rpmsplit writes, where
+//!   find-debuginfo splits the same files; rpmbuild must make the same debuginfo packages;
 //! - reading monolithic RPMs of 25 k, 50 k and 100 k entries: our reader against the `rpm`
 //!   crate's `Package::files()` and `rpm2cpio | cpio -it`, to show how each scales.
 //!
 //! Timings are medians: of three runs, or, where a ratio is reported, of runs alternating with
-//! the reference (three, nine for the sub-second libvirt-sized zstd-3 split), so that a slow
-//! spell of the machine falls on both sides of the ratio.
+//! the reference (three, nine for the sub-second libvirt-sized zstd-3 split, five for the one
+//! with debug information), so that a slow spell of the machine falls on both sides of the
+//! ratio.
 //!
 //! `--only SECTION,...` runs some of the sections ([`SECTIONS`]) alone; the trees they need are
 //! built (or reused: each is cached under `target/xtask/bench/`, with the parameters it was
 //! built with) and the others are not.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -119,9 +125,17 @@ pub fn measure_task(args: &[String]) -> Result<()> {
     Ok(())
 }
 
-fn scaled_tree(dir: &Path, entries: usize, bytes: u64) -> Result<()> {
+/// The tree `dir/root`, of at least `entries` entries and `bytes` bytes
+/// (`rpmsplit_fixture::build_scaled`; with `debug`, `build_scaled_debug`: ELF files of
+/// libvirt's size with their debug information), built unless `dir` holds one built with these
+/// parameters.
+fn scaled_tree(dir: &Path, entries: usize, bytes: u64, debug: bool) -> Result<()> {
     let marker = dir.join(".bench-params");
-    let want = format!("{entries} {bytes}");
+    let want = if debug {
+        format!("{entries} {bytes} debug")
+    } else {
+        format!("{entries} {bytes}")
+    };
     if std::fs::read_to_string(&marker).ok().as_deref() == Some(want.as_str()) {
         return Ok(());
     }
@@ -129,7 +143,12 @@ fn scaled_tree(dir: &Path, entries: usize, bytes: u64) -> Result<()> {
         std::fs::remove_dir_all(dir)?;
     }
     let t = Instant::now();
-    rpmsplit_fixture::build_scaled(&dir.join("root"), entries, bytes)?;
+    let root = dir.join("root");
+    if debug {
+        rpmsplit_fixture::build_scaled_debug(&root, entries, bytes)?;
+    } else {
+        rpmsplit_fixture::build_scaled(&root, entries, bytes)?;
+    }
     std::fs::write(&marker, want)?;
     eprintln!(
         "built {} in {:.0}s",
@@ -158,7 +177,13 @@ fn du(dir: &Path) -> (usize, u64) {
 }
 
 /// The sections of the bench, in the order they run (`--only` picks some).
-pub const SECTIONS: &[&str] = &["scaled", "libvirt-sized", "resplit", "readers"];
+pub const SECTIONS: &[&str] = &[
+    "scaled",
+    "libvirt-sized",
+    "libvirt-debuginfo",
+    "resplit",
+    "readers",
+];
 
 /// `cargo xtask bench [--entries N] [--gib G] [--jobs N] [--only SECTION,...]`.
 pub fn run(args: &[String]) -> Result<()> {
@@ -178,10 +203,10 @@ pub fn run(args: &[String]) -> Result<()> {
     let big = base.join("big");
     let small = base.join("small");
     if on("scaled") || on("resplit") {
-        scaled_tree(&big, entries, bytes)?;
+        scaled_tree(&big, entries, bytes, false)?;
     }
     if on("scaled") {
-        scaled_tree(&small, entries, bytes / 10)?;
+        scaled_tree(&small, entries, bytes / 10, false)?;
     }
     let bin = build_rpmsplit()?;
     let b = Bench {
@@ -212,6 +237,9 @@ pub fn run(args: &[String]) -> Result<()> {
     }
     if on("libvirt-sized") {
         b.libvirt_sized()?;
+    }
+    if on("libvirt-debuginfo") {
+        b.libvirt_debuginfo()?;
     }
     if on("resplit") {
         b.resplit(&root)?;
@@ -336,7 +364,7 @@ impl Bench {
         let jobs = &self.jobs;
         let base = &self.base;
         let libvirt_sized = base.join("libvirt-sized");
-        scaled_tree(&libvirt_sized, 2_500, 54 << 20)?;
+        scaled_tree(&libvirt_sized, 2_500, 54 << 20, false)?;
         let ls_root = libvirt_sized.join("root");
         let (ls_n, ls_bytes) = du(&ls_root);
         println!(
@@ -366,6 +394,84 @@ impl Bench {
                 &rpmbuild,
                 None,
                 if level == 3 { "≥ 8×" } else { "> 1×" },
+            );
+        }
+        Ok(())
+    }
+
+    /// The libvirt-sized tree with debug information: 2 500 entries, 100 MiB, of which 49.5 MB
+    /// are the debug sections of ELF files of libvirt's size (`build_scaled_debug`), split
+    /// to RPMs with their debuginfo packages (`--debuginfo auto`), against `rpmbuild -bb` of the
+    /// spec rpmsplit writes for the same split, whose find-debuginfo (`-j` the CPUs, rpm's
+    /// default) splits the same files; same payload flags, runs alternating. rpmbuild must have
+    /// made the debuginfo packages we made, no more, no fewer.
+    fn libvirt_debuginfo(&self) -> Result<()> {
+        let jobs = &self.jobs;
+        let dir = self.base.join("libvirt-debuginfo");
+        scaled_tree(&dir, 2_500, 100 << 20, true)?;
+        let root = dir.join("root");
+        let (n, bytes) = du(&root);
+        for level in [3u32, 19] {
+            let comp = format!("zstd:{level}");
+            let (mut theirs, mut copies) = (Vec::new(), Vec::new());
+            // zstd-3 runs are short: more of them
+            let (ours, rpmbuild) = paired(
+                if level == 3 { 5 } else { 3 },
+                || self.split(&root, "rpm", &comp, None),
+                || {
+                    let r = self.rpmbuild(&root, &comp)?;
+                    theirs.push(r.packages);
+                    copies.push(r.copy);
+                    Ok(r.run)
+                },
+            )?;
+            // the last split's report is still there
+            let (debuginfo, debug_bytes) = debuginfo_packages(&self.base.join("out"))?;
+            if debuginfo.is_empty() {
+                bail!(
+                    "rpmsplit wrote no debuginfo packages for {}",
+                    root.display()
+                );
+            }
+            for packages in &theirs {
+                let made: BTreeSet<&String> = packages
+                    .iter()
+                    .filter(|p| p.ends_with("-debuginfo"))
+                    .collect();
+                let ours_only: Vec<_> = debuginfo.iter().filter(|p| !made.contains(p)).collect();
+                let theirs_only: Vec<_> =
+                    made.iter().filter(|p| !debuginfo.contains(**p)).collect();
+                if !ours_only.is_empty() || !theirs_only.is_empty() {
+                    bail!(
+                        "rpmbuild's find-debuginfo made other debuginfo packages than rpmsplit: \
+                         only ours {ours_only:?}, only rpmbuild's {theirs_only:?}"
+                    );
+                }
+            }
+            if level == 3 {
+                println!(
+                    "| **libvirt-sized tree with debug info**: {n} entries, {:.0} MB; {} \
+                     debuginfo packages of {:.0} MB (the same names from rpmbuild) | | | |",
+                    bytes as f64 / 1e6,
+                    debuginfo.len(),
+                    debug_bytes as f64 / 1e6
+                );
+            }
+            let step = format!("libvirt-sized, debug info: split → RPM, zstd-{level}");
+            rpmbuild_row(
+                &step,
+                &ours,
+                &format!("w{level}T{jobs}.zstdio, find-debuginfo"),
+                &rpmbuild,
+                Some(&median(copies)),
+                if level == 3 { "≥ 5×" } else { "none set" },
+            );
+            println!(
+                "| peak RSS, debug info, zstd-{level} | {:.0} MiB | `rpmbuild -bb` {:.0} MiB \
+                 (the largest of its processes) | ours {:.2}× |",
+                mib(&ours),
+                mib(&rpmbuild),
+                ours.maxrss_kib as f64 / rpmbuild.maxrss_kib.max(1) as f64
             );
         }
         Ok(())
@@ -417,7 +523,7 @@ impl Bench {
         println!("|---|---|---|---|");
         for count in [25_000usize, 50_000, 100_000] {
             let dir = base.join(format!("entries-{count}"));
-            scaled_tree(&dir, count, 64 << 20)?;
+            scaled_tree(&dir, count, 64 << 20, false)?;
             let mono = self.monolithic(&dir.join("root"), &format!("entries-{count}"))?;
             let (mut got, mut files) = (0, 0);
             // in process: the wall time, no RSS
@@ -527,12 +633,37 @@ fn rpmbuild_row(
             (rpmbuild.secs - c.secs) / ours.secs
         )
     });
+    let ratio = rpmbuild.secs / ours.secs;
+    let ratio = if ratio >= 1.0 {
+        format!("rpmbuild {ratio:.1}× slower")
+    } else {
+        format!("rpmbuild {:.1}× faster", 1.0 / ratio)
+    };
     println!(
-        "| {step} | {:.2} s | `rpmbuild -bb` ({payload}) {:.2} s | rpmbuild {:.1}× slower{without} (target {target}) |",
-        ours.secs,
-        rpmbuild.secs,
-        rpmbuild.secs / ours.secs,
+        "| {step} | {:.2} s | `rpmbuild -bb` ({payload}) {:.2} s | {ratio}{without} (target {target}) |",
+        ours.secs, rpmbuild.secs,
     );
+}
+
+/// The debuginfo packages a split into `out` wrote (its `report.json`), and their bytes.
+fn debuginfo_packages(out: &Path) -> Result<(BTreeSet<String>, u64)> {
+    let path = out.join("report.json");
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let report: serde_json::Value = serde_json::from_str(&text)?;
+    let (mut names, mut bytes) = (BTreeSet::new(), 0);
+    let of = report["debuginfo"]["packages"]
+        .as_array()
+        .into_iter()
+        .flatten();
+    let debuginfo: BTreeSet<&str> = of.filter_map(|p| p["name"].as_str()).collect();
+    for p in report["packages"].as_array().into_iter().flatten() {
+        if let Some(name) = p["name"].as_str().filter(|n| debuginfo.contains(n)) {
+            names.insert(name.to_string());
+            bytes += p["bytes"].as_u64().unwrap_or(0);
+        }
+    }
+    Ok((names, bytes))
 }
 
 fn rss_row(step: &str, big: &Measured, big_bytes: u64, small: &Measured, small_bytes: u64) {
@@ -552,6 +683,16 @@ struct Rpmbuild {
     run: Measured,
     /// The spec's `cp -a` of the tree, on its own.
     copy: Measured,
+    /// The names of the packages it wrote.
+    packages: BTreeSet<String>,
+}
+
+/// The package name of an RPM file name rpmsplit or rpmbuild wrote (`NAME-12.6.0-1.ARCH.rpm`).
+fn package_name(file: &str) -> Result<String> {
+    file.strip_suffix(".rpm")
+        .and_then(|f| f.rsplitn(3, '-').nth(2))
+        .map(str::to_string)
+        .with_context(|| format!("{file} is not NAME-VERSION-RELEASE.ARCH.rpm"))
 }
 
 #[derive(Clone)]
@@ -669,13 +810,26 @@ impl Bench {
                 .stdout(std::process::Stdio::null())
                 .stderr(std::process::Stdio::null()),
         )
-        .context("rpmbuild (install Debian's rpm package: bash .ci/install-tools)")?;
+        .context(
+            "rpmbuild (install Debian's rpm, and debugedit and elfutils for find-debuginfo: \
+             bash .ci/install-tools)",
+        )?;
+        let mut packages = BTreeSet::new();
+        for e in std::fs::read_dir(top.join("RPMS"))?.flatten() {
+            for rpm in std::fs::read_dir(e.path())?.flatten() {
+                packages.insert(package_name(&rpm.file_name().to_string_lossy())?);
+            }
+        }
         std::fs::remove_dir_all(&top)?;
         let copy_to = self.base.join("copy");
         let copy = measure(measured("cp")?.arg("-a").arg(tree).arg(&copy_to))?;
         std::fs::remove_dir_all(&copy_to)?;
         std::fs::remove_dir_all(&spec_dir)?;
-        Ok(Rpmbuild { run: built, copy })
+        Ok(Rpmbuild {
+            run: built,
+            copy,
+            packages,
+        })
     }
 
     /// A monolithic RPM of `tree` (one package holding everything, written by rpmsplit at
