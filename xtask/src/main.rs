@@ -19,6 +19,7 @@ fn main() -> Result<()> {
         "split" => split(rest),
         "fixture" => fixture(rest),
         "bench" => bench::run(rest),
+        bench::MEASURE_TASK => bench::measure_task(rest),
         "fuzz" => fuzz::run(rest),
         "fuzz-seeds" => fuzz::seeds(rest),
         "man" => man(),
@@ -28,7 +29,8 @@ fn main() -> Result<()> {
                  split [--format F,...]         build the fixture and split it (the README's main job)\n\
                  man                            write the man page docs/rpmsplit.1 from the CLI definitions\n\
                  fixture [--layout fedora|debian] [--debug none|full|stripped] [--out DIR]   build the compiled mini libvirt tree (ELF files -g0, -g, or -g and stripped)\n\
-                 bench [--entries N] [--gib G]  benchmarks against references measured in the same run\n\
+                 bench [--entries N] [--gib G] [--jobs N] [--only SECTION,...]   benchmarks against references measured in the same run\n\
+                 \x20                              (sections: scaled, libvirt-sized, libvirt-debuginfo, resplit, readers; BENCHMARKS.md)\n\
                  fuzz [--seconds N] [--asan] [--build] [TARGET...] [-- LIBFUZZER-FLAGS]   run the fuzz targets (FUZZING.md)\n\
                  fuzz-seeds                     regenerate the larger seed corpora into fuzz/corpus/"
             );
