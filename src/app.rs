@@ -673,6 +673,13 @@ pub fn split(
     };
     let source_name =
         (a.inventory.origin.name.clone()).unwrap_or_else(|| a.resolved.manifest.name.clone());
+    if args.minidebuginfo && args.debuginfo == debuginfo::Mode::Off {
+        return Err(usage(
+            "--minidebuginfo goes into files whose debug information is split out, and \
+             --debuginfo off splits none",
+            Some("drop one of the two"),
+        ));
+    }
     let mut debug = match &evr {
         Some(e) => debuginfo::plan(
             &a.inventory,
@@ -726,7 +733,12 @@ pub fn split(
         &source_name,
         &arch,
         jobs,
-    )?;
+    )
+    .map_err(|e| {
+        let hint = matches!(e, debuginfo::DebugError::Strip { .. })
+            .then_some("pass --debuginfo off to ship the ELF files as they are");
+        usage(format!("{:#}", anyhow::Error::from(e)), hint)
+    })?;
     let origin = &a.inventory.origin;
     let deps = a.deps(evr.as_ref(), &arch);
     let sde = std::env::var("SOURCE_DATE_EPOCH")

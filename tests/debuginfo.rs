@@ -432,13 +432,14 @@ fn outputs(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 
 #[test]
 fn debuginfo_outputs_do_not_depend_on_jobs() {
-    let tree = &debug_fixture(Debug::Full).root;
-    let tmp = tempfile::tempdir().unwrap();
+    // (with a hard link and a copy, and mini debuginfo)
+    let (tmp, tree) = debug_tree_with_links();
+    let tree = &tree;
     let mut all = Vec::new();
     for jobs in ["1", "4"] {
         let out = tmp.path().join(jobs);
         let mut args = RPM_ARGS.to_vec();
-        args.extend(["rpm,cpio,filelist,tree", "--jobs", jobs]);
+        args.extend(["rpm,cpio,filelist,tree", "--jobs", jobs, "--minidebuginfo"]);
         split(tree, &out, &args);
         all.push(outputs(&out));
     }
@@ -597,6 +598,16 @@ fn without_a_release_auto_leaves_debug_information_in_and_packages_is_refused() 
         ),
         2,
         &["PATH-VERSION-RELEASE.ARCH.debug", "--debuginfo off"],
+    );
+    assert!(nothing_in(&out2));
+    fails(
+        &mut split_command(
+            tree,
+            &out2,
+            &["--release", "1", "--debuginfo", "off", "--minidebuginfo"],
+        ),
+        2,
+        &["--minidebuginfo", "--debuginfo off"],
     );
     assert!(nothing_in(&out2));
 }
