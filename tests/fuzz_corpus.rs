@@ -41,7 +41,6 @@ fn elf_facts(data: &[u8]) {
 }
 
 fn elf_strip(data: &[u8]) {
-    let _ = rpmsplit::debuginfo::strip::sections(data);
     if let Ok(split) = rpmsplit::debuginfo::strip::split_with(data, "x-1-1.x86_64.debug", true) {
         // stripping the stripped file again moves only what the first split added
         if let Ok(again) = rpmsplit::debuginfo::strip::split(&split.stripped, "y.debug") {

@@ -51,15 +51,6 @@ pub struct Split {
     pub moved: Vec<String>,
 }
 
-/// What the section table says about one file's debug information.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Sections {
-    /// A `.debug_*` or `.zdebug_*` section.
-    pub debug: bool,
-    /// A `SHT_SYMTAB` (`file` calls such a file "not stripped").
-    pub symtab: bool,
-}
-
 struct Parsed {
     header: Header,
     ctx: Ctx,
@@ -175,21 +166,6 @@ fn data<'a>(bytes: &'a [u8], s: &SectionHeader) -> Option<&'a [u8]> {
     bytes.get(start..end)
 }
 
-/// What the section table of `bytes` says (both false when it cannot be read).
-pub fn sections(bytes: &[u8]) -> Sections {
-    let Ok(p) = parse(bytes) else {
-        return Sections::default();
-    };
-    Sections {
-        debug: p.names.iter().any(|n| is_debug_name(n)),
-        symtab: p.sections.iter().any(|s| s.sh_type == SHT_SYMTAB),
-    }
-}
-
-fn is_debug_name(n: &str) -> bool {
-    n.starts_with(".debug_") || n.starts_with(".zdebug_")
-}
-
 /// elfutils' `SECTION_STRIP_P` with `--remove-comment`: what eu-strip moves to the debug file.
 fn strip_p(s: &SectionHeader, name: &str) -> bool {
     s.sh_flags & u64::from(SHF_ALLOC) == 0
@@ -290,58 +266,81 @@ pub fn split_with(bytes: &[u8], debug_name: &str, mini: bool) -> Result<Split, S
     })
 }
 
-fn put_shdr(out: &mut Vec<u8>, ctx: Ctx, s: &SectionHeader) {
-    let le = ctx.le.is_little();
-    let u32b = |v: u32| if le { v.to_le_bytes() } else { v.to_be_bytes() };
-    let word = |out: &mut Vec<u8>, v: u64| {
-        if ctx.container.is_big() {
-            out.extend_from_slice(&if le { v.to_le_bytes() } else { v.to_be_bytes() });
-        } else {
-            out.extend_from_slice(&u32b(v as u32));
-        }
-    };
-    out.extend_from_slice(&u32b(s.sh_name as u32));
-    out.extend_from_slice(&u32b(s.sh_type));
-    word(out, s.sh_flags);
-    word(out, s.sh_addr);
-    word(out, s.sh_offset);
-    word(out, s.sh_size);
-    out.extend_from_slice(&u32b(s.sh_link));
-    out.extend_from_slice(&u32b(s.sh_info));
-    word(out, s.sh_addralign);
-    word(out, s.sh_entsize);
+/// `v`'s low `width` bytes in the file's byte order.
+fn put(out: &mut Vec<u8>, ctx: Ctx, v: u64, width: usize) {
+    let b = v.to_le_bytes();
+    if ctx.le.is_little() {
+        out.extend_from_slice(&b[..width]);
+    } else {
+        out.extend(b[..width].iter().rev());
+    }
 }
 
-/// Patch e_shoff, e_shnum and e_shstrndx into the ELF header at the start of `out`.
-fn patch_header(out: &mut [u8], ctx: Ctx, shoff: u64, shnum: u16, shstrndx: u16) {
-    let le = ctx.le.is_little();
+/// The width of an address or offset field: 8 bytes in ELFCLASS64, 4 in ELFCLASS32.
+fn word(ctx: Ctx) -> usize {
+    if ctx.container.is_big() {
+        8
+    } else {
+        4
+    }
+}
+
+fn put_shdr(out: &mut Vec<u8>, ctx: Ctx, s: &SectionHeader) {
+    let w = word(ctx);
+    put(out, ctx, s.sh_name as u64, 4);
+    put(out, ctx, s.sh_type.into(), 4);
+    for v in [s.sh_flags, s.sh_addr, s.sh_offset, s.sh_size] {
+        put(out, ctx, v, w);
+    }
+    put(out, ctx, s.sh_link.into(), 4);
+    put(out, ctx, s.sh_info.into(), 4);
+    put(out, ctx, s.sh_addralign, w);
+    put(out, ctx, s.sh_entsize, w);
+}
+
+/// Append the section headers (aligned) to `out` and patch e_shoff, e_shnum and e_shstrndx
+/// into its ELF header.
+fn finish(mut out: Vec<u8>, ctx: Ctx, headers: &[SectionHeader], shstrndx: usize) -> Vec<u8> {
+    let shoff = align(out.len(), word(ctx) as u64);
+    out.resize(shoff, 0);
+    for s in headers {
+        put_shdr(&mut out, ctx, s);
+    }
     let (off_at, num_at) = if ctx.container.is_big() {
         (0x28, 0x3c)
     } else {
         (0x20, 0x30)
     };
-    if ctx.container.is_big() {
-        let b = if le {
-            shoff.to_le_bytes()
-        } else {
-            shoff.to_be_bytes()
-        };
-        out[off_at..off_at + 8].copy_from_slice(&b);
-    } else {
-        let v = shoff as u32;
-        let b = if le { v.to_le_bytes() } else { v.to_be_bytes() };
-        out[off_at..off_at + 4].copy_from_slice(&b);
-    }
-    let h = |v: u16| if le { v.to_le_bytes() } else { v.to_be_bytes() };
-    out[num_at..num_at + 2].copy_from_slice(&h(shnum));
-    out[num_at + 2..num_at + 4].copy_from_slice(&h(shstrndx));
+    let mut fields = Vec::new();
+    put(&mut fields, ctx, shoff as u64, word(ctx));
+    out[off_at..off_at + fields.len()].copy_from_slice(&fields);
+    fields.clear();
+    put(&mut fields, ctx, headers.len() as u64, 2);
+    put(&mut fields, ctx, shstrndx as u64, 2);
+    out[num_at..num_at + 4].copy_from_slice(&fields);
+    out
 }
 
-fn shdr_align(ctx: Ctx) -> u64 {
-    if ctx.container.is_big() {
-        8
-    } else {
-        4
+/// Pad `out` to `alignment` for the next section; its offset. Bounded by [`check_growth`].
+fn place(out: &mut Vec<u8>, alignment: u64, input: usize) -> Result<usize, StripError> {
+    let at = align(out.len(), alignment);
+    check_growth(at, input)?;
+    out.resize(at, 0);
+    Ok(at)
+}
+
+/// A string table being written: `add` gives each name's offset.
+struct Names(Vec<u8>);
+
+impl Names {
+    fn new() -> Names {
+        Names(vec![0])
+    }
+    fn add(&mut self, name: &[u8]) -> usize {
+        let at = self.0.len();
+        self.0.extend_from_slice(name);
+        self.0.push(0);
+        at
     }
 }
 
@@ -394,13 +393,8 @@ fn stripped_file(
     let strtab_index = next + 1 + usize::from(debugdata.is_some());
 
     let mut out = bytes[..prefix].to_vec();
-    let mut shstrtab = vec![0u8];
-    let mut name_of = |name: &str| -> usize {
-        let at = shstrtab.len();
-        shstrtab.extend_from_slice(name.as_bytes());
-        shstrtab.push(0);
-        at
-    };
+    let mut shstrtab = Names::new();
+    let mut name_of = |name: &str| shstrtab.add(name.as_bytes());
     let mut headers: Vec<SectionHeader> = Vec::new();
     for i in (0..n).filter(|&i| keep[i]) {
         let mut s = p.sections[i].clone();
@@ -413,9 +407,7 @@ fn stripped_file(
         if !inside {
             // cannot fail: the data of every kept section was checked to lie inside the file
             let d = data(bytes, &p.sections[i]).expect("checked above");
-            let at = align(out.len(), s.sh_addralign);
-            check_growth(at, bytes.len())?;
-            out.resize(at, 0);
+            let at = place(&mut out, s.sh_addralign, bytes.len())?;
             out.extend_from_slice(d);
             s.sh_offset = at as u64;
         }
@@ -437,14 +429,8 @@ fn stripped_file(
     let mut link = debug_name.as_bytes().to_vec();
     link.push(0);
     link.resize(align(link.len(), 4), 0);
-    link.extend_from_slice(&if p.ctx.le.is_little() {
-        crc.to_le_bytes()
-    } else {
-        crc.to_be_bytes()
-    });
-    let at = align(out.len(), 4);
-    check_growth(at, bytes.len())?;
-    out.resize(at, 0);
+    put(&mut link, p.ctx, crc.into(), 4);
+    let at = place(&mut out, 4, bytes.len())?;
     out.extend_from_slice(&link);
     headers.push(SectionHeader {
         sh_name: name_of(".gnu_debuglink"),
@@ -468,48 +454,32 @@ fn stripped_file(
     }
     let strtab_name = name_of(".shstrtab");
     let at = out.len();
-    out.extend_from_slice(&shstrtab);
+    out.extend_from_slice(&shstrtab.0);
     headers.push(SectionHeader {
         sh_name: strtab_name,
         sh_type: goblin::elf::section_header::SHT_STRTAB,
         sh_offset: at as u64,
-        sh_size: shstrtab.len() as u64,
+        sh_size: shstrtab.0.len() as u64,
         sh_addralign: 1,
         ..Default::default()
     });
     debug_assert_eq!(headers.len(), strtab_index + 1);
-    let shoff = align(out.len(), shdr_align(p.ctx));
-    out.resize(shoff, 0);
-    for s in &headers {
-        put_shdr(&mut out, p.ctx, s);
-    }
-    patch_header(
-        &mut out,
-        p.ctx,
-        shoff as u64,
-        headers.len() as u16,
-        strtab_index as u16,
-    );
-    Ok(out)
+    Ok(finish(out, p.ctx, &headers, strtab_index))
 }
 
 /// One symbol table entry, as the file's class lays it out.
 fn put_sym(out: &mut Vec<u8>, ctx: Ctx, s: &goblin::elf::Sym) {
-    let le = ctx.le.is_little();
-    let u16b = |v: u16| if le { v.to_le_bytes() } else { v.to_be_bytes() };
-    let u32b = |v: u32| if le { v.to_le_bytes() } else { v.to_be_bytes() };
-    let u64b = |v: u64| if le { v.to_le_bytes() } else { v.to_be_bytes() };
-    out.extend_from_slice(&u32b(s.st_name as u32));
+    put(out, ctx, s.st_name as u64, 4);
     if ctx.container.is_big() {
         out.extend_from_slice(&[s.st_info, s.st_other]);
-        out.extend_from_slice(&u16b(s.st_shndx as u16));
-        out.extend_from_slice(&u64b(s.st_value));
-        out.extend_from_slice(&u64b(s.st_size));
+        put(out, ctx, s.st_shndx as u64, 2);
+        put(out, ctx, s.st_value, 8);
+        put(out, ctx, s.st_size, 8);
     } else {
-        out.extend_from_slice(&u32b(s.st_value as u32));
-        out.extend_from_slice(&u32b(s.st_size as u32));
+        put(out, ctx, s.st_value, 4);
+        put(out, ctx, s.st_size, 4);
         out.extend_from_slice(&[s.st_info, s.st_other]);
-        out.extend_from_slice(&u16b(s.st_shndx as u16));
+        put(out, ctx, s.st_shndx as u64, 2);
     }
 }
 
@@ -601,7 +571,7 @@ fn mini_debuginfo(bytes: &[u8], p: &Parsed) -> Result<Option<Vec<u8>>, StripErro
     }
     let (strtab_index, shstrtab_index) = (next, next + 1);
     // the functions to keep, locals first as they come
-    let mut names = vec![0u8];
+    let mut names = Names::new();
     let mut syms: Vec<goblin::elf::Sym> = vec![goblin::elf::Sym::default()];
     let mut locals = 1;
     for (mut sym, name) in symbols(bytes, p, symtab) {
@@ -618,22 +588,15 @@ fn mini_debuginfo(bytes: &[u8], p: &Parsed) -> Result<Option<Vec<u8>>, StripErro
             }
             sym.st_shndx = new_index[sym.st_shndx];
         }
-        sym.st_name = names.len();
-        names.extend_from_slice(name);
-        names.push(0);
+        sym.st_name = names.add(name);
         if sym.st_bind() == goblin::elf::sym::STB_LOCAL {
             locals = syms.len() + 1;
         }
         syms.push(sym);
     }
     let mut out = bytes[..ehdr_phdr_end(p)].to_vec();
-    let mut shstr = vec![0u8];
-    let mut name_of = |name: &str| -> usize {
-        let at = shstr.len();
-        shstr.extend_from_slice(name.as_bytes());
-        shstr.push(0);
-        at
-    };
+    let mut shstr = Names::new();
+    let mut name_of = |name: &str| shstr.add(name.as_bytes());
     let mut headers: Vec<SectionHeader> = Vec::new();
     for i in (0..n).filter(|&i| keep[i]) {
         let mut s = p.sections[i].clone();
@@ -662,9 +625,7 @@ fn mini_debuginfo(bytes: &[u8], p: &Parsed) -> Result<Option<Vec<u8>>, StripErro
             } else {
                 data(bytes, &p.sections[i]).map(<[u8]>::to_vec)
             };
-            let at = align(out.len(), s.sh_addralign);
-            check_growth(at, bytes.len())?;
-            out.resize(at, 0);
+            let at = place(&mut out, s.sh_addralign, bytes.len())?;
             s.sh_offset = at as u64;
             match body {
                 Some(b) => {
@@ -678,7 +639,7 @@ fn mini_debuginfo(bytes: &[u8], p: &Parsed) -> Result<Option<Vec<u8>>, StripErro
     }
     let strtab_name = name_of(".strtab");
     let shstrtab_name = name_of(".shstrtab");
-    for (sh_name, body) in [(strtab_name, names), (shstrtab_name, shstr)] {
+    for (sh_name, body) in [(strtab_name, names.0), (shstrtab_name, shstr.0)] {
         headers.push(SectionHeader {
             sh_name,
             sh_type: SHT_STRTAB,
@@ -690,18 +651,7 @@ fn mini_debuginfo(bytes: &[u8], p: &Parsed) -> Result<Option<Vec<u8>>, StripErro
         out.extend_from_slice(&body);
     }
     debug_assert_eq!(headers.len(), shstrtab_index + 1);
-    let shoff = align(out.len(), shdr_align(p.ctx));
-    out.resize(shoff, 0);
-    for s in &headers {
-        put_shdr(&mut out, p.ctx, s);
-    }
-    patch_header(
-        &mut out,
-        p.ctx,
-        shoff as u64,
-        headers.len() as u16,
-        shstrtab_index as u16,
-    );
+    let out = finish(out, p.ctx, &headers, shstrtab_index);
     let mut xz = xz2::write::XzEncoder::new(Vec::new(), 6);
     std::io::Write::write_all(&mut xz, &out)
         .and_then(|()| xz.finish())
@@ -719,40 +669,21 @@ fn debug_file(bytes: &[u8], p: &Parsed, keep: &[bool]) -> Result<Vec<u8>, StripE
         if i != 0 {
             let has_data =
                 s.sh_type != SHT_NOBITS && (!keep[i] || s.sh_type == SHT_NOTE || i == shstrndx);
+            // as elfutils lays it out: a section without data still moves the offset on to
+            // its alignment
+            s.sh_offset = place(&mut out, s.sh_addralign, bytes.len())? as u64;
             if has_data {
                 let d = data(bytes, &p.sections[i]).ok_or_else(|| {
                     StripError::Parse(format!("section {} lies outside the file", p.names[i]))
                 })?;
-                let at = align(out.len(), s.sh_addralign);
-                check_growth(at, bytes.len())?;
-                out.resize(at, 0);
                 out.extend_from_slice(d);
-                s.sh_offset = at as u64;
             } else {
-                // as elfutils lays it out: a section without data still moves the offset on
-                // to its alignment
-                let at = align(out.len(), s.sh_addralign);
-                check_growth(at, bytes.len())?;
-                out.resize(at, 0);
-                s.sh_offset = at as u64;
                 s.sh_type = SHT_NOBITS;
             }
         }
         headers.push(s);
     }
-    let shoff = align(out.len(), shdr_align(p.ctx));
-    out.resize(shoff, 0);
-    for s in &headers {
-        put_shdr(&mut out, p.ctx, s);
-    }
-    patch_header(
-        &mut out,
-        p.ctx,
-        shoff as u64,
-        headers.len() as u16,
-        shstrndx as u16,
-    );
-    Ok(out)
+    Ok(finish(out, p.ctx, &headers, shstrndx))
 }
 
 #[cfg(test)]
@@ -762,6 +693,5 @@ mod tests {
     #[test]
     fn garbage_is_an_error_not_a_panic() {
         assert!(split(b"\x7fELF\x02\x01\x01garbage", "x.debug").is_err());
-        assert_eq!(sections(b"\x7fELF"), Sections::default());
     }
 }
