@@ -383,6 +383,13 @@ pub fn apply(
         .max()
         .map_or(0, |g| g + 1);
     let mut debug_groups: BTreeMap<(usize, &str), u32> = BTreeMap::new();
+    // how many names each debug file has in each debuginfo package
+    let mut members: BTreeMap<(usize, &str), usize> = BTreeMap::new();
+    for f in &dp.files {
+        *members
+            .entry((leader_of(f), f.debuginfo.as_str()))
+            .or_default() += 1;
+    }
     // An entry of the input at a path debuginfo makes: one no package ships (dropped, as
     // libvirt's manifest drops a distribution RPM's build-id links, or unowned) gives way to
     // ours; one a package ships stays.
@@ -410,12 +417,7 @@ pub fn apply(
             });
         }
         superseded.extend(inv.index(&debug_path));
-        let members = dp
-            .files
-            .iter()
-            .filter(|g| leader_of(g) == leader && g.debuginfo == f.debuginfo)
-            .count();
-        let group = (members > 1).then(|| {
+        let group = (members[&(leader, f.debuginfo.as_str())] > 1).then(|| {
             *debug_groups
                 .entry((leader, f.debuginfo.as_str()))
                 .or_insert_with(|| {
