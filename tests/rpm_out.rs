@@ -10,32 +10,6 @@ use std::path::{Path, PathBuf};
 
 use crate::util::*;
 
-/// The RPMs below `dir` by file name.
-fn rpms_by_name(dir: &Path) -> BTreeMap<String, PathBuf> {
-    rpms_in(dir)
-        .into_iter()
-        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), p))
-        .collect()
-}
-
-/// Dependency lines of every kind, duplicates merged (rpmbuild lists an explicit and a
-/// generated copy of the same dependency twice).
-fn deps_of(rpm: &Path) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    for kind in [
-        "--requires",
-        "--provides",
-        "--recommends",
-        "--obsoletes",
-        "--conflicts",
-    ] {
-        for l in rpm_qp(rpm, &[kind]).lines() {
-            out.insert(format!("{kind} {l}"));
-        }
-    }
-    out
-}
-
 /// Split `input` into `out` in `formats` (rpm among them), zstd-3, release 1: the RPMs by name.
 fn split_rpms(input: &Path, out: &Path, formats: &str) -> BTreeMap<String, PathBuf> {
     let args = [
@@ -249,13 +223,7 @@ fn re_splitting_a_monolithic_rpm_equals_splitting_its_tree() {
     let fx = fixture(Layout::Fedora);
     let tmp = tempfile::tempdir().unwrap();
     // The monolithic RPM: everything in one package, built by rpmbuild.
-    let mono = tmp.path().join("mono.toml");
-    fs::write(
-        &mono,
-        "[manifest]\nname = \"libvirt\"\nlicense = \"LGPL-2.1-or-later\"\n\n\
-         [package.libvirt]\nsummary = \"Everything\"\nfiles = [\"/**\"]\n",
-    )
-    .unwrap();
+    let mono = monolithic_manifest(tmp.path());
     let spec_dir = tmp.path().join("mono");
     split(
         &fx.root,

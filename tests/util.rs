@@ -204,6 +204,45 @@ pub fn rpms_in(dir: &Path) -> Vec<PathBuf> {
     files_below(dir, "rpm")
 }
 
+/// The RPMs below `dir` by file name.
+pub fn rpms_by_name(dir: &Path) -> BTreeMap<String, PathBuf> {
+    rpms_in(dir)
+        .into_iter()
+        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), p))
+        .collect()
+}
+
+/// Dependency lines of every kind, duplicates merged (rpmbuild lists an explicit and a
+/// generated copy of the same dependency twice).
+pub fn deps_of(rpm: &Path) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for kind in [
+        "--requires",
+        "--provides",
+        "--recommends",
+        "--obsoletes",
+        "--conflicts",
+    ] {
+        for l in rpm_qp(rpm, &[kind]).lines() {
+            out.insert(format!("{kind} {l}"));
+        }
+    }
+    out
+}
+
+/// Write the manifest of one package `libvirt` holding everything (a monolithic RPM's) into
+/// `dir`; its path.
+pub fn monolithic_manifest(dir: &Path) -> PathBuf {
+    let path = dir.join("mono.toml");
+    std::fs::write(
+        &path,
+        "[manifest]\nname = \"libvirt\"\nlicense = \"LGPL-2.1-or-later\"\n\n\
+         [package.libvirt]\nsummary = \"Everything\"\nfiles = [\"/**\"]\n",
+    )
+    .unwrap();
+    path
+}
+
 /// `rpm -qp ARGS RPM`'s output, which must be UTF-8.
 pub fn rpm_qp(rpm: &Path, args: &[&str]) -> String {
     run_text(tool("rpm").arg("-qp").args(args).arg(rpm))
