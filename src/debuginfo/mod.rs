@@ -11,8 +11,9 @@
 //!
 //! Which files: as find-debuginfo picks them, regular files with an execute bit that are ELF
 //! executables or shared objects with a `.symtab` ("not stripped"), outside `/usr/lib/debug`.
-//! Hard links share one stripped body and one debug file; copies (same build-id, same bytes)
-//! share one debug file, hard-linked under each name in a debuginfo package.
+//! Hard links share one stripped body and one debug file; copies (files shipped twice) are
+//! each stripped from their own bytes and share one debug file when theirs come out byte for
+//! byte the same, hard-linked under each name in a debuginfo package.
 
 pub mod strip;
 
