@@ -7,13 +7,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
-use crate::classify::{Decision, Status};
 use crate::cli::{Command, GraphFormat, ManifestArgs, SplitArgs, UnownedPolicy};
 use crate::debuginfo;
 use crate::deps::{self, Evr, Graph, PackageDeps};
 use crate::inventory::{display_path, Kind};
 use crate::manifest::{self, Rule};
 use crate::pipeline::{self, Analysis};
+use crate::plan::{Decision, Status};
 use crate::report;
 use crate::write::{self, Format, WriteOptions};
 use crate::Listener;
@@ -517,7 +517,7 @@ fn explain(out: &mut dyn Write, a: &Analysis, paths: &[PathBuf]) -> Result<Exit>
 
 /// The scriptlets of a package, each with the manifest calls that made it, and what was left
 /// out of them.
-fn explain_scripts(out: &mut dyn Write, p: &crate::classify::PlannedPackage) -> Result<()> {
+fn explain_scripts(out: &mut dyn Write, p: &crate::plan::PlannedPackage) -> Result<()> {
     if p.scripts.is_empty() && p.script_notes.is_empty() {
         return Ok(());
     }
@@ -726,19 +726,22 @@ pub fn split(
             f.path
         ));
     }
-    debuginfo::apply(
-        &mut a.inventory,
-        &mut a.plan,
-        &debug,
-        &source_name,
-        &arch,
-        jobs,
-    )
-    .map_err(|e| {
-        let hint = matches!(e, debuginfo::DebugError::Strip { .. })
-            .then_some("pass --debuginfo off to ship the ELF files as they are");
-        usage(format!("{:#}", anyhow::Error::from(e)), hint)
-    })?;
+    if let Some(e) = &evr {
+        debuginfo::apply(
+            &mut a.inventory,
+            &mut a.plan,
+            &debug,
+            &source_name,
+            e,
+            &arch,
+            jobs,
+        )
+        .map_err(|e| {
+            let hint = matches!(e, debuginfo::DebugError::Strip { .. })
+                .then_some("pass --debuginfo off to ship the ELF files as they are");
+            usage(format!("{:#}", anyhow::Error::from(e)), hint)
+        })?;
+    }
     let origin = &a.inventory.origin;
     let deps = a.deps(evr.as_ref(), &arch);
     let sde = std::env::var("SOURCE_DATE_EPOCH")

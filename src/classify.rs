@@ -21,159 +21,8 @@ use rayon::prelude::*;
 use crate::inventory::{Inventory, Kind};
 use crate::manifest::model::{DepSpec, DepSpecs};
 use crate::manifest::snippet::SnippetCall;
-use crate::manifest::{ManifestError, Match, Resolved, Rule, RuleSet, RuleSetBuilder};
-use crate::scripts::Script;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Status {
-    Owned,
-    CoOwned,
-    Dropped,
-    Unowned,
-    /// A directory no rule claims: not packaged, not an error (rpmbuild does the same).
-    UnownedDir,
-    Conflict,
-}
-
-/// The outcome for one entry.
-#[derive(Debug, Clone)]
-pub struct Decision {
-    pub status: Status,
-    /// The deciding rules: one for `Owned`/`Dropped`, one per package for `CoOwned`, the
-    /// equally specific claimants for `Conflict`.
-    pub winners: Vec<usize>,
-    /// Every rule that matched, most specific first.
-    pub matched: Vec<Match>,
-}
-
-/// A package of the plan: declared in the manifest or instantiated from a template.
-#[derive(Debug, Clone)]
-pub struct PlannedPackage {
-    pub name: String,
-    pub summary: String,
-    pub description: String,
-    pub license: Option<String>,
-    pub arch: Option<String>,
-    pub meta: bool,
-    pub if_present: Vec<String>,
-    pub deps: DepSpecs,
-    /// Templates that instantiated this package, with the discovered name.
-    pub from_templates: Vec<(String, String)>,
-    /// (entry index, rule id), in path order.
-    pub files: Vec<(usize, usize)>,
-    /// Whether the package is written: it has files, or is a meta package whose `if-present`
-    /// packages are written.
-    pub emitted: bool,
-    /// An `if-exists` glob matched nothing: what its rules claim is dropped.
-    pub not_built: bool,
-    /// Snippet calls of its manifest block and templates, arguments filled.
-    pub calls: Vec<SnippetCall>,
-    /// Its scriptlets, made from `calls` against its files.
-    pub scripts: Vec<Script>,
-    /// Snippets and units left out of `scripts`, and why.
-    pub script_notes: Vec<String>,
-    /// A debuginfo package (made by `debuginfo`): the package whose debug information it has.
-    pub debuginfo_of: Option<String>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Plan {
-    pub layout: String,
-    pub manifest_file: String,
-    pub rules: RuleSet,
-    /// Sorted by name.
-    pub packages: Vec<PlannedPackage>,
-    /// Aligned with the inventory's entries.
-    pub decisions: Vec<Decision>,
-    /// Dropped input entries whose paths `debuginfo` made its own (a distribution RPM's
-    /// build-id links): gone from the inventory, still removed by the spec and reported.
-    pub superseded: Vec<std::path::PathBuf>,
-}
-
-impl Plan {
-    pub fn package(&self, name: &str) -> Option<&PlannedPackage> {
-        self.packages
-            .binary_search_by(|p| p.name.as_str().cmp(name))
-            .ok()
-            .map(|i| &self.packages[i])
-    }
-    pub fn emitted(&self) -> impl Iterator<Item = &PlannedPackage> {
-        self.packages.iter().filter(|p| p.emitted)
-    }
-    pub fn with_status(&self, s: Status) -> impl Iterator<Item = usize> + '_ {
-        self.decisions
-            .iter()
-            .enumerate()
-            .filter(move |(_, d)| d.status == s)
-            .map(|(i, _)| i)
-    }
-    pub fn has_problems(&self) -> bool {
-        self.decisions
-            .iter()
-            .any(|d| matches!(d.status, Status::Unowned | Status::Conflict))
-    }
-    /// Put the unowned entries into an extra package `name` (`--unowned package:NAME`), decided
-    /// by a rule of its own that `explain` names.
-    pub fn adopt_unowned(&mut self, name: &str) -> Result<(), ClassifyError> {
-        if self.package(name).is_some() {
-            return Err(ClassifyError::AdoptingPackageExists(name.to_string()));
-        }
-        let id = self.rules.rules.len();
-        self.rules.rules.push(Rule {
-            id,
-            package: Some(name.to_string()),
-            origin: format!("--unowned package:{name}"),
-            line: 0,
-            written: None,
-            expanded: Vec::new(),
-            elf: None,
-            attrs: Default::default(),
-            debuginfo: false,
-        });
-        let mut files = Vec::new();
-        for (i, d) in self.decisions.iter_mut().enumerate() {
-            if d.status == Status::Unowned {
-                d.status = Status::Owned;
-                d.winners = vec![id];
-                files.push((i, id));
-            }
-        }
-        self.packages.push(PlannedPackage {
-            name: name.to_string(),
-            summary: "Files no manifest rule claims".into(),
-            description: "Files of the input that no rule of the manifest claims.".into(),
-            license: None,
-            arch: None,
-            meta: false,
-            if_present: Vec::new(),
-            deps: Default::default(),
-            from_templates: Vec::new(),
-            emitted: !files.is_empty(),
-            not_built: false,
-            files,
-            calls: Vec::new(),
-            scripts: Vec::new(),
-            script_notes: Vec::new(),
-            debuginfo_of: None,
-        });
-        self.packages.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(())
-    }
-
-    /// Packages owning an entry (one, or several for a co-owned directory).
-    pub fn owners(&self, entry: usize) -> Vec<&str> {
-        let d = &self.decisions[entry];
-        match d.status {
-            Status::Owned | Status::CoOwned => d
-                .winners
-                .iter()
-                .filter_map(|&r| self.rules.rules[r].package.as_deref())
-                .collect(),
-            _ => Vec::new(),
-        }
-    }
-}
+use crate::manifest::{ManifestError, Match, Resolved, RuleSet, RuleSetBuilder};
+use crate::plan::{Decision, Plan, PlannedPackage, Status};
 
 /// Errors that only show once templates meet the input (a discovered name makes a bad glob).
 #[derive(Debug, thiserror::Error)]
@@ -191,9 +40,6 @@ pub enum ClassifyError {
     /// A rule the manifest's own checks reject (its error names file and line).
     #[error(transparent)]
     Rule(#[from] ManifestError),
-    /// `--unowned package:NAME` names a package of the manifest.
-    #[error("--unowned package:{0}: the manifest already has a package `{0}`")]
-    AdoptingPackageExists(String),
 }
 
 /// Classify every entry of `inv` by the rules of `m`.
@@ -208,31 +54,22 @@ pub fn classify(inv: &Inventory, m: &Resolved) -> Result<Plan, ClassifyError> {
 
     let mut packages: BTreeMap<String, PlannedPackage> = BTreeMap::new();
     for p in &m.manifest.packages {
-        packages.insert(
-            p.name.clone(),
-            PlannedPackage {
-                name: p.name.clone(),
-                summary: p.summary.clone().unwrap_or_else(|| p.name.clone()),
-                description: wrap_description(
-                    &(p.description.clone())
-                        .or_else(|| p.summary.clone())
-                        .unwrap_or_else(|| p.name.clone()),
-                ),
-                license: p.license.clone(),
-                arch: p.arch.clone(),
-                meta: p.meta,
-                if_present: p.if_present.clone(),
-                deps: p.deps.clone(),
-                from_templates: Vec::new(),
-                files: Vec::new(),
-                emitted: false,
-                not_built: false,
-                calls: p.scriptlets.clone(),
-                scripts: Vec::new(),
-                script_notes: Vec::new(),
-                debuginfo_of: None,
-            },
+        let mut planned = PlannedPackage::new(
+            &p.name,
+            p.summary.clone().unwrap_or_else(|| p.name.clone()),
+            wrap_description(
+                &(p.description.clone())
+                    .or_else(|| p.summary.clone())
+                    .unwrap_or_else(|| p.name.clone()),
+            ),
         );
+        planned.license = p.license.clone();
+        planned.arch = p.arch.clone();
+        planned.meta = p.meta;
+        planned.if_present = p.if_present.clone();
+        planned.deps = p.deps.clone();
+        planned.calls = p.scriptlets.clone();
+        packages.insert(p.name.clone(), planned);
     }
 
     // Templates: discover names in the input, then add one rule set per name.
@@ -301,30 +138,17 @@ pub fn classify(inv: &Inventory, m: &Resolved) -> Result<Plan, ClassifyError> {
                 conflicts: fill_deps(&t.deps.conflicts),
             };
             let summary = t.summary.as_deref().map(fill);
-            let entry = packages
-                .entry(pkg.clone())
-                .or_insert_with(|| PlannedPackage {
-                    name: pkg.clone(),
-                    summary: summary.clone().unwrap_or_else(|| pkg.clone()),
-                    description: wrap_description(
+            let entry = packages.entry(pkg.clone()).or_insert_with(|| {
+                PlannedPackage::new(
+                    &pkg,
+                    summary.clone().unwrap_or_else(|| pkg.clone()),
+                    wrap_description(
                         &(t.description.as_deref().map(fill))
                             .or_else(|| summary.clone())
                             .unwrap_or_else(|| pkg.clone()),
                     ),
-                    license: None,
-                    arch: None,
-                    meta: false,
-                    if_present: Vec::new(),
-                    deps: DepSpecs::default(),
-                    from_templates: Vec::new(),
-                    files: Vec::new(),
-                    emitted: false,
-                    not_built: false,
-                    calls: Vec::new(),
-                    scripts: Vec::new(),
-                    script_notes: Vec::new(),
-                    debuginfo_of: None,
-                });
+                )
+            });
             // A `[package.X]` block that merges with a template instance keeps the template's
             // summary and description where it gives none of its own.
             if entry.from_templates.is_empty() {

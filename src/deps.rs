@@ -37,12 +37,12 @@ fn fill_placeholders(text: &str, values: &[(&str, &str)]) -> String {
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use crate::classify::Plan;
 use crate::dep::parse_dep;
 use crate::elf::ElfKind;
 use crate::inventory::{Entry, Inventory};
 use crate::manifest::model::DepSpec;
 use crate::manifest::Resolved;
+use crate::plan::Plan;
 
 /// rpm's ISA suffix for an architecture (`NAME(x86-64)`), if rpm defines one.
 pub fn isa(arch: &str) -> Option<&'static str> {
@@ -145,7 +145,7 @@ pub(crate) fn skip_soname(soname: &str) -> bool {
 }
 
 /// The dependencies of one written package, and what was left out and why.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct PackageDeps {
     /// (Not serialized: the report row holding these names the package.)
     #[serde(skip)]
@@ -243,6 +243,14 @@ pub fn compute(
                 }
             }
         }
+        // What a stage gave as it is (debuginfo's provides and recommends).
+        let fixed = &p.fixed_deps;
+        deps.requires.extend(fixed.requires.iter().cloned());
+        deps.recommends.extend(fixed.recommends.iter().cloned());
+        deps.provides.extend(fixed.provides.iter().cloned());
+        deps.obsoletes.extend(fixed.obsoletes.iter().cloned());
+        deps.conflicts.extend(fixed.conflicts.iter().cloned());
+        deps.prereqs.extend(fixed.prereqs.iter().cloned());
         // Scriptlet prerequisites: the manifest's, then each script's interpreter, as rpmbuild
         // adds it (`Requires(pre,interp): /bin/sh`).
         for (phase, d) in &p.deps.prereqs {

@@ -16,6 +16,7 @@ pub mod elf;
 pub mod inventory;
 pub mod manifest;
 pub mod pipeline;
+pub mod plan;
 pub mod report;
 pub mod rpmheader;
 pub mod scripts;

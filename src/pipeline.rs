@@ -6,10 +6,11 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::classify::{classify, ClassifyError, Plan};
+use crate::classify::{classify, ClassifyError};
 use crate::deps::{self, Evr, PackageDeps};
 use crate::inventory::{Inventory, ScanError, ScanOptions};
 use crate::manifest::{self, Manifest, ManifestError, Resolved};
+use crate::plan::Plan;
 
 /// Why an analysis failed.
 #[derive(Debug, thiserror::Error)]

@@ -5,10 +5,10 @@ use serde::Serialize;
 
 use crate::scripts::Script;
 
-use crate::classify::{Plan, Status};
 use crate::debuginfo::DebugPlan;
 use crate::deps::{Evr, PackageDeps};
 use crate::inventory::{display_path, Inventory};
+use crate::plan::{Plan, Status};
 
 #[derive(Debug, Serialize)]
 pub struct FileRow {

@@ -14,10 +14,10 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use serde::Serialize;
 
-use crate::classify::Status;
 use crate::deps::Graph;
 use crate::inventory::{display_path, fileflags, resolve_link, Inventory, Kind};
 use crate::pipeline::{analyse_inventory, load_manifest, Analysis};
+use crate::plan::Status;
 use crate::write::rpm::header_flags;
 use crate::write::shipped;
 

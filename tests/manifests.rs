@@ -10,10 +10,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use rpmsplit::classify::{classify, Plan, Status};
+use rpmsplit::classify::classify;
 use rpmsplit::elf::{ElfFacts, ElfKind};
 use rpmsplit::inventory::{Entry, Inventory, Kind};
 use rpmsplit::manifest::{detect_layout, Manifest, BUILTIN_LIBVIRT, BUILTIN_LIBVIRT_9_0};
+use rpmsplit::plan::{Plan, Status};
 
 use crate::util::{reference_table, Reference};
 

@@ -26,11 +26,10 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use crate::classify::{Decision, Plan, PlannedPackage, Status};
+use crate::dep::{Dep, Deps, Evr, Op};
 use crate::elf::ElfKind;
 use crate::inventory::{display_path, fileflags, Entry, Inventory, Kind, Source, Spool};
-use crate::manifest::model::{DepSpec, DepSpecs};
-use crate::manifest::Rule;
+use crate::plan::{Plan, PlannedPackage, Status};
 
 /// `--debuginfo`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
@@ -279,6 +278,7 @@ pub fn apply(
     plan: &mut Plan,
     dp: &DebugPlan,
     main: &str,
+    evr: &Evr,
     arch: &str,
     jobs: usize,
 ) -> Result<(), DebugError> {
@@ -553,19 +553,24 @@ pub fn apply(
     // `debuginfo(build-id)` per `.build-id/xx/yyyy.debug` link (debuginfo.prov), and what
     // elfdeps makes of a shared object's debug file, whose `.dynamic` is gone: its base name as
     // a soname. A debuginfo package recommends the main package's (`%_debuginfo_subpackages`).
-    let mut deps: BTreeMap<&str, DepSpecs> = BTreeMap::new();
+    let dep = |name: String, evr: String| Dep {
+        name,
+        op: if evr.is_empty() { Op::Any } else { Op::Eq },
+        evr,
+    };
+    let mut deps: BTreeMap<&str, Deps> = BTreeMap::new();
     for d in &dp.packages {
         let specs = deps.entry(d.name.as_str()).or_default();
         for id in &d.build_ids {
             specs
                 .provides
-                .push(spec(format!("debuginfo(build-id) = {id}")));
+                .push(dep("debuginfo(build-id)".into(), id.clone()));
         }
         if d.of != main {
             let isa = crate::deps::isa(arch).map_or(String::new(), |i| format!("({i})"));
             specs
                 .recommends
-                .push(spec(format!("{main}-debuginfo{isa} = {{evr}}")));
+                .push(dep(format!("{main}-debuginfo{isa}"), evr.evr()));
         }
     }
     for f in &dp.files {
@@ -581,17 +586,12 @@ pub fn apply(
             if let Some(specs) = deps.get_mut(f.debuginfo.as_str()) {
                 specs
                     .provides
-                    .push(spec(format!("{base}(){}", facts.marker())));
+                    .push(dep(format!("{base}(){}", facts.marker()), String::new()));
             }
         }
     }
     let deps = deps.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
-    add_entries(inv, plan, added, &superseded, dp, deps);
-    Ok(())
-}
-
-fn spec(text: String) -> DepSpec {
-    DepSpec { text, line: 0 }
+    add_entries(inv, plan, added, &superseded, dp, deps)
 }
 
 /// Whether two spooled ranges hold the same bytes.
@@ -640,131 +640,54 @@ fn symlink(path: PathBuf, target: PathBuf, mtime: u64) -> Entry {
     }
 }
 
-/// Add `added` (entry, package) to the inventory in path order, their packages' rules and the
-/// debuginfo packages to the plan; the plan's entry indices follow the new order.
+/// Add `added` (entry, packages) to the inventory and the debuginfo packages to the plan,
+/// through the plan's API: one rule per package that gains entries.
 fn add_entries(
     inv: &mut Inventory,
     plan: &mut Plan,
     added: Vec<(Entry, Vec<String>)>,
     superseded: &BTreeSet<usize>,
     dp: &DebugPlan,
-    mut deps: BTreeMap<String, DepSpecs>,
-) {
-    // One rule per package that gains entries.
-    let mut rule_of: BTreeMap<String, usize> = BTreeMap::new();
-    for pkg in added.iter().flat_map(|(_, p)| p) {
-        if rule_of.contains_key(pkg) {
-            continue;
-        }
-        let id = plan.rules.rules.len();
-        let origin = match dp.packages.iter().find(|p| &p.name == pkg) {
-            Some(d) => format!("--debuginfo: debug files of {}", d.of),
-            None => format!("--debuginfo: build-id links of {pkg}"),
-        };
-        plan.rules.rules.push(Rule {
-            id,
-            package: Some(pkg.clone()),
-            origin,
-            line: 0,
-            written: None,
-            expanded: Vec::new(),
-            elf: None,
-            attrs: Default::default(),
-            debuginfo: true,
-        });
-        rule_of.insert(pkg.clone(), id);
-    }
+    mut deps: BTreeMap<String, Deps>,
+) -> Result<(), DebugError> {
     for d in &dp.packages {
         let of = plan.package(&d.of).cloned();
-        plan.packages.push(PlannedPackage {
-            name: d.name.clone(),
-            summary: format!("Debug information for package {}", d.of),
-            description: format!(
+        let mut p = PlannedPackage::new(
+            &d.name,
+            format!("Debug information for package {}", d.of),
+            format!(
                 "This package provides debug information for package {}.\nDebug information \
                  is useful when developing applications that use this\npackage or when \
                  debugging this package.",
                 d.of
             ),
-            license: of.as_ref().and_then(|p| p.license.clone()),
-            arch: of.as_ref().and_then(|p| p.arch.clone()),
-            meta: false,
-            if_present: Vec::new(),
-            deps: deps.remove(&d.name).unwrap_or_default(),
-            from_templates: Vec::new(),
-            files: Vec::new(),
-            emitted: true,
-            not_built: false,
-            calls: Vec::new(),
-            scripts: Vec::new(),
-            script_notes: Vec::new(),
-            debuginfo_of: Some(d.of.clone()),
-        });
+        );
+        p.license = of.as_ref().and_then(|p| p.license.clone());
+        p.arch = of.as_ref().and_then(|p| p.arch.clone());
+        p.fixed_deps = deps.remove(&d.name).unwrap_or_default();
+        p.emitted = true;
+        p.debuginfo_of = Some(d.of.clone());
+        plan.add_package(p, "--debuginfo")
+            .map_err(|_| DebugError::NameTaken(d.name.clone()))?;
     }
-    plan.packages.sort_by(|a, b| a.name.cmp(&b.name));
-
-    // Merge and re-sort; old indices map to new ones.
-    let old_len = inv.entries.len();
-    let added_len = added.len();
-    // (entries no package ships, so no package's files point at them; the dropped ones stay
-    // named)
-    plan.superseded.extend(
-        (superseded.iter())
-            .filter(|&&i| plan.decisions[i].status == Status::Dropped)
-            .map(|&i| inv.entries[i].path.clone()),
-    );
-    let mut tagged: Vec<(Entry, Option<Vec<String>>, usize)> = std::mem::take(&mut inv.entries)
-        .into_iter()
-        .enumerate()
-        .filter(|(i, _)| !superseded.contains(i))
-        .map(|(i, e)| (e, None, i))
-        .collect();
-    for (k, (e, pkgs)) in added.into_iter().enumerate() {
-        tagged.push((e, Some(pkgs), old_len + k));
+    let mut rule_of: BTreeMap<String, usize> = BTreeMap::new();
+    let mut entries = Vec::with_capacity(added.len());
+    for (e, pkgs) in added {
+        let rules = (pkgs.iter())
+            .map(|pkg| {
+                *rule_of.entry(pkg.clone()).or_insert_with(|| {
+                    let origin = match dp.packages.iter().find(|p| &p.name == pkg) {
+                        Some(d) => format!("--debuginfo: debug files of {}", d.of),
+                        None => format!("--debuginfo: build-id links of {pkg}"),
+                    };
+                    plan.add_rule(pkg, origin, true)
+                })
+            })
+            .collect();
+        entries.push((e, rules));
     }
-    tagged.sort_by(|a, b| (a.0.path.as_os_str().as_bytes()).cmp(b.0.path.as_os_str().as_bytes()));
-    let mut new_of = vec![0usize; old_len + added_len];
-    for (new, (_, _, old)) in tagged.iter().enumerate() {
-        new_of[*old] = new;
-    }
-    let mut decisions: Vec<Option<Decision>> = std::mem::take(&mut plan.decisions)
-        .into_iter()
-        .map(Some)
-        .collect();
-    let mut new_decisions: Vec<Decision> = Vec::with_capacity(tagged.len());
-    let mut files_of: BTreeMap<String, Vec<(usize, usize)>> = BTreeMap::new();
-    for (new, (e, pkg, old)) in tagged.into_iter().enumerate() {
-        let d = match &pkg {
-            Some(pkgs) => {
-                let winners: Vec<usize> = pkgs.iter().map(|p| rule_of[p]).collect();
-                for (p, &r) in pkgs.iter().zip(&winners) {
-                    files_of.entry(p.clone()).or_default().push((new, r));
-                }
-                Decision {
-                    status: if pkgs.len() > 1 {
-                        Status::CoOwned
-                    } else {
-                        Status::Owned
-                    },
-                    winners,
-                    matched: Vec::new(),
-                }
-            }
-            // cannot fail: every old entry had a decision
-            None => decisions[old].take().expect("one decision per entry"),
-        };
-        new_decisions.push(d);
-        inv.entries.push(e);
-    }
-    plan.decisions = new_decisions;
-    for p in &mut plan.packages {
-        for f in &mut p.files {
-            f.0 = new_of[f.0];
-        }
-        if let Some(more) = files_of.remove(&p.name) {
-            p.files.extend(more);
-        }
-        p.files.sort_by_key(|f| f.0);
-    }
+    plan.merge_entries(inv, entries, superseded);
+    Ok(())
 }
 
 #[cfg(test)]

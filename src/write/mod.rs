@@ -22,9 +22,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use crate::classify::{Plan, PlannedPackage};
 use crate::deps::{Evr, PackageDeps};
 use crate::inventory::{display_path, fileflags, Entry, Inventory, Kind};
+use crate::plan::{Plan, PlannedPackage};
 use crate::Listener;
 
 pub use compress::Compression;

@@ -6,11 +6,11 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::classify::{Plan, Status};
 use crate::deps::{isa, Dep, PackageDeps};
 use crate::edit::{self, shell_quote_body};
 use crate::inventory::{Inventory, Kind};
 use crate::manifest::layout::compile;
+use crate::plan::{Plan, Status};
 
 use super::{Compression, WriteOptions};
 
@@ -200,7 +200,7 @@ const DEBUGINFO_MACROS: &str = "\
 %undefine _debugsource_packages
 ";
 
-fn dep_lines(p: &crate::classify::PlannedPackage, d: &PackageDeps, arch: &str) -> String {
+fn dep_lines(p: &crate::plan::PlannedPackage, d: &PackageDeps, arch: &str) -> String {
     let own_isa = isa(p.arch.as_deref().unwrap_or(arch)).map(|i| format!("{}({i})", p.name));
     let mut out = String::new();
     let mut line = |tag: &str, dep: &Dep| {
