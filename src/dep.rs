@@ -8,6 +8,8 @@ use std::path::Path;
 
 use serde::{Serialize, Serializer};
 
+use crate::format::vocab::sense;
+
 /// Comparison flags of a dependency (rpm's RPMSENSE_LESS/GREATER/EQUAL bits). Serialized as
 /// rpm writes it (`=`, `<=`, …; `""` for an unversioned dependency).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -24,11 +26,11 @@ impl Op {
     pub fn rpmsense(self) -> u32 {
         match self {
             Op::Any => 0,
-            Op::Lt => 0x02,
-            Op::Gt => 0x04,
-            Op::Eq => 0x08,
-            Op::Le => 0x02 | 0x08,
-            Op::Ge => 0x04 | 0x08,
+            Op::Lt => sense::LESS,
+            Op::Gt => sense::GREATER,
+            Op::Eq => sense::EQUAL,
+            Op::Le => sense::LESS | sense::EQUAL,
+            Op::Ge => sense::GREATER | sense::EQUAL,
         }
     }
     pub fn as_str(self) -> &'static str {
@@ -126,12 +128,12 @@ impl Phase {
     /// `RPMSENSE_PRETRANS`, `RPMSENSE_POSTTRANS`; include/rpm/rpmds.h).
     pub fn rpmsense(self) -> u32 {
         match self {
-            Phase::Pretrans => 1 << 7,
-            Phase::Pre => 1 << 9,
-            Phase::Post => 1 << 10,
-            Phase::Preun => 1 << 11,
-            Phase::Postun => 1 << 12,
-            Phase::Posttrans => 1 << 5,
+            Phase::Pretrans => sense::PRETRANS,
+            Phase::Pre => sense::SCRIPT_PRE,
+            Phase::Post => sense::SCRIPT_POST,
+            Phase::Preun => sense::SCRIPT_PREUN,
+            Phase::Postun => sense::SCRIPT_POSTUN,
+            Phase::Posttrans => sense::POSTTRANS,
         }
     }
 }
@@ -141,9 +143,6 @@ impl Serialize for Phase {
         s.serialize_str(self.as_str())
     }
 }
-
-/// RPMSENSE_INTERP: the requirement is a scriptlet's interpreter (rpmbuild adds it).
-pub const SENSE_INTERP: u32 = 1 << 8;
 
 /// A requirement that must be met when a scriptlet runs: `Requires(pre): shadow-utils`, or the
 /// interpreter of the package's own `%pre` (`interp`).
@@ -159,7 +158,7 @@ pub struct Prereq {
 impl Prereq {
     /// The REQUIREFLAGS rpm records for it.
     pub fn rpmsense(&self) -> u32 {
-        self.dep.op.rpmsense() | self.phase.rpmsense() | if self.interp { SENSE_INTERP } else { 0 }
+        self.dep.op.rpmsense() | self.phase.rpmsense() | if self.interp { sense::INTERP } else { 0 }
     }
 }
 

@@ -44,18 +44,7 @@ use crate::manifest::model::DepSpec;
 use crate::manifest::Resolved;
 use crate::plan::Plan;
 
-/// rpm's ISA suffix for an architecture (`NAME(x86-64)`), if rpm defines one.
-pub fn isa(arch: &str) -> Option<&'static str> {
-    Some(match arch {
-        "x86_64" => "x86-64",
-        "aarch64" => "aarch-64",
-        "ppc64le" => "ppc-64",
-        "s390x" => "s390-64",
-        "riscv64" => "riscv-64",
-        "i686" | "i586" | "i386" => "x86-32",
-        _ => return None,
-    })
-}
+pub use crate::format::vocab::isa;
 
 /// What one file provides and requires, computed the way rpm's generators do: elfdeps and
 /// script.req for executable files (rpm's `exeonly` flag), pkgconfigdeps for `.pc` files.
@@ -286,7 +275,7 @@ pub fn compute(
         // rpmbuild: a package with %config files provides and requires `config(NAME) = EVR`.
         let has_config = p.files.iter().any(|&(i, r)| {
             plan.rules.rules[r].attrs.config
-                || inv.entries[i].input_flags & crate::inventory::fileflags::CONFIG != 0
+                || inv.entries[i].input_flags & crate::format::vocab::fileflags::CONFIG != 0
         });
         if has_config {
             let c = Dep {

@@ -13,7 +13,8 @@ use std::fmt::Write as _;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use crate::inventory::{fileflags, rebased, Entry, Inventory, Kind};
+use crate::format::vocab::fileflags;
+use crate::inventory::{rebased, Entry, Inventory, Kind};
 use crate::manifest::{ManifestError, Resolved};
 
 /// Do to the input what the spec's `%install` does: the manifest's `move`s, then its `copy`s

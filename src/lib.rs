@@ -13,13 +13,15 @@ pub mod dep;
 pub mod deps;
 pub mod edit;
 pub mod elf;
+pub mod format;
 pub mod inventory;
 pub mod manifest;
 pub mod pipeline;
 pub mod plan;
 pub mod report;
-pub mod rpmheader;
+
 pub mod scripts;
+pub mod shipped;
 pub mod verify;
 pub mod write;
 

@@ -15,11 +15,12 @@ use anyhow::Result;
 use serde::Serialize;
 
 use crate::deps::Graph;
-use crate::inventory::{display_path, fileflags, resolve_link, Inventory, Kind};
+use crate::format::vocab::fileflags;
+use crate::format::vocab::header_flags;
+use crate::inventory::{display_path, resolve_link, Inventory, Kind};
 use crate::pipeline::{analyse_inventory, load_manifest, Analysis};
 use crate::plan::Status;
-use crate::write::rpm::header_flags;
-use crate::write::shipped;
+use crate::shipped::shipped;
 
 /// One problem an audit found.
 #[derive(Debug, Serialize)]
@@ -295,7 +296,7 @@ fn against(findings: &mut Vec<Finding>, a: &Analysis, rpms: &[PathBuf]) -> Resul
                 ));
             }
             // As an RPM records them (rpmbuild clears %config/%doc/%license on directories).
-            let sf = header_flags(s.entry.kind, s.flags) & AUDITED_FLAGS;
+            let sf = header_flags(s.entry.kind == Kind::Dir, s.flags) & AUDITED_FLAGS;
             let rf = r.input_flags & AUDITED_FLAGS;
             if rf != sf {
                 differ.push(format!(

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use rpmsplit::format::compress::Compression;
 use rpmsplit::manifest::Manifest;
-use rpmsplit::write::compress::Compression;
 
 /// Generous for a debug build: the fuzzers run every input well under a second.
 const LIMIT: Duration = Duration::from_secs(60);

@@ -11,7 +11,8 @@ use std::process::Stdio;
 use std::sync::OnceLock;
 
 use rpmsplit::elf::ElfKind;
-use rpmsplit::inventory::{self, cpio, fileflags, rpm, Entry, Inventory, Kind, Source};
+use rpmsplit::format::vocab::fileflags;
+use rpmsplit::inventory::{self, cpio, rpm, Entry, Inventory, Kind, Source};
 
 use crate::util::{rpms_in, run, sha256_hex, tool};
 

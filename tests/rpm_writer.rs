@@ -10,8 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use rpmsplit::deps::{Dep, Deps, Op};
-use rpmsplit::inventory::{fileflags, Kind, Source};
-use rpmsplit::write::compress::Compression;
+use rpmsplit::format::compress::Compression;
+use rpmsplit::format::vocab::fileflags;
+use rpmsplit::inventory::{Kind, Source};
 use rpmsplit::write::rpm::{write_rpm, RpmFile, RpmPackage, RpmWriteError, Written};
 
 use crate::util::{rpm_qp, run, run_text, sha256_hex, tool};

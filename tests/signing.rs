@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use rpmsplit::rpmheader::{RawHeader, SigTag, LEAD_SIZE};
+use rpmsplit::format::rpmheader::{RawHeader, SigTag, LEAD_SIZE};
 
 use crate::util::*;
 

@@ -7,7 +7,7 @@ use std::io::{Cursor, Write};
 use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
-use rpmsplit::write::compress::Compression;
+use rpmsplit::format::compress::Compression;
 
 fuzz_target!(|data: &[u8]| {
     let input = Path::new("fuzz.cpio");

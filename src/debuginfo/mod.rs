@@ -28,7 +28,8 @@ use std::sync::Arc;
 
 use crate::dep::{Dep, Deps, Evr, Op};
 use crate::elf::ElfKind;
-use crate::inventory::{display_path, fileflags, Entry, Inventory, Kind, Source, Spool};
+use crate::format::vocab::fileflags;
+use crate::inventory::{display_path, Entry, Inventory, Kind, Source, Spool};
 use crate::plan::{Plan, PlannedPackage, Status};
 
 /// `--debuginfo`.
@@ -567,7 +568,7 @@ pub fn apply(
                 .push(dep("debuginfo(build-id)".into(), id.clone()));
         }
         if d.of != main {
-            let isa = crate::deps::isa(arch).map_or(String::new(), |i| format!("({i})"));
+            let isa = crate::format::vocab::isa(arch).map_or(String::new(), |i| format!("({i})"));
             specs
                 .recommends
                 .push(dep(format!("{main}-debuginfo{isa}"), evr.evr()));

@@ -33,21 +33,8 @@ pub(crate) const CHUNK: usize = 256 * 1024;
 /// Longest member name or symlink target accepted (Linux PATH_MAX, with the NUL).
 const NAME_MAX: usize = 4096;
 
-const S_IFMT: u32 = 0o170000;
-const S_IFREG: u32 = 0o100000;
-const S_IFDIR: u32 = 0o040000;
-const S_IFLNK: u32 = 0o120000;
-
-/// The kind of an archive member from its full `st_mode`, or `None` for devices, fifos and
-/// sockets, which an install tree for packaging never holds.
-pub(crate) fn kind_of_mode(mode: u32) -> Option<Kind> {
-    match mode & S_IFMT {
-        S_IFREG => Some(Kind::File),
-        S_IFDIR => Some(Kind::Dir),
-        S_IFLNK => Some(Kind::Symlink),
-        _ => None,
-    }
-}
+pub(crate) use crate::format::newc::kind_of_mode;
+use crate::format::newc::{self, Header};
 
 /// A failure while reading an archive.
 #[derive(Debug)]
@@ -83,23 +70,8 @@ impl ReadError {
     }
 }
 
-/// Header fields of a newc member.
-#[derive(Debug, Clone)]
-pub(crate) struct NewcHeader {
-    pub ino: u32,
-    pub mode: u32,
-    pub uid: u32,
-    pub gid: u32,
-    pub nlink: u32,
-    pub mtime: u32,
-    pub filesize: u32,
-    pub dev_major: u32,
-    pub dev_minor: u32,
-    /// The byte-sum checksum of the body ("070702" archives only).
-    pub check: Option<u32>,
-    /// The name as stored, without its NUL.
-    pub name: Vec<u8>,
-}
+/// A newc member header, as read.
+pub(crate) type NewcHeader = Header;
 
 /// One member header.
 #[derive(Debug)]
@@ -240,8 +212,10 @@ impl<R: Read> MemberReader<R> {
             return Err(self.read_err(io::ErrorKind::UnexpectedEof.into()));
         }
         match &magic {
-            b"070701" | b"070702" => self.newc(magic[5] == b'2'),
-            b"07070X" => {
+            m if m == newc::NEWC_MAGIC || m == newc::NEWC_CRC_MAGIC => {
+                self.newc(m == newc::NEWC_CRC_MAGIC)
+            }
+            m if m == newc::STRIPPED_MAGIC => {
                 let mut field = [0u8; 8];
                 self.read_exact(&mut field)?;
                 let index = self.hex_field(&field, "file index")?;
@@ -293,25 +267,10 @@ impl<R: Read> MemberReader<R> {
     }
 
     fn newc(&mut self, crc: bool) -> Result<Member, ReadError> {
-        let mut raw = [0u8; 104];
+        let mut raw = [0u8; newc::FIELDS_LEN];
         self.read_exact(&mut raw)?;
-        const NAMES: [&str; 13] = [
-            "ino",
-            "mode",
-            "uid",
-            "gid",
-            "nlink",
-            "mtime",
-            "filesize",
-            "devmajor",
-            "devminor",
-            "rdevmajor",
-            "rdevminor",
-            "namesize",
-            "check",
-        ];
         let mut v = [0u32; 13];
-        for (i, name) in NAMES.iter().enumerate() {
+        for (i, name) in newc::FIELDS.iter().enumerate() {
             v[i] = self.hex_field(&raw[i * 8..i * 8 + 8], name)?;
         }
         let namesize = v[11] as usize;
@@ -332,24 +291,12 @@ impl<R: Read> MemberReader<R> {
         }
         self.pad()?;
         self.current = display_bytes(&name);
-        if name == b"TRAILER!!!" {
+        if name == newc::TRAILER {
             return Ok(Member::Trailer);
         }
         self.body_left = v[6] as u64;
         self.crc = crc;
-        Ok(Member::Newc(NewcHeader {
-            ino: v[0],
-            mode: v[1],
-            uid: v[2],
-            gid: v[3],
-            nlink: v[4],
-            mtime: v[5],
-            filesize: v[6],
-            dev_major: v[7],
-            dev_minor: v[8],
-            check: crc.then_some(v[12]),
-            name,
-        }))
+        Ok(Member::Newc(Header::from_fields(v, name, crc)))
     }
 
     /// Set the body length of a stripped member (it comes from the RPM header).
@@ -584,7 +531,7 @@ pub fn scan_reader_with(
 ) -> ScanResult<Inventory> {
     let buffered = Box::new(BufReader::with_capacity(CHUNK, r));
     let (decoder, _algo) =
-        crate::write::compress::sniff_decoder(buffered).map_err(|source| ScanError::Io {
+        crate::format::compress::sniff_decoder(buffered).map_err(|source| ScanError::Io {
             path: input.to_owned(),
             source,
         })?;

@@ -130,18 +130,6 @@ impl Source {
     }
 }
 
-/// Flags carried over from an input RPM (RPMFILE_*), kept so a re-split keeps them.
-pub mod fileflags {
-    pub const CONFIG: u32 = 1 << 0;
-    pub const DOC: u32 = 1 << 1;
-    pub const MISSINGOK: u32 = 1 << 3;
-    pub const NOREPLACE: u32 = 1 << 4;
-    pub const GHOST: u32 = 1 << 6;
-    pub const LICENSE: u32 = 1 << 7;
-    pub const README: u32 = 1 << 8;
-    pub const ARTIFACT: u32 = 1 << 12;
-}
-
 /// One filesystem object of the input.
 #[derive(Debug, Clone)]
 pub struct Entry {

@@ -1,4 +1,4 @@
-//! RPM input: read a monolithic `.rpm`: its headers with [`crate::rpmheader`], its payload
+//! RPM input: read a monolithic `.rpm`: its headers with [`crate::format::rpmheader`], its payload
 //! streamed once.
 //!
 //! The lead, signature header and header are read as raw bytes and their index is checked
@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 use rpm::PackageMetadata;
 use sha2::Digest;
 
-use crate::rpmheader::{
+use crate::format::rpmheader::{
     hex, DecodeError, GetError, RawHeader, SigTag, Tag, TagKind, LEAD_MAGIC, LEAD_SIZE,
 };
 
@@ -38,9 +38,10 @@ use super::cpio::{
     MemberReader, ReadError, SpoolWriter, CHUNK, LINK_MAX,
 };
 use super::{
-    display_bytes, display_path, fileflags, normalize_member, Entry, Inventory, Kind, Origin,
-    ScanError, ScanResult,
+    display_bytes, display_path, normalize_member, Entry, Inventory, Kind, Origin, ScanError,
+    ScanResult,
 };
+use crate::format::vocab::fileflags;
 
 /// `ScanError::Corrupt` for `input`.
 fn corrupt_at(input: &Path) -> impl Fn(String) -> ScanError + Copy + '_ {
@@ -138,7 +139,7 @@ fn payload_decoder<'a>(
     r: Box<dyn BufRead + Send + 'a>,
 ) -> io::Result<Result<Box<dyn Read + Send + 'a>, String>> {
     Ok(Ok(match name {
-        None => crate::write::compress::sniff_decoder(r)?.0,
+        None => crate::format::compress::sniff_decoder(r)?.0,
         Some("gzip") => Box::new(flate2::bufread::MultiGzDecoder::new(r)),
         Some("bzip2") => Box::new(bzip2::bufread::MultiBzDecoder::new(r)),
         Some("xz") => Box::new(xz2::bufread::XzDecoder::new_multi_decoder(r)),
@@ -649,7 +650,7 @@ fn read_payload<R: Read>(
                         e.kind.as_str()
                     )));
                 }
-                u64::from(h.filesize)
+                u64::from(h.size)
             }
             // rpm's rule for stripped members (rpmfiArchiveReadHeader): directories have no
             // body, symlinks their target, regular files their size, except that in a hardlink

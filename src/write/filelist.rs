@@ -5,7 +5,8 @@
 use std::os::unix::ffi::OsStrExt;
 
 use super::Shipped;
-use crate::inventory::{fileflags, Kind};
+use crate::format::vocab::fileflags;
+use crate::inventory::Kind;
 
 /// Render the list for one package. Build-id links are left out: rpmbuild adds them.
 pub fn render(files: &[Shipped<'_>]) -> Vec<u8> {

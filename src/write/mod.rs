@@ -7,8 +7,6 @@
 //! succeeded: a failed run leaves no partial package, spec or report behind.
 //! File contents are streamed from the inventory's sources, never collected whole.
 
-pub mod compress;
-pub mod cpio;
 pub mod filelist;
 pub mod rpm;
 pub mod spec;
@@ -23,11 +21,13 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use crate::deps::{Evr, PackageDeps};
-use crate::inventory::{display_path, fileflags, Entry, Inventory, Kind};
+use crate::format::newc;
+use crate::inventory::{display_path, Inventory, Kind};
 use crate::plan::{Plan, PlannedPackage};
+pub use crate::shipped::{shipped, Shipped};
 use crate::Listener;
 
-pub use compress::Compression;
+pub use crate::format::compress::Compression;
 
 /// Output formats of `split`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum, serde::Serialize)]
@@ -91,119 +91,6 @@ fn io_at(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
         path: path.to_owned(),
         source,
     }
-}
-
-/// One entry as a package ships it: the entry plus the attributes its rule gives it.
-#[derive(Debug, Clone)]
-pub struct Shipped<'a> {
-    pub entry: &'a Entry,
-    pub perms: u32,
-    pub user: &'a str,
-    pub group: &'a str,
-    pub mtime: u64,
-    /// RPMFILE_* flags.
-    pub flags: u32,
-    /// Members of the entry's hardlink set inside this package (1 when not a hardlink).
-    pub nlink: u32,
-    /// `%lang`, empty for none.
-    pub lang: String,
-    /// Added by the debuginfo stage (a build-id link or its directory): rpmbuild makes it
-    /// itself, so a `%files` list leaves it out.
-    pub generated: bool,
-}
-
-impl Shipped<'_> {
-    pub fn mode(&self) -> u32 {
-        self.entry.kind.type_bits() | self.perms
-    }
-    pub fn ghost(&self) -> bool {
-        self.flags & fileflags::GHOST != 0
-    }
-}
-
-/// The entries of one package with their attributes, in path order.
-pub fn shipped<'a>(
-    inv: &'a Inventory,
-    plan: &'a Plan,
-    pkg: &PlannedPackage,
-    sde: Option<u64>,
-) -> Vec<Shipped<'a>> {
-    let mut links: BTreeMap<u32, u32> = BTreeMap::new();
-    for &(i, _) in &pkg.files {
-        if let Some(g) = inv.entries[i].hardlink_group {
-            *links.entry(g).or_default() += 1;
-        }
-    }
-    pkg.files
-        .iter()
-        .map(|&(i, r)| {
-            let e = &inv.entries[i];
-            let rule = &plan.rules.rules[r];
-            let a = &rule.attrs;
-            let mut flags = e.input_flags;
-            if a.config {
-                flags |= fileflags::CONFIG;
-            }
-            if a.noreplace {
-                flags |= fileflags::NOREPLACE;
-            }
-            if a.doc || in_docdir(&e.path) {
-                flags |= fileflags::DOC;
-            }
-            if a.license {
-                flags |= fileflags::LICENSE;
-            }
-            if a.ghost {
-                flags |= fileflags::GHOST;
-            }
-            Shipped {
-                entry: e,
-                perms: a.mode.unwrap_or(e.perms),
-                user: a.user.as_deref().unwrap_or(&e.user),
-                group: a.group.as_deref().unwrap_or(&e.group),
-                mtime: sde.map_or(e.mtime, |s| e.mtime.min(s)),
-                flags,
-                nlink: e
-                    .hardlink_group
-                    .and_then(|g| links.get(&g).copied())
-                    .unwrap_or(1),
-                lang: match a.lang.as_deref() {
-                    Some("auto") => locale_of(&e.path).unwrap_or_default(),
-                    Some(l) => l.to_string(),
-                    None => String::new(),
-                },
-                generated: rule.debuginfo,
-            }
-        })
-        .collect()
-}
-
-/// rpm's default `%__docdir_path`: rpmbuild marks everything below these `%doc`.
-pub const DOCDIR_PATH: &[&str] = &[
-    "/usr/share/doc",
-    "/usr/share/man",
-    "/usr/share/info",
-    "/usr/share/gtk-doc/html",
-    "/usr/share/gnome/help",
-    "/usr/doc",
-    "/usr/man",
-    "/usr/info",
-    "/usr/X11R6/man",
-];
-
-fn in_docdir(path: &Path) -> bool {
-    DOCDIR_PATH.iter().any(|d| path.starts_with(d))
-}
-
-/// The language of a path under a `locale/LANG/` directory, as rpm's `%find_lang` marks it.
-fn locale_of(path: &Path) -> Option<String> {
-    let mut comps = path.components().map(|c| c.as_os_str().to_str());
-    while let Some(c) = comps.next() {
-        if c == Some("locale") {
-            return comps.next().flatten().map(str::to_owned);
-        }
-    }
-    None
 }
 
 /// What was written for one package.
@@ -618,7 +505,7 @@ pub fn write_cpio_file(
     let file = fs::File::create(path).map_err(io_at(path))?;
     let bytes = files
         .iter()
-        .map(|f| cpio::member_size_estimate(f.entry.path.as_os_str().len(), f.entry.size))
+        .map(|f| newc::member_size_estimate(f.entry.path.as_os_str().len(), f.entry.size))
         .sum();
     let enc = compression
         .encoder(BufWriter::with_capacity(1 << 20, file), threads, bytes)
@@ -632,7 +519,7 @@ pub fn write_cpio_file(
 /// Stream `files` as a newc archive into `out` (rpm's conventions: `./` names, ghosts left out,
 /// a hardlink set's body stored with its last member). Returns the writer.
 pub fn write_newc<W: Write>(out: W, files: &[Shipped<'_>], package: &str) -> Result<W, WriteError> {
-    let mut w = cpio::NewcWriter::new(out);
+    let mut w = newc::NewcWriter::new(out);
     // Last member of each hardlink set (in path order) carries the body.
     let mut last_of: BTreeMap<u32, usize> = BTreeMap::new();
     for (i, f) in files.iter().enumerate() {
@@ -673,7 +560,7 @@ pub fn write_newc<W: Write>(out: W, files: &[Shipped<'_>], package: &str) -> Res
                 .map_or(0, |t| t.as_os_str().len() as u64),
             _ => 0,
         };
-        if size > cpio::NEWC_MAX_SIZE {
+        if size > newc::NEWC_MAX_SIZE {
             return Err(WriteError::Package {
                 package: package.to_string(),
                 message: format!(
@@ -684,8 +571,8 @@ pub fn write_newc<W: Write>(out: W, files: &[Shipped<'_>], package: &str) -> Res
         }
         let mut name = b".".to_vec();
         name.extend_from_slice(e.path.as_os_str().as_bytes());
-        w.header(&cpio::Header {
-            name: &name,
+        w.header(&newc::Header {
+            name: &name[..],
             ino,
             mode: f.mode(),
             uid: 0,

@@ -45,7 +45,7 @@ pub fn write(root: &Path, files: &[Shipped<'_>], package: &str) -> Result<(), Wr
                 }
                 let mut out = fs::File::create(&dest).map_err(err)?;
                 let mut src = e.source.open().map_err(err)?;
-                let n = super::cpio::copy_exact(&mut src, &mut out, e.size).map_err(err)?;
+                let n = crate::format::newc::copy_exact(&mut src, &mut out, e.size).map_err(err)?;
                 if n != e.size {
                     return Err(err(io::Error::new(
                         io::ErrorKind::UnexpectedEof,

@@ -10,28 +10,15 @@ use super::plan::{Plan, LARGE};
 use super::{encode_header, Errors, RpmFile, RpmPackage, RpmWriteError};
 use crate::dep::{Phase, Prereq};
 use crate::deps::{Dep, Op};
-use crate::inventory::{fileflags, Kind, Source};
-use crate::rpmheader::{Tag, Val};
+use crate::format::compress::Compression;
+use crate::format::rpmheader::{Tag, Val};
+use crate::format::vocab::fileflags;
+use crate::inventory::{Kind, Source};
 use crate::scripts::Script;
-use crate::write::compress::Compression;
 
 /// PGPHASHALGO_SHA256, for FILEDIGESTALGO and PAYLOADDIGESTALGO.
 const HASH_SHA256: u32 = 8;
-/// RPMSENSE_RPMLIB.
-const SENSE_RPMLIB: u32 = 1 << 24;
-/// RPMVERIFY_FILEDIGEST | FILESIZE | LINKTO | MTIME: what rpmbuild drops from a %ghost's
-/// verify flags (build/files.c).
-const GHOST_NOVERIFY: u32 = 1 | 2 | 4 | 32;
-/// RPMFILE_CONFIG | DOC | LICENSE: rpmbuild clears these on directories.
-const DIR_CLEARED_FLAGS: u32 = fileflags::CONFIG | fileflags::DOC | fileflags::LICENSE;
-
-/// The FILEFLAGS value rpmbuild records for an entry of `kind` with `flags`.
-pub fn header_flags(kind: Kind, flags: u32) -> u32 {
-    match kind {
-        Kind::Dir => flags & !DIR_CLEARED_FLAGS,
-        _ => flags,
-    }
-}
+use crate::format::vocab::{header_flags, sense::RPMLIB as SENSE_RPMLIB, GHOST_NOVERIFY};
 
 /// rpmlib() features this package relies on, as rpmbuild adds them (build/files.c,
 /// build/pack.c); each is `rpmlib(F) <= V` with RPMSENSE_RPMLIB.
@@ -336,7 +323,7 @@ fn file_tags(h: &mut Vec<(Tag, Val)>, plan: &Plan<'_, '_>, digests: &[String]) {
         Val::I32(
             files
                 .iter()
-                .map(|f| header_flags(f.kind, f.flags))
+                .map(|f| header_flags(f.kind == Kind::Dir, f.flags))
                 .collect(),
         ),
     ));

@@ -26,7 +26,7 @@
 //! Parts: `plan.rs` (per-file facts), `payload.rs` (streaming and digests), `header.rs` (the
 //! main header), `signature.rs` (signature header and lead), `sign.rs` (the OpenPGP header
 //! signature of `split --sign-key`); headers are encoded by
-//! [`crate::rpmheader`]. This file holds the package types, [`write_rpm`] (the three steps
+//! [`crate::format::rpmheader`]. This file holds the package types, [`write_rpm`] (the three steps
 //! above) and the errors.
 //!
 //! Facts matched against rpm 4.18 (`lib/cpio.c`, `lib/rpmfi.c`, `build/files.c`,
@@ -48,16 +48,15 @@ use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
 use crate::deps::Deps;
+use crate::format::compress::Compression;
+use crate::format::rpmheader::{encode, hex, Encoded, TagKind, Val, LEAD_SIZE};
 use crate::inventory::{display_path, Kind, Source};
-use crate::rpmheader::{encode, hex, Encoded, TagKind, Val, LEAD_SIZE};
-use crate::write::compress::Compression;
 
 use header::build_main_header;
 use payload::{stream_payload, PayloadDigests};
 use plan::Plan;
 use signature::{build_lead, build_signature};
 
-pub use header::header_flags;
 pub use sign::{KeyError, SignError, SigningKey};
 
 /// Package-level metadata of one binary RPM.

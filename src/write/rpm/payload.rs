@@ -13,10 +13,10 @@ use sha2::{Digest, Sha256};
 
 use super::plan::Plan;
 use super::{Errors, RpmWriteError};
+use crate::format::compress::Compression;
+use crate::format::newc::{Header as CpioHeader, NewcWriter};
+use crate::format::rpmheader::hex;
 use crate::inventory::Kind;
-use crate::rpmheader::hex;
-use crate::write::compress::Compression;
-use crate::write::cpio::{Header as CpioHeader, NewcWriter};
 
 /// What the header says about the payload.
 pub(super) struct PayloadDigests {
@@ -135,7 +135,7 @@ pub(super) fn stream_payload(
                 .iter()
                 .zip(&plan.sizes)
                 .map(|(f, &s)| {
-                    crate::write::cpio::member_size_estimate(f.path.as_os_str().len(), s)
+                    crate::format::newc::member_size_estimate(f.path.as_os_str().len(), s)
                 })
                 .sum(),
         )
@@ -165,7 +165,7 @@ pub(super) fn stream_payload(
             name.extend_from_slice(b".");
             name.extend_from_slice(f.path.as_os_str().as_bytes());
             cpio.header(&CpioHeader {
-                name: &name,
+                name: &name[..],
                 ino: plan.inodes[i],
                 mode: f.kind.type_bits() | f.perms,
                 // rpm resolves the user/group names on the build host; installs use the names

@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use std::os::unix::ffi::OsStrExt;
 
 use super::{Errors, RpmFile, RpmWriteError};
-use crate::inventory::{display_path, fileflags, Kind};
+use crate::format::vocab::fileflags;
+use crate::inventory::{display_path, Kind};
 
 /// rpm's "large files" limit: a file of UINT32_MAX bytes or more switches the package to
 /// LONGFILESIZES and the stripped payload (`addFile()` in build/files.c, `>= UINT32_MAX`).

@@ -25,8 +25,8 @@ use pgp::packet::{SignatureConfig, SignatureType, Subpacket, SubpacketData};
 use pgp::ser::Serialize as _;
 use pgp::types::{KeyDetails, Password, SecretParams, Timestamp};
 
+use crate::format::rpmheader::SigTag;
 use crate::inventory::display_path;
-use crate::rpmheader::SigTag;
 
 /// Largest key file read (a secret key with its subkeys and signatures is a few KiB).
 const MAX_KEY_FILE: u64 = 1 << 20;

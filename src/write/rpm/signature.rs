@@ -4,7 +4,7 @@
 
 use super::plan::LARGE;
 use super::{encode_header, Errors, RpmPackage, RpmWriteError};
-use crate::rpmheader::{SigTag, Val, LEAD_MAGIC, LEAD_SIZE};
+use crate::format::rpmheader::{SigTag, Val, LEAD_MAGIC, LEAD_SIZE};
 
 /// RESERVEDSPACE as rpmbuild sizes it (`rpmGenerateSignature()`): 32 bytes plus
 /// `%__gpg_reserved_space` (4096), so a later `rpmsign --addsign` can sign in place.
@@ -103,7 +103,7 @@ pub(super) fn build_lead(pkg: &RpmPackage) -> Vec<u8> {
     l.extend_from_slice(&LEAD_MAGIC);
     l.extend_from_slice(&[3, 0]);
     l.extend_from_slice(&0u16.to_be_bytes()); // binary package
-    l.extend_from_slice(&arch_num(&pkg.arch).to_be_bytes());
+    l.extend_from_slice(&crate::format::vocab::arch_num(&pkg.arch).to_be_bytes());
     let nevr = match pkg.epoch {
         Some(e) => format!("{}-{e}:{}-{}", pkg.name, pkg.version, pkg.release),
         None => format!("{}-{}-{}", pkg.name, pkg.version, pkg.release),
@@ -117,19 +117,6 @@ pub(super) fn build_lead(pkg: &RpmPackage) -> Vec<u8> {
     l.extend_from_slice(&[0; 16]);
     debug_assert_eq!(l.len(), LEAD_SIZE);
     l
-}
-
-/// rpmrc's arch numbers; rpmbuild writes the build host's number, so noarch gets x86_64's.
-fn arch_num(arch: &str) -> u16 {
-    match arch {
-        "x86_64" | "noarch" | "i386" | "i486" | "i586" | "i686" | "athlon" => 1,
-        "s390x" => 15,
-        "ppc64" | "ppc64le" => 16,
-        "aarch64" => 19,
-        "riscv64" => 22,
-        "loongarch64" => 23,
-        _ => 0,
-    }
 }
 
 #[cfg(test)]
@@ -178,7 +165,8 @@ mod tests {
             )
             .unwrap();
             assert_eq!(signed.len(), unsigned.len(), "packet of {len} bytes");
-            let h = crate::rpmheader::RawHeader::<SigTag>::read(&mut &signed[..], "s").unwrap();
+            let h =
+                crate::format::rpmheader::RawHeader::<SigTag>::read(&mut &signed[..], "s").unwrap();
             assert_eq!(h.bin(SigTag::RSAHEADER).unwrap(), packet);
             assert!(md5 > 0);
         }

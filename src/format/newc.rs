@@ -1,4 +1,6 @@
-//! A small streaming cpio "newc" (070701) writer, as GNU cpio and rpm read it.
+//! The cpio "newc" codec: the one header definition (field order, magics, the file type
+//! bits) that the archive readers (`inventory::cpio`, `inventory::rpm`) decode and the writers
+//! (`write`) encode, and a small streaming writer, as GNU cpio and rpm read it.
 //!
 //! We write our own instead of using the `cpio` crate's writer: that writer returns success
 //! after a short copy of the file body (it does not check that the reader produced the
@@ -7,11 +9,13 @@
 
 use std::io::{self, Read, Write};
 
-/// Header fields of one newc member.
+use crate::inventory::Kind;
+
+/// One newc member header. `N` holds the name: borrowed when writing, owned when read.
 #[derive(Debug, Clone, Default)]
-pub struct Header<'a> {
+pub struct Header<N = Vec<u8>> {
     /// Member name as stored (e.g. `./usr/bin/virsh`), without the trailing NUL.
-    pub name: &'a [u8],
+    pub name: N,
     pub ino: u32,
     /// Full `st_mode` (type bits and permissions).
     pub mode: u32,
@@ -24,12 +28,97 @@ pub struct Header<'a> {
     pub dev_minor: u32,
     pub rdev_major: u32,
     pub rdev_minor: u32,
+    /// The byte-sum checksum of the body: "070702" archives only (written as 0 otherwise).
+    pub check: Option<u32>,
+}
+
+/// The header's fields after the magic, in their order: 8 hex digits each.
+pub const FIELDS: [&str; 13] = [
+    "ino",
+    "mode",
+    "uid",
+    "gid",
+    "nlink",
+    "mtime",
+    "filesize",
+    "devmajor",
+    "devminor",
+    "rdevmajor",
+    "rdevminor",
+    "namesize",
+    "check",
+];
+/// Bytes of the fields after the magic.
+pub const FIELDS_LEN: usize = 8 * FIELDS.len();
+
+impl<N: AsRef<[u8]>> Header<N> {
+    /// The fields as [`FIELDS`] orders them (`namesize` counts the NUL).
+    pub fn fields(&self) -> [u32; 13] {
+        [
+            self.ino,
+            self.mode,
+            self.uid,
+            self.gid,
+            self.nlink,
+            self.mtime,
+            self.size,
+            self.dev_major,
+            self.dev_minor,
+            self.rdev_major,
+            self.rdev_minor,
+            self.name.as_ref().len() as u32 + 1,
+            self.check.unwrap_or(0),
+        ]
+    }
+}
+
+impl Header<Vec<u8>> {
+    /// A header from its decoded fields (the order of [`FIELDS`]) and name; `crc`: a
+    /// "070702" member, whose `check` counts.
+    pub fn from_fields(v: [u32; 13], name: Vec<u8>, crc: bool) -> Header {
+        Header {
+            name,
+            ino: v[0],
+            mode: v[1],
+            uid: v[2],
+            gid: v[3],
+            nlink: v[4],
+            mtime: v[5],
+            size: v[6],
+            dev_major: v[7],
+            dev_minor: v[8],
+            rdev_major: v[9],
+            rdev_minor: v[10],
+            check: crc.then_some(v[12]),
+        }
+    }
 }
 
 /// Magic of newc members.
 pub const NEWC_MAGIC: &[u8; 6] = b"070701";
+/// Magic of newc members with a checksum.
+pub const NEWC_CRC_MAGIC: &[u8; 6] = b"070702";
+/// Magic of rpm's stripped large-file members (a file index, nothing else).
+pub const STRIPPED_MAGIC: &[u8; 6] = b"07070X";
+/// The last member's name.
+pub const TRAILER: &[u8] = b"TRAILER!!!";
 /// Largest body a newc member can describe.
 pub const NEWC_MAX_SIZE: u64 = u32::MAX as u64;
+
+const S_IFMT: u32 = 0o170000;
+const S_IFREG: u32 = 0o100000;
+const S_IFDIR: u32 = 0o040000;
+const S_IFLNK: u32 = 0o120000;
+
+/// The kind of entry a mode's type bits give; `None` for special files.
+pub fn kind_of_mode(mode: u32) -> Option<Kind> {
+    match mode & S_IFMT {
+        S_IFREG => Some(Kind::File),
+        S_IFDIR => Some(Kind::Dir),
+        S_IFLNK => Some(Kind::Symlink),
+        _ => None,
+    }
+}
 
 /// Streaming newc writer over any `Write`. Tracks the offset to pad to 4 bytes.
 #[derive(Debug)]
@@ -48,33 +137,20 @@ impl<W: Write> NewcWriter<W> {
         self.offset
     }
 
-    /// Write a member header with the given magic (`070701`, or rpm's `07070X`) and name.
-    pub fn header(&mut self, h: &Header<'_>) -> io::Result<()> {
+    /// Write a member header (`070701`).
+    pub fn header<N: AsRef<[u8]>>(&mut self, h: &Header<N>) -> io::Result<()> {
         self.raw_header(NEWC_MAGIC, h)
     }
 
-    pub fn raw_header(&mut self, magic: &[u8; 6], h: &Header<'_>) -> io::Result<()> {
-        let mut buf = Vec::with_capacity(110 + h.name.len() + 4);
+    /// Write a member header with the given magic and its name.
+    pub fn raw_header<N: AsRef<[u8]>>(&mut self, magic: &[u8; 6], h: &Header<N>) -> io::Result<()> {
+        let name = h.name.as_ref();
+        let mut buf = Vec::with_capacity(6 + FIELDS_LEN + name.len() + 4);
         buf.extend_from_slice(magic);
-        let namesize = h.name.len() as u32 + 1;
-        for v in [
-            h.ino,
-            h.mode,
-            h.uid,
-            h.gid,
-            h.nlink,
-            h.mtime,
-            h.size,
-            h.dev_major,
-            h.dev_minor,
-            h.rdev_major,
-            h.rdev_minor,
-            namesize,
-            0, // check
-        ] {
+        for v in h.fields() {
             write!(buf, "{v:08x}")?;
         }
-        buf.extend_from_slice(h.name);
+        buf.extend_from_slice(name);
         buf.push(0);
         self.write_all(&buf)?;
         self.pad()
@@ -83,7 +159,7 @@ impl<W: Write> NewcWriter<W> {
     /// Write just an rpm "stripped" header (`07070X` + 8 hex digits of the file index).
     pub fn stripped_header(&mut self, index: u32) -> io::Result<()> {
         let mut buf = Vec::with_capacity(14);
-        buf.extend_from_slice(b"07070X");
+        buf.extend_from_slice(STRIPPED_MAGIC);
         write!(buf, "{index:08x}")?;
         self.write_all(&buf)?;
         self.pad()
@@ -118,7 +194,7 @@ impl<W: Write> NewcWriter<W> {
     /// Write the `TRAILER!!!` member and return the inner writer.
     pub fn finish(mut self) -> io::Result<W> {
         self.header(&Header {
-            name: b"TRAILER!!!",
+            name: TRAILER,
             nlink: 1,
             ..Header::default()
         })?;
@@ -175,7 +251,7 @@ mod tests {
     fn short_body() -> io::Error {
         let mut w = NewcWriter::new(Vec::new());
         w.header(&Header {
-            name: b"./x",
+            name: &b"./x"[..],
             mode: 0o100644,
             nlink: 1,
             size: 10,
@@ -220,7 +296,7 @@ mod tests {
     fn members_are_padded_to_four_bytes() {
         let mut w = NewcWriter::new(Vec::new());
         w.header(&Header {
-            name: b"./ab",
+            name: &b"./ab"[..],
             mode: 0o100644,
             nlink: 1,
             size: 3,

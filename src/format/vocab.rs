@@ -1,0 +1,74 @@
+//! rpm's vocabulary, in one place for the readers, the writers and the audits: file flags
+//! (`RPMFILE_*`), verify flags, dependency sense flags (`RPMSENSE_*`), rpmrc's architecture
+//! numbers and the ISA names of `NAME(isa)` provides. Numbers as rpm's headers define them
+//! (include/rpm/rpmfiles.h, rpmds.h; rpmrc.in). Imports nothing of the crate.
+
+/// `RPMFILE_*` (FILEFLAGS).
+pub mod fileflags {
+    pub const CONFIG: u32 = 1 << 0;
+    pub const DOC: u32 = 1 << 1;
+    pub const MISSINGOK: u32 = 1 << 3;
+    pub const NOREPLACE: u32 = 1 << 4;
+    pub const GHOST: u32 = 1 << 6;
+    pub const LICENSE: u32 = 1 << 7;
+    pub const README: u32 = 1 << 8;
+    pub const ARTIFACT: u32 = 1 << 12;
+}
+
+/// `RPMFILE_CONFIG | DOC | LICENSE`: rpmbuild clears these on directories.
+const DIR_CLEARED_FLAGS: u32 = fileflags::CONFIG | fileflags::DOC | fileflags::LICENSE;
+
+/// The FILEFLAGS value rpmbuild records for an entry (a directory or not) with `flags`.
+pub fn header_flags(is_dir: bool, flags: u32) -> u32 {
+    if is_dir {
+        flags & !DIR_CLEARED_FLAGS
+    } else {
+        flags
+    }
+}
+
+/// `RPMVERIFY_FILEDIGEST | FILESIZE | LINKTO | MTIME`: what rpmbuild drops from a %ghost's
+/// verify flags (build/files.c).
+pub const GHOST_NOVERIFY: u32 = 1 | 2 | 4 | 32;
+
+/// `RPMSENSE_*` (REQUIREFLAGS and the other dependency flags).
+pub mod sense {
+    pub const LESS: u32 = 1 << 1;
+    pub const GREATER: u32 = 1 << 2;
+    pub const EQUAL: u32 = 1 << 3;
+    pub const POSTTRANS: u32 = 1 << 5;
+    pub const PRETRANS: u32 = 1 << 7;
+    /// The requirement is a scriptlet's interpreter (rpmbuild adds it).
+    pub const INTERP: u32 = 1 << 8;
+    pub const SCRIPT_PRE: u32 = 1 << 9;
+    pub const SCRIPT_POST: u32 = 1 << 10;
+    pub const SCRIPT_PREUN: u32 = 1 << 11;
+    pub const SCRIPT_POSTUN: u32 = 1 << 12;
+    pub const RPMLIB: u32 = 1 << 24;
+}
+
+/// rpmrc's arch numbers; rpmbuild writes the build host's number, so noarch gets x86_64's.
+pub fn arch_num(arch: &str) -> u16 {
+    match arch {
+        "x86_64" | "noarch" | "i386" | "i486" | "i586" | "i686" | "athlon" => 1,
+        "s390x" => 15,
+        "ppc64" | "ppc64le" => 16,
+        "aarch64" => 19,
+        "riscv64" => 22,
+        "loongarch64" => 23,
+        _ => 0,
+    }
+}
+
+/// rpm's ISA suffix for an architecture (`NAME(x86-64)`), if rpm defines one.
+pub fn isa(arch: &str) -> Option<&'static str> {
+    Some(match arch {
+        "x86_64" => "x86-64",
+        "aarch64" => "aarch-64",
+        "ppc64le" => "ppc-64",
+        "s390x" => "s390-64",
+        "riscv64" => "riscv-64",
+        "i686" | "i586" | "i386" => "x86-32",
+        _ => return None,
+    })
+}
