@@ -181,19 +181,19 @@ pub fn classify(inv: &Inventory, m: &Resolved) -> Result<Plan, ClassifyError> {
     })?;
 
     // Packages whose build switch is off: an `if-exists` glob matches nothing in the input.
-    let not_built: BTreeSet<&str> = m
-        .if_exists
-        .iter()
-        .filter(|(_, globs)| {
-            globs
-                .iter()
-                .any(|(_, set)| !inv.entries.iter().any(|e| set.is_match(&e.path)))
-        })
-        .map(|(p, _)| p.as_str())
-        .collect();
-    for p in &not_built {
-        if let Some(p) = packages.get_mut(*p) {
+    let mut not_built: BTreeSet<&str> = BTreeSet::new();
+    for (name, globs) in &m.if_exists {
+        let unmatched: Vec<String> = (globs.iter())
+            .filter(|(_, set)| !inv.entries.iter().any(|e| set.is_match(&e.path)))
+            .map(|(g, _)| g.clone())
+            .collect();
+        if unmatched.is_empty() {
+            continue;
+        }
+        not_built.insert(name.as_str());
+        if let Some(p) = packages.get_mut(name) {
             p.not_built = true;
+            p.if_exists_unmatched = unmatched;
         }
     }
 
@@ -243,12 +243,11 @@ pub fn classify(inv: &Inventory, m: &Resolved) -> Result<Plan, ClassifyError> {
         }
     }
     let mut packages: Vec<PlannedPackage> = packages.into_values().collect();
-    let layout_values = crate::scripts::LayoutValues::new(&m.vars);
     for p in &mut packages {
         let paths: Vec<&std::path::Path> = (p.files.iter())
             .map(|&(e, _)| inv.entries[e].path.as_path())
             .collect();
-        let made = crate::scripts::make(&m.manifest, &p.name, &p.calls, &paths, &layout_values)
+        let made = crate::scripts::make(&m.manifest, &p.name, &p.calls, &paths, m)
             .map_err(|(line, message)| err(line, message))?;
         p.scripts = made.scripts;
         p.script_notes = made.notes;

@@ -184,12 +184,8 @@ impl Analysis {
         if let Some(v) = &self.inventory.origin.version {
             return Some(v.clone());
         }
-        let globs: Vec<globset::GlobMatcher> = (self.resolved.version_from.iter())
-            .filter_map(|p| manifest::layout::compile(p).ok())
-            .map(|g| g.compile_matcher())
-            .collect();
         (self.inventory.entries.iter())
-            .filter(|e| globs.iter().any(|g| g.is_match(&e.path)))
+            .filter(|e| self.resolved.version_matcher.is_match(&e.path))
             .find_map(|e| e.pkgconfig.as_ref()?.version.clone())
             .filter(|v| !v.is_empty())
     }
@@ -211,6 +207,13 @@ impl Analysis {
             .max_by_key(|(_, n)| *n)
             .map(|(a, _)| a.to_string())
             .unwrap_or_else(|| "noarch".into())
+    }
+
+    /// The deps stage: every written package's dependencies, given to the package in the plan
+    /// (`evr` fills `{evr}`; without it, sibling requirements are unversioned).
+    pub fn compute_deps(&mut self, evr: Option<&Evr>, arch: &str) {
+        let deps = self.deps(evr, arch);
+        self.plan.set_computed_deps(deps);
     }
 
     /// Every written package's dependencies, in plan order (`evr` fills `{evr}`; without it,

@@ -80,6 +80,8 @@ pub struct PlannedPackage {
     pub emitted: bool,
     /// An `if-exists` glob matched nothing: what its rules claim is dropped.
     pub not_built: bool,
+    /// The `if-exists` globs (as expanded) that matched nothing.
+    pub if_exists_unmatched: Vec<String>,
     /// Snippet calls of its manifest block and templates, arguments filled.
     pub calls: Vec<SnippetCall>,
     /// Its scriptlets, made from `calls` against its files.
@@ -88,9 +90,9 @@ pub struct PlannedPackage {
     pub script_notes: Vec<String>,
     /// A debuginfo package (made by `debuginfo`): the package whose debug information it has.
     pub debuginfo_of: Option<String>,
-    /// Its dependencies, all sources together (`deps::compute`): set for every emitted
-    /// package once the deps stage ran.
-    pub computed: Option<PackageDeps>,
+    /// Its dependencies, all sources together: set for every emitted package by the deps
+    /// stage ([`Plan::set_computed_deps`]), empty before.
+    pub computed: PackageDeps,
 }
 
 impl PlannedPackage {
@@ -110,20 +112,16 @@ impl PlannedPackage {
             files: Vec::new(),
             emitted: false,
             not_built: false,
+            if_exists_unmatched: Vec::new(),
             calls: Vec::new(),
             scripts: Vec::new(),
             script_notes: Vec::new(),
             debuginfo_of: None,
-            computed: None,
+            computed: PackageDeps {
+                name: name.to_string(),
+                ..Default::default()
+            },
         }
-    }
-
-    /// Its computed dependencies (empty before the deps stage).
-    pub fn computed_deps(&self) -> PackageDeps {
-        self.computed.clone().unwrap_or_else(|| PackageDeps {
-            name: self.name.clone(),
-            ..Default::default()
-        })
     }
 }
 
@@ -170,6 +168,15 @@ impl Plan {
         self.decisions
             .iter()
             .any(|d| matches!(d.status, Status::Unowned | Status::Conflict))
+    }
+
+    /// Give each package the dependencies computed for it (`deps::compute`), by name.
+    pub fn set_computed_deps(&mut self, deps: Vec<PackageDeps>) {
+        for d in deps {
+            if let Ok(i) = (self.packages).binary_search_by(|p| p.name.as_str().cmp(&d.name)) {
+                self.packages[i].computed = d;
+            }
+        }
     }
 
     /// Add a package made after classify, kept in name order. `what` names the stage in the

@@ -9,6 +9,8 @@ use crate::debuginfo::DebugPlan;
 use crate::deps::{Evr, PackageDeps};
 use crate::inventory::{display_path, Inventory};
 use crate::plan::{Plan, Status};
+use crate::split::SplitConfig;
+use crate::write::Written;
 
 #[derive(Debug, Serialize)]
 pub struct FileRow {
@@ -74,7 +76,8 @@ pub struct ClassifyReport {
 }
 
 impl ClassifyReport {
-    pub fn new(inv: &Inventory, plan: &Plan, deps: &[PackageDeps], evr: Option<Evr>) -> Self {
+    /// The report of a plan; each package's dependencies are those the deps stage gave it.
+    pub fn new(inv: &Inventory, plan: &Plan, evr: Option<Evr>) -> Self {
         let rule_label = |r: usize| plan.rules.rules[r].label(&plan.manifest_file);
         let mut files = Vec::new();
         let mut unowned = Vec::new();
@@ -113,8 +116,7 @@ impl ClassifyReport {
         }
         let packages = plan
             .emitted()
-            .zip(deps)
-            .map(|(p, d)| PackageRow {
+            .map(|p| PackageRow {
                 name: p.name.clone(),
                 summary: p.summary.clone(),
                 meta: p.meta,
@@ -122,7 +124,7 @@ impl ClassifyReport {
                 bytes: p.files.iter().map(|&(i, _)| inv.entries[i].size).sum(),
                 scripts: p.scripts.clone(),
                 script_notes: p.script_notes.clone(),
-                deps: Some(d.clone()),
+                deps: Some(p.computed.clone()),
             })
             .collect();
         ClassifyReport {
@@ -174,4 +176,48 @@ pub struct SplitReport {
     /// The ELF files whose debug information was split out, and the debuginfo packages with
     /// their build-ids.
     pub debuginfo: DebugPlan,
+}
+
+impl SplitReport {
+    /// The report of a split: the plan as written (`written`, one per emitted package, each
+    /// named), what was left out and dropped, and the debuginfo plan. `written` (the run's
+    /// outputs) is filled by the caller once the last output is staged.
+    pub fn new(
+        inv: &Inventory,
+        plan: &Plan,
+        cfg: &SplitConfig,
+        written: &[Written],
+        left_out: Vec<String>,
+        debuginfo: DebugPlan,
+    ) -> SplitReport {
+        let packages = (written.iter())
+            .filter_map(|w| {
+                let p = plan.package(&w.name)?;
+                Some(SplitPackage {
+                    name: w.name.clone(),
+                    files: w.files,
+                    bytes: w.bytes,
+                    outputs: w.outputs.iter().map(|p| display_path(p)).collect(),
+                    deps: p.computed.clone(),
+                    scripts: p.scripts.clone(),
+                    script_notes: p.script_notes.clone(),
+                })
+            })
+            .collect();
+        SplitReport {
+            input: display_path(&inv.origin.input),
+            manifest: plan.manifest_file.clone(),
+            layout: plan.layout.clone(),
+            evr: cfg.evr.clone(),
+            compression: cfg.compression.to_string(),
+            packages,
+            left_out,
+            dropped: (plan.with_status(Status::Dropped))
+                .map(|i| display_path(&inv.entries[i].path))
+                .chain(plan.superseded.iter().map(|p| display_path(p)))
+                .collect(),
+            written: Vec::new(),
+            debuginfo,
+        }
+    }
 }

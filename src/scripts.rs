@@ -11,12 +11,10 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use globset::GlobMatcher;
-
 use crate::dep::Phase;
 use crate::manifest::model::DepSpec;
 use crate::manifest::snippet::{fill_script, Snippet, SnippetCall};
-use crate::manifest::{layout, Manifest};
+use crate::manifest::{Manifest, Resolved};
 
 /// One scriptlet of a package, as the RPM and the spec carry it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -39,60 +37,6 @@ pub struct Made {
     pub notes: Vec<String>,
 }
 
-/// A layout's variables as scripts read them, matchers compiled once for every package: a
-/// variable with several values (`unitdir` in the Debian layout) takes the value the
-/// package's files are under, else its first.
-#[derive(Debug)]
-pub struct LayoutValues<'a> {
-    vars: &'a BTreeMap<String, Vec<String>>,
-    /// Variables with several values: each value, and a matcher of the paths under it.
-    multi: BTreeMap<&'a str, Vec<(&'a str, GlobMatcher)>>,
-    /// The unit directories (`{unitdir}`).
-    unitdirs: Vec<GlobMatcher>,
-}
-
-impl<'a> LayoutValues<'a> {
-    pub fn new(vars: &'a BTreeMap<String, Vec<String>>) -> LayoutValues<'a> {
-        let matcher = |g: &str| layout::compile(g).ok().map(|g| g.compile_matcher());
-        let multi = (vars.iter())
-            .filter(|(_, values)| values.len() > 1)
-            .map(|(k, values)| {
-                let under = (values.iter())
-                    .filter_map(|v| Some((v.as_str(), matcher(&format!("{v}/**"))?)))
-                    .collect();
-                (k.as_str(), under)
-            })
-            .collect();
-        let unitdirs = (vars.get("unitdir").into_iter().flatten())
-            .filter_map(|u| matcher(u))
-            .collect();
-        LayoutValues {
-            vars,
-            multi,
-            unitdirs,
-        }
-    }
-
-    /// The value of `var` for a package shipping `paths`.
-    fn value(&self, var: &str, paths: &[&Path]) -> Option<String> {
-        let values = self.vars.get(var)?;
-        let used = self.multi.get(var).and_then(|under| {
-            (under.iter())
-                .find(|(_, g)| paths.iter().any(|p| g.is_match(p)))
-                .map(|(v, _)| v.to_string())
-        });
-        used.or_else(|| values.first().cloned())
-    }
-
-    /// Whether `paths` hold `unit` in a unit directory.
-    fn ships_unit(&self, unit: &str, paths: &[&Path]) -> bool {
-        paths.iter().any(|p| {
-            p.file_name().is_some_and(|f| f == unit)
-                && (p.parent()).is_some_and(|d| self.unitdirs.iter().any(|g| g.is_match(d)))
-        })
-    }
-}
-
 /// Instantiate `calls` (arguments already filled) for package `name`, whose shipped paths are
 /// `paths`, with the layout's variables. Errors name the manifest line of the call.
 pub fn make(
@@ -100,13 +44,13 @@ pub fn make(
     name: &str,
     calls: &[SnippetCall],
     paths: &[&Path],
-    layout: &LayoutValues<'_>,
+    layout: &Resolved,
 ) -> Result<Made, (usize, String)> {
     let mut made = Made::default();
     if calls.is_empty() {
         return Ok(made);
     }
-    let value = |var: &str| layout.value(var, paths);
+    let value = |var: &str| layout.value_for(var, paths);
     let mut by_phase: BTreeMap<Phase, Script> = BTreeMap::new();
     for call in calls {
         // The manifest checked that the snippet exists and takes these arguments.
@@ -138,7 +82,11 @@ pub fn make(
         }
         let units: Vec<String> = s.units.iter().map(|u| fill_script(u, &plain)).collect();
         let shipped: Vec<&String> = (units.iter())
-            .filter(|u| layout.ships_unit(u, paths))
+            .filter(|u| {
+                paths.iter().any(|p| {
+                    p.file_name().is_some_and(|f| f == u.as_str()) && layout.in_unit_dir(p)
+                })
+            })
             .collect();
         if !units.is_empty() {
             if shipped.is_empty() {

@@ -373,21 +373,13 @@ const UNIT_SUFFIXES: &[&str] = &[
 /// (preset on install, disabled on erase), or installing it leaves it as the admin's: never
 /// enabled by the presets, never disabled.
 fn unit_scripts(findings: &mut Vec<Finding>, a: &Analysis) -> Result<()> {
-    let unitdirs: Vec<globset::GlobMatcher> = (a.resolved.vars.get("unitdir").into_iter())
-        .flatten()
-        .filter_map(|d| crate::manifest::layout::compile(d).ok())
-        .map(|g| g.compile_matcher())
-        .collect();
     for p in a.plan.emitted() {
         for &(i, r) in &p.files {
             let e = &a.inventory.entries[i];
             let Some(name) = e.path.file_name().and_then(|n| n.to_str()) else {
                 continue;
             };
-            let in_unitdir = e
-                .path
-                .parent()
-                .is_some_and(|d| unitdirs.iter().any(|g| g.is_match(d)));
+            let in_unitdir = a.resolved.in_unit_dir(&e.path);
             if e.kind != Kind::File
                 || a.plan.rules.rules[r].attrs.ghost
                 || !in_unitdir

@@ -11,7 +11,7 @@ pub mod raw;
 pub mod snippet;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use globset::{GlobMatcher, GlobSet, GlobSetBuilder};
 
@@ -258,12 +258,40 @@ pub struct Resolved {
     pub vars: BTreeMap<String, Vec<String>>,
     pub templates: Vec<BoundTemplate>,
     pub no_provides_from: GlobSet,
+    /// The `no-provides-from` globs as expanded for this layout (the spec's filters).
+    pub no_provides_globs: Vec<String>,
     pub version_from: Vec<String>,
+    /// `version_from`, compiled.
+    pub version_matcher: GlobSet,
+    /// The unit directories (`{unitdir}`), compiled.
+    pub unit_dirs: GlobSet,
+    /// The layout's variables with several values: each value and a matcher of the paths
+    /// under it (a package takes the value its files are under).
+    pub multi_values: BTreeMap<String, Vec<(String, globset::GlobMatcher)>>,
     pub copies: Vec<BoundCopy>,
     pub moves: Vec<BoundMove>,
     /// Per package with `if-exists`: each glob as expanded (alternatives joined by ` or `),
     /// and its matcher.
     pub if_exists: BTreeMap<String, Vec<(String, GlobSet)>>,
+}
+
+impl Resolved {
+    /// Whether `path` lies directly in a unit directory.
+    pub fn in_unit_dir(&self, path: &Path) -> bool {
+        path.parent().is_some_and(|d| self.unit_dirs.is_match(d))
+    }
+
+    /// The value of the layout's variable `var` for a package shipping `paths`: the value its
+    /// files are under when the variable has several, else its first.
+    pub fn value_for(&self, var: &str, paths: &[&Path]) -> Option<String> {
+        let values = self.vars.get(var)?;
+        let used = self.multi_values.get(var).and_then(|under| {
+            (under.iter())
+                .find(|(_, g)| paths.iter().any(|p| g.is_match(p)))
+                .map(|(v, _)| v.clone())
+        });
+        used.or_else(|| values.first().cloned())
+    }
 }
 
 /// A `move` bound to a layout: `from` (a file or a directory with its subtree) becomes `to`.
@@ -345,17 +373,47 @@ impl Manifest {
             });
         }
         let mut np = GlobSetBuilder::new();
+        let mut no_provides_globs = Vec::new();
         for (p, line) in &self.no_provides_from {
             for a in
                 alternatives(p, &lookup(&layout.vars, &none), false).map_err(|m| at(*line, m))?
             {
                 np.add(compile(&a.glob).map_err(|m| at(*line, m))?);
+                no_provides_globs.push(a.glob);
             }
         }
-        let version_from = self
+        let general = |e: globset::Error| ManifestError::General {
+            file: self.file.clone(),
+            message: e.to_string(),
+        };
+        let version_from: Vec<String> = self
             .version_from
             .iter()
             .flat_map(|p| layout::substitute(p, &lookup(&layout.vars, &none)))
+            .collect();
+        let mut vm = GlobSetBuilder::new();
+        for p in &version_from {
+            if let Ok(g) = compile(p) {
+                vm.add(g);
+            }
+        }
+        let mut units = GlobSetBuilder::new();
+        for u in layout.vars.get("unitdir").into_iter().flatten() {
+            if let Ok(g) = compile(u) {
+                units.add(g);
+            }
+        }
+        let multi_values = (layout.vars.iter())
+            .filter(|(_, values)| values.len() > 1)
+            .map(|(k, values)| {
+                let under = (values.iter())
+                    .filter_map(|v| {
+                        let g = compile(&format!("{v}/**")).ok()?;
+                        Some((v.clone(), g.compile_matcher()))
+                    })
+                    .collect();
+                (k.clone(), under)
+            })
             .collect();
         // A pattern that must name one absolute, normalized path (no glob) in this layout.
         let one_path = |what: &str, pattern: &str, line: usize| -> Result<String, ManifestError> {
@@ -451,10 +509,11 @@ impl Manifest {
             layout: layout.name.clone(),
             vars: layout.vars.clone(),
             templates,
-            no_provides_from: np.build().map_err(|e| ManifestError::General {
-                file: self.file.clone(),
-                message: e.to_string(),
-            })?,
+            no_provides_from: np.build().map_err(general)?,
+            no_provides_globs,
+            version_matcher: vm.build().map_err(general)?,
+            unit_dirs: units.build().map_err(general)?,
+            multi_values,
             version_from,
             copies,
             moves,

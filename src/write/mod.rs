@@ -2,9 +2,9 @@
 //! spec). Packages are written in parallel with rayon, largest first; results are collected
 //! and reported in name order, so output is byte-identical whatever `--jobs`.
 //!
-//! Everything is staged ([`Staged`]) in a temporary directory inside the output directory,
-//! with the spec and the report the caller adds, and moved into place only when every package
-//! succeeded: a failed run leaves no partial package, spec or report behind.
+//! Everything is written into the staging directory `outdir` gives (inside the output
+//! directory), moved into place by `outdir` only when every package, the spec and the report
+//! were written: a failed run leaves no partial package, spec or report behind.
 //! File contents are streamed from the inventory's sources, never collected whole.
 
 pub mod filelist;
@@ -12,7 +12,7 @@ pub mod rpm;
 pub mod spec;
 pub mod tree;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::{self, BufWriter, Write};
 use std::os::unix::ffi::OsStrExt;
@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use crate::deps::{Evr, PackageDeps};
+use crate::deps::Evr;
 use crate::format::newc;
 use crate::inventory::{display_path, Inventory, Kind};
 use crate::plan::{Plan, PlannedPackage};
@@ -102,202 +102,19 @@ pub struct Written {
     pub outputs: Vec<PathBuf>,
 }
 
-/// Outputs written into a staging directory inside the output directory, not yet in place.
-/// [`Staged::add`] stages more files (the spec, the report); [`Staged::commit`] moves
-/// everything into place. Dropped uncommitted, the staging directory and all it holds go.
-#[derive(Debug)]
-pub struct Staged {
-    staging: tempfile::TempDir,
-    /// Removed with the staging directory if the process is interrupted.
-    _cleanup: crate::cleanup::Registered,
-    out_dir: PathBuf,
-    /// What was written per package, outputs relative to the output directory.
-    pub written: Vec<Written>,
-    /// Further staged files, relative to the output directory.
-    extra: Vec<PathBuf>,
-    /// Outputs of an earlier run in the output directory ([`examine_output_dir`]): those this
-    /// run does not write again are removed when it commits.
-    earlier: BTreeSet<PathBuf>,
-}
-
-impl Staged {
-    /// The earlier run's outputs, to replace ([`examine_output_dir`]).
-    pub fn replacing(&mut self, earlier: BTreeSet<PathBuf>) {
-        self.earlier = earlier;
-    }
-
-    /// Every output staged so far, relative to the output directory.
-    pub fn outputs(&self) -> Vec<PathBuf> {
-        (self.written.iter())
-            .flat_map(|w| w.outputs.iter())
-            .chain(&self.extra)
-            .cloned()
-            .collect()
-    }
-
-    /// Stage `bytes` as `name` (mode 0644, like the packages).
-    pub fn add(&mut self, name: &str, bytes: &[u8]) -> Result<(), WriteError> {
-        use std::os::unix::fs::PermissionsExt;
-        let path = self.staging.path().join(name);
-        fs::write(&path, bytes)
-            .and_then(|()| fs::set_permissions(&path, fs::Permissions::from_mode(0o644)))
-            .map_err(io_at(&path))?;
-        self.extra.push(PathBuf::from(name));
-        Ok(())
-    }
-
-    /// Move every staged output into place. Every destination is checked first (an existing
-    /// one must be of the same type: a file for a file, a directory for a tree), so a run
-    /// that cannot place everything places nothing.
-    pub fn commit(self) -> Result<Vec<Written>, WriteError> {
-        let all = self.outputs();
-        for rel in &all {
-            let dest = self.out_dir.join(rel);
-            let staged_dir = self.staging.path().join(rel).is_dir();
-            if let Ok(m) = fs::symlink_metadata(&dest) {
-                if m.is_dir() != staged_dir {
-                    return Err(WriteError::Package {
-                        package: "*".into(),
-                        message: format!(
-                            "cannot put {} in place: a {} of that name is in the way",
-                            display_path(&dest),
-                            if m.is_dir() { "directory" } else { "file" }
-                        ),
-                    });
-                }
-            }
-        }
-        for rel in &all {
-            let dest = self.out_dir.join(rel);
-            if let Some(parent) = dest.parent() {
-                fs::create_dir_all(parent).map_err(io_at(parent))?;
-            }
-            if dest.is_dir() {
-                fs::remove_dir_all(&dest).map_err(io_at(&dest))?;
-            }
-            fs::rename(self.staging.path().join(rel), &dest).map_err(io_at(&dest))?;
-        }
-        // What the earlier run wrote and this one did not: stale, and ours to remove.
-        for rel in self.earlier.iter().filter(|r| !all.contains(r)) {
-            let p = self.out_dir.join(rel);
-            match fs::symlink_metadata(&p) {
-                Ok(m) if m.is_dir() => fs::remove_dir_all(&p).map_err(io_at(&p))?,
-                Ok(_) => fs::remove_file(&p).map_err(io_at(&p))?,
-                Err(_) => {}
-            }
-            // and the directories that held only it (`tree/`)
-            for d in rel
-                .ancestors()
-                .skip(1)
-                .filter(|d| !d.as_os_str().is_empty())
-            {
-                if fs::remove_dir(self.out_dir.join(d)).is_err() {
-                    break;
-                }
-            }
-        }
-        Ok(self.written)
-    }
-}
-
-/// What an output directory holds before a run: nothing, or an earlier run's outputs (listed
-/// in its `report.json`, `written`), which the new run replaces. Anything else is refused
-/// unless `force` (it is then left alone, and an output of the same name replaces it): a
-/// directory of someone else's files is not merged into silently, nor deleted.
-pub fn examine_output_dir(out_dir: &Path, force: bool) -> Result<BTreeSet<PathBuf>, WriteError> {
-    let mut earlier = BTreeSet::new();
-    let Ok(entries) = fs::read_dir(out_dir) else {
-        return Ok(earlier); // made by the run
-    };
-    let report = out_dir.join("report.json");
-    if let Ok(bytes) = fs::read(&report) {
-        let doc: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
-        // `written`; a report of an older rpmsplit has only the packages' outputs
-        let listed: Vec<&serde_json::Value> = match doc["written"].as_array() {
-            Some(list) => list.iter().collect(),
-            None => (doc["packages"].as_array().into_iter().flatten())
-                .flat_map(|p| p["outputs"].as_array().into_iter().flatten())
-                .collect(),
-        };
-        if doc["packages"].is_array() {
-            earlier.insert(PathBuf::from("report.json"));
-        }
-        earlier.extend(
-            (listed.into_iter())
-                .filter_map(|p| p.as_str())
-                .map(PathBuf::from)
-                .filter(|p| p.is_relative() && !p.components().any(|c| c.as_os_str() == "..")),
-        );
-    }
-    let ours = |name: &std::ffi::OsStr| {
-        name.to_str()
-            .is_some_and(|n| n.starts_with(crate::cleanup::STAGING_PREFIX))
-            || earlier
-                .iter()
-                .any(|p| p.components().next().is_some_and(|c| c.as_os_str() == name))
-    };
-    let mut foreign: Vec<String> = Vec::new();
-    for e in entries {
-        let e = e.map_err(io_at(out_dir))?;
-        if !ours(&e.file_name()) {
-            foreign.push(display_path(Path::new(&e.file_name())));
-        }
-    }
-    if !foreign.is_empty() && !force {
-        foreign.sort();
-        let more = if foreign.len() > 5 {
-            format!(", … ({} in all)", foreign.len())
-        } else {
-            String::new()
-        };
-        return Err(WriteError::Package {
-            package: "*".into(),
-            message: format!(
-                "the output directory {} holds files no earlier rpmsplit run wrote ({}{more}); \
-                 choose an empty or new directory, or pass --force to write beside them",
-                display_path(out_dir),
-                foreign
-                    .iter()
-                    .take(5)
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        });
-    }
-    Ok(earlier)
-}
-
-/// Write every emitted package of the plan into a staging directory. `deps` is aligned with
-/// `plan.emitted()`.
+/// Write every emitted package of the plan (each with the dependencies the deps stage gave
+/// it) into `staging` ([`crate::outdir::Staged::path`]); outputs are named relative to it.
 pub fn write_all(
     inv: &Inventory,
     plan: &Plan,
-    deps: &[PackageDeps],
     opts: &WriteOptions,
+    staging: &Path,
     listener: &dyn Listener,
-) -> Result<Staged, WriteError> {
-    fs::create_dir_all(&opts.out_dir).map_err(io_at(&opts.out_dir))?;
-    for p in crate::cleanup::remove_stale_staging(&opts.out_dir) {
-        listener.warn(&format!(
-            "removed {}, left by an interrupted run",
-            display_path(&p)
-        ));
-    }
-    let staging = tempfile::Builder::new()
-        .prefix(&format!(
-            "{}{}-",
-            crate::cleanup::STAGING_PREFIX,
-            std::process::id()
-        ))
-        .tempdir_in(&opts.out_dir)
-        .map_err(io_at(&opts.out_dir))?;
-    let cleanup = crate::cleanup::register(staging.path());
-    let packages: Vec<(&PlannedPackage, &PackageDeps)> = plan.emitted().zip(deps).collect();
+) -> Result<Vec<Written>, WriteError> {
+    let packages: Vec<&PlannedPackage> = plan.emitted().collect();
     let mut order: Vec<usize> = (0..packages.len()).collect();
     let size = |i: usize| -> u64 {
         packages[i]
-            .0
             .files
             .iter()
             .map(|&(e, _)| inv.entries[e].size)
@@ -328,7 +145,7 @@ pub fn write_all(
                     let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) else {
                         break;
                     };
-                    let (pkg, pdeps) = packages[i];
+                    let pkg = packages[i];
                     // Compression workers in proportion to the package's share of the bytes,
                     // rounded up: the largest package starts first with the most workers and
                     // is the one left running at the end. The output does not depend on the
@@ -336,7 +153,7 @@ pub fn write_all(
                     let share = size(i) as f64 / total_bytes as f64;
                     let threads = ((share * opts.jobs as f64).ceil() as u32)
                         .clamp(1, opts.jobs.max(1) as u32);
-                    let r = write_package(inv, plan, pkg, pdeps, opts, staging.path(), threads);
+                    let r = write_package(inv, plan, pkg, opts, staging, threads);
                     if r.is_err() {
                         failed.store(true, Ordering::Relaxed);
                     } else {
@@ -360,31 +177,22 @@ pub fn write_all(
     written.sort_by_key(|(i, _)| *i);
 
     // Outputs named relative to the staging directory, as they will be in the output one.
-    let written = (written.into_iter())
+    Ok((written.into_iter())
         .map(|(_, mut w)| {
             for p in &mut w.outputs {
-                if let Ok(rel) = p.strip_prefix(staging.path()) {
+                if let Ok(rel) = p.strip_prefix(staging) {
                     *p = rel.to_owned();
                 }
             }
             w
         })
-        .collect();
-    Ok(Staged {
-        staging,
-        _cleanup: cleanup,
-        out_dir: opts.out_dir.clone(),
-        written,
-        extra: Vec::new(),
-        earlier: BTreeSet::new(),
-    })
+        .collect())
 }
 
 fn write_package(
     inv: &Inventory,
     plan: &Plan,
     pkg: &PlannedPackage,
-    pdeps: &PackageDeps,
     opts: &WriteOptions,
     staging: &Path,
     threads: u32,
@@ -413,7 +221,7 @@ fn write_package(
             }
             Format::Spec => {}
             Format::Rpm => {
-                let w = write_rpm_package(pkg, pdeps, &files, opts, staging, threads)?;
+                let w = write_rpm_package(pkg, &files, opts, staging, threads)?;
                 outputs.push(w);
             }
         }
@@ -429,7 +237,6 @@ fn write_package(
 /// Write `NAME-V-R.ARCH.rpm` for one package into `dir`; returns its path.
 fn write_rpm_package(
     pkg: &PlannedPackage,
-    pdeps: &PackageDeps,
     files: &[Shipped<'_>],
     opts: &WriteOptions,
     dir: &Path,
@@ -463,7 +270,7 @@ fn write_rpm_package(
         buildtime: buildtime.min(u32::MAX as u64) as u32,
         buildhost: "rpmsplit".into(),
         source_rpm: opts.source_rpm.clone(),
-        deps: pdeps.deps.clone(),
+        deps: pkg.computed.deps.clone(),
     };
     let rpm_files: Vec<rpm::RpmFile<'_>> = files
         .iter()

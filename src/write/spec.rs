@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::deps::{isa, Dep, PackageDeps};
+use crate::deps::{isa, Dep};
 use crate::edit::{self, shell_quote_body};
 use crate::inventory::{Inventory, Kind};
 use crate::manifest::layout::compile;
@@ -19,7 +19,6 @@ use super::{Compression, WriteOptions};
 pub fn render(
     inv: &Inventory,
     plan: &Plan,
-    deps: &[PackageDeps],
     opts: &WriteOptions,
     source_name: &str,
     no_provides_from: &[String],
@@ -105,8 +104,8 @@ pub fn render(
     // The main package's dependencies go in the preamble, before any %description.
     if let Some(i) = main {
         // cannot fail: `main` is an index into the emitted packages
-        let (p, d) = plan.emitted().zip(deps).nth(i).expect("main package");
-        let _ = write!(s, "{}", dep_lines(p, d, &opts.arch));
+        let p = plan.emitted().nth(i).expect("main package");
+        let _ = write!(s, "{}", dep_lines(p, &opts.arch));
         let _ = writeln!(s, "\n%description\n{}", p.description);
     } else {
         let _ = writeln!(s, "\n%description\n{source_name}.");
@@ -115,14 +114,14 @@ pub fn render(
         // after the main preamble: rpm 4.18 inserts it nowhere by itself
         s.push_str("\n%debug_package\n");
     }
-    for (i, (p, d)) in plan.emitted().zip(deps).enumerate() {
+    for (i, p) in plan.emitted().enumerate() {
         if Some(i) != main && p.debuginfo_of.is_none() {
             let _ = writeln!(
                 s,
                 "\n%package -n {}\nSummary: {}\n{}\n%description -n {}\n{}",
                 p.name,
                 p.summary,
-                dep_lines(p, d, &opts.arch),
+                dep_lines(p, &opts.arch),
                 p.name,
                 p.description
             );
@@ -200,7 +199,8 @@ const DEBUGINFO_MACROS: &str = "\
 %undefine _debugsource_packages
 ";
 
-fn dep_lines(p: &crate::plan::PlannedPackage, d: &PackageDeps, arch: &str) -> String {
+fn dep_lines(p: &crate::plan::PlannedPackage, arch: &str) -> String {
+    let d = &p.computed;
     let own_isa = isa(p.arch.as_deref().unwrap_or(arch)).map(|i| format!("{}({i})", p.name));
     let mut out = String::new();
     let mut line = |tag: &str, dep: &Dep| {
