@@ -20,7 +20,6 @@ use rayon::prelude::*;
 
 use crate::inventory::{Inventory, Kind};
 use crate::manifest::model::{DepSpec, DepSpecs};
-use crate::manifest::snippet::SnippetCall;
 use crate::manifest::{ManifestError, Match, Resolved, RuleSet, RuleSetBuilder};
 use crate::plan::{Decision, Plan, PlannedPackage, Status};
 
@@ -72,106 +71,53 @@ pub fn classify(inv: &Inventory, m: &Resolved) -> Result<Plan, ClassifyError> {
         packages.insert(p.name.clone(), planned);
     }
 
-    // Templates: discover names in the input, then add one rule set per name.
-    for bt in &m.templates {
-        let t = &bt.template;
-        let mut names: BTreeMap<String, usize> = BTreeMap::new();
-        for e in &inv.entries {
-            if let Some(name) = bt.name_of(&e.path) {
-                let elf_ok = t
-                    .elf
-                    .is_none_or(|k| e.elf.as_ref().is_some_and(|f| f.kind == k));
-                if elf_ok && e.kind == Kind::File {
-                    names.entry(name).or_insert(t.discover_line);
+    // Templates: one instance per name discovered in the input (the manifest fills them),
+    // each adding its rules and merging into its package.
+    for inst in m.instances(&inv.entries) {
+        let t = inst.template;
+        let pkg = &inst.package;
+        builder
+            .add(
+                &inst.discovered,
+                Some(pkg),
+                inst.origin.clone(),
+                &m.vars,
+                &Default::default(),
+            )
+            .map_err(|msg| err(t.discover_line, msg))?;
+        for r in &t.files {
+            builder
+                .add(r, Some(pkg), inst.origin.clone(), &m.vars, &inst.vars)
+                .map_err(|msg| err(r.line, msg))?;
+        }
+        let summary = inst.summary.clone();
+        let description = inst.description.clone().or(summary.clone());
+        let entry = packages.entry(pkg.clone()).or_insert_with(|| {
+            PlannedPackage::new(
+                pkg,
+                summary.clone().unwrap_or_else(|| pkg.clone()),
+                wrap_description(description.as_deref().unwrap_or(pkg)),
+            )
+        });
+        // A `[package.X]` block that merges with a template instance keeps the template's
+        // summary and description where it gives none of its own.
+        if entry.from_templates.is_empty() {
+            if let Some(decl) = m.manifest.package(pkg) {
+                if let (None, Some(s)) = (&decl.summary, &summary) {
+                    entry.summary = s.clone();
+                }
+                if let (None, Some(d)) = (&decl.description, description) {
+                    entry.description = wrap_description(&d);
                 }
             }
         }
-        for name in names.keys() {
-            let vars = bt.vars_for(name);
-            let fill = |s: &str| {
-                crate::manifest::layout::substitute(s, &|w| vars.get(w).map(|v| vec![v.clone()]))
-                    .pop()
-                    .unwrap_or_default()
-            };
-            let pkg = fill(&t.package);
-            let origin = format!("template {} ({name})", t.name);
-            // The discovered file itself.
-            let discovered = crate::manifest::RuleSpec {
-                pattern: Some(t.discover.replace("{name}", &globset_escape(name))),
-                elf: None,
-                attrs: Default::default(),
-                line: t.discover_line,
-            };
-            builder
-                .add(
-                    &discovered,
-                    Some(&pkg),
-                    origin.clone(),
-                    &m.vars,
-                    &Default::default(),
-                )
-                .map_err(|msg| err(t.discover_line, msg))?;
-            for r in &t.files {
-                builder
-                    .add(r, Some(&pkg), origin.clone(), &m.vars, &vars)
-                    .map_err(|msg| err(r.line, msg))?;
-            }
-            let fill_deps = |v: &Vec<DepSpec>| -> Vec<DepSpec> {
-                v.iter()
-                    .map(|d| DepSpec {
-                        text: fill(&d.text),
-                        line: d.line,
-                    })
-                    .collect()
-            };
-            let deps = DepSpecs {
-                requires: fill_deps(&t.deps.requires),
-                prereqs: (t.deps.prereqs.iter())
-                    .map(|(ph, d)| {
-                        let text = fill(&d.text);
-                        (*ph, DepSpec { text, line: d.line })
-                    })
-                    .collect(),
-                recommends: fill_deps(&t.deps.recommends),
-                provides: fill_deps(&t.deps.provides),
-                obsoletes: fill_deps(&t.deps.obsoletes),
-                conflicts: fill_deps(&t.deps.conflicts),
-            };
-            let summary = t.summary.as_deref().map(fill);
-            let entry = packages.entry(pkg.clone()).or_insert_with(|| {
-                PlannedPackage::new(
-                    &pkg,
-                    summary.clone().unwrap_or_else(|| pkg.clone()),
-                    wrap_description(
-                        &(t.description.as_deref().map(fill))
-                            .or_else(|| summary.clone())
-                            .unwrap_or_else(|| pkg.clone()),
-                    ),
-                )
-            });
-            // A `[package.X]` block that merges with a template instance keeps the template's
-            // summary and description where it gives none of its own.
-            if entry.from_templates.is_empty() {
-                if let Some(decl) = m.manifest.package(&pkg) {
-                    let description = t.description.as_deref().map(fill).or(summary.clone());
-                    if let (None, Some(s)) = (&decl.summary, &summary) {
-                        entry.summary = s.clone();
-                    }
-                    if let (None, Some(d)) = (&decl.description, description) {
-                        entry.description = wrap_description(&d);
-                    }
-                }
-            }
-            entry.from_templates.push((t.name.clone(), name.clone()));
-            merge_deps(&mut entry.deps, deps);
-            for c in &t.scriptlets {
-                let call = SnippetCall {
-                    args: c.args.iter().map(|a| fill(a)).collect(),
-                    ..c.clone()
-                };
-                if !entry.calls.contains(&call) {
-                    entry.calls.push(call);
-                }
+        entry
+            .from_templates
+            .push((t.name.clone(), inst.name.clone()));
+        merge_deps(&mut entry.deps, inst.deps);
+        for call in inst.calls {
+            if !entry.calls.contains(&call) {
+                entry.calls.push(call);
             }
         }
     }
@@ -391,10 +337,6 @@ fn mark_emitted(packages: &mut [PlannedPackage]) {
             break;
         }
     }
-}
-
-fn globset_escape(s: &str) -> String {
-    globset::escape(s)
 }
 
 #[cfg(test)]

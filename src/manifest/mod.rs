@@ -9,6 +9,7 @@ pub mod layout;
 pub mod model;
 pub mod raw;
 pub mod snippet;
+pub mod text;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -247,6 +248,98 @@ impl BoundTemplate {
             vars.insert(var.clone(), v.replace("{name}", name));
         }
         vars
+    }
+}
+
+/// A template instantiated for one name discovered in the input, everything filled with the
+/// name's variables: its package, its rules' variables, dependencies, scriptlet calls.
+#[derive(Debug, Clone)]
+pub struct Instance<'a> {
+    pub template: &'a Template,
+    /// The discovered name.
+    pub name: String,
+    pub package: String,
+    /// How `explain` names its rules: `template NAME (DISCOVERED)`.
+    pub origin: String,
+    /// The rule for the discovered file itself.
+    pub discovered: RuleSpec,
+    /// The variables its file rules are expanded with.
+    pub vars: BTreeMap<String, String>,
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    pub deps: model::DepSpecs,
+    pub calls: Vec<snippet::SnippetCall>,
+}
+
+impl Resolved {
+    /// Every template's instances, one per name its `discover` glob (and ELF predicate) finds
+    /// among `entries`' regular files, in template then name order.
+    pub fn instances<'a>(&'a self, entries: &[Entry]) -> Vec<Instance<'a>> {
+        let mut out = Vec::new();
+        for bt in &self.templates {
+            let t = &bt.template;
+            let names: std::collections::BTreeSet<String> = (entries.iter())
+                .filter(|e| e.kind == Kind::File)
+                .filter(|e| {
+                    t.elf
+                        .is_none_or(|k| e.elf.as_ref().is_some_and(|f| f.kind == k))
+                })
+                .filter_map(|e| bt.name_of(&e.path))
+                .collect();
+            for name in names {
+                let vars = bt.vars_for(&name);
+                let fill = |s: &str| {
+                    layout::substitute(s, &|w| vars.get(w).map(|v| vec![v.clone()]))
+                        .pop()
+                        .unwrap_or_default()
+                };
+                let fill_deps = |v: &[model::DepSpec]| -> Vec<model::DepSpec> {
+                    (v.iter())
+                        .map(|d| model::DepSpec {
+                            text: fill(&d.text),
+                            line: d.line,
+                        })
+                        .collect()
+                };
+                let deps = model::DepSpecs {
+                    requires: fill_deps(&t.deps.requires),
+                    prereqs: (t.deps.prereqs.iter())
+                        .map(|(ph, d)| {
+                            let text = fill(&d.text);
+                            (*ph, model::DepSpec { text, line: d.line })
+                        })
+                        .collect(),
+                    recommends: fill_deps(&t.deps.recommends),
+                    provides: fill_deps(&t.deps.provides),
+                    obsoletes: fill_deps(&t.deps.obsoletes),
+                    conflicts: fill_deps(&t.deps.conflicts),
+                };
+                let calls = (t.scriptlets.iter())
+                    .map(|c| snippet::SnippetCall {
+                        args: c.args.iter().map(|a| fill(a)).collect(),
+                        ..c.clone()
+                    })
+                    .collect();
+                out.push(Instance {
+                    template: t,
+                    package: fill(&t.package),
+                    origin: format!("template {} ({name})", t.name),
+                    discovered: RuleSpec {
+                        pattern: Some(t.discover.replace("{name}", &globset::escape(&name))),
+                        elf: None,
+                        attrs: Default::default(),
+                        line: t.discover_line,
+                    },
+                    summary: t.summary.as_deref().map(fill),
+                    description: t.description.as_deref().map(fill),
+                    deps,
+                    calls,
+                    vars,
+                    name,
+                });
+            }
+        }
+        out
     }
 }
 

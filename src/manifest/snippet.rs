@@ -9,9 +9,9 @@
 
 use std::collections::BTreeSet;
 
-use super::model::{check_vars, DepSpec, Source, BUILTIN_VARS};
 use super::raw::RawSnippet;
-use super::ManifestError;
+use super::text::ManifestError;
+use super::text::{check_vars, DepSpec, Source, BUILTIN_VARS};
 use crate::dep::Phase;
 
 /// A checked snippet.
