@@ -8,14 +8,14 @@ use std::path::Path;
 use anyhow::Result;
 
 use crate::cli::{Command, GraphFormat, ManifestArgs, SplitArgs};
-use crate::deps::{Evr, Graph, PackageDeps};
+use crate::deps::{Graph, PackageDeps};
 use crate::explain::Explanation;
-use crate::inventory::{display_path, Kind};
+use crate::inventory::display_path;
 use crate::pipeline::{self, Analysis};
 use crate::plan::Status;
 use crate::report;
 use crate::split::{Outcome, SplitConfig};
-use crate::write::{self, Format};
+use crate::write;
 use crate::Listener;
 pub use crate::{usage, UsageError};
 
@@ -44,14 +44,7 @@ fn analyse(input: &Path, args: &ManifestArgs) -> Result<Analysis> {
 
 /// [`analyse`] an input that must hold something to package: not only directories.
 fn analyse_files(input: &Path, args: &ManifestArgs) -> Result<Analysis> {
-    let a = analyse(input, args)?;
-    if a.inventory.entries.iter().all(|e| e.kind == Kind::Dir) {
-        return Err(usage(
-            format!("the input {} has no files", display_path(input)),
-            Some("split a build tree after `meson install --destdir`, an RPM or a cpio archive"),
-        ));
-    }
-    Ok(a)
+    analyse(input, args)?.with_files()
 }
 
 /// Run one command; output to `out`.
@@ -67,18 +60,8 @@ pub fn run(
             manifest,
             json,
         } => {
-            let a = analyse_files(&input, &manifest)?;
-            let evr = a.version().map(|version| Evr {
-                epoch: a.inventory.origin.epoch,
-                version,
-                release: a
-                    .inventory
-                    .origin
-                    .release
-                    .clone()
-                    .unwrap_or_else(|| "%{release}".into()),
-            });
-            let mut a = a;
+            let mut a = analyse_files(&input, &manifest)?;
+            let evr = a.input_evr();
             let arch = a.arch();
             a.compute_deps(evr.as_ref(), &arch);
             let mut rep = report::ClassifyReport::new(&a.inventory, &a.plan, evr);
@@ -112,7 +95,7 @@ pub fn run(
             args,
         } => {
             // Read and unlock the key before the (long) analysis and before anything is written.
-            let sign_key = load_sign_key(&args)?;
+            let sign_key = crate::split::load_sign_key(&args)?;
             let a = analyse_files(&input, &manifest)?;
             split(a, &args, sign_key, out, listener)
         }
@@ -136,24 +119,8 @@ pub fn run(
             let (a, deps) = graph_input(&manifest, input.as_deref(), &assume)?;
             let g = Graph::new(&deps);
             match format {
-                GraphFormat::Text => {
-                    for (p, edges) in &g.edges {
-                        writeln!(out, "{p}")?;
-                        for (t, why) in edges {
-                            writeln!(out, "  -> {t}  ({why})")?;
-                        }
-                    }
-                }
-                GraphFormat::Dot => {
-                    writeln!(out, "digraph \"{}\" {{", a.resolved.manifest.name)?;
-                    for (p, edges) in &g.edges {
-                        writeln!(out, "  \"{p}\";")?;
-                        for (t, _) in edges {
-                            writeln!(out, "  \"{p}\" -> \"{t}\";")?;
-                        }
-                    }
-                    writeln!(out, "}}")?;
-                }
+                GraphFormat::Text => write!(out, "{}", g.to_text())?,
+                GraphFormat::Dot => write!(out, "{}", g.to_dot(&a.resolved.manifest.name))?,
             }
             Ok(Exit::Success)
         }
@@ -367,25 +334,6 @@ fn print_explanations(out: &mut dyn Write, all: &[Explanation]) -> Result<Exit> 
         }
     }
     Ok(status)
-}
-
-/// `--sign-key`: the key, read and unlocked (a bad key file or passphrase is a usage error).
-fn load_sign_key(args: &SplitArgs) -> Result<Option<std::sync::Arc<write::rpm::SigningKey>>> {
-    let Some(path) = &args.sign_key else {
-        return Ok(None);
-    };
-    if !args.formats.contains(&Format::Rpm) {
-        return Err(usage(
-            "--sign-key signs RPMs, and no RPM is written",
-            Some("add --format rpm"),
-        ));
-    }
-    let key = write::rpm::SigningKey::load(path, args.sign_key_passphrase_file.as_deref())
-        .map_err(|e| {
-            let note = e.note();
-            usage(format!("{:#}", anyhow::Error::from(e)), note)
-        })?;
-    Ok(Some(std::sync::Arc::new(key)))
 }
 
 /// `split`: resolve the configuration, run the split stage, print what it wrote.

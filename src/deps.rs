@@ -341,6 +341,31 @@ pub struct Graph {
 }
 
 impl Graph {
+    /// One package a line, each requirement below it with why.
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        for (p, edges) in &self.edges {
+            s.push_str(&format!("{p}\n"));
+            for (t, why) in edges {
+                s.push_str(&format!("  -> {t}  ({why})\n"));
+            }
+        }
+        s
+    }
+
+    /// Graphviz's dot, the graph named `name`.
+    pub fn to_dot(&self, name: &str) -> String {
+        let mut s = format!("digraph \"{name}\" {{\n");
+        for (p, edges) in &self.edges {
+            s.push_str(&format!("  \"{p}\";\n"));
+            for (t, _) in edges {
+                s.push_str(&format!("  \"{p}\" -> \"{t}\";\n"));
+            }
+        }
+        s.push_str("}\n");
+        s
+    }
+
     pub fn new(packages: &[PackageDeps]) -> Graph {
         let mut providers: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
         for p in packages {

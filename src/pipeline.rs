@@ -190,6 +190,34 @@ impl Analysis {
             .filter(|v| !v.is_empty())
     }
 
+    /// The analysis of an input that must hold something to package: not only directories.
+    pub fn with_files(self) -> anyhow::Result<Analysis> {
+        let input = &self.inventory.origin.input;
+        if (self.inventory.entries.iter()).all(|e| e.kind == crate::inventory::Kind::Dir) {
+            return Err(crate::usage(
+                format!(
+                    "the input {} has no files",
+                    crate::inventory::display_path(input)
+                ),
+                Some(
+                    "split a build tree after `meson install --destdir`, an RPM or a cpio archive",
+                ),
+            ));
+        }
+        Ok(self)
+    }
+
+    /// The version and release the input gives (a build tree has no release: `%{release}`, as
+    /// a spec writes it); `None` without a version.
+    pub fn input_evr(&self) -> Option<Evr> {
+        let o = &self.inventory.origin;
+        self.version().map(|version| Evr {
+            epoch: o.epoch,
+            version,
+            release: o.release.clone().unwrap_or_else(|| "%{release}".into()),
+        })
+    }
+
     /// The architecture: the input RPM's, else the most common one of the ELF files, else
     /// `noarch`.
     pub fn arch(&self) -> String {

@@ -150,6 +150,25 @@ impl SplitConfig {
     }
 }
 
+/// `--sign-key`: the key, read and unlocked (a bad key file or passphrase is a usage error).
+pub fn load_sign_key(args: &SplitArgs) -> anyhow::Result<Option<Arc<write::rpm::SigningKey>>> {
+    let Some(path) = &args.sign_key else {
+        return Ok(None);
+    };
+    if !args.formats.contains(&Format::Rpm) {
+        return Err(usage(
+            "--sign-key signs RPMs, and no RPM is written",
+            Some("add --format rpm"),
+        ));
+    }
+    let key = write::rpm::SigningKey::load(path, args.sign_key_passphrase_file.as_deref())
+        .map_err(|e| {
+            let note = e.note();
+            usage(format!("{:#}", anyhow::Error::from(e)), note)
+        })?;
+    Ok(Some(Arc::new(key)))
+}
+
 /// How a split ended.
 #[derive(Debug)]
 pub enum Outcome {

@@ -324,3 +324,49 @@ fn every_argument_has_help_text() {
         "arguments without help text: {missing:?}"
     );
 }
+
+/// The modules `module` names through `crate::` or `rpmsplit::` paths in `text` (its first path
+/// segment), comments left out.
+fn crate_modules_named(text: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for line in text.lines() {
+        let code = line.split("//").next().unwrap_or("");
+        for prefix in ["crate::", "super::super::"] {
+            let mut rest = code;
+            while let Some(i) = rest.find(prefix) {
+                rest = &rest[i + prefix.len()..];
+                let word: String = (rest.chars())
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                if !word.is_empty() {
+                    out.insert(word);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Readers and audits sit beside the writer, not above it: `inventory/` and `verify.rs` import
+/// nothing from `write/` (what they share lives in `format/`, `shipped.rs`, `plan.rs`).
+#[test]
+fn readers_and_verify_import_nothing_from_the_writer() {
+    // the check itself: a planted import is seen, a comment is not
+    let planted = "use crate::write::Format; // crate::outdir\nlet x = crate::format::vocab::isa;";
+    assert_eq!(
+        crate_modules_named(planted),
+        BTreeSet::from(["write".to_string(), "format".to_string()])
+    );
+    let mut files = files_below(&repo().join("src/inventory"), "rs");
+    files.push(repo().join("src/verify.rs"));
+    assert!(files.len() >= 5, "{files:?}");
+    let offending: Vec<String> = (files.iter())
+        .filter(|f| crate_modules_named(&fs::read_to_string(f).unwrap()).contains("write"))
+        .map(|f| f.strip_prefix(repo()).unwrap().display().to_string())
+        .collect();
+    assert!(
+        offending.is_empty(),
+        "these readers import from write/ (move what they share to format/):\n  {}",
+        offending.join("\n  ")
+    );
+}
