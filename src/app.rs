@@ -7,7 +7,7 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use crate::cli::{Command, GraphFormat, ManifestArgs, SplitArgs};
+use crate::cli::{Command, GraphFormat, GraphInput, ManifestArgs, SplitArgs};
 use crate::deps::{Graph, PackageDeps};
 use crate::explain::Explanation;
 use crate::inventory::display_path;
@@ -112,11 +112,10 @@ pub fn run(
         }
         Command::Graph {
             manifest,
-            input,
-            assume,
+            graph,
             format,
         } => {
-            let (a, deps) = graph_input(&manifest, input.as_deref(), &assume)?;
+            let (a, deps) = graph_input(&manifest, &graph)?;
             let g = Graph::new(&deps);
             match format {
                 GraphFormat::Text => write!(out, "{}", g.to_text())?,
@@ -132,11 +131,10 @@ pub fn run(
         Command::Closure {
             packages,
             manifest,
-            input,
-            assume,
+            graph,
             json,
         } => {
-            let (_, deps) = graph_input(&manifest, input.as_deref(), &assume)?;
+            let (_, deps) = graph_input(&manifest, &graph)?;
             let g = Graph::new(&deps);
             for p in &packages {
                 if !g.edges.contains_key(p) {
@@ -167,16 +165,12 @@ pub fn run(
     }
 }
 
-fn graph_input(
-    args: &ManifestArgs,
-    input: Option<&Path>,
-    assume: &[String],
-) -> Result<(Analysis, Vec<PackageDeps>)> {
-    let a = match input {
+fn graph_input(args: &ManifestArgs, g: &GraphInput) -> Result<(Analysis, Vec<PackageDeps>)> {
+    let a = match &g.input {
         Some(i) => analyse(i, args)?,
         None => {
             let m = pipeline::load_manifest(args.manifest.as_deref())?;
-            pipeline::analyse_manifest(m, &args.layout, assume)?
+            pipeline::analyse_manifest(m, &args.layout, &g.assume)?
         }
     };
     let deps = a.deps(None, &a.arch());

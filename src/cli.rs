@@ -111,13 +111,8 @@ pub enum Command {
     Graph {
         #[command(flatten)]
         manifest: ManifestArgs,
-        /// Input whose files (and ELF dependencies) to take into account.
-        #[arg(long)]
-        input: Option<PathBuf>,
-        /// Without --input: template names to assume besides those the manifest knows (its
-        /// per-name variables and its `[package.X]` blocks of template instances).
-        #[arg(long, value_delimiter = ',', value_name = "NAME", value_parser = parse_template_name)]
-        assume: Vec<String>,
+        #[command(flatten)]
+        graph: GraphInput,
         /// Text (a package and its edges per line) or Graphviz dot.
         #[arg(long, value_enum, default_value = "text")]
         format: GraphFormat,
@@ -135,13 +130,8 @@ pub enum Command {
         packages: Vec<String>,
         #[command(flatten)]
         manifest: ManifestArgs,
-        /// Input whose files (and ELF dependencies) to take into account.
-        #[arg(long)]
-        input: Option<PathBuf>,
-        /// Without --input: template names to assume besides those the manifest knows (its
-        /// per-name variables and its `[package.X]` blocks of template instances).
-        #[arg(long, value_delimiter = ',', value_name = "NAME", value_parser = parse_template_name)]
-        assume: Vec<String>,
+        #[command(flatten)]
+        graph: GraphInput,
         /// Print the closure as one JSON object: each package and what required it.
         #[arg(long)]
         json: bool,
@@ -223,6 +213,18 @@ pub struct SplitArgs {
 pub enum GraphFormat {
     Dot,
     Text,
+}
+
+/// What `graph` and `closure` build the graph from.
+#[derive(Debug, Clone, clap::Args)]
+pub struct GraphInput {
+    /// Input whose files (and ELF dependencies) to take into account.
+    #[arg(long)]
+    pub input: Option<PathBuf>,
+    /// Without --input: template names to assume besides those the manifest knows (its
+    /// per-name variables and its `[package.X]` blocks of template instances).
+    #[arg(long, value_delimiter = ',', value_name = "NAME", value_parser = parse_template_name)]
+    pub assume: Vec<String>,
 }
 
 /// `--unowned`.

@@ -15,7 +15,7 @@ use crate::pipeline::Analysis;
 use crate::plan::Status;
 
 /// What `explain` says of one path.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Explanation {
     /// The path as found (or as asked, when not in the input).
     pub path: String,
@@ -81,15 +81,7 @@ fn one(a: &Analysis, debug: &DebugPlan, p: &Path) -> Explanation {
     let Some(i) = found else {
         return Explanation {
             path: display_path(&want),
-            found: false,
-            verdict: String::new(),
-            edits: Vec::new(),
-            decided_by: Vec::new(),
-            facts: String::new(),
-            elf: None,
-            script: None,
-            also_matched: Vec::new(),
-            scriptlets: Vec::new(),
+            ..Default::default()
         };
     };
     let e = &a.inventory.entries[i];

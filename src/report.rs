@@ -208,8 +208,8 @@ impl SplitReport {
             input: display_path(&inv.origin.input),
             manifest: plan.manifest_file.clone(),
             layout: plan.layout.clone(),
-            evr: cfg.evr.clone(),
-            compression: cfg.compression.to_string(),
+            evr: cfg.write.evr.clone(),
+            compression: cfg.write.compression.to_string(),
             packages,
             left_out,
             dropped: (plan.with_status(Status::Dropped))

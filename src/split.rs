@@ -14,7 +14,7 @@
 //!
 //! Nothing here prints: warnings go through the [`Listener`], the result is returned.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use crate::cli::{SplitArgs, UnownedPolicy};
@@ -25,35 +25,25 @@ use crate::outdir::OutputDir;
 use crate::pipeline::Analysis;
 use crate::plan::Status;
 use crate::report::{ClassifyReport, SplitReport};
-use crate::write::{self, Compression, Format, WriteOptions};
+use crate::write::{self, Format, WriteOptions};
 use crate::{usage, Listener};
 
 /// Everything a split needs, resolved once from the arguments and the input: nothing later
 /// derives a version, a release, an architecture or a time again.
 #[derive(Debug, Clone)]
 pub struct SplitConfig {
-    pub output: PathBuf,
-    /// The formats written (`spec` brings `filelist`), sorted.
-    pub formats: Vec<Format>,
-    pub compression: Compression,
-    pub jobs: usize,
-    /// Version and release (and epoch): the flags', else the input's. `None` only for formats
-    /// that need none (cpio, tree, filelist).
-    pub evr: Option<Evr>,
-    pub arch: String,
-    /// `SOURCE_DATE_EPOCH`: build time, and the clamp for file mtimes.
-    pub source_date_epoch: Option<u64>,
+    /// What the writers need: output directory, formats (`spec` brings `filelist`, sorted),
+    /// compression, jobs, version and release (`None` only for formats that need none: cpio,
+    /// tree, filelist), arch, `SOURCE_DATE_EPOCH`, license, URL, source RPM, signing key.
+    pub write: WriteOptions,
     /// The source package's name: the input RPM's, else the manifest's.
     pub source_name: String,
-    pub license: Option<String>,
-    pub url: Option<String>,
-    pub sign_key: Option<Arc<write::rpm::SigningKey>>,
     pub debuginfo: debuginfo::Mode,
     pub minidebuginfo: bool,
     pub unowned: UnownedPolicy,
     /// Write beside files no earlier run wrote.
     pub force: bool,
-    /// What `evr` lacks when it is `None`: "version and release", "version" or "release".
+    /// What `write.evr` lacks when it is `None`: "version and release", "version" or "release".
     pub missing: Option<&'static str>,
 }
 
@@ -127,20 +117,27 @@ impl SplitConfig {
         formats.sort();
         formats.dedup();
         let manifest = &a.resolved.manifest;
+        let source_name = (origin.name.clone()).unwrap_or_else(|| manifest.name.clone());
         Ok(SplitConfig {
-            output: args.output.clone(),
-            formats,
-            compression: args.compress,
-            jobs,
-            evr,
-            arch: args.arch.clone().unwrap_or_else(|| a.arch()),
-            source_date_epoch: std::env::var("SOURCE_DATE_EPOCH")
-                .ok()
-                .and_then(|s| s.trim().parse::<u64>().ok()),
-            source_name: (origin.name.clone()).unwrap_or_else(|| manifest.name.clone()),
-            license: origin.license.clone().or_else(|| manifest.license.clone()),
-            url: origin.url.clone().or_else(|| manifest.url.clone()),
-            sign_key,
+            write: WriteOptions {
+                out_dir: args.output.clone(),
+                formats,
+                compression: args.compress,
+                jobs,
+                source_rpm: (evr.as_ref())
+                    .map(|e| format!("{source_name}-{}-{}.src.rpm", e.version, e.release)),
+                evr,
+                arch: args.arch.clone().unwrap_or_else(|| a.arch()),
+                source_date_epoch: std::env::var("SOURCE_DATE_EPOCH")
+                    .ok()
+                    .and_then(|s| s.trim().parse::<u64>().ok()),
+                license: origin.license.clone().or_else(|| manifest.license.clone()),
+                url: origin.url.clone().or_else(|| manifest.url.clone()),
+                sign_key,
+                debuginfo: false,
+                minidebuginfo: false,
+            },
+            source_name,
             debuginfo: args.debuginfo,
             minidebuginfo: args.minidebuginfo,
             unowned: args.unowned.clone(),
@@ -207,19 +204,19 @@ pub fn split(
             .map_err(|e| usage(e.to_string(), Some("pick a name the manifest does not use")))?,
         _ => {}
     }
-    refuse_newlines(&a, &cfg.formats)?;
+    refuse_newlines(&a, &cfg.write.formats)?;
 
     // 2. debuginfo
     let debug = plan_debuginfo(&a, cfg, listener)?;
-    if let (Some(evr), false) = (&cfg.evr, debug.files.is_empty()) {
+    if let (Some(evr), false) = (&cfg.write.evr, debug.files.is_empty()) {
         debuginfo::apply(
             &mut a.inventory,
             &mut a.plan,
             &debug,
             &cfg.source_name,
             evr,
-            &cfg.arch,
-            cfg.jobs,
+            &cfg.write.arch,
+            cfg.write.jobs,
         )
         .map_err(|e| {
             let hint = matches!(e, debuginfo::DebugError::Strip { .. })
@@ -229,34 +226,19 @@ pub fn split(
     }
 
     // 3. deps
-    a.compute_deps(cfg.evr.as_ref(), &cfg.arch);
+    a.compute_deps(cfg.write.evr.as_ref(), &cfg.write.arch);
 
     // 4. write
-    refuse_output_inside_input(&cfg.output, &a.inventory.origin.input)?;
-    let opts = WriteOptions {
-        out_dir: cfg.output.clone(),
-        formats: cfg.formats.clone(),
-        compression: cfg.compression,
-        jobs: cfg.jobs,
-        evr: cfg.evr.clone(),
-        arch: cfg.arch.clone(),
-        source_date_epoch: cfg.source_date_epoch,
-        license: cfg.license.clone(),
-        url: cfg.url.clone(),
-        source_rpm: cfg
-            .evr
-            .as_ref()
-            .map(|e| format!("{}-{}-{}.src.rpm", cfg.source_name, e.version, e.release)),
-        sign_key: cfg.sign_key.clone(),
-        debuginfo: !debug.files.is_empty(),
-        minidebuginfo: debug.minidebuginfo,
-    };
-    let mut staged = OutputDir::open(&cfg.output, cfg.force, listener)?.stage()?;
+    refuse_output_inside_input(&cfg.write.out_dir, &a.inventory.origin.input)?;
+    let mut opts = cfg.write.clone();
+    opts.debuginfo = !debug.files.is_empty();
+    opts.minidebuginfo = debug.minidebuginfo;
+    let mut staged = OutputDir::open(&opts.out_dir, cfg.force, listener)?.stage()?;
     let written = write::write_all(&a.inventory, &a.plan, &opts, staged.path(), listener)?;
     staged.written(written);
 
     // 5. the spec, then the report
-    if cfg.formats.contains(&Format::Spec) {
+    if opts.formats.contains(&Format::Spec) {
         let mut opts = opts.clone();
         opts.out_dir = std::path::absolute(&opts.out_dir)?;
         a.inventory.origin.input = std::path::absolute(&a.inventory.origin.input)?;
@@ -290,7 +272,8 @@ fn plan_debuginfo(
     cfg: &SplitConfig,
     listener: &dyn Listener,
 ) -> anyhow::Result<DebugPlan> {
-    let suffix = (cfg.evr.as_ref()).map(|e| debuginfo::suffix(&e.version, &e.release, &cfg.arch));
+    let w = &cfg.write;
+    let suffix = (w.evr.as_ref()).map(|e| debuginfo::suffix(&e.version, &e.release, &w.arch));
     let mut debug = debuginfo::plan(
         &a.inventory,
         &a.plan,

@@ -247,17 +247,23 @@ pub fn member_size_estimate(name_len: usize, body: u64) -> u64 {
 mod tests {
     use super::*;
 
-    /// A member declared with 10 bytes, given 3.
-    fn short_body() -> io::Error {
+    /// A writer that has written the header of a regular file `name` of `size` bytes.
+    fn file_member(name: &[u8], size: u32) -> NewcWriter<Vec<u8>> {
         let mut w = NewcWriter::new(Vec::new());
-        w.header(&Header {
-            name: &b"./x"[..],
+        let h = Header {
+            name,
             mode: 0o100644,
             nlink: 1,
-            size: 10,
+            size,
             ..Header::default()
-        })
-        .unwrap();
+        };
+        w.header(&h).unwrap();
+        w
+    }
+
+    /// A member declared with 10 bytes, given 3.
+    fn short_body() -> io::Error {
+        let mut w = file_member(b"./x", 10);
         w.body(&mut &b"abc"[..], 10).unwrap_err()
     }
 
@@ -294,15 +300,7 @@ mod tests {
 
     #[test]
     fn members_are_padded_to_four_bytes() {
-        let mut w = NewcWriter::new(Vec::new());
-        w.header(&Header {
-            name: &b"./ab"[..],
-            mode: 0o100644,
-            nlink: 1,
-            size: 3,
-            ..Header::default()
-        })
-        .unwrap();
+        let mut w = file_member(b"./ab", 3);
         assert_eq!(w.offset() % 4, 0);
         w.body(&mut &b"xyz"[..], 3).unwrap();
         assert_eq!(w.offset() % 4, 0);
