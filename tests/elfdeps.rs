@@ -108,7 +108,7 @@ fn elf_dependencies_equal_rpm_elfdeps_for_the_systems_own_elf_files() {
             // look at the mode, and Debian's libraries are 0644.
             perms: 0o755,
             size: meta.len(),
-            source: Source::Path(disk.clone()),
+            source: Source::Path(inventory::TreeFile::stat(&disk).unwrap()),
             ..Entry::new(disk.clone(), Kind::File)
         };
         if inventory::inspect(&mut e).is_err() || e.elf.is_none() {

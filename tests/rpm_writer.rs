@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use rpmsplit::deps::{Dep, Deps, Op};
-use rpmsplit::inventory::{fileflags, Kind, Source};
+use rpmsplit::inventory::{fileflags, Kind, Source, TreeFile};
 use rpmsplit::write::compress::Compression;
 use rpmsplit::write::rpm::{write_rpm, RpmFile, RpmPackage, RpmWriteError, Written};
 
@@ -178,7 +178,7 @@ impl EntryTree {
         let it = self.item(path, Kind::File, perms);
         it.size = content.len() as u64;
         it.content = Some(content.to_vec());
-        it.source = Source::Path(disk);
+        it.source = Source::Path(TreeFile::stat(&disk).unwrap());
         it
     }
 
@@ -189,7 +189,7 @@ impl EntryTree {
         let it = self.item(path, Kind::File, 0o644);
         it.size = content.len() as u64;
         it.content = Some(content);
-        it.source = Source::Path(disk);
+        it.source = Source::Path(TreeFile::stat(&disk).unwrap());
         it.hardlink_group = Some(group);
         it
     }
@@ -719,7 +719,7 @@ fn rpm_writer_large_file_over_4gib_sparse() {
     drop(f);
     let it = fx.item(b"/data/big.img", Kind::File, 0o644);
     it.size = BIG;
-    it.source = Source::Path(disk);
+    it.source = Source::Path(TreeFile::stat(&disk).unwrap());
     fx.file(b"/data/small", 0o644, b"small\n");
     fx.symlink(b"/data/link", b"small");
     let pkg = package("big", "x86_64", Deps::default());

@@ -14,6 +14,7 @@ mod fuzz_corpus;
 mod graph;
 mod hardening;
 mod input;
+mod input_checks;
 mod manifest_limits;
 mod manifests;
 mod output_dir;

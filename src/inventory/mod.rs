@@ -49,14 +49,80 @@ impl Kind {
 pub enum Source {
     /// No content: directories, symlinks, ghosts, empty files.
     None,
-    /// A regular file on disk (build tree input).
-    Path(PathBuf),
+    /// A regular file on disk (build tree input), as the scan saw it.
+    Path(TreeFile),
     /// A byte range of a spool file holding a decompressed payload (RPM or cpio input).
     Spool {
         spool: Arc<Spool>,
         offset: u64,
         len: u64,
     },
+}
+
+/// A regular file of a build tree as the scan saw it. Every read of its bytes goes through
+/// [`TreeFile::open`]: the file is opened without following a symlink and must still be the
+/// file the scan saw (type, device, inode, size), so a file swapped between the scan and a
+/// write is refused, not packaged.
+#[derive(Debug, Clone)]
+pub struct TreeFile {
+    pub path: PathBuf,
+    pub dev: u64,
+    pub ino: u64,
+    pub size: u64,
+}
+
+impl TreeFile {
+    /// The regular file at `path` as it is now (`lstat`): what later reads must find.
+    pub fn stat(path: &Path) -> io::Result<TreeFile> {
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::symlink_metadata(path)?;
+        if !meta.is_file() {
+            return Err(io::Error::other(format!(
+                "{} is not a regular file",
+                display_path(path)
+            )));
+        }
+        Ok(TreeFile {
+            path: path.to_owned(),
+            dev: meta.dev(),
+            ino: meta.ino(),
+            size: meta.len(),
+        })
+    }
+
+    /// Open the file for reading: without following a symlink (`O_NOFOLLOW`), without
+    /// blocking on a FIFO put in its place (`O_NONBLOCK`), and checked against the scan. A
+    /// different file is an error saying "changed while reading".
+    pub fn open(&self) -> io::Result<File> {
+        use rustix::fs::{Mode, OFlags};
+        use std::os::unix::fs::MetadataExt;
+        let changed = |now: &str| {
+            io::Error::other(format!(
+                "{} changed while reading: the scan saw a regular file of {} bytes (inode {}), now {now}",
+                display_path(&self.path),
+                self.size,
+                self.ino
+            ))
+        };
+        let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
+        let file = match rustix::fs::open(&self.path, flags, Mode::empty()) {
+            Ok(fd) => File::from(fd),
+            Err(rustix::io::Errno::LOOP) => return Err(changed("a symlink")),
+            Err(rustix::io::Errno::NOENT) => return Err(changed("gone")),
+            Err(e) => return Err(e.into()),
+        };
+        let meta = file.metadata()?;
+        if !meta.is_file() {
+            return Err(changed("not a regular file"));
+        }
+        if (meta.dev(), meta.ino()) != (self.dev, self.ino) {
+            return Err(changed(&format!("another file (inode {})", meta.ino())));
+        }
+        if meta.len() != self.size {
+            return Err(changed(&format!("{} bytes", meta.len())));
+        }
+        Ok(file)
+    }
 }
 
 /// A temporary file holding decompressed payload bytes, shared by the entries that point into it.
@@ -92,7 +158,7 @@ impl Source {
     pub fn open(&self) -> io::Result<Box<dyn Read + Send>> {
         match self {
             Source::None => Ok(Box::new(io::empty())),
-            Source::Path(p) => Ok(Box::new(File::open(p)?)),
+            Source::Path(f) => Ok(Box::new(f.open()?)),
             Source::Spool { spool, offset, len } => Ok(Box::new(SpoolRange {
                 spool: Arc::clone(spool),
                 pos: *offset,
@@ -106,10 +172,9 @@ impl Source {
         let opened;
         let (file, offset, len) = match self {
             Source::None => return Ok(None),
-            Source::Path(p) => {
-                opened = File::open(p)?;
-                let len = opened.metadata()?.len();
-                (&opened, 0, len)
+            Source::Path(f) => {
+                opened = f.open()?;
+                (&opened, 0, f.size)
             }
             Source::Spool { spool, offset, len } => (&spool.file, *offset, *len),
         };
