@@ -11,6 +11,51 @@ use rpmsplit::inventory::{self, ScanOptions};
 
 use crate::util::*;
 
+const DIR: u32 = 0o40755;
+const REG: u32 = 0o100644;
+const LNK: u32 = 0o120777;
+
+#[test]
+fn an_entry_below_a_symlink_is_refused_in_a_cpio_and_an_rpm() {
+    let tmp = tempfile::tempdir().unwrap();
+    // A cpio archive: `./usr/x -> /some/dir`, then `./usr/x/f` (unpacked, it would land in
+    // /some/dir).
+    let below = tmp.path().join("below.cpio");
+    let archive = crate::input::newc(
+        &[
+            ("./usr", DIR, b""),
+            ("./usr/x", LNK, b"/some/dir"),
+            ("./usr/x/f", REG, b"f\n"),
+        ],
+        true,
+    );
+    fs::write(&below, archive).unwrap();
+    let out = tmp.path().join("out");
+    fails(
+        &mut split_command(&below, &out, &["--format", "tree"]),
+        2,
+        &["/usr/x/f", "below the symlink /usr/x -> /some/dir"],
+    );
+    assert!(nothing_in(&out));
+    // An RPM rpmbuild makes of a buildroot where /usr/lib is a symlink to lib64 and the file
+    // list names /usr/lib/x too: `rpm -i` cannot unpack it.
+    let spec = "Name: below\nVersion: 1\nRelease: 1\nSummary: s\nLicense: MIT\n\
+                BuildArch: noarch\n%description\nd\n%install\n\
+                mkdir -p %{buildroot}/usr/lib64\necho x > %{buildroot}/usr/lib64/x\n\
+                ln -s lib64 %{buildroot}/usr/lib\n\
+                %files\n/usr/lib\n/usr/lib/x\n/usr/lib64/x\n";
+    let rpms = rpmbuild_spec(tmp.path(), "below", spec);
+    let listed = rpm_qp(&rpms[0], &["-l"]);
+    assert!(listed.contains("/usr/lib/x\n"), "{listed}");
+    let mut classify = rpmsplit();
+    classify.arg("classify").arg(&rpms[0]);
+    fails(
+        &mut classify,
+        2,
+        &["/usr/lib/x", "below the symlink /usr/lib -> lib64"],
+    );
+}
+
 /// A tree holding `/usr/bin/virsh` (libvirt-client's) and, outside it, a file of the same
 /// size that must never be packaged: the temporary directory, the tree, the secret.
 fn tree_and_secret() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {

@@ -349,6 +349,19 @@ pub enum ScanError {
         path: PathBuf,
         target: PathBuf,
     },
+    #[error(
+        "{}: {} is below the symlink {} -> {}: rpm cannot unpack an entry below a symlink",
+        display_path(.input),
+        display_path(.path),
+        display_path(.link),
+        display_path(.target)
+    )]
+    BelowSymlink {
+        input: PathBuf,
+        path: PathBuf,
+        link: PathBuf,
+        target: PathBuf,
+    },
     #[error("{}: entry path is not inside the tree: {}", display_path(.input), .name)]
     BadEntryPath { input: PathBuf, name: String },
     #[error("{}: {what}", display_path(.path))]
@@ -506,8 +519,35 @@ pub fn scan(input: &Path) -> ScanResult<Inventory> {
     scan_with(input, &ScanOptions::default())
 }
 
-/// [`scan`] with options (`--max-unpacked`).
+/// [`scan`] with options (`--max-unpacked`). Whatever the format, an input rpm could not
+/// unpack (an entry below a symlink entry) is refused ([`check_unpackable`]).
 pub fn scan_with(input: &Path, opts: &ScanOptions) -> ScanResult<Inventory> {
+    let inv = scan_format(input, opts)?;
+    check_unpackable(&inv)?;
+    Ok(inv)
+}
+
+/// Refuse an inventory with an entry below a symlink entry (`/usr/lib -> lib64` and
+/// `/usr/lib/x`): unpacking it would follow the symlink (rpm refuses to, and a writer of ours
+/// must never write through one), so neither the package rpm makes of it nor a tree means what
+/// the input says. Entries are sorted: each ancestor is one binary search.
+pub fn check_unpackable(inv: &Inventory) -> ScanResult<()> {
+    for e in &inv.entries {
+        for dir in e.path.ancestors().skip(1) {
+            if let Some(link) = inv.find(dir).filter(|l| l.kind == Kind::Symlink) {
+                return Err(ScanError::BelowSymlink {
+                    input: inv.origin.input.clone(),
+                    path: e.path.clone(),
+                    link: link.path.clone(),
+                    target: link.link_target.clone().unwrap_or_default(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+fn scan_format(input: &Path, opts: &ScanOptions) -> ScanResult<Inventory> {
     if input.as_os_str() == "-" {
         return cpio::scan_reader_with(Box::new(io::stdin()), input, opts);
     }
