@@ -83,6 +83,7 @@ pub fn run(
             json,
         } => {
             let a = analyse_files(&input, &manifest)?;
+            a.inventory.warnings().for_each(|w| listener.warn(&w));
             let evr = a.version().map(|version| Evr {
                 epoch: a.inventory.origin.epoch,
                 version,
@@ -589,6 +590,7 @@ pub fn split(
     out: &mut dyn Write,
     listener: &dyn Listener,
 ) -> Result<Exit> {
+    a.inventory.warnings().for_each(|w| listener.warn(&w));
     let unowned: Vec<String> = a
         .plan
         .with_status(Status::Unowned)

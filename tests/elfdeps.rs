@@ -34,7 +34,7 @@ fn elfdeps(flag: &str, path: &Path) -> Vec<String> {
 }
 
 /// Our provides and requires of `e` (on disk at `disk`) against elfdeps'; a mismatch is pushed.
-fn compare(e: &Entry, disk: &Path, mismatches: &mut Vec<String>) {
+pub fn compare(e: &Entry, disk: &Path, mismatches: &mut Vec<String>) {
     let ours = file_deps(e, false);
     let text = |v: &[rpmsplit::deps::Dep]| v.iter().map(|d| d.to_string()).collect::<Vec<_>>();
     let (ours_p, ours_r) = (text(&ours.provides), text(&ours.requires));

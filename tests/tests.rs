@@ -8,6 +8,7 @@ mod classify;
 mod cli;
 mod debuginfo;
 mod discover;
+mod elf_hostile;
 mod elfdeps;
 mod fixture_tree;
 mod fuzz_corpus;

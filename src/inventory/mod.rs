@@ -224,6 +224,9 @@ pub struct Entry {
     pub hardlink_group: Option<u32>,
     pub source: Source,
     pub elf: Option<Box<ElfFacts>>,
+    /// Why a file with ELF magic has no [`ElfFacts`] (its headers cannot be read): the run
+    /// warns with it ([`Inventory::warnings`]).
+    pub elf_unread: Option<String>,
     /// Interpreter from a `#!` line of an executable script.
     pub shebang: Option<String>,
     /// What a pkg-config file (`*/pkgconfig/*.pc`) declares.
@@ -257,6 +260,7 @@ impl Entry {
             hardlink_group: None,
             source: Source::None,
             elf: None,
+            elf_unread: None,
             shebang: None,
             pkgconfig: None,
             input_flags: 0,
@@ -325,6 +329,19 @@ impl Inventory {
 
     pub fn find(&self, path: &Path) -> Option<&Entry> {
         self.index(path).map(|i| &self.entries[i])
+    }
+
+    /// What the run should warn about: files with ELF magic and no ELF facts (classified by
+    /// path only, without dependencies or an architecture).
+    pub fn warnings(&self) -> impl Iterator<Item = String> + '_ {
+        self.entries.iter().filter_map(|e| {
+            let why = e.elf_unread.as_ref()?;
+            Some(format!(
+                "{}: ELF magic, but no ELF facts ({why}): classified by its path only, without \
+                 dependencies or an architecture",
+                e.display()
+            ))
+        })
     }
 
     pub fn total_bytes(&self) -> u64 {
@@ -484,11 +501,11 @@ pub fn inspect(entry: &mut Entry) -> io::Result<()> {
     };
     let head = &head[..n];
     if head.starts_with(b"\x7fELF") {
-        entry.elf = entry
-            .source
-            .with_bytes(crate::elf::ElfFacts::parse)?
-            .flatten()
-            .map(Box::new);
+        match entry.source.with_bytes(crate::elf::ElfFacts::read)? {
+            Some(Ok(facts)) => entry.elf = Some(Box::new(facts)),
+            Some(Err(why)) => entry.elf_unread = Some(why),
+            None => {}
+        }
     } else if head.starts_with(b"#!") && entry.is_executable() {
         entry.shebang = crate::elf::shebang_interpreter(head);
     } else if crate::dep::PkgConfig::is_pc_path(&entry.path) && entry.size <= 1 << 20 {
