@@ -112,6 +112,7 @@ impl Item {
             flags: self.flags,
             hardlink_group: self.hardlink_group,
             caps: &self.caps,
+            verify: None,
             lang: "",
             source: &self.source,
         }

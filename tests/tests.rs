@@ -22,6 +22,7 @@ mod output_dir;
 mod pipeline;
 mod raw_tree;
 mod repo;
+mod resplit_flags;
 mod rpm_out;
 mod rpm_writer;
 mod scriptlet_host;

@@ -195,6 +195,36 @@ impl Source {
     }
 }
 
+/// What `rpm -V` checks of a file (RPMVERIFY_*, `FILEVERIFYFLAGS`), as `%verify(...)` names
+/// them. rpmbuild's default is every bit set; `%verify(not md5 size)` clears two.
+pub mod verifyflags {
+    /// The bits `%verify` names, with its words for them (rpm's build/files.c).
+    pub const WORDS: [(u32, &str); 9] = [
+        (1 << 0, "md5"),
+        (1 << 1, "size"),
+        (1 << 2, "link"),
+        (1 << 3, "user"),
+        (1 << 4, "group"),
+        (1 << 5, "mtime"),
+        (1 << 6, "mode"),
+        (1 << 7, "rdev"),
+        (1 << 8, "caps"),
+    ];
+    /// The bits `%verify` can name.
+    pub const NAMED: u32 = (1 << 9) - 1;
+    /// RPMVERIFY_FILEDIGEST | FILESIZE | LINKTO | MTIME: what rpmbuild clears for a `%ghost`
+    /// (build/files.c).
+    pub const GHOST_NOVERIFY: u32 = 1 | 2 | 4 | 32;
+    /// rpmbuild's flags for a file without `%verify`.
+    pub fn default_for(ghost: bool) -> u32 {
+        if ghost {
+            !GHOST_NOVERIFY
+        } else {
+            u32::MAX
+        }
+    }
+}
+
 /// Flags carried over from an input RPM (RPMFILE_*), kept so a re-split keeps them.
 pub mod fileflags {
     pub const CONFIG: u32 = 1 << 0;
@@ -235,6 +265,8 @@ pub struct Entry {
     pub input_flags: u32,
     /// Capabilities from an input RPM (`FILECAPS`), empty if none.
     pub caps: String,
+    /// RPMVERIFY_* bits from an input RPM (`FILEVERIFYFLAGS`); `None` for rpmbuild's default.
+    pub verify_flags: Option<u32>,
     /// Set for an entry a manifest `copy` added: the entry it copies.
     pub copied_from: Option<PathBuf>,
     /// Set for an entry a manifest `move` renamed: its path in the input.
@@ -265,6 +297,7 @@ impl Entry {
             pkgconfig: None,
             input_flags: 0,
             caps: String::new(),
+            verify_flags: None,
             copied_from: None,
             moved_from: None,
             input_perms: None,

@@ -10,6 +10,7 @@ use super::plan::{Plan, LARGE};
 use super::{encode_header, Errors, RpmFile, RpmPackage, RpmWriteError};
 use crate::dep::{Phase, Prereq};
 use crate::deps::{Dep, Op};
+use crate::inventory::verifyflags::GHOST_NOVERIFY;
 use crate::inventory::{fileflags, Kind, Source};
 use crate::rpmheader::{Tag, Val};
 use crate::scripts::Script;
@@ -19,9 +20,6 @@ use crate::write::compress::Compression;
 const HASH_SHA256: u32 = 8;
 /// RPMSENSE_RPMLIB.
 const SENSE_RPMLIB: u32 = 1 << 24;
-/// RPMVERIFY_FILEDIGEST | FILESIZE | LINKTO | MTIME: what rpmbuild drops from a %ghost's
-/// verify flags (build/files.c).
-const GHOST_NOVERIFY: u32 = 1 | 2 | 4 | 32;
 /// RPMFILE_CONFIG | DOC | LICENSE: rpmbuild clears these on directories.
 const DIR_CLEARED_FLAGS: u32 = fileflags::CONFIG | fileflags::DOC | fileflags::LICENSE;
 
@@ -347,7 +345,14 @@ fn file_tags(h: &mut Vec<(Tag, Val)>, plan: &Plan<'_, '_>, digests: &[String]) {
         Val::I32(
             files
                 .iter()
-                .map(|f| if ghost(f) { !GHOST_NOVERIFY } else { u32::MAX })
+                .map(|f| {
+                    let v = f.verify.unwrap_or(u32::MAX);
+                    if ghost(f) {
+                        v & !GHOST_NOVERIFY
+                    } else {
+                        v
+                    }
+                })
                 .collect(),
         ),
     ));
