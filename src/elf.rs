@@ -129,7 +129,7 @@ impl ElfFacts {
     /// elfdeps takes them: the section headers' `SHT_DYNAMIC`, `SHT_GNU_verdef` and
     /// `SHT_GNU_verneed` sections with the string tables they link, and `PT_INTERP`. Nothing
     /// else (`.symtab`, `.strtab`) has to be valid for them, and strings are bytes (shown as
-    /// UTF-8 where they are not). Work is bounded by the sizes of the sections: see
+    /// UTF-8, lossily). Work is bounded by the sizes of the sections: see
     /// [`versions`](self::versions).
     pub fn read(bytes: &[u8]) -> Result<ElfFacts, String> {
         use object::elf::{FileHeader32, FileHeader64, ELFCLASS64};
