@@ -61,6 +61,7 @@ pub fn run(
             json,
         } => {
             let mut a = analyse_files(&input, &manifest)?;
+            a.inventory.warnings().for_each(|w| listener.warn(&w));
             let evr = a.input_evr();
             let arch = a.arch();
             a.compute_deps(evr.as_ref(), &arch);

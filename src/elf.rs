@@ -1,12 +1,17 @@
 //! ELF facts: what rules and dependency generation need to know about an ELF file, read with
-//! goblin from memory-mapped bytes. Parsing is best effort: a file with ELF magic that goblin
-//! cannot parse yields no facts (it is then classified by path only), never a failed run.
+//! the `object` crate's ELF structures from memory-mapped bytes, from the places rpm's elfdeps
+//! reads (the dynamic section, the version sections, the string tables they link). Parsing is
+//! best effort: a file with ELF magic whose headers cannot be read yields no facts (it is then
+//! classified by path only, and the run warns naming it), never a failed run.
 //!
 //! This module reads bytes and reports facts; it decides nothing about packages.
 
-use goblin::elf::dynamic::{DF_1_PIE, DT_DEBUG, DT_FLAGS_1, DT_GNU_HASH, DT_HASH};
-use goblin::elf::header::{ET_DYN, ET_EXEC, ET_REL};
+use object::elf;
+use object::read::elf::{Dyn as _, FileHeader, ProgramHeader as _, SectionHeader as _, Sym as _};
+use object::read::StringTable;
 use serde::Serialize;
+
+pub mod versions;
 
 /// The kind of an ELF file, as rules name it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -112,117 +117,29 @@ pub struct ElfFacts {
 }
 
 impl ElfFacts {
-    /// Parse ELF facts from bytes. `None` when goblin cannot parse them.
+    /// Parse ELF facts from bytes. `None` when even the headers cannot be read ([`read`]
+    /// says why).
+    ///
+    /// [`read`]: ElfFacts::read
     pub fn parse(bytes: &[u8]) -> Option<ElfFacts> {
-        let elf = goblin::elf::Elf::parse(bytes).ok()?;
-        let mut has_debug = false;
-        let mut pie_flag = false;
-        let mut gnu_hash = false;
-        let mut sysv_hash = false;
-        if let Some(dynamic) = &elf.dynamic {
-            for d in &dynamic.dyns {
-                match d.d_tag {
-                    DT_DEBUG => has_debug = true,
-                    DT_FLAGS_1 if d.d_val & DF_1_PIE != 0 => pie_flag = true,
-                    DT_GNU_HASH => gnu_hash = true,
-                    DT_HASH => sysv_hash = true,
-                    _ => {}
-                }
-            }
-        }
-        let kind = match elf.header.e_type {
-            ET_EXEC => ElfKind::Executable,
-            ET_DYN if pie_flag || (has_debug && elf.interpreter.is_some()) => ElfKind::Pie,
-            ET_DYN => ElfKind::SharedObject,
-            ET_REL => ElfKind::Relocatable,
-            _ => ElfKind::Other,
+        ElfFacts::read(bytes).ok()
+    }
+
+    /// Parse ELF facts from bytes, or say why there are none. The facts come from where rpm's
+    /// elfdeps takes them: the section headers' `SHT_DYNAMIC`, `SHT_GNU_verdef` and
+    /// `SHT_GNU_verneed` sections with the string tables they link, and `PT_INTERP`. Nothing
+    /// else (`.symtab`, `.strtab`) has to be valid for them, and strings are bytes (shown as
+    /// UTF-8, lossily). Work is bounded by the sizes of the sections: see
+    /// [`versions`](self::versions).
+    pub fn read(bytes: &[u8]) -> Result<ElfFacts, String> {
+        use object::elf::{FileHeader32, FileHeader64, ELFCLASS64};
+        use object::Endianness;
+        let facts = match bytes.get(4) {
+            Some(&c) if c == ELFCLASS64.0 => read_facts::<FileHeader64<Endianness>>(bytes),
+            Some(_) => read_facts::<FileHeader32<Endianness>>(bytes),
+            None => return Err("too short for an ELF header".into()),
         };
-        let strtab = &elf.dynstrtab;
-        let get = |off: usize| strtab.get_at(off).map(str::to_owned);
-
-        let mut verdefs = Vec::new();
-        if let Some(vd) = &elf.verdef {
-            for def in vd.iter() {
-                // VER_FLG_BASE (1) names the file itself, not a version.
-                if def.vd_flags & 1 != 0 {
-                    continue;
-                }
-                if let Some(name) = def.iter().next().and_then(|aux| get(aux.vda_name)) {
-                    verdefs.push(name);
-                }
-            }
-        }
-        let mut verneeds = Vec::new();
-        if let Some(vn) = &elf.verneed {
-            for need in vn.iter() {
-                let Some(file) = get(need.vn_file) else {
-                    continue;
-                };
-                let versions = need.iter().filter_map(|aux| get(aux.vna_name)).collect();
-                verneeds.push(VerNeed { file, versions });
-            }
-        }
-        let mut symbols: Vec<String> = elf
-            .dynsyms
-            .iter()
-            .filter(|s| {
-                s.st_shndx != 0
-                    && s.st_value != 0
-                    && matches!(
-                        s.st_bind(),
-                        goblin::elf::sym::STB_GLOBAL | goblin::elf::sym::STB_WEAK
-                    )
-            })
-            .filter_map(|s| elf.dynstrtab.get_at(s.st_name).map(str::to_owned))
-            .filter(|n| !n.is_empty())
-            .collect();
-        symbols.sort();
-        symbols.dedup();
-
-        // goblin's note iterator yields the same error forever after a malformed note (a
-        // namesz past the segment): stop at the first error.
-        let build_id = elf.iter_note_headers(bytes).and_then(|notes| {
-            // stop at the first bad note: goblin's iterator yields the same error forever on a
-            // truncated note (found by fuzz/ elf_facts; fuzz/regressions/elf_facts/)
-            notes
-                .map_while(Result::ok)
-                .find(|n| n.n_type == goblin::elf::note::NT_GNU_BUILD_ID && n.name == "GNU")
-                .map(|n| {
-                    n.desc
-                        .iter()
-                        .map(|b| format!("{b:02x}"))
-                        .collect::<String>()
-                })
-        });
-
-        Some(ElfFacts {
-            kind,
-            class64: elf.is_64,
-            machine: elf.header.e_machine,
-            soname: elf.soname.map(str::to_owned),
-            needed: elf.libraries.iter().map(|s| s.to_string()).collect(),
-            runpath: elf
-                .runpaths
-                .iter()
-                .chain(elf.rpaths.iter())
-                .map(|s| s.to_string())
-                .collect(),
-            interpreter: elf.interpreter.map(str::to_owned),
-            symbols,
-            verdefs,
-            verneeds,
-            build_id,
-            gnu_hash,
-            sysv_hash,
-            has_debug,
-            debug_sections: elf.section_headers.iter().any(|s| {
-                elf.shdr_strtab
-                    .get_at(s.sh_name)
-                    .is_some_and(|n| n.starts_with(".debug_") || n.starts_with(".zdebug_"))
-            }),
-            symtab: (elf.section_headers.iter())
-                .any(|s| s.sh_type == goblin::elf::section_header::SHT_SYMTAB),
-        })
+        facts.map_err(|e| format!("unreadable ELF headers: {e}"))
     }
 
     pub fn defines(&self, symbol: &str) -> bool {
@@ -242,6 +159,150 @@ impl ElfFacts {
             ""
         }
     }
+}
+
+/// The longest string taken from a string table (a version, a library name, a run path):
+/// longer ones are not names any linker wrote, and would make the facts grow with the square
+/// of the file.
+const MAX_NAME: usize = 4096;
+
+/// The string at `offset` of `strings`, `None` when absent, empty-terminated past the table,
+/// or longer than [`MAX_NAME`].
+fn string_at<'d>(strings: &StringTable<'d, &'d [u8]>, offset: u64) -> Option<String> {
+    let b = strings.get(u32::try_from(offset).ok()?).ok()?;
+    (b.len() <= MAX_NAME).then(|| String::from_utf8_lossy(b).into_owned())
+}
+
+fn read_facts<'d, Elf: FileHeader<Endian = object::Endianness>>(
+    bytes: &'d [u8],
+) -> object::read::Result<ElfFacts> {
+    let header = Elf::parse(bytes)?;
+    let endian = header.endian()?;
+    let sections = header.sections(endian, bytes)?;
+    // Program headers are optional for rpm's purposes (PT_INTERP, notes): a bad table is none.
+    let segments = header.program_headers(endian, bytes).unwrap_or(&[]);
+    let interpreter = segments
+        .iter()
+        .find_map(|p| p.interpreter(endian, bytes).ok().flatten())
+        .map(|i| String::from_utf8_lossy(i).into_owned());
+
+    let mut f = ElfFacts {
+        class64: header.is_class_64(),
+        machine: header.e_machine(endian).0,
+        interpreter,
+        ..ElfFacts::default()
+    };
+    let mut pie_flag = false;
+    let mut seen_needed = std::collections::HashSet::new();
+    let mut rpaths = Vec::new();
+    for (index, section) in sections.enumerate() {
+        let kind = section.sh_type(endian);
+        let strings = || {
+            sections
+                .strings(endian, bytes, section.link(endian))
+                .unwrap_or_default()
+        };
+        if kind == elf::SHT_SYMTAB {
+            f.symtab = true;
+        } else if kind == elf::SHT_DYNAMIC {
+            let Ok(Some((dyns, _))) = section.dynamic(endian, bytes) else {
+                continue;
+            };
+            let strings = strings();
+            for d in dyns {
+                let (tag, val) = (d.tag(endian), d.val(endian));
+                if tag == elf::DT_NULL {
+                    break;
+                } else if tag == elf::DT_NEEDED {
+                    if let Some(n) = string_at(&strings, val) {
+                        if seen_needed.insert(n.clone()) {
+                            f.needed.push(n);
+                        }
+                    }
+                } else if tag == elf::DT_SONAME {
+                    f.soname = string_at(&strings, val).or(f.soname);
+                } else if tag == elf::DT_RUNPATH || tag == elf::DT_RPATH {
+                    // DT_RUNPATH entries first, then DT_RPATH ones.
+                    let list = if tag == elf::DT_RUNPATH {
+                        &mut f.runpath
+                    } else {
+                        &mut rpaths
+                    };
+                    list.extend(string_at(&strings, val));
+                } else if tag == elf::DT_DEBUG {
+                    f.has_debug = true;
+                } else if tag == elf::DT_FLAGS_1 && val & u64::from(elf::DF_1_PIE.0) != 0 {
+                    pie_flag = true;
+                } else if tag == elf::DT_GNU_HASH {
+                    f.gnu_hash = true;
+                } else if tag == elf::DT_HASH {
+                    f.sysv_hash = true;
+                }
+            }
+        } else if kind == elf::SHT_DYNSYM {
+            let Ok(table) = sections.symbol_table_by_index(endian, bytes, index) else {
+                continue;
+            };
+            for sym in table.iter() {
+                let bind = sym.st_bind();
+                if sym.st_shndx(endian).0 != 0
+                    && sym.st_value(endian).into() != 0
+                    && (bind == elf::STB_GLOBAL || bind == elf::STB_WEAK)
+                {
+                    if let Ok(name) = table.symbol_name(endian, sym) {
+                        if !name.is_empty() && name.len() <= MAX_NAME {
+                            f.symbols.push(String::from_utf8_lossy(name).into_owned());
+                        }
+                    }
+                }
+            }
+        } else if kind == elf::SHT_GNU_VERDEF {
+            versions::definitions::<Elf>(section, endian, bytes, &strings(), &mut f.verdefs);
+        } else if kind == elf::SHT_GNU_VERNEED {
+            versions::needs::<Elf>(section, endian, bytes, &strings(), &mut f.verneeds);
+        }
+        if let Ok(name) = sections.section_name(endian, section) {
+            if name.starts_with(b".debug_") || name.starts_with(b".zdebug_") {
+                f.debug_sections = true;
+            }
+        }
+    }
+    f.runpath.extend(rpaths);
+    f.symbols.sort();
+    f.symbols.dedup();
+    f.build_id = build_id(segments, &sections, endian, bytes);
+    f.kind = match header.e_type(endian) {
+        elf::ET_EXEC => ElfKind::Executable,
+        elf::ET_DYN if pie_flag || (f.has_debug && f.interpreter.is_some()) => ElfKind::Pie,
+        elf::ET_DYN => ElfKind::SharedObject,
+        elf::ET_REL => ElfKind::Relocatable,
+        _ => ElfKind::Other,
+    };
+    Ok(f)
+}
+
+/// The GNU build-id note, from the `PT_NOTE` segments, else the `SHT_NOTE` sections. A bad
+/// note ends its list.
+fn build_id<'d, Elf: FileHeader<Endian = object::Endianness>>(
+    segments: &'d [Elf::ProgramHeader],
+    sections: &object::read::elf::SectionTable<'d, Elf, &'d [u8]>,
+    endian: object::Endianness,
+    bytes: &'d [u8],
+) -> Option<String> {
+    let from_segments = segments
+        .iter()
+        .filter_map(|p| p.notes(endian, bytes).ok().flatten());
+    let from_sections = sections
+        .iter()
+        .filter_map(|s| s.notes(endian, bytes).ok().flatten());
+    for mut notes in from_segments.chain(from_sections) {
+        while let Ok(Some(note)) = notes.next() {
+            if note.name() == elf::ELF_NOTE_GNU && note.n_type(endian) == elf::NT_GNU_BUILD_ID {
+                return Some(note.desc().iter().map(|b| format!("{b:02x}")).collect());
+            }
+        }
+    }
+    None
 }
 
 /// The interpreter of a `#!` line, as rpm's script.req reports it (the first word).

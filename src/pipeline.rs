@@ -124,7 +124,18 @@ pub fn analyse_manifest(
         }
     }
     inventory.sort();
-    let mut plan = classify(&inventory, &resolved)?;
+    let mut plan = classify(&inventory, &resolved).map_err(|e| match e {
+        // The rules of every instance are compiled together: too many names is --assume's fault.
+        ClassifyError::Manifest { message, .. } if !assume.is_empty() => {
+            AnalysisError::Value(format!(
+                "--assume: {} names (template instances for {} stand-in files) give more rules \
+                 than can be compiled together: {message}; assume fewer names",
+                assume.len(),
+                inventory.entries.len()
+            ))
+        }
+        e => e.into(),
+    })?;
     for p in &mut plan.packages {
         p.not_built = false;
         p.emitted = true;

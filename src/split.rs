@@ -181,6 +181,7 @@ pub fn split(
     cfg: &SplitConfig,
     listener: &dyn Listener,
 ) -> anyhow::Result<Outcome> {
+    a.inventory.warnings().for_each(|w| listener.warn(&w));
     // 1. the plan's problems
     let unowned: Vec<String> = (a.plan.with_status(Status::Unowned))
         .map(|i| display_path(&a.inventory.entries[i].path))

@@ -34,7 +34,7 @@ fn elfdeps(flag: &str, path: &Path) -> Vec<String> {
 }
 
 /// Our provides and requires of `e` (on disk at `disk`) against elfdeps'; a mismatch is pushed.
-fn compare(e: &Entry, disk: &Path, mismatches: &mut Vec<String>) {
+pub fn compare(e: &Entry, disk: &Path, mismatches: &mut Vec<String>) {
     let ours = file_deps(e, false);
     let text = |v: &[rpmsplit::deps::Dep]| v.iter().map(|d| d.to_string()).collect::<Vec<_>>();
     let (ours_p, ours_r) = (text(&ours.provides), text(&ours.requires));
@@ -108,7 +108,7 @@ fn elf_dependencies_equal_rpm_elfdeps_for_the_systems_own_elf_files() {
             // look at the mode, and Debian's libraries are 0644.
             perms: 0o755,
             size: meta.len(),
-            source: Source::Path(disk.clone()),
+            source: Source::Path(inventory::TreeFile::stat(&disk).unwrap()),
             ..Entry::new(disk.clone(), Kind::File)
         };
         if inventory::inspect(&mut e).is_err() || e.elf.is_none() {

@@ -287,3 +287,20 @@ fn without_an_input_graph_and_closure_answer_for_the_manifests_own_packages() {
         "{c}"
     );
 }
+
+/// Issue 16: ten thousand `--assume` names give more rules than globset compiles together;
+/// the message names `--assume` and its size, not the manifest.
+#[test]
+fn too_many_assumed_names_blame_assume_not_the_manifest() {
+    let mut cmd = rpmsplit();
+    cmd.arg("graph");
+    for i in 0..10_000 {
+        cmd.arg("--assume").arg(format!("n{i}"));
+    }
+    let out = fails(
+        &mut cmd,
+        2,
+        &["--assume: 10000 names", "assume fewer names"],
+    );
+    assert!(!stderr(&out).contains("libvirt.toml"), "{}", stderr(&out));
+}

@@ -41,7 +41,7 @@ fn elf_with_malformed_note() -> Vec<u8> {
 }
 
 /// Write `bytes` at `path` below `root`, with its directories and `mode`.
-fn put(root: &Path, path: &str, bytes: &[u8], mode: u32) {
+pub fn put(root: &Path, path: &str, bytes: &[u8], mode: u32) {
     let p = root.join(path.trim_start_matches('/'));
     fs::create_dir_all(p.parent().unwrap()).unwrap();
     fs::write(&p, bytes).unwrap();
@@ -49,7 +49,7 @@ fn put(root: &Path, path: &str, bytes: &[u8], mode: u32) {
 }
 
 /// `cmd` run under coreutils' `timeout 20`: it must end by itself, with `code`.
-fn ends_with(cmd: &Command, code: i32) -> std::process::Output {
+pub fn ends_with(cmd: &Command, code: i32) -> std::process::Output {
     let out = ends_with_code(cmd);
     assert_eq!(
         out.status.code(),

@@ -379,7 +379,7 @@ fn cpio_from_rpm2cpio_and_gnu_cpio_matches_the_rpm_scan() {
 }
 
 /// A newc archive from raw members `(name, mode, body)`, optionally without the trailer.
-fn newc(members: &[(&str, u32, &[u8])], trailer: bool) -> Vec<u8> {
+pub fn newc(members: &[(&str, u32, &[u8])], trailer: bool) -> Vec<u8> {
     fn pad(v: &mut Vec<u8>) {
         while v.len() & 3 != 0 {
             v.push(0);

@@ -12,7 +12,7 @@ use std::process::{Command, Stdio};
 use rpmsplit::deps::{Dep, Deps, Op};
 use rpmsplit::format::compress::Compression;
 use rpmsplit::format::vocab::fileflags;
-use rpmsplit::inventory::{Kind, Source};
+use rpmsplit::inventory::{Kind, Source, TreeFile};
 use rpmsplit::write::rpm::{write_rpm, RpmFile, RpmPackage, RpmWriteError, Written};
 
 use crate::util::{rpm_qp, run, run_text, sha256_hex, tool};
@@ -113,6 +113,7 @@ impl Item {
             flags: self.flags,
             hardlink_group: self.hardlink_group,
             caps: &self.caps,
+            verify: None,
             lang: "",
             source: &self.source,
         }
@@ -179,7 +180,7 @@ impl EntryTree {
         let it = self.item(path, Kind::File, perms);
         it.size = content.len() as u64;
         it.content = Some(content.to_vec());
-        it.source = Source::Path(disk);
+        it.source = Source::Path(TreeFile::stat(&disk).unwrap());
         it
     }
 
@@ -190,7 +191,7 @@ impl EntryTree {
         let it = self.item(path, Kind::File, 0o644);
         it.size = content.len() as u64;
         it.content = Some(content);
-        it.source = Source::Path(disk);
+        it.source = Source::Path(TreeFile::stat(&disk).unwrap());
         it.hardlink_group = Some(group);
         it
     }
@@ -720,7 +721,7 @@ fn rpm_writer_large_file_over_4gib_sparse() {
     drop(f);
     let it = fx.item(b"/data/big.img", Kind::File, 0o644);
     it.size = BIG;
-    it.source = Source::Path(disk);
+    it.source = Source::Path(TreeFile::stat(&disk).unwrap());
     fx.file(b"/data/small", 0o644, b"small\n");
     fx.symlink(b"/data/link", b"small");
     let pkg = package("big", "x86_64", Deps::default());

@@ -24,15 +24,21 @@ impl Gpg {
     /// A new key: `algo` as gpg's --quick-gen-key names it (`rsa2048`, `ed25519`), protected by
     /// `passphrase` if not empty, created on 2023-01-01.
     fn new(algo: &str, passphrase: &str) -> Gpg {
+        Gpg::made(algo, passphrase, "sign", "never", "20230101T000000!")
+    }
+
+    /// A new key for `usage` (`sign`, `cert`) that expires at `expire` (`never`, `1d`), made
+    /// at gpg's `--faked-system-time` `time`.
+    fn made(algo: &str, passphrase: &str, usage: &str, expire: &str, time: &str) -> Gpg {
         let dir = tempfile::Builder::new().prefix("gpg").tempdir().unwrap();
         ok(gpg_in(dir.path())
-            .args(["--faked-system-time", "20230101T000000!"])
+            .args(["--faked-system-time", time])
             .args(["--pinentry-mode", "loopback", "--passphrase", passphrase])
             .args([
                 "--quick-gen-key",
                 &format!("Test {algo} <{algo}@example.org>"),
             ])
-            .args([algo, "sign", "never"]));
+            .args([algo, usage, expire]));
         let listing = stdout(&ok(gpg_in(dir.path()).args(["--with-colons", "-K"])));
         let fingerprint = listing
             .lines()
@@ -285,4 +291,86 @@ fn signing_key_problems_are_usage_errors_before_anything_is_written() {
         2,
         &["--sign-key signs RPMs", "--format rpm"],
     );
+}
+
+/// Issue 16: an expired, a revoked and a certify-only key (made by gpg), and a 16384-bit RSA
+/// key (made here: gpg would take minutes) are refused before the input is read (it does not
+/// exist), with a short message naming the key file and no backtrace.
+#[test]
+fn expired_revoked_and_non_signing_keys_are_refused_before_the_input_is_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let expired = Gpg::made("rsa2048", "", "sign", "1d", "20200101T000000!");
+    let revoked = Gpg::new("rsa2048", "");
+    // gpg writes a revocation certificate on key generation; importing it revokes the key.
+    let cert = revoked
+        .dir
+        .path()
+        .join(format!("openpgp-revocs.d/{}.rev", revoked.fingerprint));
+    let text = std::fs::read_to_string(&cert).unwrap();
+    let armored = text.replace(
+        ":-----BEGIN PGP PUBLIC KEY BLOCK",
+        "-----BEGIN PGP PUBLIC KEY BLOCK",
+    );
+    let rev = tmp.path().join("rev.asc");
+    std::fs::write(&rev, armored).unwrap();
+    ok(revoked.gpg().arg("--import").arg(&rev));
+    let certify_only = Gpg::made("rsa2048", "", "cert", "never", "20230101T000000!");
+    let big = tmp.path().join("rsa16384.gpg");
+    std::fs::write(&big, rsa_secret_key_packet(16384)).unwrap();
+    let keys = [
+        (
+            expired.export("--export-secret-keys", true, ""),
+            "the key expired on 2020-01-02",
+        ),
+        (
+            revoked.export("--export-secret-keys", true, ""),
+            "the key is revoked",
+        ),
+        (
+            certify_only.export("--export-secret-keys", true, ""),
+            "no key of it may sign",
+        ),
+        (big, "modulus too large"),
+    ];
+    let out = tmp.path().join("o");
+    for (key, why) in keys {
+        let key = key.to_str().unwrap();
+        let mut cmd = split_command(
+            "/nonexistent/input",
+            &out,
+            &["--format", "rpm", "--sign-key", key],
+        );
+        let res = fails(cmd.env("RUST_BACKTRACE", "1"), 2, &[key, why]);
+        let err = stderr(&res);
+        assert!(err.len() < 400 && !err.contains("acktrace"), "{err}");
+        assert!(
+            !err.contains("/nonexistent/input"),
+            "the input was read first: {err}"
+        );
+        assert!(nothing_in(&out));
+    }
+}
+
+/// An unprotected OpenPGP v4 RSA secret key packet with a `bits`-bit modulus (made of 0xff
+/// bytes: never a real key, but one its parser must read up to the modulus).
+fn rsa_secret_key_packet(bits: usize) -> Vec<u8> {
+    fn mpi(bits: usize) -> Vec<u8> {
+        let mut m = (bits as u16).to_be_bytes().to_vec();
+        m.extend(std::iter::repeat_n(0xffu8, bits.div_ceil(8)));
+        m
+    }
+    let mut body = vec![4];
+    body.extend_from_slice(&1_672_531_200u32.to_be_bytes()); // 2023-01-01
+    body.push(1); // RSA
+    body.extend(mpi(bits));
+    body.extend_from_slice(&[0, 17, 1, 0, 1]); // e = 65537
+    body.push(0); // not protected
+    for b in [bits, bits / 2, bits / 2, bits / 2] {
+        body.extend(mpi(b)); // d, p, q, u
+    }
+    body.extend_from_slice(&[0, 0]); // checksum
+    let mut packet = vec![0xc5, 0xff]; // tag 5, new format, 4-byte length
+    packet.extend_from_slice(&(body.len() as u32).to_be_bytes());
+    packet.extend(body);
+    packet
 }

@@ -1,5 +1,5 @@
-//! ELF facts (goblin underneath) on arbitrary bytes: `ElfFacts::parse` gives facts or `None`,
-//! never a panic.
+//! ELF facts (the object crate underneath) on arbitrary bytes: `ElfFacts::parse` gives facts
+//! or `None`, never a panic.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

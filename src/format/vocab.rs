@@ -27,9 +27,35 @@ pub fn header_flags(is_dir: bool, flags: u32) -> u32 {
     }
 }
 
-/// `RPMVERIFY_FILEDIGEST | FILESIZE | LINKTO | MTIME`: what rpmbuild drops from a %ghost's
-/// verify flags (build/files.c).
-pub const GHOST_NOVERIFY: u32 = 1 | 2 | 4 | 32;
+/// What `rpm -V` checks of a file (RPMVERIFY_*, `FILEVERIFYFLAGS`), as `%verify(...)` names
+/// them. rpmbuild's default is every bit set; `%verify(not md5 size)` clears two.
+pub mod verifyflags {
+    /// The bits `%verify` names, with its words for them (rpm's build/files.c).
+    pub const WORDS: [(u32, &str); 9] = [
+        (1 << 0, "md5"),
+        (1 << 1, "size"),
+        (1 << 2, "link"),
+        (1 << 3, "user"),
+        (1 << 4, "group"),
+        (1 << 5, "mtime"),
+        (1 << 6, "mode"),
+        (1 << 7, "rdev"),
+        (1 << 8, "caps"),
+    ];
+    /// The bits `%verify` can name.
+    pub const NAMED: u32 = (1 << 9) - 1;
+    /// RPMVERIFY_FILEDIGEST | FILESIZE | LINKTO | MTIME: what rpmbuild clears for a `%ghost`
+    /// (build/files.c).
+    pub const GHOST_NOVERIFY: u32 = 1 | 2 | 4 | 32;
+    /// rpmbuild's flags for a file without `%verify`.
+    pub fn default_for(ghost: bool) -> u32 {
+        if ghost {
+            !GHOST_NOVERIFY
+        } else {
+            u32::MAX
+        }
+    }
+}
 
 /// `RPMSENSE_*` (REQUIREFLAGS and the other dependency flags).
 pub mod sense {

@@ -49,14 +49,80 @@ impl Kind {
 pub enum Source {
     /// No content: directories, symlinks, ghosts, empty files.
     None,
-    /// A regular file on disk (build tree input).
-    Path(PathBuf),
+    /// A regular file on disk (build tree input), as the scan saw it.
+    Path(TreeFile),
     /// A byte range of a spool file holding a decompressed payload (RPM or cpio input).
     Spool {
         spool: Arc<Spool>,
         offset: u64,
         len: u64,
     },
+}
+
+/// A regular file of a build tree as the scan saw it. Every read of its bytes goes through
+/// [`TreeFile::open`]: the file is opened without following a symlink and must still be the
+/// file the scan saw (type, device, inode, size), so a file swapped between the scan and a
+/// write is refused, not packaged.
+#[derive(Debug, Clone)]
+pub struct TreeFile {
+    pub path: PathBuf,
+    pub dev: u64,
+    pub ino: u64,
+    pub size: u64,
+}
+
+impl TreeFile {
+    /// The regular file at `path` as it is now (`lstat`): what later reads must find.
+    pub fn stat(path: &Path) -> io::Result<TreeFile> {
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::symlink_metadata(path)?;
+        if !meta.is_file() {
+            return Err(io::Error::other(format!(
+                "{} is not a regular file",
+                display_path(path)
+            )));
+        }
+        Ok(TreeFile {
+            path: path.to_owned(),
+            dev: meta.dev(),
+            ino: meta.ino(),
+            size: meta.len(),
+        })
+    }
+
+    /// Open the file for reading: without following a symlink (`O_NOFOLLOW`), without
+    /// blocking on a FIFO put in its place (`O_NONBLOCK`), and checked against the scan. A
+    /// different file is an error saying "changed while reading".
+    pub fn open(&self) -> io::Result<File> {
+        use rustix::fs::{Mode, OFlags};
+        use std::os::unix::fs::MetadataExt;
+        let changed = |now: &str| {
+            io::Error::other(format!(
+                "{} changed while reading: the scan saw a regular file of {} bytes (inode {}), now {now}",
+                display_path(&self.path),
+                self.size,
+                self.ino
+            ))
+        };
+        let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
+        let file = match rustix::fs::open(&self.path, flags, Mode::empty()) {
+            Ok(fd) => File::from(fd),
+            Err(rustix::io::Errno::LOOP) => return Err(changed("a symlink")),
+            Err(rustix::io::Errno::NOENT) => return Err(changed("gone")),
+            Err(e) => return Err(e.into()),
+        };
+        let meta = file.metadata()?;
+        if !meta.is_file() {
+            return Err(changed("not a regular file"));
+        }
+        if (meta.dev(), meta.ino()) != (self.dev, self.ino) {
+            return Err(changed(&format!("another file (inode {})", meta.ino())));
+        }
+        if meta.len() != self.size {
+            return Err(changed(&format!("{} bytes", meta.len())));
+        }
+        Ok(file)
+    }
 }
 
 /// A temporary file holding decompressed payload bytes, shared by the entries that point into it.
@@ -92,7 +158,7 @@ impl Source {
     pub fn open(&self) -> io::Result<Box<dyn Read + Send>> {
         match self {
             Source::None => Ok(Box::new(io::empty())),
-            Source::Path(p) => Ok(Box::new(File::open(p)?)),
+            Source::Path(f) => Ok(Box::new(f.open()?)),
             Source::Spool { spool, offset, len } => Ok(Box::new(SpoolRange {
                 spool: Arc::clone(spool),
                 pos: *offset,
@@ -106,10 +172,9 @@ impl Source {
         let opened;
         let (file, offset, len) = match self {
             Source::None => return Ok(None),
-            Source::Path(p) => {
-                opened = File::open(p)?;
-                let len = opened.metadata()?.len();
-                (&opened, 0, len)
+            Source::Path(f) => {
+                opened = f.open()?;
+                (&opened, 0, f.size)
             }
             Source::Spool { spool, offset, len } => (&spool.file, *offset, *len),
         };
@@ -147,6 +212,9 @@ pub struct Entry {
     pub hardlink_group: Option<u32>,
     pub source: Source,
     pub elf: Option<Box<ElfFacts>>,
+    /// Why a file with ELF magic has no [`ElfFacts`] (its headers cannot be read): the run
+    /// warns with it ([`Inventory::warnings`]).
+    pub elf_unread: Option<String>,
     /// Interpreter from a `#!` line of an executable script.
     pub shebang: Option<String>,
     /// What a pkg-config file (`*/pkgconfig/*.pc`) declares.
@@ -155,6 +223,8 @@ pub struct Entry {
     pub input_flags: u32,
     /// Capabilities from an input RPM (`FILECAPS`), empty if none.
     pub caps: String,
+    /// RPMVERIFY_* bits from an input RPM (`FILEVERIFYFLAGS`); `None` for rpmbuild's default.
+    pub verify_flags: Option<u32>,
     /// Set for an entry a manifest `copy` added: the entry it copies.
     pub copied_from: Option<PathBuf>,
     /// Set for an entry a manifest `move` renamed: its path in the input.
@@ -180,10 +250,12 @@ impl Entry {
             hardlink_group: None,
             source: Source::None,
             elf: None,
+            elf_unread: None,
             shebang: None,
             pkgconfig: None,
             input_flags: 0,
             caps: String::new(),
+            verify_flags: None,
             copied_from: None,
             moved_from: None,
             input_perms: None,
@@ -250,6 +322,19 @@ impl Inventory {
         self.index(path).map(|i| &self.entries[i])
     }
 
+    /// What the run should warn about: files with ELF magic and no ELF facts (classified by
+    /// path only, without dependencies or an architecture).
+    pub fn warnings(&self) -> impl Iterator<Item = String> + '_ {
+        self.entries.iter().filter_map(|e| {
+            let why = e.elf_unread.as_ref()?;
+            Some(format!(
+                "{}: ELF magic, but no ELF facts ({why}): classified by its path only, without \
+                 dependencies or an architecture",
+                e.display()
+            ))
+        })
+    }
+
     pub fn total_bytes(&self) -> u64 {
         self.entries.iter().map(|e| e.size).sum()
     }
@@ -270,6 +355,19 @@ pub enum ScanError {
     LinkEscapes {
         input: PathBuf,
         path: PathBuf,
+        target: PathBuf,
+    },
+    #[error(
+        "{}: {} is below the symlink {} -> {}: rpm cannot unpack an entry below a symlink",
+        display_path(.input),
+        display_path(.path),
+        display_path(.link),
+        display_path(.target)
+    )]
+    BelowSymlink {
+        input: PathBuf,
+        path: PathBuf,
+        link: PathBuf,
         target: PathBuf,
     },
     #[error("{}: entry path is not inside the tree: {}", display_path(.input), .name)]
@@ -394,11 +492,11 @@ pub fn inspect(entry: &mut Entry) -> io::Result<()> {
     };
     let head = &head[..n];
     if head.starts_with(b"\x7fELF") {
-        entry.elf = entry
-            .source
-            .with_bytes(crate::elf::ElfFacts::parse)?
-            .flatten()
-            .map(Box::new);
+        match entry.source.with_bytes(crate::elf::ElfFacts::read)? {
+            Some(Ok(facts)) => entry.elf = Some(Box::new(facts)),
+            Some(Err(why)) => entry.elf_unread = Some(why),
+            None => {}
+        }
     } else if head.starts_with(b"#!") && entry.is_executable() {
         entry.shebang = crate::elf::shebang_interpreter(head);
     } else if crate::dep::PkgConfig::is_pc_path(&entry.path) && entry.size <= 1 << 20 {
@@ -429,8 +527,35 @@ pub fn scan(input: &Path) -> ScanResult<Inventory> {
     scan_with(input, &ScanOptions::default())
 }
 
-/// [`scan`] with options (`--max-unpacked`).
+/// [`scan`] with options (`--max-unpacked`). Whatever the format, an input rpm could not
+/// unpack (an entry below a symlink entry) is refused ([`check_unpackable`]).
 pub fn scan_with(input: &Path, opts: &ScanOptions) -> ScanResult<Inventory> {
+    let inv = scan_format(input, opts)?;
+    check_unpackable(&inv)?;
+    Ok(inv)
+}
+
+/// Refuse an inventory with an entry below a symlink entry (`/usr/lib -> lib64` and
+/// `/usr/lib/x`): unpacking it would follow the symlink (rpm refuses to, and a writer of ours
+/// must never write through one), so neither the package rpm makes of it nor a tree means what
+/// the input says. Entries are sorted: each ancestor is one binary search.
+pub fn check_unpackable(inv: &Inventory) -> ScanResult<()> {
+    for e in &inv.entries {
+        for dir in e.path.ancestors().skip(1) {
+            if let Some(link) = inv.find(dir).filter(|l| l.kind == Kind::Symlink) {
+                return Err(ScanError::BelowSymlink {
+                    input: inv.origin.input.clone(),
+                    path: e.path.clone(),
+                    link: link.path.clone(),
+                    target: link.link_target.clone().unwrap_or_default(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+fn scan_format(input: &Path, opts: &ScanOptions) -> ScanResult<Inventory> {
     if input.as_os_str() == "-" {
         return cpio::scan_reader_with(Box::new(io::stdin()), input, opts);
     }

@@ -501,6 +501,14 @@ fn header_files(hdr: &RawHeader<Tag>, input: &Path) -> ScanResult<HeaderFiles> {
     let users = optional_strings(Tag::FILEUSERNAME)?;
     let groups = optional_strings(Tag::FILEGROUPNAME)?;
     let caps = optional_strings(Tag::FILECAPS)?;
+    let verify = match hdr.u32s(Tag::FILEVERIFYFLAGS) {
+        Ok(v) => {
+            check_len(Tag::FILEVERIFYFLAGS, v.len())?;
+            Some(v)
+        }
+        Err(GetError::Missing) => None,
+        Err(e) => return Err(tag_err(Tag::FILEVERIFYFLAGS, e)),
+    };
     let links = hdr.strings(Tag::FILELINKTOS).ok();
     if let Some(l) = &links {
         check_len(Tag::FILELINKTOS, l.len())?;
@@ -554,6 +562,15 @@ fn header_files(hdr: &RawHeader<Tag>, input: &Path) -> ScanResult<HeaderFiles> {
         // As the `rpm` crate reads them: invalid UTF-8 replaced.
         let text = |v: &[&[u8]]| String::from_utf8_lossy(v[i]).into_owned();
         let name = |v: &Option<Vec<&[u8]>>| v.as_deref().map_or_else(|| "root".to_string(), text);
+        if let Some(c) = &caps {
+            if !is_caps_text(c[i]) {
+                return Err(corrupt(format!(
+                    "{}: FILECAPS {:?} is not capability text (cap_net_raw=ep)",
+                    display_path(&path),
+                    display_bytes(c[i])
+                )));
+            }
+        }
         if by_path.insert(raw.clone(), i).is_some() {
             return Err(corrupt(format!(
                 "duplicate path {} in the header",
@@ -572,6 +589,7 @@ fn header_files(hdr: &RawHeader<Tag>, input: &Path) -> ScanResult<HeaderFiles> {
             link_target,
             input_flags: flags[i],
             caps: caps.as_deref().map(text).unwrap_or_default(),
+            verify_flags: verify.as_ref().map(|v| v[i]),
             ..Entry::new(path, kind)
         });
     }
@@ -720,4 +738,24 @@ fn read_payload<R: Read>(
         )));
     }
     Ok(bodies)
+}
+
+/// Whether `text` is what libcap's cap_to_text writes (`cap_net_raw,cap_chown=ep`,
+/// `= cap_sys_admin+ep`): it goes into a `%caps(...)` of a `%files` list as it is, so
+/// nothing else (a `)`, a `%`, a newline) may pass.
+fn is_caps_text(text: &[u8]) -> bool {
+    text.iter()
+        .all(|&b| b.is_ascii_alphanumeric() || b"_,=+-. ".contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn caps_text_is_only_what_libcap_writes() {
+        assert!(super::is_caps_text(b"cap_net_raw=ep"));
+        assert!(super::is_caps_text(b"= cap_chown,cap_net_raw+ep"));
+        assert!(super::is_caps_text(b""));
+        assert!(!super::is_caps_text(b"cap_x=ep) %(touch /tmp/x"));
+        assert!(!super::is_caps_text(b"cap_x=ep\n"));
+    }
 }

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use super::{inspect, resolve_link, Entry, Inventory, Kind, Origin, ScanError, ScanResult, Source};
+use super::{
+    inspect, resolve_link, Entry, Inventory, Kind, Origin, ScanError, ScanResult, Source, TreeFile,
+};
 
 /// Scan the tree rooted at `root`. Paths are made absolute as installed (`root/usr/x` →
 /// `/usr/x`); owner and group are `root`, as rpmbuild assumes unless `%attr` says otherwise.
@@ -45,7 +47,12 @@ pub fn scan(root: &Path) -> ScanResult<Inventory> {
                 let src = if meta.len() == 0 {
                     Source::None
                 } else {
-                    Source::Path(disk.clone())
+                    Source::Path(TreeFile {
+                        path: disk.clone(),
+                        dev: meta.dev(),
+                        ino: meta.ino(),
+                        size: meta.len(),
+                    })
                 };
                 (Kind::File, src, None, meta.len())
             } else {
@@ -80,7 +87,7 @@ pub fn scan(root: &Path) -> ScanResult<Inventory> {
     }
     entries.par_iter_mut().try_for_each(|e| {
         let disk = match &e.source {
-            Source::Path(p) => p.clone(),
+            Source::Path(f) => f.path.clone(),
             _ => PathBuf::new(),
         };
         inspect(e).map_err(|source| ScanError::Io { path: disk, source })

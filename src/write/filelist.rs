@@ -1,5 +1,6 @@
 //! `%files` lists for rpmbuild's `%files -n NAME -f NAME.files`: one line per entry, with
-//! `%dir`, `%config(noreplace)`, `%ghost`, `%doc`, `%license` and `%attr` where needed.
+//! `%dir`, `%config(missingok noreplace)`, `%verify(...)`, `%caps(...)`, `%ghost`, `%doc`,
+//! `%license` and `%attr` where needed.
 //! Lines are bytes: file names that are not UTF-8 are written as they are.
 
 use std::os::unix::ffi::OsStrExt;
@@ -24,11 +25,25 @@ pub fn render(files: &[Shipped<'_>]) -> Vec<u8> {
             line.push_str(&format!("%lang({}) ", f.lang));
         }
         if f.flags & fileflags::CONFIG != 0 {
-            if f.flags & fileflags::NOREPLACE != 0 {
-                line.push_str("%config(noreplace) ");
-            } else {
+            let words: Vec<&str> = [
+                (fileflags::MISSINGOK, "missingok"),
+                (fileflags::NOREPLACE, "noreplace"),
+            ]
+            .into_iter()
+            .filter(|&(flag, _)| f.flags & flag != 0)
+            .map(|(_, word)| word)
+            .collect();
+            if words.is_empty() {
                 line.push_str("%config ");
+            } else {
+                line.push_str(&format!("%config({}) ", words.join(" ")));
             }
+        }
+        if let Some(v) = e.verify_flags.and_then(|v| verify(v, f.ghost())) {
+            line.push_str(&v);
+        }
+        if !e.caps.is_empty() {
+            line.push_str(&format!("%caps({}) ", e.caps));
         }
         for (flag, word) in [
             (fileflags::GHOST, "%ghost "),
@@ -44,6 +59,26 @@ pub fn render(files: &[Shipped<'_>]) -> Vec<u8> {
         out.push(b'\n');
     }
     out
+}
+
+/// `%verify(...)` for verify flags `v` where they are not rpmbuild's default: `not` and the
+/// named checks left out when every other bit is set (`%verify(not md5 size mtime)`), else the
+/// named checks kept.
+fn verify(v: u32, ghost: bool) -> Option<String> {
+    use crate::format::vocab::verifyflags::{default_for, NAMED, WORDS};
+    if v == default_for(ghost) || (ghost && v == u32::MAX) {
+        return None;
+    }
+    let (not, bits) = if v | NAMED == u32::MAX {
+        ("not ", !v & NAMED)
+    } else {
+        ("", v & NAMED)
+    };
+    let words: Vec<&str> = (WORDS.iter())
+        .filter(|(bit, _)| bits & bit != 0)
+        .map(|(_, w)| *w)
+        .collect();
+    Some(format!("%verify({not}{}) ", words.join(" ")))
 }
 
 /// Quote a path for rpm's file list parser: escape glob characters and `%`; put names with

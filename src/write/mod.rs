@@ -286,6 +286,7 @@ fn write_rpm_package(
             flags: f.flags,
             hardlink_group: f.entry.hardlink_group,
             caps: &f.entry.caps,
+            verify: f.entry.verify_flags,
             lang: &f.lang,
             source: &f.entry.source,
         })

@@ -1,5 +1,6 @@
 //! Tree output: each package's files laid out under `tree/NAME/` (for inspection, or as a
-//! buildroot per package). Hardlink sets inside a package stay hardlinks.
+//! buildroot per package). Hardlink sets inside a package stay hardlinks; `%ghost` files are
+//! written empty.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -44,12 +45,14 @@ pub fn write(root: &Path, files: &[Shipped<'_>], package: &str) -> Result<(), Wr
                     continue;
                 }
                 let mut out = fs::File::create(&dest).map_err(err)?;
+                // A %ghost is written empty: no package carries its contents.
+                let size = if f.ghost() { 0 } else { e.size };
                 let mut src = e.source.open().map_err(err)?;
-                let n = crate::format::newc::copy_exact(&mut src, &mut out, e.size).map_err(err)?;
-                if n != e.size {
+                let n = crate::format::newc::copy_exact(&mut src, &mut out, size).map_err(err)?;
+                if n != size {
                     return Err(err(io::Error::new(
                         io::ErrorKind::UnexpectedEof,
-                        format!("expected {} bytes, got {n}", e.size),
+                        format!("expected {size} bytes, got {n}"),
                     )));
                 }
                 fs::set_permissions(&dest, fs::Permissions::from_mode(f.perms)).map_err(err)?;

@@ -13,12 +13,13 @@ use crate::deps::{Dep, Op};
 use crate::format::compress::Compression;
 use crate::format::rpmheader::{Tag, Val};
 use crate::format::vocab::fileflags;
+use crate::format::vocab::verifyflags::GHOST_NOVERIFY;
 use crate::inventory::{Kind, Source};
 use crate::scripts::Script;
 
 /// PGPHASHALGO_SHA256, for FILEDIGESTALGO and PAYLOADDIGESTALGO.
 const HASH_SHA256: u32 = 8;
-use crate::format::vocab::{header_flags, sense::RPMLIB as SENSE_RPMLIB, GHOST_NOVERIFY};
+use crate::format::vocab::{header_flags, sense::RPMLIB as SENSE_RPMLIB};
 
 /// rpmlib() features this package relies on, as rpmbuild adds them (build/files.c,
 /// build/pack.c); each is `rpmlib(F) <= V` with RPMSENSE_RPMLIB.
@@ -334,7 +335,14 @@ fn file_tags(h: &mut Vec<(Tag, Val)>, plan: &Plan<'_, '_>, digests: &[String]) {
         Val::I32(
             files
                 .iter()
-                .map(|f| if ghost(f) { !GHOST_NOVERIFY } else { u32::MAX })
+                .map(|f| {
+                    let v = f.verify.unwrap_or(u32::MAX);
+                    if ghost(f) {
+                        v & !GHOST_NOVERIFY
+                    } else {
+                        v
+                    }
+                })
                 .collect(),
         ),
     ));

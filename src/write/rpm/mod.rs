@@ -108,6 +108,8 @@ pub struct RpmFile<'a> {
     pub hardlink_group: Option<u32>,
     /// FILECAPS text (`cap_net_raw=ep`), empty for none.
     pub caps: &'a str,
+    /// FILEVERIFYFLAGS; `None` for rpmbuild's default (see [`crate::format::vocab::verifyflags`]).
+    pub verify: Option<u32>,
     /// FILELANGS, usually empty.
     pub lang: &'a str,
     pub source: &'a Source,

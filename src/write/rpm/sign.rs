@@ -158,16 +158,15 @@ impl SigningKey {
                 if parse::<SignedPublicKey>(&bytes).is_ok() {
                     return Err(bad("is a public key; --sign-key needs a secret key".into()));
                 }
-                return Err(bad(format!("not an OpenPGP secret key: {e}")));
+                return Err(bad(format!("not an OpenPGP secret key: {}", reason(&e))));
             }
         };
-        let subkey = secret
-            .secret_subkeys
-            .iter()
-            .rev()
-            .find(|s| s.signatures.iter().any(|sig| sig.key_flags().sign()));
-        let (mut key, params) = match subkey {
-            Some(s) => (Key::Subkey(s.key.clone()), s.key.secret_params()),
+        let now = Timestamp::now().as_secs();
+        let (mut key, params) = match usable_signer(&secret, now).map_err(bad)? {
+            Some(i) => {
+                let s = &secret.secret_subkeys[i];
+                (Key::Subkey(s.key.clone()), s.key.secret_params())
+            }
             None => (
                 Key::Primary(secret.primary_key.clone()),
                 secret.primary_key.secret_params(),
@@ -239,7 +238,7 @@ impl SigningKey {
             Key::Primary(k) => (k.fingerprint(), k.legacy_key_id()),
             Key::Subkey(k) => (k.fingerprint(), k.legacy_key_id()),
         };
-        let e = |e: pgp::errors::Error| SignError(e.to_string());
+        let e = |e: pgp::errors::Error| SignError(reason(&e));
         let mut config = SignatureConfig::v4(
             SignatureType::Binary,
             self.algorithm(),
@@ -262,6 +261,114 @@ impl SigningKey {
         .map_err(e)?;
         Ok(old_format_packet(&sig.to_bytes().map_err(e)?))
     }
+}
+
+/// The OpenPGP library's message for `e`, one short line: its `InvalidPacketContent` prints
+/// the inner error with `{:?}`, a Rust backtrace included (8 KB for a 16384-bit RSA key), so
+/// the inner error's own message is taken, and whatever follows a line break is cut.
+fn reason(e: &pgp::errors::Error) -> String {
+    let text = match e {
+        pgp::errors::Error::InvalidPacketContent { source } => return reason(source),
+        e => e.to_string(),
+    };
+    let line = text.lines().next().unwrap_or_default();
+    let mut short: String = line.chars().take(200).collect();
+    if short.len() < line.len() {
+        short.push('…');
+    }
+    short
+}
+
+/// The newest of `sigs` of one of `types` (by creation time).
+fn newest<'a>(
+    sigs: impl Iterator<Item = &'a pgp::packet::Signature>,
+    types: &[SignatureType],
+) -> Option<&'a pgp::packet::Signature> {
+    sigs.filter(|s| s.typ().is_some_and(|t| types.contains(&t)))
+        .max_by_key(|s| s.created().map(|t| t.as_secs()))
+}
+
+/// When a key made at `created` expires by its self-signature `sig` (`None`: never).
+fn expiry(created: Timestamp, sig: Option<&pgp::packet::Signature>) -> Option<u64> {
+    let d = sig?.key_expiration_time()?.as_secs();
+    (d != 0).then(|| u64::from(created.as_secs()) + u64::from(d))
+}
+
+/// Whether `sig` (a self-signature) lets its key sign: its key flags say so, or it has none
+/// (keys older than key flags).
+fn may_sign(sig: Option<&pgp::packet::Signature>) -> bool {
+    let Some(config) = sig.and_then(|s| s.config()) else {
+        return true;
+    };
+    let has_flags = config
+        .hashed_subpackets()
+        .any(|p| matches!(p.data, SubpacketData::KeyFlags(_)));
+    !has_flags || sig.is_some_and(|s| s.key_flags().sign())
+}
+
+/// A date for messages: `YYYY-MM-DD` (UTC) of `secs` since the epoch.
+fn date(secs: u64) -> String {
+    // Howard Hinnant's days-to-civil.
+    let z = (secs / 86400) as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// The key that signs, as gpg picks it: the last subkey that may sign and is neither revoked
+/// nor expired at `now` (`Some(index)`), else the primary key (`None`). A revoked or expired
+/// primary key, or no key that may sign, is refused: gpg, rpmsign and rpm-sequoia refuse them.
+fn usable_signer(secret: &SignedSecretKey, now: u32) -> Result<Option<usize>, String> {
+    let now = u64::from(now);
+    if !secret.details.revocation_signatures.is_empty() {
+        return Err("the key is revoked (it holds a key revocation signature)".into());
+    }
+    let self_sig = newest(
+        (secret.details.users.iter())
+            .flat_map(|u| u.signatures.iter())
+            .chain(secret.details.direct_signatures.iter()),
+        &[
+            SignatureType::CertGeneric,
+            SignatureType::CertPersona,
+            SignatureType::CertCasual,
+            SignatureType::CertPositive,
+            SignatureType::Key,
+        ],
+    );
+    if let Some(at) = expiry(secret.primary_key.created_at(), self_sig) {
+        if at <= now {
+            return Err(format!("the key expired on {}", date(at)));
+        }
+    }
+    let mut unusable = Vec::new();
+    for (i, sub) in secret.secret_subkeys.iter().enumerate().rev() {
+        let binding = newest(sub.signatures.iter(), &[SignatureType::SubkeyBinding]);
+        if binding.is_none() || !may_sign(binding) {
+            continue;
+        }
+        let fpr = sub.key.fingerprint();
+        if newest(sub.signatures.iter(), &[SignatureType::SubkeyRevocation]).is_some() {
+            unusable.push(format!("signing subkey {fpr} is revoked"));
+        } else if let Some(at) = expiry(sub.key.created_at(), binding).filter(|&at| at <= now) {
+            unusable.push(format!("signing subkey {fpr} expired on {}", date(at)));
+        } else {
+            return Ok(Some(i));
+        }
+    }
+    if may_sign(self_sig) {
+        return Ok(None);
+    }
+    Err(if unusable.is_empty() {
+        "no key of it may sign (its key flags allow no signing)".into()
+    } else {
+        format!("no key of it may sign: its {}", unusable.join(", its "))
+    })
 }
 
 /// A signature packet (tag 2) with the old-format header gpg writes (RFC 4880 4.2.1: `0x88`,
