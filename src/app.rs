@@ -12,7 +12,7 @@ use crate::cli::{Command, GraphFormat, ManifestArgs, SplitArgs, UnownedPolicy};
 use crate::debuginfo;
 use crate::deps::{self, Evr, Graph, PackageDeps};
 use crate::inventory::{display_path, Kind};
-use crate::manifest::{self, Rule};
+use crate::manifest::Rule;
 use crate::pipeline::{self, Analysis};
 use crate::report;
 use crate::write::{self, Format, WriteOptions};
@@ -776,6 +776,16 @@ pub fn split(
         debuginfo: !debug.files.is_empty(),
         minidebuginfo: debug.minidebuginfo,
     };
+    // (what rpmbuild would read otherwise than written: refused before anything is written)
+    crate::rpmtext::refuse(
+        &a.inventory,
+        &a.plan,
+        &a.resolved,
+        &deps,
+        &opts,
+        &source_name,
+    )
+    .map_err(|r| usage(r.to_string(), Some(r.hint())))?;
     refuse_output_inside_input(&args.output, &a.inventory.origin.input)?;
     let earlier = write::examine_output_dir(&args.output, args.force)?;
     let mut staged = write::write_all(&a.inventory, &a.plan, &deps, &opts, listener)?;
@@ -814,23 +824,9 @@ pub fn split(
         let mut opts = opts.clone();
         opts.out_dir = std::path::absolute(&opts.out_dir)?;
         a.inventory.origin.input = std::path::absolute(&a.inventory.origin.input)?;
-        let nprov: Vec<String> = a
-            .resolved
-            .manifest
-            .no_provides_from
-            .iter()
-            .flat_map(|(p, _)| {
-                // (bounded and checked when the manifest was bound to the layout)
-                manifest::layout::alternatives(
-                    p,
-                    &manifest::layout::lookup(&a.resolved.vars, &Default::default()),
-                    false,
-                )
-                .unwrap_or_default()
-            })
-            .map(|alt| alt.glob)
-            .collect();
-        let text = write::spec::render(&a.inventory, &a.plan, &deps, &opts, &source, &nprov);
+        let nprov = write::spec::no_provides_globs(&a.resolved);
+        let text = write::spec::render(&a.inventory, &a.plan, &deps, &opts, &source, &nprov)
+            .map_err(|r| usage(r.to_string(), Some(r.hint())))?;
         staged.add(&format!("{source}.spec"), text.as_bytes())?;
     }
     rep.written = (staged.outputs().iter().map(|p| display_path(p)))

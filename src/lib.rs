@@ -18,6 +18,7 @@ pub mod manifest;
 pub mod pipeline;
 pub mod report;
 pub mod rpmheader;
+pub mod rpmtext;
 pub mod scripts;
 pub mod verify;
 pub mod write;

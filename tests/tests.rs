@@ -22,6 +22,7 @@ mod raw_tree;
 mod repo;
 mod rpm_out;
 mod rpm_writer;
+mod rpmbuild_inputs;
 mod scriptlet_host;
 mod scriptlets;
 mod signing;

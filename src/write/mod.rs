@@ -515,7 +515,11 @@ fn write_package(
             Format::Filelist if pkg.debuginfo_of.is_some() => {}
             Format::Filelist => {
                 let path = staging.join(format!("{}.files", pkg.name));
-                let text = filelist::render(&files);
+                let text =
+                    filelist::render(&files, &pkg.name).map_err(|r| WriteError::Package {
+                        package: pkg.name.clone(),
+                        message: r.to_string(),
+                    })?;
                 fs::write(&path, text).map_err(io_at(&path))?;
                 outputs.push(path);
             }
