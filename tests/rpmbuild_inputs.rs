@@ -10,7 +10,7 @@ use std::ffi::OsStr;
 use std::fs;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 use rpmsplit::inventory::display_bytes;
 
@@ -397,7 +397,7 @@ fn arbitrary_file_names_reach_rpmbuild_literally_or_are_refused() {
     let seed: u64 = std::env::var("RPMSPLIT_NAMES_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(0x5eed_16_02);
+        .unwrap_or(0x5eed_1602);
     let mut rng = Rng(seed);
     for round in 0..4 {
         let mut names: BTreeSet<Vec<u8>> = BTreeSet::new();
@@ -654,7 +654,9 @@ fn an_input_rpms_owner_that_attr_cannot_hold_is_refused() {
     let work = Work::new();
     let m = work.dir().join("m.toml");
     fs::write(&m, manifest("s", "d", "GPL", "https://e.org/", "true")).unwrap();
-    for (owner, says) in [("evil%%(touch", "\"evil%(touch\" has a character")] {
+    // (an owner `-` reads as the default to rpmbuild too: no RPM it builds has one)
+    let (owner, says) = ("evil%%(touch", "\"evil%(touch\" has a character");
+    {
         let input = build_input(&work, &input_spec(owner), &format!("evil{}", owner.len()));
         let out = work.dir().join("out");
         let o = work.split(&input, &out, &m, &[]);

@@ -38,6 +38,11 @@
 //!   line's own expansion.
 //! - **A token of a section line** ([`token`]: package names, an interpreter) is split by popt:
 //!   only a plain character set passes.
+//!
+//! [`readback`] models those readers: the oracle of the `rpmtext` fuzz target and of the unit
+//! tests; tests/rpmbuild_inputs.rs has real rpmbuild for one.
+
+pub mod readback;
 
 /// Why a string cannot reach rpmbuild as it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -290,7 +295,7 @@ pub enum Section {
 
 /// Whether `line`, as rpm sees it once expanded, starts a section (`%files`, `%post` …): any
 /// `%word` alone or followed by white space (rpm 4.18 knows some 30; later ones add more).
-fn starts_section(line: &str) -> bool {
+pub(crate) fn starts_section(line: &str) -> bool {
     let Some(rest) = line.strip_prefix('%') else {
         return false;
     };
