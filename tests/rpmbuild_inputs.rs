@@ -440,7 +440,8 @@ fn manifest_strings_reach_the_rpm_as_they_are() {
     let license = "MIT AND %(touch MARKL) \\";
     let url = "https://example.org/%{lua:os.execute('touch\\32MARKU')}/%(touch${IFS}MARKU2)";
     let post = "echo '%(touch MARKP)' \\\n  more\necho 100% \\\n# %(touch MARKC)\n%%files";
-    let m = work.dir().join("m.toml");
+    // (the manifest's path goes into the spec's first line, a comment rpm expands too)
+    let m = work.dir().join("m %(touch MARKM) \\");
     fs::write(&m, manifest(summary, description, license, url, post)).unwrap();
     let o = work.split(&root, &out, &m, &[]);
     assert!(o.status.success(), "{}", stderr(&o));
