@@ -442,12 +442,22 @@ fn manifest_strings_reach_the_rpm_as_they_are() {
     let post = "echo '%(touch MARKP)' \\\n  more\necho 100% \\\n# %(touch MARKC)\n%%files";
     // (the manifest's path goes into the spec's first line, a comment rpm expands too)
     let m = work.dir().join("m %(touch MARKM) \\");
-    fs::write(&m, manifest(summary, description, license, url, post)).unwrap();
+    let deps = "requires = [\"x%(touch${IFS}MARKR)\", \"y >= 1.0%z\"]\n\
+                provides = [\"p%(touch${IFS}MARKV)\"]\nfiles =";
+    let text = manifest(summary, description, license, url, post).replace("files =", deps);
+    fs::write(&m, text).unwrap();
     let o = work.split(&root, &out, &m, &[]);
     assert!(o.status.success(), "{}", stderr(&o));
     let rpms = work.rpmbuild(&out.join("t.spec"), &[]);
     work.assert_no_markers("manifest strings");
     let rpm = &rpms[0];
+    let requires = query(
+        rpm,
+        "[%{REQUIRENAME} %{REQUIREFLAGS:depflags} %{REQUIREVERSION}\n]",
+    );
+    assert!(requires.contains("x%(touch${IFS}MARKR)"), "{requires}");
+    assert!(requires.contains("y >= 1.0%z"), "{requires}");
+    assert!(query(rpm, "[%{PROVIDENAME}\n]").contains("p%(touch${IFS}MARKV)\n"));
     assert_eq!(query(rpm, "%{SUMMARY}"), summary);
     assert_eq!(query(rpm, "%{LICENSE}"), license);
     assert_eq!(query(rpm, "%{URL}"), url);
@@ -484,12 +494,18 @@ fn manifest_strings_rpmbuild_would_read_otherwise_are_refused() {
             "true",
             "the description has the control character 0x07",
         ),
+        (
+            "deps",
+            "d",
+            "true",
+            "the dependency \"y\" has the version \"1%(z)\"",
+        ),
     ] {
-        fs::write(
-            &m,
-            manifest(summary, description, "MIT", "https://e.org/", post),
-        )
-        .unwrap();
+        let mut text = manifest(summary, description, "MIT", "https://e.org/", post);
+        if summary == "deps" {
+            text = text.replace("files =", "requires = [\"y = 1%(z)\"]\nfiles =");
+        }
+        fs::write(&m, text).unwrap();
         let o = work.split(&root, &out, &m, &[]);
         if says == "OK" {
             assert!(o.status.success(), "{description:?}: {}", stderr(&o));

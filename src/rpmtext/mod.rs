@@ -34,6 +34,8 @@
 //!   description whose first non-blank is `#` is a comment: both are refused.
 //! - **A `%global` body** ([`global_body`]) loses one backslash of each pair and one level of
 //!   `%` when defined, and one level per expansion of its uses.
+//! - **A dependency** ([`dependency`]) is split by rpm at blanks and commas; its name and
+//!   version are checked for the characters rpm allows.
 //! - **A shell word in `%install`** ([`sh_quoted`]) is single-quoted for sh, after the spec
 //!   line's own expansion.
 //! - **A token of a section line** ([`token`]: package names, an interpreter) is split by popt:
@@ -284,6 +286,48 @@ pub fn tag_token(s: &str) -> Result<String, Unsafe> {
     Ok(v)
 }
 
+/// A dependency for `Requires:`, `Provides:` …: `NAME` or `NAME OP EVR`. rpm splits the value
+/// at blanks and commas, wants a name starting with a letter, digit, `_` or `/` (or a
+/// non-ASCII byte), and an EVR of letters, digits and `. _ + % { } ~ ^ - :`.
+pub fn dependency(name: &str, op_evr: Option<(&str, &str)>) -> Result<String, Unsafe> {
+    let first_ok = name
+        .chars()
+        .next()
+        .is_some_and(|c| !c.is_ascii() || c.is_ascii_alphanumeric() || c == '_' || c == '/');
+    if !first_ok {
+        return Err(unsafe_(format!(
+            "{name:?} does not start with a letter, digit, `_` or `/`, as rpm wants"
+        )));
+    }
+    if name.contains(|c: char| c.is_whitespace() || c == ',') {
+        return Err(unsafe_(format!(
+            "{name:?} has white space or a comma, where rpm splits dependencies"
+        )));
+    }
+    let mut text = name.to_string();
+    if let Some((op, evr)) = op_evr {
+        let ok = !evr.is_empty()
+            && evr
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._+%{}~^-:".contains(c));
+        if !ok {
+            return Err(unsafe_(format!(
+                "{name:?} has the version {evr:?}, with a character rpm does not allow"
+            )));
+        }
+        if let Some((epoch, rest)) = evr.split_once(':') {
+            if epoch.is_empty() || !epoch.bytes().all(|b| b.is_ascii_digit()) || rest.contains(':')
+            {
+                return Err(unsafe_(format!(
+                    "{name:?} has the version {evr:?}, whose epoch (before `:`) is not a number"
+                )));
+            }
+        }
+        text = format!("{name} {op} {evr}");
+    }
+    tag_value(&text)
+}
+
 /// Which section a multi-line text goes into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
@@ -483,6 +527,17 @@ mod tests {
         assert_eq!(tag_value(" 100% \\").unwrap(), "100%% \\%{nil}");
         assert!(tag_value("a\nb").is_err());
         assert!(tag_value("  ").is_err());
+        assert_eq!(dependency("x%(y)", None).unwrap(), "x%%(y)");
+        assert_eq!(
+            dependency("a", Some((">=", "1.0-2"))).unwrap(),
+            "a >= 1.0-2"
+        );
+        assert!(dependency("a b", None).is_err());
+        assert!(dependency("a,b", None).is_err());
+        assert!(dependency("-a", None).is_err());
+        assert!(dependency("a", Some(("=", "1%(y)"))).is_err());
+        assert!(dependency("a", Some(("=", "1.0%{lua:z}"))).is_err());
+        assert!(dependency("a", Some(("=", "2:1.0-1"))).is_ok());
         assert_eq!(
             section_text("a %(x)\n  %files", Section::Script).unwrap(),
             "a %%(x)\n  %%files"

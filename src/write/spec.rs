@@ -8,6 +8,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use crate::classify::{Plan, Status};
+use crate::dep::Op;
 use crate::deps::{isa, Dep, PackageDeps};
 use crate::edit::{self, shell_quote_body};
 use crate::inventory::{display_path, Inventory, Kind};
@@ -293,7 +294,10 @@ fn dep_lines(
     let own_isa = isa(p.arch.as_deref().unwrap_or(arch)).map(|i| format!("{}({i})", p.name));
     let mut out = String::new();
     let mut bad: Option<Refused> = None;
-    let mut line = |tag: &str, dep: &Dep| match rpmtext::tag_value(&dep.to_string()) {
+    let mut line = |tag: &str, dep: &Dep| match rpmtext::dependency(
+        &dep.name,
+        (dep.op != Op::Any).then_some((dep.op.as_str(), dep.evr.as_str())),
+    ) {
         Ok(v) => {
             let _ = writeln!(out, "{tag}: {v}");
         }
