@@ -301,6 +301,24 @@ fn names_rpmbuild_cannot_take_are_refused_naming_the_file() {
     .collect();
     let refused = names_reach_rpmbuild(&names);
     assert_eq!(refused.len(), names.len(), "{refused:?}");
+    // `%files` lists alone are refused too; formats rpmbuild does not read are written
+    let work = Work::new();
+    let root = work.dir().join("root");
+    put_bytes(&root, b"/n/tab\there");
+    let (out, m) = (work.dir().join("out"), work.dir().join("m.toml"));
+    fs::write(&m, manifest("s", "d", "MIT", "https://e.org/", "true")).unwrap();
+    fails(
+        split_command(&root, &out, &["-f", "filelist", "--manifest"]).arg(&m),
+        2,
+        &["/n/tab\\there (package t): the file name has a tab"],
+    );
+    assert!(nothing_in(&out));
+    split(
+        &root,
+        &out,
+        &["-f", "cpio,tree", "--manifest", m.to_str().unwrap()],
+    );
+    assert!(out.join("tree/t/n/tab\there").is_file());
 }
 
 /// A small deterministic generator (xorshift64*), so a failure is reproduced by its seed.
