@@ -481,7 +481,12 @@ fn manifest_strings_reach_the_rpm_as_they_are() {
     let m = work.dir().join("m %(touch MARKM) \\");
     let deps = "requires = [\"x%(touch${IFS}MARKR)\", \"y >= 1.0%z\"]\n\
                 provides = [\"p%(touch${IFS}MARKV)\"]\nfiles =";
-    let text = manifest(summary, description, license, url, post).replace("files =", deps);
+    let text = manifest(summary, description, license, url, post)
+        .replace("files =", deps)
+        .replace(
+            "[snippet.s]\n",
+            "[snippet.s]\ninterpreter = \"/bin/sh -e\"\n",
+        );
     fs::write(&m, text).unwrap();
     let o = work.split(&root, &out, &m, &[]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -500,6 +505,7 @@ fn manifest_strings_reach_the_rpm_as_they_are() {
     assert_eq!(query(rpm, "%{URL}"), url);
     assert_eq!(query(rpm, "%{DESCRIPTION}"), rpm_trimmed(description));
     assert_eq!(query(rpm, "%{POSTIN}"), post);
+    assert_eq!(query(rpm, "[%{POSTINPROG} ]"), "/bin/sh -e ");
 }
 
 #[test]

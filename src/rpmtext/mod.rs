@@ -38,8 +38,8 @@
 //!   version are checked for the characters rpm allows.
 //! - **A shell word in `%install`** ([`sh_quoted`]) is single-quoted for sh, after the spec
 //!   line's own expansion.
-//! - **A token of a section line** ([`token`]: package names, an interpreter) is split by popt:
-//!   only a plain character set passes.
+//! - **A token of a section line** ([`token`]: package names; [`interpreter`]) is split by
+//!   popt: only a plain character set passes.
 //!
 //! [`readback`] models those readers: the oracle of the `rpmtext` fuzz target and of the unit
 //! tests; tests/rpmbuild_inputs.rs has real rpmbuild for one.
@@ -400,6 +400,29 @@ pub fn token(s: &str) -> Result<&str, Unsafe> {
     }
 }
 
+/// A scriptlet's interpreter for `%post -p PROG`: a path and its arguments, words of letters,
+/// digits and `_ - . + / < > = : , @` separated by single spaces (rpm splits the line with popt,
+/// then the program again). Returned as the `-p` argument, quoted when it has arguments.
+pub fn interpreter(prog: &str) -> Result<String, Unsafe> {
+    let ok = !prog.is_empty()
+        && prog.split(' ').all(|w| {
+            !w.is_empty()
+                && w.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"_-.+/<>=:,@".contains(&b))
+        });
+    if !ok {
+        return Err(unsafe_(format!(
+            "{prog:?} is not words of letters, digits and `_ - . + / < > = : , @` separated by \
+             single spaces, which a spec's -p option cannot hold"
+        )));
+    }
+    Ok(if prog.contains(' ') {
+        format!("\"{prog}\"")
+    } else {
+        prog.to_string()
+    })
+}
+
 /// The body of `%global NAME BODY` (also inside `%{!?NAME:…}`) such that each use of the
 /// macro, expanded `uses` more times, gives `s`. Backslashes and braces are escaped for the
 /// definition's own parse; the body must not start or end with white space, which rpm strips.
@@ -527,6 +550,13 @@ mod tests {
         assert_eq!(tag_value(" 100% \\").unwrap(), "100%% \\%{nil}");
         assert!(tag_value("a\nb").is_err());
         assert!(tag_value("  ").is_err());
+        assert_eq!(interpreter("<lua>").unwrap(), "<lua>");
+        assert_eq!(
+            interpreter("/usr/bin/python3 -s").unwrap(),
+            "\"/usr/bin/python3 -s\""
+        );
+        assert!(interpreter("/bin/sh -c \"x\"").is_err());
+        assert!(interpreter("/bin/%(x)").is_err());
         assert_eq!(dependency("x%(y)", None).unwrap(), "x%%(y)");
         assert_eq!(
             dependency("a", Some((">=", "1.0-2"))).unwrap(),

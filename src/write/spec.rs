@@ -212,7 +212,7 @@ pub fn render(
             let prog = if script.interpreter == "/bin/sh" {
                 String::new()
             } else {
-                let interp = rpmtext::token(&script.interpreter)
+                let interp = rpmtext::interpreter(&script.interpreter)
                     .map_err(|w| Refused::new(pkg(&p.name), field, w))?;
                 format!(" -p {interp}")
             };
