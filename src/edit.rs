@@ -224,9 +224,16 @@ pub fn undo(inv: &Inventory) -> Inventory {
 /// The edits [`apply`] made to `inv`, as the shell lines of a spec's `%install` (`mv`,
 /// `install -d`, `cp -p`, `chmod`, in the order rpmsplit made them), appended to `s`. Returns
 /// the directories whose contents they change, by their final paths: a spec gives them back
-/// their mtimes once everything is done.
-pub fn to_shell(inv: &Inventory, s: &mut String) -> BTreeSet<PathBuf> {
-    let q = |p: &Path| shell_quote_body(p);
+/// their mtimes once everything is done. A path the spec cannot hold is refused.
+pub fn to_shell(
+    inv: &Inventory,
+    s: &mut String,
+) -> Result<BTreeSet<PathBuf>, crate::rpmtext::Refused> {
+    let q = |p: &Path| {
+        shell_quote_body(p).map_err(|w| {
+            crate::rpmtext::Refused::new(crate::inventory::display_path(p), "file name", w)
+        })
+    };
     let mut touched: BTreeSet<PathBuf> = BTreeSet::new();
     // The moves rpmsplit made, in its order (a directory takes its subtree). The directories
     // they touch are remembered by their final paths: a later move may carry them away.
@@ -238,12 +245,12 @@ pub fn to_shell(inv: &Inventory, s: &mut String) -> BTreeSet<PathBuf> {
         };
         touched.extend(from.parent().map(settled));
         touched.extend(dir.ancestors().map(settled));
-        let _ = writeln!(s, "mkdir -p '%{{buildroot}}{}'", q(dir));
+        let _ = writeln!(s, "mkdir -p '%{{buildroot}}{}'", q(dir)?);
         let _ = writeln!(
             s,
             "mv '%{{buildroot}}{}' '%{{buildroot}}{}'",
-            q(from),
-            q(to)
+            q(from)?,
+            q(to)?
         );
     }
     let copies = || inv.entries.iter().filter(|e| e.copied_from.is_some());
@@ -254,7 +261,7 @@ pub fn to_shell(inv: &Inventory, s: &mut String) -> BTreeSet<PathBuf> {
         }
     }
     for e in copies().filter(|e| e.kind == Kind::Dir) {
-        let _ = writeln!(s, "install -d -m 0755 '%{{buildroot}}{}'", q(&e.path));
+        let _ = writeln!(s, "install -d -m 0755 '%{{buildroot}}{}'", q(&e.path)?);
     }
     for e in copies().filter(|e| e.kind != Kind::Dir) {
         let Some(from) = e.copied_from.as_deref() else {
@@ -263,21 +270,18 @@ pub fn to_shell(inv: &Inventory, s: &mut String) -> BTreeSet<PathBuf> {
         let _ = writeln!(
             s,
             "cp -p '%{{buildroot}}{}' '%{{buildroot}}{}'",
-            q(from),
-            q(&e.path)
+            q(from)?,
+            q(&e.path)?
         );
     }
     for e in inv.entries.iter().filter(|e| e.input_perms.is_some()) {
-        let _ = writeln!(s, "chmod {:04o} '%{{buildroot}}{}'", e.perms, q(&e.path));
+        let _ = writeln!(s, "chmod {:04o} '%{{buildroot}}{}'", e.perms, q(&e.path)?);
     }
-    touched
+    Ok(touched)
 }
 
-/// A path for the inside of a single-quoted shell word in `%install`: `'` closes, escapes and
-/// reopens the quote, `%` is doubled so rpm does not expand it. (Names that are not UTF-8 are
-/// shown lossily; rpmbuild's `%files` could not name them either.)
-pub fn shell_quote_body(p: &Path) -> String {
-    String::from_utf8_lossy(p.as_os_str().as_bytes())
-        .replace('\'', r"'\''")
-        .replace('%', "%%")
+/// A path for the inside of a single-quoted shell word in `%install`
+/// ([`crate::rpmtext::sh_quoted`]).
+pub fn shell_quote_body(p: &Path) -> Result<String, crate::rpmtext::Unsafe> {
+    crate::rpmtext::sh_quoted(p.as_os_str().as_bytes())
 }

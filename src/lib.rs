@@ -32,6 +32,7 @@ pub mod outdir;
 pub mod pipeline;
 pub mod plan;
 pub mod report;
+pub mod rpmtext;
 pub mod scripts;
 pub mod shipped;
 pub mod split;

@@ -234,6 +234,9 @@ pub fn split(
     let mut opts = cfg.write.clone();
     opts.debuginfo = !debug.files.is_empty();
     opts.minidebuginfo = debug.minidebuginfo;
+    // what rpmbuild would read otherwise than written: refused before anything is written
+    write::refuse_unreadable(&a.inventory, &a.plan, &a.resolved, &opts, &cfg.source_name)
+        .map_err(|r| usage(r.to_string(), Some(r.hint())))?;
     let mut staged = OutputDir::open(&opts.out_dir, cfg.force, listener)?.stage()?;
     let written = write::write_all(&a.inventory, &a.plan, &opts, staged.path(), listener)?;
     staged.written(written);
@@ -249,7 +252,8 @@ pub fn split(
             &opts,
             &cfg.source_name,
             &a.resolved.no_provides_globs,
-        );
+        )
+        .map_err(|r| usage(r.to_string(), Some(r.hint())))?;
         staged.add(&format!("{}.spec", cfg.source_name), text.as_bytes())?;
     }
     let mut rep = SplitReport::new(&a.inventory, &a.plan, cfg, &staged.written, left_out, debug);

@@ -64,6 +64,12 @@ fn manifest(data: &[u8]) {
     }
 }
 
+fn rpmtext(data: &[u8]) {
+    if let Err(e) = rpmsplit::rpmtext::readback::check(data) {
+        panic!("{e}");
+    }
+}
+
 /// A fuzz target's library entry point.
 type Replay = fn(&[u8]);
 
@@ -73,6 +79,7 @@ const TARGETS: &[(&str, Replay)] = &[
     ("elf_facts", elf_facts),
     ("elf_strip", elf_strip),
     ("manifest", manifest),
+    ("rpmtext", rpmtext),
 ];
 
 fn inputs(target: &str) -> Vec<PathBuf> {

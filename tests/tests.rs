@@ -25,6 +25,7 @@ mod repo;
 mod resplit_flags;
 mod rpm_out;
 mod rpm_writer;
+mod rpmbuild_inputs;
 mod scriptlet_host;
 mod scriptlets;
 mod signing;

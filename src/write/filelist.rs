@@ -1,28 +1,42 @@
 //! `%files` lists for rpmbuild's `%files -n NAME -f NAME.files`: one line per entry, with
 //! `%dir`, `%config(missingok noreplace)`, `%verify(...)`, `%caps(...)`, `%ghost`, `%doc`,
 //! `%license` and `%attr` where needed.
-//! Lines are bytes: file names that are not UTF-8 are written as they are.
+//! Lines are bytes, written by [`crate::rpmtext`] for rpmbuild to read back literally.
 
 use std::os::unix::ffi::OsStrExt;
 
 use super::Shipped;
 use crate::format::vocab::fileflags;
-use crate::inventory::Kind;
+use crate::inventory::{display_path, Kind};
+use crate::rpmtext::{self, Refused, Unsafe};
 
-/// Render the list for one package. Build-id links are left out: rpmbuild adds them.
-pub fn render(files: &[Shipped<'_>]) -> Vec<u8> {
+/// Render the list for one package. Build-id links are left out: rpmbuild adds them. Every
+/// name, owner and language goes through [`crate::rpmtext`]; what it refuses is refused here,
+/// naming the file, its package and the field.
+pub fn render(files: &[Shipped<'_>], package: &str) -> Result<Vec<u8>, Refused> {
     let mut out = Vec::new();
     for f in files.iter().filter(|f| !f.generated) {
-        let mut line = String::new();
         let e = f.entry;
+        let path = e.path.as_os_str().as_bytes();
+        let refused = |field, why| {
+            Refused::new(
+                format!("{} (package {package})", display_path(&e.path)),
+                field,
+                why,
+            )
+        };
+        let mut line = String::new();
         if f.perms != e.perms || f.user != "root" || f.group != "root" {
-            line.push_str(&format!("%attr({:04o},{},{}) ", f.perms, f.user, f.group));
+            let user = rpmtext::files_owner(f.user).map_err(|w| refused("owner", w))?;
+            let group = rpmtext::files_owner(f.group).map_err(|w| refused("group", w))?;
+            line.push_str(&format!("%attr({:04o},{user},{group}) ", f.perms));
         }
         if e.kind == Kind::Dir {
             line.push_str("%dir ");
         }
         if !f.lang.is_empty() {
-            line.push_str(&format!("%lang({}) ", f.lang));
+            let lang = rpmtext::files_lang(&f.lang).map_err(|w| refused("%lang", w))?;
+            line.push_str(&format!("%lang({lang}) "));
         }
         if f.flags & fileflags::CONFIG != 0 {
             let words: Vec<&str> = [
@@ -54,11 +68,22 @@ pub fn render(files: &[Shipped<'_>]) -> Vec<u8> {
                 line.push_str(word);
             }
         }
+        let name = rpmtext::files_path(path).map_err(|w| refused("file name", w))?;
+        if line.len() + name.len() >= rpmtext::MAX_FILES_LINE {
+            return Err(refused(
+                "file name",
+                Unsafe(format!(
+                    "makes a %files line of {} bytes, over the {} rpm reads as one",
+                    line.len() + name.len(),
+                    rpmtext::MAX_FILES_LINE
+                )),
+            ));
+        }
         out.extend_from_slice(line.as_bytes());
-        out.extend_from_slice(&quote(e.path.as_os_str().as_bytes()));
+        out.extend_from_slice(&name);
         out.push(b'\n');
     }
-    out
+    Ok(out)
 }
 
 /// `%verify(...)` for verify flags `v` where they are not rpmbuild's default: `not` and the
@@ -79,39 +104,4 @@ fn verify(v: u32, ghost: bool) -> Option<String> {
         .map(|(_, w)| *w)
         .collect();
     Some(format!("%verify({not}{}) ", words.join(" ")))
-}
-
-/// Quote a path for rpm's file list parser: escape glob characters and `%`; put names with
-/// white space in double quotes.
-fn quote(path: &[u8]) -> Vec<u8> {
-    let mut s = Vec::with_capacity(path.len() + 2);
-    for &b in path {
-        match b {
-            b'%' => s.extend_from_slice(b"%%"),
-            b'*' | b'?' | b'[' | b']' | b'{' | b'}' | b'\\' => {
-                s.push(b'\\');
-                s.push(b);
-            }
-            _ => s.push(b),
-        }
-    }
-    if path.iter().any(|b| b.is_ascii_whitespace() || *b == b'"') {
-        let mut q = vec![b'"'];
-        q.extend(s);
-        q.push(b'"');
-        q
-    } else {
-        s
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::quote;
-
-    #[test]
-    fn quotes_what_rpm_would_expand() {
-        assert_eq!(quote(b"/a b"), b"\"/a b\"".to_vec());
-        assert_eq!(quote(b"/x%y*"), b"/x%%y\\*".to_vec());
-    }
 }

@@ -93,6 +93,37 @@ fn io_at(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
     }
 }
 
+/// Render every `%files` list and the spec this split writes, as the writers will, and return
+/// the first string they refuse: run before anything is written.
+pub fn refuse_unreadable(
+    inv: &crate::inventory::Inventory,
+    plan: &crate::plan::Plan,
+    resolved: &crate::manifest::Resolved,
+    opts: &WriteOptions,
+    source_name: &str,
+) -> Result<(), crate::rpmtext::Refused> {
+    use crate::rpmtext::{global_body, lists_dir, Refused};
+    if opts.formats.contains(&Format::Filelist) || opts.formats.contains(&Format::Spec) {
+        for p in plan.emitted().filter(|p| p.debuginfo_of.is_none()) {
+            let files = shipped(inv, plan, p, opts.source_date_epoch);
+            filelist::render(&files, &p.name)?;
+        }
+    }
+    if opts.formats.contains(&Format::Spec) {
+        // the paths as the spec holds them: absolute
+        use std::os::unix::ffi::OsStringExt;
+        let abs = |p: &std::path::PathBuf| {
+            let a = std::path::absolute(p).unwrap_or_else(|_| p.clone());
+            a.into_os_string().into_vec()
+        };
+        let named = |p, field| move |w| Refused::new(crate::inventory::display_path(p), field, w);
+        global_body(&abs(&inv.origin.input), 1).map_err(named(&inv.origin.input, "input path"))?;
+        lists_dir(&abs(&opts.out_dir)).map_err(named(&opts.out_dir, "output path"))?;
+        spec::render(inv, plan, opts, source_name, &resolved.no_provides_globs)?;
+    }
+    Ok(())
+}
+
 /// What was written for one package.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Written {
@@ -210,7 +241,11 @@ fn write_package(
             Format::Filelist if pkg.debuginfo_of.is_some() => {}
             Format::Filelist => {
                 let path = staging.join(format!("{}.files", pkg.name));
-                let text = filelist::render(&files);
+                let text =
+                    filelist::render(&files, &pkg.name).map_err(|r| WriteError::Package {
+                        package: pkg.name.clone(),
+                        message: r.to_string(),
+                    })?;
                 fs::write(&path, text).map_err(io_at(&path))?;
                 outputs.push(path);
             }

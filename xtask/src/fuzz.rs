@@ -21,6 +21,8 @@ pub const TARGETS: &[(&str, usize)] = &[
     ("elf_facts", 65536),
     ("elf_strip", 65536),
     ("manifest", 65536),
+    // one string for rpmbuild: a path is at most 4096 bytes, a text a few KiB
+    ("rpmtext", 16384),
 ];
 
 fn root() -> PathBuf {
