@@ -24,6 +24,7 @@ mod rpm_out;
 mod rpm_writer;
 mod scriptlet_host;
 mod scriptlets;
+mod sid;
 mod signing;
 mod snippets;
 mod split;
