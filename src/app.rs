@@ -719,6 +719,11 @@ pub fn split(
         }
     };
     debug.minidebuginfo = args.minidebuginfo && !debug.files.is_empty();
+    if let Some(e) = evr.as_ref().filter(|_| !args.no_recompute_build_ids) {
+        let seed = format!("{}-{}", e.version, e.release);
+        debuginfo::buildid::seed_plan(&a.inventory, &mut debug, &seed, args.build_id_hash, jobs)
+            .map_err(|e| usage(format!("{:#}", anyhow::Error::from(e)), None))?;
+    }
     for f in debug.files.iter().filter(|f| f.build_id.is_none()) {
         listener.warn(&format!(
             "{} has no build-id of 16 to 64 bytes (link it with --build-id): its debug file \
@@ -775,6 +780,7 @@ pub fn split(
         sign_key,
         debuginfo: !debug.files.is_empty(),
         minidebuginfo: debug.minidebuginfo,
+        unique_build_ids: !args.no_recompute_build_ids,
     };
     refuse_output_inside_input(&args.output, &a.inventory.origin.input)?;
     let earlier = write::examine_output_dir(&args.output, args.force)?;

@@ -324,7 +324,8 @@ fn rpmbuild_with_find_debuginfo_makes_the_same_debuginfo_packages_from_our_spec(
     std::os::unix::fs::symlink("../../../../usr/sbin/virtlogd-old", links.join(&id[2..])).unwrap();
     let ours = tmp.path().join("ours");
     let mut args = RPM_ARGS.to_vec();
-    args.push("rpm,spec");
+    // build-ids recomputed with debugedit 5.0's hash, Debian 12's find-debuginfo
+    args.extend(["rpm,spec", "--build-id-hash", "sha1"]);
     split(&tree, &ours, &args);
     let spec = ours.join("libvirt.spec");
     let top = tmp.path().join("rpmbuild");
@@ -337,6 +338,7 @@ fn rpmbuild_with_find_debuginfo_makes_the_same_debuginfo_packages_from_our_spec(
     );
     assert!(a.keys().filter(|n| n.contains("-debuginfo-")).count() >= 20);
     let mut problems = Vec::new();
+    let mut recomputed = 0;
     for (name, ours) in &a {
         let theirs = &b[name];
         let (fa, fb) = (file_rows(ours), file_rows(theirs));
@@ -380,6 +382,19 @@ fn rpmbuild_with_find_debuginfo_makes_the_same_debuginfo_packages_from_our_spec(
             continue;
         }
         for (x, y) in ea.iter().zip(&eb) {
+            // byte-identical build-ids, recomputed from VERSION-RELEASE (not the input's)
+            let (ix, iy) = (build_id(x), build_id(y));
+            if ix != iy {
+                problems.push(format!(
+                    "{}: build-id ours {ix}, rpmbuild's {iy}",
+                    x.strip_prefix(&ua).unwrap().display()
+                ));
+            }
+            let input = tree.join(
+                x.strip_prefix(ua.join("usr/lib/debug"))
+                    .unwrap_or(x.strip_prefix(&ua).unwrap()),
+            );
+            recomputed += usize::from(input.is_file() && build_id(&input) != ix);
             let (sx, sy) = (comparable(sections(x)), comparable(sections(y)));
             if sx != sy {
                 problems.push(format!(
@@ -390,6 +405,10 @@ fn rpmbuild_with_find_debuginfo_makes_the_same_debuginfo_packages_from_our_spec(
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(
+        recomputed >= 20,
+        "only {recomputed} build-ids differ from the input's"
+    );
 }
 
 /// Every output file below `dir` (relative path → bytes, a symlink's target), `report.json`
