@@ -881,3 +881,250 @@ fn a_file_with_a_copys_build_id_keeps_its_own_bytes() {
         assert_eq!(link, want, "{name}");
     }
 }
+
+/// The build-id of every ELF file below `dir`, by path relative to it.
+fn build_ids_below(dir: &Path) -> BTreeMap<PathBuf, String> {
+    (elf_files_below(dir).into_iter())
+        .map(|p| (p.strip_prefix(dir).unwrap().to_owned(), build_id(&p)))
+        .collect()
+}
+
+#[test]
+fn rpmbuild_6_1_with_find_debuginfo_gives_the_same_build_ids_from_our_spec() {
+    // today's find-debuginfo (debugedit 5.3: XXH3-128) at the distribution's default macros,
+    // run on our spec in the Debian unstable root; ours with the default --build-id-hash
+    let mut sid = crate::sid::Sid::new();
+    let tmp = tempfile::tempdir().unwrap();
+    let tree = tmp.path().join("root");
+    ok(tool("cp")
+        .arg("-a")
+        .arg(&debug_fixture(Debug::Full).root)
+        .arg(&tree));
+    let ours = tmp.path().join("ours");
+    let args = [
+        "--compress",
+        "zstd:3",
+        "--release",
+        "2",
+        "--quiet",
+        "--format",
+        "rpm,spec",
+    ];
+    split(&tree, &ours, &args);
+    let base = tmp.path().to_str().unwrap();
+    sid.bind(tmp.path(), base);
+    let top = format!("{base}/top");
+    let spec = format!("{base}/ours/libvirt.spec");
+    sid.run(&[
+        "env",
+        "SOURCE_DATE_EPOCH=1700000000",
+        "rpmbuild",
+        "-bb",
+        "--quiet",
+        "--nodeps",
+        "--define",
+        &format!("_topdir {top}"),
+        &spec,
+    ]);
+    // unpacked by rpm 6.1's rpm2cpio (its packages may be v6)
+    sid.sh(&format!(
+        "cd {top} && for r in RPMS/*/*.rpm; do d=unpacked/$(basename $r .rpm); mkdir -p $d; \
+         rpm2cpio $r | (cd $d && cpio -idm --quiet --no-absolute-filenames); done"
+    ));
+    let theirs = Path::new(&top).join("unpacked");
+    let (a, b) = (
+        rpms_by_name(&ours),
+        rpms_by_name(&Path::new(&top).join("RPMS")),
+    );
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    let mut compared = 0;
+    let mut problems = Vec::new();
+    for (name, rpm) in &a {
+        let ua = tmp.path().join("ua").join(name);
+        unpack(rpm, &ua);
+        let ub = theirs.join(name.trim_end_matches(".rpm"));
+        let (ia, ib) = (build_ids_below(&ua), build_ids_below(&ub));
+        if ia != ib {
+            problems.push(format!("{name}: ours {ia:?}\nrpmbuild 6.1's {ib:?}"));
+        }
+        for (rel, id) in &ia {
+            let input = tree.join(rel);
+            if input.is_file() {
+                assert_ne!(
+                    &build_id(&input),
+                    id,
+                    "{}: the input's build-id",
+                    rel.display()
+                );
+            }
+        }
+        compared += ia.len();
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(compared >= 40, "{compared} ELF files compared");
+}
+
+/// The `-g` tree split with `manifests/MANIFEST` at VERSION-1, debuginfo packages and all,
+/// into RPMs in `out`, with `extra` arguments.
+fn debug_split(manifest: &str, version: &str, out: &Path, extra: &[&str]) -> Vec<PathBuf> {
+    let manifest = manifest_path(manifest);
+    let mut args = vec![
+        "--manifest",
+        &manifest,
+        "--format",
+        "rpm",
+        "--compress",
+        "zstd:3",
+        "--version",
+        version,
+        "--release",
+        "1",
+        "--quiet",
+    ];
+    args.extend_from_slice(extra);
+    split(&debug_fixture(Debug::Full).root, out, &args);
+    let rpms = rpms_in(out);
+    assert!(
+        rpms.iter()
+            .filter(|r| r.to_string_lossy().contains("-debuginfo-"))
+            .count()
+            >= 10
+    );
+    rpms
+}
+
+/// The 9.0 split, then the current split, both with their debuginfo packages, in `dir`:
+/// (old, new).
+fn upgrade_splits(dir: &Path, extra: &[&str]) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    (
+        debug_split("libvirt-9.0.toml", "9.0.0", &dir.join("old"), extra),
+        debug_split("libvirt.toml", "12.6.0", &dir.join("new"), extra),
+    )
+}
+
+/// rpm 4.18 (the host's) into an empty root: every old package installed, then `rpm -U` of
+/// every new one (scriptlets and dependencies left out: file conflicts are the question).
+fn upgrade_with_rpm_4_18(dir: &Path, old: &[PathBuf], new: &[PathBuf]) -> std::process::Output {
+    let root = dir.join("root");
+    fs::create_dir_all(&root).unwrap();
+    ok(rpm_in(&root).arg("--initdb"));
+    ok(rpm_in(&root)
+        .args(["-i", "--nodeps", "--noscripts"])
+        .args(old));
+    rpm_in(&root)
+        .args(["-U", "--nodeps", "--noscripts"])
+        .args(new)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_9_0_split_with_debuginfo_upgrades_to_the_current_one_without_conflicts_on_rpm_4_18() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (old, new) = upgrade_splits(tmp.path(), &[]);
+    let out = upgrade_with_rpm_4_18(tmp.path(), &old, &new);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("conflicts"), "{}", stderr(&out));
+    // the renamed package's debuginfo: old and new build-ids differ (seeded by V-R)
+    let ids = |rpms: &[PathBuf], name: &str| -> BTreeSet<String> {
+        let rpm = rpms
+            .iter()
+            .find(|r| {
+                r.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with(&format!("{name}-debuginfo-"))
+            })
+            .unwrap_or_else(|| panic!("no {name}-debuginfo"));
+        rpm_qp(rpm, &["--provides"])
+            .lines()
+            .filter_map(|l| l.strip_prefix("debuginfo(build-id) = "))
+            .map(str::to_owned)
+            .collect()
+    };
+    let (a, b) = (
+        ids(&old, "libvirt-lock-sanlock"),
+        ids(&new, "libvirt-daemon-plugin-sanlock"),
+    );
+    assert!(!a.is_empty() && a.is_disjoint(&b), "{a:?} {b:?}");
+}
+
+#[test]
+fn with_the_inputs_build_ids_the_same_upgrade_conflicts() {
+    // why build-ids are recomputed: the renamed package's debuginfo package (nothing
+    // obsoletes it) keeps its build-id links, which the new one's have the same names as
+    let tmp = tempfile::tempdir().unwrap();
+    let (old, new) = upgrade_splits(tmp.path(), &["--no-recompute-build-ids"]);
+    let out = upgrade_with_rpm_4_18(tmp.path(), &old, &new);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("/usr/lib/debug/.build-id/")
+            && err.contains("conflicts with file from package"),
+        "{err}"
+    );
+}
+
+#[test]
+fn build_ids_differ_between_releases_of_the_same_tree() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tree = &debug_fixture(Debug::Full).root;
+    let mut ids = Vec::new();
+    for release in ["1", "2"] {
+        let out = tmp.path().join(release);
+        let args = ["--release", release, "--quiet", "--format", "tree"];
+        split(tree, &out, &args);
+        // debug files by their name without -V-R.ARCH
+        let suffix = format!("-12.6.0-{release}.");
+        let by_name: BTreeMap<String, String> = (build_ids_below(&out.join("tree")).into_iter())
+            .map(|(p, id)| (p.to_string_lossy().replace(&suffix, "-V-R."), id))
+            .collect();
+        ids.push(by_name);
+    }
+    assert_eq!(
+        ids[0].keys().collect::<Vec<_>>(),
+        ids[1].keys().collect::<Vec<_>>()
+    );
+    assert!(ids[0].len() >= 40, "{} ELF files", ids[0].len());
+    for (path, id) in &ids[0] {
+        assert_ne!(id, &ids[1][path], "{path}");
+    }
+}
+
+#[test]
+fn the_9_0_split_with_debuginfo_upgrades_to_the_current_one_and_erases_on_rpm_6_1() {
+    // rpm 6.1 with %_pkgverify_level all: the packages signed, the key imported
+    let gpg = crate::signing::Gpg::new("ed25519", "");
+    let key = gpg.export("--export-secret-keys", true, "");
+    let tmp = tempfile::tempdir().unwrap();
+    let (old, new) = upgrade_splits(tmp.path(), &["--sign-key", key.to_str().unwrap()]);
+    fs::copy(gpg.export("--export", true, ""), tmp.path().join("key.asc")).unwrap();
+    let mut sid = crate::sid::Sid::new();
+    sid.bind(tmp.path(), "/in");
+    sid.run(&["rpmkeys", "--import", "/in/key.asc"]);
+    sid.sh("rpm -i --nodeps --noscripts /in/old/*.rpm");
+    let out = sid
+        .command(&["sh", "-c", "rpm -U --nodeps --noscripts /in/new/*.rpm"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("conflicts"), "{}", stderr(&out));
+    let installed = sid.sh("rpm -qa --qf '%{NAME}-%{VERSION}\\n' | grep -v '^gpg-pubkey'");
+    assert!(
+        installed.contains("libvirt-daemon-plugin-sanlock-debuginfo-12.6.0"),
+        "{installed}"
+    );
+    // gdb 18 finds the upgraded daemon's debug information (by build-id and by debuglink)
+    let text = sid.sh("gdb -nx -batch -ex 'info line main' /usr/sbin/virtlogd 2>&1");
+    assert!(
+        text.contains("of \"src/virtlogd.c\" starts at address"),
+        "{text}"
+    );
+    // everything erased again
+    sid.sh("rpm -e --nodeps --noscripts $(rpm -qa --qf '%{NAME}\\n' | grep -v '^gpg-pubkey')");
+    assert_eq!(
+        sid.sh("rpm -qa | grep -vc '^gpg-pubkey' || true").trim(),
+        "0"
+    );
+    assert!(old.len() + new.len() > 40);
+}
