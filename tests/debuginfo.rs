@@ -4,7 +4,12 @@
 //! build-id), `readelf` finding no debug section in any shipped file, every debuglink CRC
 //! matching, every stripped program running; rpmbuild with find-debuginfo (Debian's
 //! `debugedit`) making the same packages from our spec; and the outputs not depending on
-//! `--jobs`, nor changing for a tree without debug information.
+//! `--jobs`, nor changing for a tree without debug information. Unique build-ids: the same
+//! ones rpmbuild's find-debuginfo gives from our spec (Debian 12's debugedit 5.0 with
+//! `--build-id-hash sha1`, rpm 6.1's debugedit 5.3 in `tests/sid.rs`'s root by default), and
+//! debugedit itself for every note length; other ones for another release; the 9.0 split then
+//! the current one, with debuginfo, upgrading without file conflicts on rpm 4.18 and 6.1 (and
+//! conflicting with `--no-recompute-build-ids`, which rpmbuild follows from our spec).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -316,8 +321,8 @@ fn rpmbuild_with_find_debuginfo_makes_the_same_debuginfo_packages_from_our_spec(
     tool("find-debuginfo");
     tool("eu-strip");
     let (tmp, tree) = debug_tree_with_links();
-    // a stale build-id link where ours goes (the manifest drops an input's): the spec removes
-    // it before rpmbuild makes its own
+    // a stale build-id link at the input's build-id (the manifest drops an input's): the spec
+    // removes it
     let id = build_id(&tree.join("usr/sbin/virtlogd"));
     let links = tree.join("usr/lib/.build-id").join(&id[..2]);
     fs::create_dir_all(&links).unwrap();
@@ -1127,4 +1132,128 @@ fn the_9_0_split_with_debuginfo_upgrades_to_the_current_one_and_erases_on_rpm_6_
         "0"
     );
     assert!(old.len() + new.len() > 40);
+}
+
+#[test]
+fn with_no_recompute_build_ids_we_and_rpmbuild_on_our_spec_keep_the_inputs() {
+    tool("find-debuginfo");
+    let tmp = tempfile::tempdir().unwrap();
+    let tree = &debug_fixture(Debug::Full).root;
+    let ours = tmp.path().join("ours");
+    let args = [
+        "--compress",
+        "zstd:3",
+        "--release",
+        "1",
+        "--quiet",
+        "--format",
+        "rpm,spec",
+        "--no-recompute-build-ids",
+    ];
+    split(tree, &ours, &args);
+    let spec = fs::read_to_string(ours.join("libvirt.spec")).unwrap();
+    assert!(spec.contains("%global _no_recompute_build_ids 1"), "{spec}");
+    let top = tmp.path().join("rpmbuild");
+    ok(rpmbuild(&ours.join("libvirt.spec"), &top)
+        .arg("--quiet")
+        .env("SOURCE_DATE_EPOCH", "1700000000"));
+    let mut compared = 0;
+    for (dir, name) in [(&ours, "ours"), (&top.join("RPMS"), "rpmbuild")] {
+        for rpm in rpms_in(dir)
+            .iter()
+            .filter(|r| !r.to_string_lossy().contains("-debuginfo-"))
+        {
+            let u = tmp
+                .path()
+                .join(format!("u-{name}"))
+                .join(rpm.file_name().unwrap());
+            unpack(rpm, &u);
+            for (rel, id) in build_ids_below(&u) {
+                assert_eq!(build_id(&tree.join(&rel)), id, "{name}: {}", rel.display());
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared >= 60, "{compared} ELF files compared");
+}
+
+/// `debugedit --build-id-seed SEED -i` of a copy of `file` (in `dir`), run by `cmd` (the host's
+/// debugedit 5.0, or rpm 6.1's root's 5.3): the id it prints, or its error.
+fn debugedit_id(mut cmd: std::process::Command, file: &str) -> Result<String, String> {
+    let out = cmd
+        .args(["--build-id-seed", "12.6.0-3", "-i", file])
+        .output()
+        .unwrap();
+    if out.status.success() {
+        Ok(stdout(&out).trim().to_string())
+    } else {
+        Err(stderr(&out))
+    }
+}
+
+#[test]
+fn every_build_id_length_is_recomputed_as_debugedit_5_0_and_5_3_do() {
+    // a program linked with each --build-id style: SHA-1 (20 bytes), MD5 and UUID (16), and a
+    // given 8-byte one, in place of virtlogd; ours against debugedit itself on a copy
+    let mut sid = crate::sid::Sid::new();
+    let tmp = tempfile::tempdir().unwrap();
+    sid.bind(tmp.path(), "/in");
+    let src = tmp.path().join("p.c");
+    fs::write(&src, "int main(void) { return 0; }\n").unwrap();
+    for style in ["sha1", "md5", "uuid", "0x0123456789abcdef"] {
+        let root = tmp.path().join(format!("root-{style}"));
+        ok(tool("cp")
+            .arg("-a")
+            .arg(&debug_fixture(Debug::Full).root)
+            .arg(&root));
+        let target = root.join("usr/sbin/virtlogd");
+        ok(tool("gcc")
+            .args(["-O2", "-g", &format!("-Wl,--build-id={style}"), "-o"])
+            .arg(&target)
+            .arg(&src));
+        let input_id = build_id(&target);
+        let copy = tmp.path().join(format!("copy-{style}"));
+        for (hash, debugedit) in [("xxh128", "5.3"), ("sha1", "5.0")] {
+            fs::copy(&target, &copy).unwrap();
+            let theirs = if debugedit == "5.3" {
+                let inside = format!("/in/copy-{style}");
+                debugedit_id(sid.command(&["debugedit"]), &inside)
+            } else {
+                debugedit_id(tool("debugedit"), copy.to_str().unwrap())
+            };
+            let out = tmp.path().join(format!("out-{style}-{hash}"));
+            let args = [
+                "--format",
+                "tree",
+                "--release",
+                "3",
+                "--quiet",
+                "--build-id-hash",
+                hash,
+            ];
+            match theirs {
+                Ok(id) => {
+                    split(&root, &out, &args);
+                    let ours = build_id(&out.join("tree/libvirt-daemon-log/usr/sbin/virtlogd"));
+                    assert_eq!(ours, id, "{style}, debugedit {debugedit}");
+                    assert_eq!(ours.len(), input_id.len(), "{style}: the note's length");
+                    assert_ne!(ours, input_id, "{style}");
+                    if hash == "xxh128" && ours.len() > 32 {
+                        // past the 16 bytes XXH3-128 fills, the input's bytes stay
+                        assert_eq!(ours[32..], input_id[32..], "{style}");
+                    }
+                }
+                Err(e) => {
+                    // debugedit 5.0 recomputes 16- and 20-byte build-ids only
+                    assert!(e.contains("Cannot handle 8-byte build ID"), "{e}");
+                    assert_eq!((style, debugedit), ("0x0123456789abcdef", "5.0"));
+                    fails(
+                        &mut split_command(&root, &out, &args),
+                        2,
+                        &["/usr/sbin/virtlogd", "8 bytes", "--build-id-hash sha1"],
+                    );
+                }
+            }
+        }
+    }
 }
