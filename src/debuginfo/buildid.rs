@@ -504,3 +504,47 @@ pub fn seed_plan(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// This test binary: an ELF file with a GNU build-id (Debian's gcc links with one).
+    fn elf() -> Vec<u8> {
+        std::fs::read(std::env::current_exe().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn truncated_and_corrupted_files_give_errors_not_panics() {
+        let full = elf();
+        let whole = recompute(&full, "1-1", Hash::Xxh128).unwrap();
+        // every truncation (in coarse steps past the headers), and bytes flipped in the headers
+        let mut cuts: Vec<usize> = (0..512.min(full.len())).collect();
+        cuts.extend((512..full.len()).step_by(full.len() / 97 + 1));
+        for cut in cuts {
+            for hash in [Hash::Xxh128, Hash::Sha1] {
+                let _ = recompute(&full[..cut], "1-1", hash);
+            }
+        }
+        for at in 0..0x40 {
+            let mut b = full.clone();
+            b[at] ^= 0xff;
+            let _ = recompute(&b, "1-1", Hash::Sha1);
+        }
+        // the same bytes, the same id; another seed, another one; the note's length kept
+        let again = recompute(&full, "1-1", Hash::Xxh128).unwrap();
+        assert_eq!(whole, again);
+        {
+            let w = whole.expect("the test binary has a build-id (gcc links with --build-id)");
+            let other = recompute(&full, "1-2", Hash::Xxh128).unwrap().unwrap();
+            assert_ne!(w.id, other.id);
+            assert_eq!(w.id.len(), other.id.len());
+            let patched = patched(&full, Some(&w));
+            // idempotent, as debugedit: the new id hashes as the old one did (it is zeroed)
+            assert_eq!(
+                recompute(&patched, "1-1", Hash::Xxh128).unwrap().unwrap(),
+                w
+            );
+        }
+    }
+}
