@@ -197,6 +197,22 @@ pub struct SplitArgs {
     /// .gnu_debugdata (find-debuginfo -m), for backtraces without the debuginfo packages.
     #[arg(long)]
     pub minidebuginfo: bool,
+    /// With debug information split out: keep the input's build-ids (rpm's
+    /// %_no_recompute_build_ids). By default each split file's build-id is recomputed from its
+    /// contents and VERSION-RELEASE, as find-debuginfo has debugedit do (%_unique_build_ids),
+    /// so two builds of one binary never share /usr/lib/debug/.build-id paths.
+    #[arg(long)]
+    pub no_recompute_build_ids: bool,
+    /// The hash of recomputed build-ids, as debugedit's version makes it: xxh128 (5.1 and
+    /// later: rpm 6, Fedora 41+) or sha1 (5.0 and earlier: Debian 12, RHEL 9; MD5 for 16-byte
+    /// build-ids).
+    #[arg(
+        long,
+        value_enum,
+        default_value = "xxh128",
+        conflicts_with = "no_recompute_build_ids"
+    )]
+    pub build_id_hash: crate::debuginfo::buildid::Hash,
     /// What to do with entries no rule claims: fail, warn (leave them out), package:NAME.
     #[arg(long, default_value = "fail")]
     pub unowned: UnownedPolicy,

@@ -40,6 +40,10 @@ pub struct SplitConfig {
     pub source_name: String,
     pub debuginfo: debuginfo::Mode,
     pub minidebuginfo: bool,
+    /// Keep the input's build-ids (`--no-recompute-build-ids`); else each split file's is
+    /// recomputed from its contents and V-R with `build_id_hash`, as debugedit does.
+    pub no_recompute_build_ids: bool,
+    pub build_id_hash: debuginfo::buildid::Hash,
     pub unowned: UnownedPolicy,
     /// Write beside files no earlier run wrote.
     pub force: bool,
@@ -136,10 +140,13 @@ impl SplitConfig {
                 sign_key,
                 debuginfo: false,
                 minidebuginfo: false,
+                unique_build_ids: !args.no_recompute_build_ids,
             },
             source_name,
             debuginfo: args.debuginfo,
             minidebuginfo: args.minidebuginfo,
+            no_recompute_build_ids: args.no_recompute_build_ids,
+            build_id_hash: args.build_id_hash,
             unowned: args.unowned.clone(),
             force: args.force,
             missing,
@@ -308,6 +315,11 @@ fn plan_debuginfo(
         return Ok(DebugPlan::default());
     }
     debug.minidebuginfo = cfg.minidebuginfo && !debug.files.is_empty();
+    if let Some(e) = w.evr.as_ref().filter(|_| !cfg.no_recompute_build_ids) {
+        let seed = format!("{}-{}", e.version, e.release);
+        debuginfo::buildid::seed_plan(&a.inventory, &mut debug, &seed, cfg.build_id_hash, w.jobs)
+            .map_err(|e| usage(format!("{:#}", anyhow::Error::from(e)), None))?;
+    }
     for f in debug.files.iter().filter(|f| f.build_id.is_none()) {
         listener.warn(&format!(
             "{} has no build-id of 16 to 64 bytes (link it with --build-id): its debug file \

@@ -4,7 +4,12 @@
 //! build-id), `readelf` finding no debug section in any shipped file, every debuglink CRC
 //! matching, every stripped program running; rpmbuild with find-debuginfo (Debian's
 //! `debugedit`) making the same packages from our spec; and the outputs not depending on
-//! `--jobs`, nor changing for a tree without debug information.
+//! `--jobs`, nor changing for a tree without debug information. Unique build-ids: the same
+//! ones rpmbuild's find-debuginfo gives from our spec (Debian 12's debugedit 5.0 with
+//! `--build-id-hash sha1`, rpm 6.1's debugedit 5.3 in `tests/sid.rs`'s root by default), and
+//! debugedit itself for every note length; other ones for another release; the 9.0 split then
+//! the current one, with debuginfo, upgrading without file conflicts on rpm 4.18 and 6.1 (and
+//! conflicting with `--no-recompute-build-ids`, which rpmbuild follows from our spec).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -316,15 +321,16 @@ fn rpmbuild_with_find_debuginfo_makes_the_same_debuginfo_packages_from_our_spec(
     tool("find-debuginfo");
     tool("eu-strip");
     let (tmp, tree) = debug_tree_with_links();
-    // a stale build-id link where ours goes (the manifest drops an input's): the spec removes
-    // it before rpmbuild makes its own
+    // a stale build-id link at the input's build-id (the manifest drops an input's): the spec
+    // removes it
     let id = build_id(&tree.join("usr/sbin/virtlogd"));
     let links = tree.join("usr/lib/.build-id").join(&id[..2]);
     fs::create_dir_all(&links).unwrap();
     std::os::unix::fs::symlink("../../../../usr/sbin/virtlogd-old", links.join(&id[2..])).unwrap();
     let ours = tmp.path().join("ours");
     let mut args = RPM_ARGS.to_vec();
-    args.push("rpm,spec");
+    // build-ids recomputed with debugedit 5.0's hash, Debian 12's find-debuginfo
+    args.extend(["rpm,spec", "--build-id-hash", "sha1"]);
     split(&tree, &ours, &args);
     let spec = ours.join("libvirt.spec");
     let top = tmp.path().join("rpmbuild");
@@ -337,6 +343,7 @@ fn rpmbuild_with_find_debuginfo_makes_the_same_debuginfo_packages_from_our_spec(
     );
     assert!(a.keys().filter(|n| n.contains("-debuginfo-")).count() >= 20);
     let mut problems = Vec::new();
+    let mut recomputed = 0;
     for (name, ours) in &a {
         let theirs = &b[name];
         let (fa, fb) = (file_rows(ours), file_rows(theirs));
@@ -380,6 +387,19 @@ fn rpmbuild_with_find_debuginfo_makes_the_same_debuginfo_packages_from_our_spec(
             continue;
         }
         for (x, y) in ea.iter().zip(&eb) {
+            // byte-identical build-ids, recomputed from VERSION-RELEASE (not the input's)
+            let (ix, iy) = (build_id(x), build_id(y));
+            if ix != iy {
+                problems.push(format!(
+                    "{}: build-id ours {ix}, rpmbuild's {iy}",
+                    x.strip_prefix(&ua).unwrap().display()
+                ));
+            }
+            let input = tree.join(
+                x.strip_prefix(ua.join("usr/lib/debug"))
+                    .unwrap_or(x.strip_prefix(&ua).unwrap()),
+            );
+            recomputed += usize::from(input.is_file() && build_id(&input) != ix);
             let (sx, sy) = (comparable(sections(x)), comparable(sections(y)));
             if sx != sy {
                 problems.push(format!(
@@ -390,6 +410,10 @@ fn rpmbuild_with_find_debuginfo_makes_the_same_debuginfo_packages_from_our_spec(
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(
+        recomputed >= 20,
+        "only {recomputed} build-ids differ from the input's"
+    );
 }
 
 /// Every output file below `dir` (relative path → bytes, a symlink's target), `report.json`
@@ -860,5 +884,376 @@ fn a_file_with_a_copys_build_id_keeps_its_own_bytes() {
             "libvirt.so.0.12006.0-12.6.0-1.x86_64.debug"
         };
         assert_eq!(link, want, "{name}");
+    }
+}
+
+/// The build-id of every ELF file below `dir`, by path relative to it.
+fn build_ids_below(dir: &Path) -> BTreeMap<PathBuf, String> {
+    (elf_files_below(dir).into_iter())
+        .map(|p| (p.strip_prefix(dir).unwrap().to_owned(), build_id(&p)))
+        .collect()
+}
+
+#[test]
+fn rpmbuild_6_1_with_find_debuginfo_gives_the_same_build_ids_from_our_spec() {
+    // today's find-debuginfo (debugedit 5.3: XXH3-128) at the distribution's default macros,
+    // run on our spec in the Debian unstable root; ours with the default --build-id-hash
+    let mut sid = crate::sid::Sid::new();
+    let tmp = tempfile::tempdir().unwrap();
+    let tree = tmp.path().join("root");
+    ok(tool("cp")
+        .arg("-a")
+        .arg(&debug_fixture(Debug::Full).root)
+        .arg(&tree));
+    let ours = tmp.path().join("ours");
+    let args = [
+        "--compress",
+        "zstd:3",
+        "--release",
+        "2",
+        "--quiet",
+        "--format",
+        "rpm,spec",
+    ];
+    split(&tree, &ours, &args);
+    let base = tmp.path().to_str().unwrap();
+    sid.bind(tmp.path(), base);
+    let top = format!("{base}/top");
+    let spec = format!("{base}/ours/libvirt.spec");
+    sid.run(&[
+        "env",
+        "SOURCE_DATE_EPOCH=1700000000",
+        "rpmbuild",
+        "-bb",
+        "--quiet",
+        "--nodeps",
+        "--define",
+        &format!("_topdir {top}"),
+        &spec,
+    ]);
+    // unpacked by rpm 6.1's rpm2cpio (its packages may be v6)
+    sid.sh(&format!(
+        "cd {top} && for r in RPMS/*/*.rpm; do d=unpacked/$(basename $r .rpm); mkdir -p $d; \
+         rpm2cpio $r | (cd $d && cpio -idm --quiet --no-absolute-filenames); done"
+    ));
+    let theirs = Path::new(&top).join("unpacked");
+    let (a, b) = (
+        rpms_by_name(&ours),
+        rpms_by_name(&Path::new(&top).join("RPMS")),
+    );
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    let mut compared = 0;
+    let mut problems = Vec::new();
+    for (name, rpm) in &a {
+        let ua = tmp.path().join("ua").join(name);
+        unpack(rpm, &ua);
+        let ub = theirs.join(name.trim_end_matches(".rpm"));
+        let (ia, ib) = (build_ids_below(&ua), build_ids_below(&ub));
+        if ia != ib {
+            problems.push(format!("{name}: ours {ia:?}\nrpmbuild 6.1's {ib:?}"));
+        }
+        for (rel, id) in &ia {
+            let input = tree.join(rel);
+            if input.is_file() {
+                assert_ne!(
+                    &build_id(&input),
+                    id,
+                    "{}: the input's build-id",
+                    rel.display()
+                );
+            }
+        }
+        compared += ia.len();
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(compared >= 40, "{compared} ELF files compared");
+}
+
+/// The `-g` tree split with `manifests/MANIFEST` at VERSION-1, debuginfo packages and all,
+/// into RPMs in `out`, with `extra` arguments.
+fn debug_split(manifest: &str, version: &str, out: &Path, extra: &[&str]) -> Vec<PathBuf> {
+    let manifest = manifest_path(manifest);
+    let mut args = vec![
+        "--manifest",
+        &manifest,
+        "--format",
+        "rpm",
+        "--compress",
+        "zstd:3",
+        "--version",
+        version,
+        "--release",
+        "1",
+        "--quiet",
+    ];
+    args.extend_from_slice(extra);
+    split(&debug_fixture(Debug::Full).root, out, &args);
+    let rpms = rpms_in(out);
+    assert!(
+        rpms.iter()
+            .filter(|r| r.to_string_lossy().contains("-debuginfo-"))
+            .count()
+            >= 10
+    );
+    rpms
+}
+
+/// The 9.0 split, then the current split, both with their debuginfo packages, in `dir`:
+/// (old, new).
+fn upgrade_splits(dir: &Path, extra: &[&str]) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    (
+        debug_split("libvirt-9.0.toml", "9.0.0", &dir.join("old"), extra),
+        debug_split("libvirt.toml", "12.6.0", &dir.join("new"), extra),
+    )
+}
+
+/// rpm 4.18 (the host's) into an empty root: every old package installed, then `rpm -U` of
+/// every new one (scriptlets and dependencies left out: file conflicts are the question).
+fn upgrade_with_rpm_4_18(dir: &Path, old: &[PathBuf], new: &[PathBuf]) -> std::process::Output {
+    let root = dir.join("root");
+    fs::create_dir_all(&root).unwrap();
+    ok(rpm_in(&root).arg("--initdb"));
+    ok(rpm_in(&root)
+        .args(["-i", "--nodeps", "--noscripts"])
+        .args(old));
+    rpm_in(&root)
+        .args(["-U", "--nodeps", "--noscripts"])
+        .args(new)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_9_0_split_with_debuginfo_upgrades_to_the_current_one_without_conflicts_on_rpm_4_18() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (old, new) = upgrade_splits(tmp.path(), &[]);
+    let out = upgrade_with_rpm_4_18(tmp.path(), &old, &new);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("conflicts"), "{}", stderr(&out));
+    // the renamed package's debuginfo: old and new build-ids differ (seeded by V-R)
+    let ids = |rpms: &[PathBuf], name: &str| -> BTreeSet<String> {
+        let rpm = rpms
+            .iter()
+            .find(|r| {
+                r.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with(&format!("{name}-debuginfo-"))
+            })
+            .unwrap_or_else(|| panic!("no {name}-debuginfo"));
+        rpm_qp(rpm, &["--provides"])
+            .lines()
+            .filter_map(|l| l.strip_prefix("debuginfo(build-id) = "))
+            .map(str::to_owned)
+            .collect()
+    };
+    let (a, b) = (
+        ids(&old, "libvirt-lock-sanlock"),
+        ids(&new, "libvirt-daemon-plugin-sanlock"),
+    );
+    assert!(!a.is_empty() && a.is_disjoint(&b), "{a:?} {b:?}");
+}
+
+#[test]
+fn with_the_inputs_build_ids_the_same_upgrade_conflicts() {
+    // why build-ids are recomputed: the renamed package's debuginfo package (nothing
+    // obsoletes it) keeps its build-id links, which the new one's have the same names as
+    let tmp = tempfile::tempdir().unwrap();
+    let (old, new) = upgrade_splits(tmp.path(), &["--no-recompute-build-ids"]);
+    let out = upgrade_with_rpm_4_18(tmp.path(), &old, &new);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("/usr/lib/debug/.build-id/")
+            && err.contains("conflicts with file from package"),
+        "{err}"
+    );
+}
+
+#[test]
+fn build_ids_differ_between_releases_of_the_same_tree() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tree = &debug_fixture(Debug::Full).root;
+    let mut ids = Vec::new();
+    for release in ["1", "2"] {
+        let out = tmp.path().join(release);
+        let args = ["--release", release, "--quiet", "--format", "tree"];
+        split(tree, &out, &args);
+        // debug files by their name without -V-R.ARCH
+        let suffix = format!("-12.6.0-{release}.");
+        let by_name: BTreeMap<String, String> = (build_ids_below(&out.join("tree")).into_iter())
+            .map(|(p, id)| (p.to_string_lossy().replace(&suffix, "-V-R."), id))
+            .collect();
+        ids.push(by_name);
+    }
+    assert_eq!(
+        ids[0].keys().collect::<Vec<_>>(),
+        ids[1].keys().collect::<Vec<_>>()
+    );
+    assert!(ids[0].len() >= 40, "{} ELF files", ids[0].len());
+    for (path, id) in &ids[0] {
+        assert_ne!(id, &ids[1][path], "{path}");
+    }
+}
+
+#[test]
+fn the_9_0_split_with_debuginfo_upgrades_to_the_current_one_and_erases_on_rpm_6_1() {
+    // rpm 6.1 with %_pkgverify_level all: the packages signed, the key imported
+    let gpg = crate::signing::Gpg::new("ed25519", "");
+    let key = gpg.export("--export-secret-keys", true, "");
+    let tmp = tempfile::tempdir().unwrap();
+    let (old, new) = upgrade_splits(tmp.path(), &["--sign-key", key.to_str().unwrap()]);
+    fs::copy(gpg.export("--export", true, ""), tmp.path().join("key.asc")).unwrap();
+    let mut sid = crate::sid::Sid::new();
+    sid.bind(tmp.path(), "/in");
+    sid.run(&["rpmkeys", "--import", "/in/key.asc"]);
+    sid.sh("rpm -i --nodeps --noscripts /in/old/*.rpm");
+    let out = sid
+        .command(&["sh", "-c", "rpm -U --nodeps --noscripts /in/new/*.rpm"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("conflicts"), "{}", stderr(&out));
+    let installed = sid.sh("rpm -qa --qf '%{NAME}-%{VERSION}\\n' | grep -v '^gpg-pubkey'");
+    assert!(
+        installed.contains("libvirt-daemon-plugin-sanlock-debuginfo-12.6.0"),
+        "{installed}"
+    );
+    // gdb 18 finds the upgraded daemon's debug information (by build-id and by debuglink)
+    let text = sid.sh("gdb -nx -batch -ex 'info line main' /usr/sbin/virtlogd 2>&1");
+    assert!(
+        text.contains("of \"src/virtlogd.c\" starts at address"),
+        "{text}"
+    );
+    // everything erased again
+    sid.sh("rpm -e --nodeps --noscripts $(rpm -qa --qf '%{NAME}\\n' | grep -v '^gpg-pubkey')");
+    assert_eq!(
+        sid.sh("rpm -qa | grep -vc '^gpg-pubkey' || true").trim(),
+        "0"
+    );
+    assert!(old.len() + new.len() > 40);
+}
+
+#[test]
+fn with_no_recompute_build_ids_we_and_rpmbuild_on_our_spec_keep_the_inputs() {
+    tool("find-debuginfo");
+    let tmp = tempfile::tempdir().unwrap();
+    let tree = &debug_fixture(Debug::Full).root;
+    let ours = tmp.path().join("ours");
+    let args = [
+        "--compress",
+        "zstd:3",
+        "--release",
+        "1",
+        "--quiet",
+        "--format",
+        "rpm,spec",
+        "--no-recompute-build-ids",
+    ];
+    split(tree, &ours, &args);
+    let spec = fs::read_to_string(ours.join("libvirt.spec")).unwrap();
+    assert!(spec.contains("%global _no_recompute_build_ids 1"), "{spec}");
+    let top = tmp.path().join("rpmbuild");
+    ok(rpmbuild(&ours.join("libvirt.spec"), &top)
+        .arg("--quiet")
+        .env("SOURCE_DATE_EPOCH", "1700000000"));
+    let mut compared = 0;
+    for (dir, name) in [(&ours, "ours"), (&top.join("RPMS"), "rpmbuild")] {
+        for rpm in rpms_in(dir)
+            .iter()
+            .filter(|r| !r.to_string_lossy().contains("-debuginfo-"))
+        {
+            let u = tmp
+                .path()
+                .join(format!("u-{name}"))
+                .join(rpm.file_name().unwrap());
+            unpack(rpm, &u);
+            for (rel, id) in build_ids_below(&u) {
+                assert_eq!(build_id(&tree.join(&rel)), id, "{name}: {}", rel.display());
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared >= 60, "{compared} ELF files compared");
+}
+
+/// `debugedit --build-id-seed SEED -i` of a copy of `file` (in `dir`), run by `cmd` (the host's
+/// debugedit 5.0, or rpm 6.1's root's 5.3): the id it prints, or its error.
+fn debugedit_id(mut cmd: std::process::Command, file: &str) -> Result<String, String> {
+    let out = cmd
+        .args(["--build-id-seed", "12.6.0-3", "-i", file])
+        .output()
+        .unwrap();
+    if out.status.success() {
+        Ok(stdout(&out).trim().to_string())
+    } else {
+        Err(stderr(&out))
+    }
+}
+
+#[test]
+fn every_build_id_length_is_recomputed_as_debugedit_5_0_and_5_3_do() {
+    // a program linked with each --build-id style: SHA-1 (20 bytes), MD5 and UUID (16), and a
+    // given 8-byte one, in place of virtlogd; ours against debugedit itself on a copy
+    let mut sid = crate::sid::Sid::new();
+    let tmp = tempfile::tempdir().unwrap();
+    sid.bind(tmp.path(), "/in");
+    let src = tmp.path().join("p.c");
+    fs::write(&src, "int main(void) { return 0; }\n").unwrap();
+    for style in ["sha1", "md5", "uuid", "0x0123456789abcdef"] {
+        let root = tmp.path().join(format!("root-{style}"));
+        ok(tool("cp")
+            .arg("-a")
+            .arg(&debug_fixture(Debug::Full).root)
+            .arg(&root));
+        let target = root.join("usr/sbin/virtlogd");
+        ok(tool("gcc")
+            .args(["-O2", "-g", &format!("-Wl,--build-id={style}"), "-o"])
+            .arg(&target)
+            .arg(&src));
+        let input_id = build_id(&target);
+        let copy = tmp.path().join(format!("copy-{style}"));
+        for (hash, debugedit) in [("xxh128", "5.3"), ("sha1", "5.0")] {
+            fs::copy(&target, &copy).unwrap();
+            let theirs = if debugedit == "5.3" {
+                let inside = format!("/in/copy-{style}");
+                debugedit_id(sid.command(&["debugedit"]), &inside)
+            } else {
+                debugedit_id(tool("debugedit"), copy.to_str().unwrap())
+            };
+            let out = tmp.path().join(format!("out-{style}-{hash}"));
+            let args = [
+                "--format",
+                "tree",
+                "--release",
+                "3",
+                "--quiet",
+                "--build-id-hash",
+                hash,
+            ];
+            match theirs {
+                Ok(id) => {
+                    split(&root, &out, &args);
+                    let ours = build_id(&out.join("tree/libvirt-daemon-log/usr/sbin/virtlogd"));
+                    assert_eq!(ours, id, "{style}, debugedit {debugedit}");
+                    assert_eq!(ours.len(), input_id.len(), "{style}: the note's length");
+                    assert_ne!(ours, input_id, "{style}");
+                    if hash == "xxh128" && ours.len() > 32 {
+                        // past the 16 bytes XXH3-128 fills, the input's bytes stay
+                        assert_eq!(ours[32..], input_id[32..], "{style}");
+                    }
+                }
+                Err(e) => {
+                    // debugedit 5.0 recomputes 16- and 20-byte build-ids only
+                    assert!(e.contains("Cannot handle 8-byte build ID"), "{e}");
+                    assert_eq!((style, debugedit), ("0x0123456789abcdef", "5.0"));
+                    fails(
+                        &mut split_command(&root, &out, &args),
+                        2,
+                        &["/usr/sbin/virtlogd", "8 bytes", "--build-id-hash sha1"],
+                    );
+                }
+            }
+        }
     }
 }

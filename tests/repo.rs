@@ -1,7 +1,8 @@
 //! The split does what upstream wanted, checked by real dnf on a local createrepo_c repository:
 //! installing a driver does not bring libvirtd; installing libvirtd brings the split-out daemons;
 //! upgrading packages made with the 9.0 (monolithic) manifest to the current split is a clean
-//! transaction without file conflicts.
+//! transaction without file conflicts. The same with dnf5 and rpm 6.1 (`tests/sid.rs`), the
+//! repository signed and gpgcheck on: an unsigned one is refused.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -15,23 +16,27 @@ use crate::util::*;
 
 /// Split the Fedora fixture into RPMs with a manifest, a version and a release.
 fn split_rpms(manifest: &str, version: &str, release: &str, out: &Path) {
-    split(
-        &fixture(Layout::Fedora).root,
-        out,
-        &[
-            "--manifest",
-            &manifest_path(manifest),
-            "--format",
-            "rpm",
-            "--compress",
-            "zstd:3",
-            "--version",
-            version,
-            "--release",
-            release,
-            "--quiet",
-        ],
-    );
+    split_rpms_with(manifest, version, release, out, &[]);
+}
+
+/// [`split_rpms`] with `extra` arguments.
+fn split_rpms_with(manifest: &str, version: &str, release: &str, out: &Path, extra: &[&str]) {
+    let manifest = manifest_path(manifest);
+    let mut args = vec![
+        "--manifest",
+        &manifest,
+        "--format",
+        "rpm",
+        "--compress",
+        "zstd:3",
+        "--version",
+        version,
+        "--release",
+        release,
+        "--quiet",
+    ];
+    args.extend_from_slice(extra);
+    split(&fixture(Layout::Fedora).root, out, &args);
 }
 
 /// Names from `rpm -qp --requires/--provides` over packages, as rpm itself reads them.
@@ -266,4 +271,101 @@ fn upgrade_from_the_monolithic_9_0_packages_is_a_clean_transaction() {
     ] {
         assert!(t.contains(p), "the upgrade does not bring {p}: {t:?}");
     }
+}
+
+#[test]
+fn dnf5_with_gpgcheck_installs_and_upgrades_the_signed_split_and_refuses_an_unsigned_one() {
+    let gpg = crate::signing::Gpg::new("rsa2048", "");
+    let key = gpg.export("--export-secret-keys", true, "");
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path();
+    let sign = ["--sign-key", key.to_str().unwrap()];
+    let (old, new, unsigned) = (base.join("old"), base.join("new"), base.join("unsigned"));
+    split_rpms_with("libvirt-9.0.toml", "9.0.0", "1", &old, &sign);
+    split_rpms_with("libvirt.toml", "12.6.0", "1", &new, &sign);
+    split_rpms_with("libvirt.toml", "12.6.0", "1", &unsigned, &[]);
+    let mut all = rpms_in(&old);
+    all.extend(rpms_in(&new));
+    let stub_dir = base.join("stub");
+    fs::create_dir_all(&stub_dir).unwrap();
+    let stub = system_stub(&all, &stub_dir);
+    gpg.rpmsign(std::slice::from_ref(&stub));
+    for (name, dirs) in [
+        ("old", vec![&old]),
+        ("both", vec![&old, &new]),
+        ("unsigned", vec![&unsigned]),
+    ] {
+        let at = base.join(format!("repo-{name}"));
+        fs::create_dir_all(&at).unwrap();
+        for r in dirs.iter().flat_map(|d| rpms_in(d)).chain([stub.clone()]) {
+            fs::copy(&r, at.join(r.file_name().unwrap())).unwrap();
+        }
+    }
+    fs::copy(gpg.export("--export", true, ""), base.join("key.asc")).unwrap();
+    let mut sid = crate::sid::Sid::new();
+    sid.bind(base, "/in");
+    // createrepo_c 1.2, dnf5 5.4, rpm 6.1 with %_pkgverify_level all
+    sid.sh("for r in old both unsigned; do createrepo_c -q /in/repo-$r; done");
+    let dnf5 = |repo: &str, root: &str| {
+        format!(
+            "dnf5 -y --installroot={root} --releasever=1 --setopt=reposdir=/dev/null \
+             --repofrompath=local,/in/repo-{repo} --repo=local --setopt=local.gpgcheck=1 \
+             --setopt=local.gpgkey=file:///in/key.asc --setopt=install_weak_deps=False \
+             --setopt=tsflags=noscripts"
+        )
+    };
+    sid.sh(&format!(
+        "{} install libvirt libvirt-daemon-kvm libvirt-lock-sanlock",
+        dnf5("old", "/sysroot")
+    ));
+    let installed = sid.sh("rpm --root /sysroot -qa --qf '%{NAME}-%{VERSION}\\n'");
+    assert!(installed.contains("libvirt-daemon-9.0.0"), "{installed}");
+    let out = sid
+        .command(&[
+            "sh",
+            "-c",
+            &format!("{} upgrade 2>&1", dnf5("both", "/sysroot")),
+        ])
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert!(out.status.success(), "upgrade failed:\n{text}");
+    assert!(!text.contains("conflicts with file"), "{text}");
+    let installed = sid.sh("rpm --root /sysroot -qa --qf '%{NAME}-%{VERSION}\\n'");
+    for p in [
+        "libvirt-daemon-log-12.6.0",
+        "libvirt-daemon-lock-12.6.0",
+        "libvirt-daemon-proxy-12.6.0",
+        "libvirt-daemon-plugin-lockd-12.6.0",
+        "libvirt-daemon-common-12.6.0",
+        "libvirt-daemon-plugin-sanlock-12.6.0",
+    ] {
+        assert!(
+            installed.lines().any(|l| l == p),
+            "the upgrade does not bring {p}: {installed}"
+        );
+    }
+    // the same packages unsigned: refused
+    let out = sid
+        .command(&[
+            "sh",
+            "-c",
+            &format!(
+                "{} install libvirt-daemon-driver-qemu 2>&1",
+                dnf5("unsigned", "/sysroot2")
+            ),
+        ])
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert!(
+        !out.status.success(),
+        "unsigned packages installed:\n{text}"
+    );
+    assert!(text.contains("not signed"), "{text}");
+    assert_eq!(
+        sid.sh("rpm --root /sysroot2 -qa 2>/dev/null | wc -l")
+            .trim(),
+        "0"
+    );
 }

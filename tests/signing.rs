@@ -15,15 +15,15 @@ use crate::util::*;
 const SDE_AS_GPG_TIME: &str = "20231114T221320!";
 
 /// A GNUPGHOME with one signing key; its agent is stopped on drop.
-struct Gpg {
-    dir: tempfile::TempDir,
-    fingerprint: String,
+pub struct Gpg {
+    pub dir: tempfile::TempDir,
+    pub fingerprint: String,
 }
 
 impl Gpg {
     /// A new key: `algo` as gpg's --quick-gen-key names it (`rsa2048`, `ed25519`), protected by
     /// `passphrase` if not empty, created on 2023-01-01.
-    fn new(algo: &str, passphrase: &str) -> Gpg {
+    pub fn new(algo: &str, passphrase: &str) -> Gpg {
         Gpg::made(algo, passphrase, "sign", "never", "20230101T000000!")
     }
 
@@ -48,13 +48,13 @@ impl Gpg {
         Gpg { dir, fingerprint }
     }
 
-    fn gpg(&self) -> Command {
+    pub fn gpg(&self) -> Command {
         gpg_in(self.dir.path())
     }
 
     /// Export into the GNUPGHOME directory: the secret key (armored or binary) or the public
     /// key (armored).
-    fn export(&self, what: &str, armor: bool, passphrase: &str) -> PathBuf {
+    pub fn export(&self, what: &str, armor: bool, passphrase: &str) -> PathBuf {
         let out = ok(self
             .gpg()
             .args(["--pinentry-mode", "loopback", "--passphrase", passphrase])
@@ -73,7 +73,7 @@ impl Gpg {
 
     /// `rpmsign --addsign` with this key at SOURCE_DATE_EPOCH, SHA-256 (`%_gpg_digest_algo`,
     /// unset in Debian's macros; gpg would pick SHA-512 from the key's preferences).
-    fn rpmsign(&self, rpms: &[PathBuf]) {
+    pub fn rpmsign(&self, rpms: &[PathBuf]) {
         ok(tool("rpmsign")
             .arg("--addsign")
             .args(["--define", "__gpg /usr/bin/gpg"])
@@ -107,7 +107,7 @@ impl Drop for Gpg {
 }
 
 /// `split` of the Fedora fixture into RPMs in `out`, with `args`.
-fn split_rpms(out: &Path, args: &[&str]) -> Vec<PathBuf> {
+pub fn split_rpms(out: &Path, args: &[&str]) -> Vec<PathBuf> {
     let fx = &fixture(Layout::Fedora).root;
     let mut all = vec!["--format", "rpm", "--release", "1", "--jobs", "2"];
     all.extend_from_slice(args);
@@ -373,4 +373,95 @@ fn rsa_secret_key_packet(bits: usize) -> Vec<u8> {
     packet.extend_from_slice(&(body.len() as u32).to_be_bytes());
     packet.extend(body);
     packet
+}
+
+/// Under rpm 6.1 (the Debian unstable root, `%_pkgverify_level all`): `rpmkeys -K` of the
+/// split signed with `algo`'s key says `digests signatures OK`, and the packages install, are
+/// erased; the same split unsigned is refused.
+fn signed_split_installs_under_rpm_6_1(algo: &str) {
+    let gpg = Gpg::new(algo, "");
+    let key = gpg.export("--export-secret-keys", true, "");
+    let public = gpg.export("--export", true, "");
+    let tmp = tempfile::tempdir().unwrap();
+    let signed = split_rpms(
+        &tmp.path().join("signed"),
+        &["--sign-key", key.to_str().unwrap()],
+    );
+    let unsigned = split_rpms(&tmp.path().join("unsigned"), &[]);
+    std::fs::copy(&public, tmp.path().join("key.asc")).unwrap();
+    let mut sid = crate::sid::Sid::new();
+    sid.bind(tmp.path(), "/in");
+    let inside = |dir: &str, rpms: &[PathBuf]| -> Vec<String> {
+        rpms.iter()
+            .map(|r| format!("/in/{dir}/{}", r.file_name().unwrap().to_str().unwrap()))
+            .collect()
+    };
+    let (signed, unsigned) = (inside("signed", &signed), inside("unsigned", &unsigned));
+    let argv = |head: &[&str], rpms: &[String]| -> Vec<String> {
+        head.iter()
+            .map(|s| s.to_string())
+            .chain(rpms.iter().cloned())
+            .collect()
+    };
+    let run = |args: Vec<String>| {
+        let a: Vec<&str> = args.iter().map(String::as_str).collect();
+        sid.command(&a).output().unwrap()
+    };
+    // before the key is imported, nothing installs
+    let refused = run(argv(
+        &["rpm", "-i", "--nodeps", "--noscripts"],
+        &signed[..1],
+    ));
+    assert!(!refused.status.success(), "{}", stderr(&refused));
+    sid.run(&["rpmkeys", "--import", "/in/key.asc"]);
+    let checked = stdout(&ok(&mut {
+        let a = argv(&["rpmkeys", "-K"], &signed);
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        sid.command(&a)
+    }));
+    assert_eq!(checked.lines().count(), signed.len(), "{checked}");
+    for line in checked.lines() {
+        assert!(line.ends_with(": digests signatures OK"), "{line}");
+    }
+    // unsigned: refused under the enforcing policy, nothing installed
+    let refused = run(argv(&["rpm", "-i", "--nodeps", "--noscripts"], &unsigned));
+    assert!(!refused.status.success(), "unsigned packages installed");
+    assert!(
+        stderr(&refused).contains("signature"),
+        "{}",
+        stderr(&refused)
+    );
+    assert_eq!(
+        sid.sh("rpm -qa | wc -l").trim(),
+        "1",
+        "only the key: {}",
+        sid.sh("rpm -qa")
+    );
+    // signed: installed, then erased
+    let done = run(argv(&["rpm", "-i", "--nodeps", "--noscripts"], &signed));
+    assert!(done.status.success(), "{}", stderr(&done));
+    let names = sid.sh("rpm -qa --qf '%{NAME}\\n' | grep -v '^gpg-pubkey' | sort");
+    assert_eq!(names.lines().count(), signed.len(), "{names}");
+    let verify = sid
+        .command(&["rpm", "-Va", "--nodeps", "--noscripts", "--nofiledigest"])
+        .output()
+        .unwrap();
+    assert!(stdout(&verify).trim().is_empty(), "{}", stdout(&verify));
+    let mut erase = vec!["rpm", "-e", "--nodeps", "--noscripts"];
+    erase.extend(names.lines());
+    sid.run(&erase);
+    assert_eq!(
+        sid.sh("rpm -qa | grep -vc '^gpg-pubkey' || true").trim(),
+        "0"
+    );
+}
+
+#[test]
+fn rsa_signed_splits_install_and_unsigned_ones_are_refused_under_rpm_6_1() {
+    signed_split_installs_under_rpm_6_1("rsa2048");
+}
+
+#[test]
+fn eddsa_signed_splits_install_and_unsigned_ones_are_refused_under_rpm_6_1() {
+    signed_split_installs_under_rpm_6_1("ed25519");
 }

@@ -28,6 +28,7 @@ mod rpm_writer;
 mod rpmbuild_inputs;
 mod scriptlet_host;
 mod scriptlets;
+mod sid;
 mod signing;
 mod snippets;
 mod split;

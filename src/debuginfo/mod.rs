@@ -15,6 +15,7 @@
 //! each stripped from their own bytes and share one debug file when theirs come out byte for
 //! byte the same, hard-linked under each name in a debuginfo package.
 
+pub mod buildid;
 pub mod strip;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -87,6 +88,10 @@ pub struct DebugPlan {
     pub minidebuginfo: bool,
     pub files: Vec<DebugFile>,
     pub packages: Vec<DebugPackage>,
+    /// The build-ids [`buildid::seed_plan`] recomputed, by entry: written into each file
+    /// before it is split.
+    #[serde(skip)]
+    pub new_ids: BTreeMap<usize, buildid::NewId>,
 }
 
 impl DebugPlan {
@@ -202,6 +207,7 @@ pub fn plan(inv: &Inventory, plan: &Plan, mode: Mode, suffix: &str) -> DebugPlan
         minidebuginfo: false,
         files: out,
         packages,
+        new_ids: BTreeMap::new(),
     }
 }
 
@@ -219,6 +225,12 @@ pub enum DebugError {
         path: PathBuf,
         #[source]
         source: io::Error,
+    },
+    #[error("{}: cannot recompute its build-id", display_path(.path))]
+    BuildId {
+        path: PathBuf,
+        #[source]
+        source: buildid::BuildIdError,
     },
     #[error("cannot write the debuginfo spool in $TMPDIR")]
     Spool(#[source] io::Error),
@@ -322,7 +334,10 @@ pub fn apply(
                 let name = link_name(&e.path, &dp.suffix);
                 let split = e
                     .source
-                    .with_bytes(|b| strip::split_with(b, &name, dp.minidebuginfo))
+                    .with_bytes(|b| {
+                        let b = buildid::patched(b, dp.new_ids.get(&i));
+                        strip::split_with(&b, &name, dp.minidebuginfo)
+                    })
                     .map_err(|source| DebugError::Read {
                         path: e.path.clone(),
                         source,

@@ -62,6 +62,9 @@ pub struct WriteOptions {
     pub debuginfo: bool,
     /// With Fedora's mini debuginfo (`--minidebuginfo`): find-debuginfo's `-m`.
     pub minidebuginfo: bool,
+    /// Build-ids recomputed from VERSION-RELEASE (not `--no-recompute-build-ids`): the spec
+    /// leaves rpmbuild's `%_unique_build_ids` default on.
+    pub unique_build_ids: bool,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -55,9 +55,12 @@ pub fn render(
     let _ = writeln!(s, "%global _binary_payload {payload}");
     if opts.debuginfo {
         // find-debuginfo as rpmsplit splits: per-package debuginfo (Fedora's naming and
-        // layout), build-ids as they are, no gdb index, dwz or debugsource; minidebuginfo
+        // layout), build-ids as asked, no gdb index, dwz or debugsource; minidebuginfo
         // as asked.
         s.push_str(DEBUGINFO_MACROS);
+        if !opts.unique_build_ids {
+            s.push_str(KEEP_BUILD_IDS);
+        }
         s.push_str(if opts.minidebuginfo {
             "%global _include_minidebuginfo 1\n"
         } else {
@@ -255,14 +258,16 @@ fn description(package: &str, text: &str) -> Result<String, Refused> {
         .map_err(|w| Refused::new(format!("package {package}"), "description", w))
 }
 
+/// `--no-recompute-build-ids`: find-debuginfo keeps the input's build-ids.
+const KEEP_BUILD_IDS: &str = "%undefine _unique_build_ids\n%global _no_recompute_build_ids 1\n";
+
 /// The macros that make rpmbuild (4.18, find-debuginfo of debugedit 5) split debug information
-/// as `rpmsplit --debuginfo` does.
+/// as `rpmsplit --debuginfo` does; build-ids as rpmbuild's defaults recompute them
+/// (`%_unique_build_ids`), unless `--no-recompute-build-ids` ([`KEEP_BUILD_IDS`]).
 const DEBUGINFO_MACROS: &str = "\
 %global _debuginfo_subpackages 1
 %global _build_id_links compat
 %global _unique_debug_names 1
-%undefine _unique_build_ids
-%global _no_recompute_build_ids 1
 %undefine _include_gdb_index
 %global _find_debuginfo_dwz_opts %{nil}
 %undefine _debugsource_packages
