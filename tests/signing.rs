@@ -15,15 +15,15 @@ use crate::util::*;
 const SDE_AS_GPG_TIME: &str = "20231114T221320!";
 
 /// A GNUPGHOME with one signing key; its agent is stopped on drop.
-struct Gpg {
-    dir: tempfile::TempDir,
+pub(crate) struct Gpg {
+    pub(crate) dir: tempfile::TempDir,
     fingerprint: String,
 }
 
 impl Gpg {
     /// A new key: `algo` as gpg's --quick-gen-key names it (`rsa2048`, `ed25519`), protected by
     /// `passphrase` if not empty, created on 2023-01-01.
-    fn new(algo: &str, passphrase: &str) -> Gpg {
+    pub(crate) fn new(algo: &str, passphrase: &str) -> Gpg {
         let dir = tempfile::Builder::new().prefix("gpg").tempdir().unwrap();
         ok(gpg_in(dir.path())
             .args(["--faked-system-time", "20230101T000000!"])
@@ -48,7 +48,7 @@ impl Gpg {
 
     /// Export into the GNUPGHOME directory: the secret key (armored or binary) or the public
     /// key (armored).
-    fn export(&self, what: &str, armor: bool, passphrase: &str) -> PathBuf {
+    pub(crate) fn export(&self, what: &str, armor: bool, passphrase: &str) -> PathBuf {
         let out = ok(self
             .gpg()
             .args(["--pinentry-mode", "loopback", "--passphrase", passphrase])

@@ -18,6 +18,7 @@ mod manifest_limits;
 mod manifests;
 mod output_dir;
 mod pipeline;
+mod qemu;
 mod raw_tree;
 mod repo;
 mod rpm_out;
