@@ -414,8 +414,8 @@ mod tests {
     fn placeholders_are_filled_once() {
         let values = [("evr", "12.6.0-%{release}"), ("release", "%{release}")];
         assert_eq!(
-            fill_placeholders("libvirt-libs = {evr} {release} {other}", &values),
-            "libvirt-libs = 12.6.0-%{release} %{release} {other}"
+            fill_placeholders("foo-libs = {evr} {release} {other}", &values),
+            "foo-libs = 12.6.0-%{release} %{release} {other}"
         );
     }
 }

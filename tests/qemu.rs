@@ -368,7 +368,14 @@ fn signed_rpms_of_the_split_install_with_rpm_4_18_checking_signatures() {
     ok(rpm(&["--import"]).arg(&public));
     ok(rpm(&["-i", "--noscripts"]).arg(&stub));
     // Every package, its signature required (rpm 4.18 only checks digests by default).
-    ok(rpm(&["-i", "--define", "_pkgverify_level signature"]).args(&rpms));
+    // (The root has no shell: the scriptlets are left out; tests/scriptlets.rs runs them.)
+    ok(rpm(&[
+        "-i",
+        "--noscripts",
+        "--define",
+        "_pkgverify_level signature",
+    ])
+    .args(&rpms));
     let installed = run_text(&mut rpm(&["-qa", "--qf", "%{NAME}\\n"]));
     // the split, the stub and the key (rpm keeps an imported key as package gpg-pubkey)
     assert_eq!(installed.lines().count(), rpms.len() + 2, "{installed}");
@@ -394,4 +401,158 @@ fn signed_rpms_of_the_split_install_with_rpm_4_18_checking_signatures() {
         .output()
         .unwrap();
     assert!(!out.status.success(), "rpm installed an unsigned package");
+}
+
+#[test]
+fn explain_names_the_template_and_its_exception_and_says_what_is_unowned() {
+    let tree = tree().to_str().unwrap();
+    let qxl = format!("{LIBDIR}/qemu/hw-display-qxl.so");
+    let out = ok(rpmsplit().args([
+        "explain",
+        tree,
+        &qxl,
+        "/usr/share/doc/qemu-utils/copyright",
+        "--manifest",
+        "qemu",
+    ]));
+    let text = stdout(&out);
+    let (first, second) = text.split_once("/usr/share/doc/").unwrap();
+    assert!(
+        first.contains("verdict: package qemu-device-display-qxl"),
+        "{first}"
+    );
+    assert!(
+        first.contains("template module (hw-display-qxl)"),
+        "{first}"
+    );
+    assert!(first.contains(" libspice-server.so.1 "), "{first}");
+    assert!(second.contains("verdict: UNOWNED"), "{second}");
+}
+
+#[test]
+fn graph_and_closure_follow_the_module_requirements() {
+    // Without an input: the template's known modules (Fedora's list).
+    let text = stdout(&ok(rpmsplit().args(["graph", "--manifest", "qemu"])));
+    let edges = |from: &str| -> BTreeSet<String> {
+        let mut lines = text.lines().skip_while(|l| *l != from).skip(1);
+        let mut out = BTreeSet::new();
+        while let Some(l) = lines.next().filter(|l| l.starts_with("  -> ")) {
+            out.insert(l[5..].split_whitespace().next().unwrap().to_string());
+        }
+        out
+    };
+    assert_eq!(
+        edges("qemu-ui-gtk"),
+        BTreeSet::from(["qemu-common".to_string(), "qemu-ui-opengl".to_string()])
+    );
+    assert!(edges("qemu-tests").contains("qemu-common"));
+    // every module package but the tests' (not in the spec's %{requires_all_modules})
+    let full = edges("qemu-system-x86");
+    for m in fedora_modules().values().filter(|m| *m != "qemu-tests") {
+        assert!(full.contains(m), "qemu-system-x86 has no edge to {m}");
+    }
+    assert!(!full.contains("qemu-tests"));
+
+    // With the tree: what installing a package pulls in.
+    let tree = tree().to_str().unwrap();
+    let closure = |pkg: &str| -> BTreeSet<String> {
+        let out = ok(rpmsplit().args([
+            "closure",
+            pkg,
+            "--manifest",
+            "qemu",
+            "--input",
+            tree,
+            "--json",
+        ]));
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        doc["closure"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["package"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        closure("qemu-ui-gtk"),
+        BTreeSet::from(["qemu-common", "qemu-ui-gtk", "qemu-ui-opengl"].map(String::from))
+    );
+    let spice_app = closure("qemu-ui-spice-app");
+    for p in [
+        "qemu-ui-spice-core",
+        "qemu-char-spice",
+        "qemu-ui-opengl",
+        "qemu-common",
+    ] {
+        assert!(spice_app.contains(p), "{p}: {spice_app:?}");
+    }
+    let all = closure("qemu-system-x86");
+    let modules: BTreeSet<String> = module_packages().into_values().collect();
+    assert!(all.is_superset(&modules), "{:?}", modules.difference(&all));
+    let core = closure("qemu-system-x86-core");
+    assert!(
+        core.is_disjoint(&modules),
+        "{:?}",
+        core.intersection(&modules)
+    );
+}
+
+/// `verify --json`'s findings of one check.
+fn findings(args: &[&str], check: &str) -> Vec<serde_json::Value> {
+    let out = rpmsplit()
+        .arg("verify")
+        .arg(tree())
+        .args(["--manifest", "qemu", "--json"])
+        .args(args)
+        .output()
+        .unwrap();
+    let doc: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["check"] == check)
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn verify_audits_the_tree_and_the_upgrade_from_an_earlier_split() {
+    // Ownership: exactly the unowned files classify reports; the units have their scriptlets.
+    let ownership = findings(&[], "ownership");
+    assert_eq!(
+        ownership.len(),
+        classified()["unowned"].as_array().unwrap().len()
+    );
+    assert!(findings(&[], "scriptlets").is_empty());
+    // From the same split (as a built-in's short name): nothing moves.
+    assert!(findings(&["--previous-manifest", "qemu"], "upgrade").is_empty());
+
+    // An earlier split where the GL variant of virtio-gpu was in the virtio-gpu package: the
+    // module moves, and upgrading the old package does not bring the new one.
+    let tmp = tempfile::tempdir().unwrap();
+    let earlier = tmp.path().join("qemu-earlier.toml");
+    let text = rpmsplit::manifest::builtin::BUILTIN_QEMU.replace(
+        "hw-display-virtio-gpu-gl = \"device-display-virtio-gpu-gl\"",
+        "hw-display-virtio-gpu-gl = \"device-display-virtio-gpu\"",
+    );
+    assert_ne!(text, rpmsplit::manifest::builtin::BUILTIN_QEMU);
+    std::fs::write(&earlier, text).unwrap();
+    let upgrade = findings(
+        &["--previous-manifest", earlier.to_str().unwrap()],
+        "upgrade",
+    );
+    assert_eq!(upgrade.len(), 1, "{upgrade:?}");
+    assert_eq!(
+        upgrade[0]["path"],
+        format!("{LIBDIR}/qemu/hw-display-virtio-gpu-gl.so")
+    );
+    let message = upgrade[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains(
+            "moves from qemu-device-display-virtio-gpu to qemu-device-display-virtio-gpu-gl"
+        ),
+        "{message}"
+    );
 }
