@@ -556,3 +556,150 @@ fn verify_audits_the_tree_and_the_upgrade_from_an_earlier_split() {
         "{message}"
     );
 }
+
+/// A small QEMU-like tree in Fedora's layout, compiled by gcc with debug information: the x86
+/// emulator, two modules (one with an exception in its name) and a file of qemu-common.
+fn qemu_like_debug_tree(root: &Path) {
+    let src = root.parent().unwrap().join("src");
+    for d in [
+        "usr/bin",
+        "usr/lib64/qemu",
+        "usr/share/qemu/keymaps",
+        "ui",
+        "hw/display",
+    ] {
+        let dir = if d.contains('/') && d.starts_with("usr") {
+            root.join(d)
+        } else {
+            src.join(d)
+        };
+        std::fs::create_dir_all(dir).unwrap();
+    }
+    std::fs::write(root.join("usr/share/qemu/keymaps/en-us"), "map 0x409\n").unwrap();
+    let files = [
+        (
+            "softmmu/main.c",
+            "int qemu_main(void) { return 0; }\nint main(void) { return qemu_main(); }\n",
+        ),
+        (
+            "ui/gtk.c",
+            "int gtk_display_init(int n) { return n + 1; }\n",
+        ),
+        (
+            "hw/display/qxl.c",
+            "int qxl_realize(int n) { return n * 2; }\n",
+        ),
+    ];
+    for (name, text) in files {
+        let path = src.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+    }
+    let gcc = |out: &str, input: &str, shared: bool| {
+        let mut c = tool("gcc");
+        c.current_dir(&src)
+            .args(["-g", "-O1", "-Wl,--build-id", "-o"])
+            .arg(root.join(out))
+            .arg(input);
+        if shared {
+            c.args(["-shared", "-fPIC"]);
+        }
+        ok(&mut c);
+    };
+    gcc("usr/bin/qemu-system-x86_64", "softmmu/main.c", false);
+    gcc("usr/lib64/qemu/ui-gtk.so", "ui/gtk.c", true);
+    gcc("usr/lib64/qemu/hw-display-qxl.so", "hw/display/qxl.c", true);
+}
+
+#[test]
+fn debuginfo_of_a_qemu_like_tree_goes_to_the_module_packages_debuginfo() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("root");
+    qemu_like_debug_tree(&root);
+    let out = tmp.path().join("out");
+    split(
+        &root,
+        &out,
+        &[
+            "--manifest",
+            "qemu",
+            "--format",
+            "rpm",
+            "--version",
+            "11.1.0",
+            "--release",
+            "1",
+            "--debuginfo",
+            "packages",
+            "--quiet",
+        ],
+    );
+    let rpms = rpms_by_name(&out);
+    let names: BTreeSet<&str> = rpms
+        .keys()
+        .map(|n| n.split("-11.1.0-").next().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        BTreeSet::from([
+            "qemu-common",
+            "qemu-device-display-qxl",
+            "qemu-device-display-qxl-debuginfo",
+            "qemu-system-x86",
+            "qemu-system-x86-core",
+            "qemu-system-x86-core-debuginfo",
+            "qemu-ui-gtk",
+            "qemu-ui-gtk-debuginfo",
+        ]),
+        "{:?}",
+        rpms.keys()
+    );
+    let rpm = |name: &str| &rpms[&format!("{name}-11.1.0-1.x86_64.rpm")];
+    // qemu-system-x86 requires the module packages this tree built, and no other.
+    let meta: BTreeSet<String> = rpm_qp(rpm("qemu-system-x86"), &["--requires"])
+        .lines()
+        .filter(|l| !l.starts_with("rpmlib("))
+        .map(String::from)
+        .collect();
+    assert_eq!(
+        meta,
+        BTreeSet::from(
+            [
+                "qemu-device-display-qxl = 11.1.0-1",
+                "qemu-system-x86-core = 11.1.0-1",
+                "qemu-ui-gtk = 11.1.0-1"
+            ]
+            .map(String::from)
+        )
+    );
+    let listing = rpm_qp(rpm("qemu-ui-gtk-debuginfo"), &["-l"]);
+    assert!(
+        listing.lines().any(
+            |l| l.starts_with("/usr/lib/debug/usr/lib64/qemu/ui-gtk.so-") && l.ends_with(".debug")
+        ),
+        "{listing}"
+    );
+    // The installed packages: gdb finds the module's lines through the debug file, and the
+    // shipped module has no debug section.
+    let sysroot = tmp.path().join("sysroot");
+    ok(tool("rpm")
+        .arg("--root")
+        .arg(&sysroot)
+        .args(["--dbpath", "/var/lib/rpm", "-i", "--nodeps", "--noscripts"])
+        .arg(rpm("qemu-ui-gtk"))
+        .arg(rpm("qemu-ui-gtk-debuginfo")));
+    let module = sysroot.join("usr/lib64/qemu/ui-gtk.so");
+    let sections = run_text(tool("readelf").arg("-SW").arg(&module));
+    assert!(!sections.contains(".debug_info"), "{sections}");
+    let gdb = ok(tool("gdb")
+        .args(["-nx", "-batch", "-ex"])
+        .arg(format!(
+            "set debug-file-directory {}",
+            sysroot.join("usr/lib/debug").display()
+        ))
+        .arg("-ex")
+        .arg(format!("file {}", module.display()))
+        .args(["-ex", "info line gtk_display_init"]));
+    let text = stdout(&gdb);
+    assert!(text.contains("of \"ui/gtk.c\" starts at address"), "{text}");
+}
