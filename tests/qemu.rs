@@ -703,3 +703,41 @@ fn debuginfo_of_a_qemu_like_tree_goes_to_the_module_packages_debuginfo() {
     let text = stdout(&gdb);
     assert!(text.contains("of \"ui/gtk.c\" starts at address"), "{text}");
 }
+
+/// The Debian tree moved to Fedora's paths (`fedora_path`): the same split in the other layout.
+#[test]
+fn the_tree_in_fedoras_layout_splits_the_same() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("root");
+    let debian = classified();
+    for f in debian["files"].as_array().unwrap() {
+        let path = f["path"].as_str().unwrap();
+        let from = tree().join(path.trim_start_matches('/'));
+        let to = root.join(fedora_path(path).trim_start_matches('/'));
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        if f["kind"] == "dir" {
+            std::fs::create_dir_all(&to).unwrap();
+        } else {
+            ok(tool("cp").arg("-a").arg(&from).arg(&to));
+        }
+    }
+    let (doc, code) = classify_json(&[root.to_str().unwrap(), "--manifest", "qemu"]);
+    assert_eq!(code, 1);
+    assert_eq!(doc["layout"], "fedora", "--layout auto");
+    let theirs = owners_of(&doc);
+    for (path, owners) in owners_of(debian) {
+        assert_eq!(
+            theirs.get(&fedora_path(&path)),
+            Some(&owners),
+            "{path} in Fedora's layout"
+        );
+    }
+    assert_eq!(
+        doc["unowned"].as_array().unwrap().len(),
+        debian["unowned"].as_array().unwrap().len()
+    );
+    assert_eq!(
+        owners_of(&doc)["/usr/lib64/qemu/hw-usb-redirect.so"],
+        BTreeSet::from(["qemu-device-usb-redirect".to_string()])
+    );
+}
