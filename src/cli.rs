@@ -23,10 +23,10 @@ pub struct Cli {
 
 #[derive(Debug, clap::Args)]
 pub struct ManifestArgs {
-    /// Manifest file (default: the built-in libvirt manifest).
+    /// Manifest file, or the short name of a built-in one: libvirt (the default), libvirt-9.0, qemu.
     #[arg(long, short)]
     pub manifest: Option<PathBuf>,
-    /// Layout profile of the input: a layout of the manifest (libvirt's: fedora, debian, usrlib), or auto.
+    /// Layout profile of the input: a layout of the manifest (libvirt's: fedora, debian, usrlib; qemu's: fedora, debian), or auto.
     #[arg(long, default_value = "auto")]
     pub layout: String,
     /// At most SIZE bytes of contents (K, M, G, T suffixes) are unpacked from an RPM or cpio
@@ -94,7 +94,8 @@ pub enum Command {
         input: PathBuf,
         #[command(flatten)]
         manifest: ManifestArgs,
-        /// Manifest of the previous release: files moving between packages must be covered.
+        /// Manifest of the previous release (a file or a built-in's short name): files moving
+        /// between packages must be covered.
         #[arg(long)]
         previous_manifest: Option<PathBuf>,
         /// Existing RPMs (e.g. a distribution's build) to audit against the manifest's split of

@@ -194,7 +194,17 @@ pub fn compute(
                 continue;
             }
             let excluded = m.no_provides_from.is_match(&e.path);
-            let d = file_deps(e, excluded);
+            // rpmbuild classifies a file by its mode in the package: %attr's, if given
+            let d = match plan.rules.rules[r].attrs.mode {
+                Some(mode) if mode != e.perms => file_deps(
+                    &Entry {
+                        perms: mode,
+                        ..e.clone()
+                    },
+                    excluded,
+                ),
+                _ => file_deps(e, excluded),
+            };
             fd.provides.extend(d.provides);
             fd.requires.extend(d.requires);
         }
@@ -426,8 +436,8 @@ mod tests {
     fn placeholders_are_filled_once() {
         let values = [("evr", "12.6.0-%{release}"), ("release", "%{release}")];
         assert_eq!(
-            fill_placeholders("libvirt-libs = {evr} {release} {other}", &values),
-            "libvirt-libs = 12.6.0-%{release} %{release} {other}"
+            fill_placeholders("foo-libs = {evr} {release} {other}", &values),
+            "foo-libs = 12.6.0-%{release} %{release} {other}"
         );
     }
 }

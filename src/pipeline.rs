@@ -38,12 +38,9 @@ pub struct Analysis {
     pub plan: Plan,
 }
 
-/// The manifest at `path`, or the built-in libvirt one.
+/// The manifest `--manifest` names (a file, or a built-in's short name), or the default one.
 pub fn load_manifest(path: Option<&Path>) -> Result<Manifest, ManifestError> {
-    match path {
-        Some(p) => Manifest::from_path(p),
-        None => Ok(manifest::builtin()),
-    }
+    manifest::builtin::load_argument(path)
 }
 
 /// Scan `input`, then [`analyse_inventory`] it.

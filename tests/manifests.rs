@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 use rpmsplit::classify::classify;
 use rpmsplit::elf::{ElfFacts, ElfKind};
 use rpmsplit::inventory::{Entry, Inventory, Kind};
-use rpmsplit::manifest::{detect_layout, Manifest, BUILTIN_LIBVIRT, BUILTIN_LIBVIRT_9_0};
+use rpmsplit::manifest::builtin::{BUILTIN_LIBVIRT, BUILTIN_LIBVIRT_9_0};
+use rpmsplit::manifest::{detect_layout, Manifest};
 use rpmsplit::plan::{Plan, Status};
 
 use crate::util::{reference_table, Reference};

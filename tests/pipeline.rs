@@ -154,7 +154,7 @@ fn verify_against_names_a_missing_package_without_an_empty_field() {
 fn a_version_from_that_is_not_a_pkgconfig_file_is_refused_with_its_line() {
     let tmp = tempfile::tempdir().unwrap();
     let m = tmp.path().join("m.toml");
-    let text = rpmsplit::manifest::BUILTIN_LIBVIRT.replace(
+    let text = rpmsplit::manifest::builtin::BUILTIN_LIBVIRT.replace(
         "version-from = \"{libdir}/pkgconfig/libvirt.pc\"",
         "version-from = \"{datadir}/libvirt/VERSION\"",
     );

@@ -51,7 +51,7 @@ fn query(rpms: &[PathBuf], what: &str) -> BTreeSet<String> {
 
 /// A package providing what the system would (libc, qemu-img, polkit, ...): every requirement
 /// no package of the split provides.
-fn system_stub(rpms: &[PathBuf], dir: &Path) -> PathBuf {
+pub(crate) fn system_stub(rpms: &[PathBuf], dir: &Path) -> PathBuf {
     let provided = query(rpms, "--provides");
     let needed = query(rpms, "--requires");
     let provides = needed
@@ -88,7 +88,7 @@ fn system_stub(rpms: &[PathBuf], dir: &Path) -> PathBuf {
         .path
 }
 
-fn repo(dirs: &[&Path], stub: &Path, at: &Path) {
+pub(crate) fn repo(dirs: &[&Path], stub: &Path, at: &Path) {
     fs::create_dir_all(at).unwrap();
     for d in dirs {
         for r in rpms_in(d) {
@@ -102,7 +102,7 @@ fn repo(dirs: &[&Path], stub: &Path, at: &Path) {
 /// dnf into an empty root: resolution and file conflicts. The root has no shell, so the
 /// packages' scriptlets are not run here (`tsflags=noscripts`); the scriptlet tests run real
 /// transactions in a chroot of the host's tools (`tests/scriptlets.rs`).
-fn dnf(root: &Path, repo: &Path) -> std::process::Command {
+pub(crate) fn dnf(root: &Path, repo: &Path) -> std::process::Command {
     let mut c = tool("dnf");
     c.arg("--installroot")
         .arg(root)
@@ -124,7 +124,7 @@ fn dnf(root: &Path, repo: &Path) -> std::process::Command {
 }
 
 /// Package names of a dnf transaction listing (`--assumeno` prints it and stops).
-fn transaction(out: &std::process::Output) -> BTreeSet<String> {
+pub(crate) fn transaction(out: &std::process::Output) -> BTreeSet<String> {
     let text = stdout(out);
     let mut names = BTreeSet::new();
     let mut inside = false;

@@ -201,9 +201,9 @@ fn a_driver_without_its_daemon_units_gets_no_unit_scriptlets_and_explain_says_so
 
 #[test]
 fn verify_names_a_packaged_unit_no_scriptlet_presets_or_disables() {
-    let text = rpmsplit::manifest::BUILTIN_LIBVIRT
+    let text = rpmsplit::manifest::builtin::BUILTIN_LIBVIRT
         .replace("scriptlets = [\"systemd-privileged(virtlogd)\"]\n", "");
-    assert_ne!(text, rpmsplit::manifest::BUILTIN_LIBVIRT);
+    assert_ne!(text, rpmsplit::manifest::builtin::BUILTIN_LIBVIRT);
     let d = tempfile::tempdir().unwrap();
     let m = d.path().join("m.toml");
     fs::write(&m, text).unwrap();
@@ -253,7 +253,7 @@ fn report_json_lists_each_packages_scriptlets_with_their_lines() {
     let from = p["scripts"][0]["from"][0].as_str().unwrap();
     let m = Path::new("manifests/libvirt.toml");
     let line = line_of(
-        rpmsplit::manifest::BUILTIN_LIBVIRT,
+        rpmsplit::manifest::builtin::BUILTIN_LIBVIRT,
         "systemd-privileged(virtlogd)",
     );
     assert_eq!(

@@ -20,6 +20,7 @@ mod manifest_limits;
 mod manifests;
 mod output_dir;
 mod pipeline;
+mod qemu;
 mod raw_tree;
 mod repo;
 mod resplit_flags;

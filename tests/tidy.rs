@@ -370,3 +370,51 @@ fn readers_and_verify_import_nothing_from_the_writer() {
         offending.join("\n  ")
     );
 }
+
+/// Lines of a Rust source that name `project` (any case) outside doc comments (`//!`, `///`):
+/// (line number, line).
+fn named_outside_docs(text: &str, project: &str) -> Vec<(usize, String)> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| {
+            let t = l.trim_start();
+            !t.starts_with("//!") && !t.starts_with("///") && t.to_lowercase().contains(project)
+        })
+        .map(|(i, l)| (i + 1, l.trim().to_string()))
+        .collect()
+}
+
+/// The engine is generic: only doc comments and the table of built-in manifests
+/// (`src/manifest/builtin.rs`) name the projects whose manifests ship with rpmsplit. Code,
+/// messages, plain comments and unit tests use generic words.
+#[test]
+fn src_names_no_project_outside_doc_comments_and_the_builtin_table() {
+    let sample = "//! libvirt in a module doc\n/// and libvirt in an item doc\nlet x = 1; // libvirt\n    \"LIBVIRT-libs\"\n";
+    assert_eq!(
+        named_outside_docs(sample, "libvirt"),
+        [
+            (3, "let x = 1; // libvirt".to_string()),
+            (4, "\"LIBVIRT-libs\"".to_string())
+        ]
+    );
+    let table = repo().join("src/manifest/builtin.rs");
+    assert!(table.is_file(), "the built-in table moved");
+    let mut found = Vec::new();
+    for f in files_below(&repo().join("src"), "rs") {
+        if f == table {
+            continue;
+        }
+        let text = fs::read_to_string(&f).unwrap();
+        for (n, line) in named_outside_docs(&text, "libvirt") {
+            found.push(format!(
+                "{}:{n}: {line}",
+                f.strip_prefix(repo()).unwrap().display()
+            ));
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "src/ names libvirt outside doc comments and src/manifest/builtin.rs:\n  {}",
+        found.join("\n  ")
+    );
+}

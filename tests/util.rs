@@ -258,10 +258,15 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// A reference table (`reference/libvirt-vVERSION-WHICH.tsv`, WHICH one of files, deps,
-/// packages, artifacts): its rows without the header, each padded to the header's width. The
-/// one reader of `reference/`.
+/// packages, artifacts): its rows without the header, each padded to the header's width.
 pub fn reference_table(version: &str, which: &str) -> Vec<Vec<String>> {
-    let path = reference_dir().join(format!("libvirt-v{version}-{which}.tsv"));
+    reference_rows(&format!("libvirt-v{version}-{which}.tsv"))
+}
+
+/// A table of `reference/` by file name (`qemu-v11.1.0-modules.tsv`): its rows without the
+/// header, each padded to the header's width.
+pub fn reference_rows(file: &str) -> Vec<Vec<String>> {
+    let path = reference_dir().join(file);
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("reference table {}: {e}", path.display()));
     let mut lines = text.lines();
@@ -336,8 +341,19 @@ impl Reference {
             .or_insert_with(|| Box::leak(Box::new(Reference::read(version))))
     }
 
+    /// Fedora's QEMU `%files` table (`reference/qemu-v11.1.0-files.tsv`), shared by the tests
+    /// of this run.
+    pub fn qemu() -> &'static Reference {
+        static TABLE: OnceLock<Reference> = OnceLock::new();
+        TABLE.get_or_init(|| Reference::from_rows(reference_rows("qemu-v11.1.0-files.tsv")))
+    }
+
     fn read(version: &str) -> Reference {
-        let files = reference_table(version, "files")
+        Reference::from_rows(reference_table(version, "files"))
+    }
+
+    fn from_rows(rows: Vec<Vec<String>>) -> Reference {
+        let files = rows
             .into_iter()
             .map(|c| {
                 let glob = GlobBuilder::new(c[1].trim_end_matches('/'))

@@ -407,9 +407,9 @@ pub fn apply(
             .entry((leader_of(f), f.debuginfo.as_str()))
             .or_default() += 1;
     }
-    // An entry of the input at a path debuginfo makes: one no package ships (dropped, as
-    // libvirt's manifest drops a distribution RPM's build-id links, or unowned) gives way to
-    // ours; one a package ships stays.
+    // An entry of the input at a path debuginfo makes: one no package ships (dropped, as a
+    // manifest may drop a distribution RPM's build-id links, or unowned) gives way to ours;
+    // one a package ships stays.
     let mut superseded: BTreeSet<usize> = BTreeSet::new();
     let shipped_at = |path: &Path| -> Option<usize> {
         inv.index(path).filter(|&i| {

@@ -3,8 +3,10 @@
 //! every layout). `layout` expands placeholders and compiles patterns; [`Resolved`] is a
 //! manifest bound to one layout, with every rule compiled, ready for `classify`.
 //!
-//! The built-in manifest (`manifests/libvirt.toml`) is embedded in the binary.
+//! The built-in manifests (`manifests/*.toml`, by short name: `builtin`) are embedded in the
+//! binary.
 
+pub mod builtin;
 pub mod layout;
 pub mod model;
 pub mod raw;
@@ -22,16 +24,11 @@ pub use model::{Attrs, ElfPredicate, Manifest, ManifestError, PackageDecl, RuleS
 
 use layout::{alternatives, compile, lookup, Specificity};
 
-/// The built-in libvirt manifest (current upstream split).
-pub const BUILTIN_LIBVIRT: &str = include_str!("../../manifests/libvirt.toml");
-/// The last monolithic libvirt layout (9.0.0).
-pub const BUILTIN_LIBVIRT_9_0: &str = include_str!("../../manifests/libvirt-9.0.toml");
-
 /// Load the built-in default manifest.
 pub fn builtin() -> Manifest {
-    Manifest::from_str(BUILTIN_LIBVIRT, "manifests/libvirt.toml")
-        // cannot fail: the built-in manifest is checked by tests
-        .expect("the built-in manifest is checked by tests")
+    builtin::load(&builtin::BUILTINS[0])
+        // cannot fail: the built-in manifests are checked by tests
+        .expect("the built-in manifests are checked by tests")
 }
 
 /// One compiled rule.

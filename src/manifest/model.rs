@@ -371,7 +371,7 @@ impl Manifest {
                 return Err(src.at(
                     discover_line,
                     format!("template `{name}`: `discover` must hold `{{name}}` once, in its last path component"),
-                    Some("for example \"{libdir}/libvirt/connection-driver/libvirt_driver_{name}.so\"".into()),
+                    Some("for example \"{libdir}/NAME/plugins/{name}.so\"".into()),
                 ));
             }
             check_vars(&discover, &known, &tvars).map_err(|m| src.at(discover_line, m, None))?;

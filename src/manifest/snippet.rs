@@ -437,16 +437,16 @@ mod tests {
 
     #[test]
     fn calls_parse_with_and_without_arguments() {
-        let c = parse_call("systemd-unix(virtqemud)", 3).unwrap();
+        let c = parse_call("systemd-unix(food)", 3).unwrap();
         assert_eq!(
             (c.snippet.as_str(), c.args.clone()),
-            ("systemd-unix", vec!["virtqemud".to_string()])
+            ("systemd-unix", vec!["food".to_string()])
         );
-        assert_eq!(c.label(), "systemd-unix(virtqemud)");
-        let c = parse_call("libvirt-group", 3).unwrap();
+        assert_eq!(c.label(), "systemd-unix(food)");
+        let c = parse_call("admin-group", 3).unwrap();
         assert!(c.args.is_empty());
-        let c = parse_call("config-restart(libvirtd, virtnetworkd)", 1).unwrap();
-        assert_eq!(c.args, vec!["libvirtd", "virtnetworkd"]);
+        let c = parse_call("config-restart(food, foonetd)", 1).unwrap();
+        assert_eq!(c.args, vec!["food", "foonetd"]);
         assert!(parse_call("x(a", 1).is_err());
         assert!(parse_call("x(a,,b)", 1).is_err());
         assert!(parse_call("(a)", 1).is_err());
