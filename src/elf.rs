@@ -173,8 +173,8 @@ fn string_at<'d>(strings: &StringTable<'d, &'d [u8]>, offset: u64) -> Option<Str
     (b.len() <= MAX_NAME).then(|| String::from_utf8_lossy(b).into_owned())
 }
 
-fn read_facts<'d, Elf: FileHeader<Endian = object::Endianness>>(
-    bytes: &'d [u8],
+fn read_facts<Elf: FileHeader<Endian = object::Endianness>>(
+    bytes: &[u8],
 ) -> object::read::Result<ElfFacts> {
     let header = Elf::parse(bytes)?;
     let endian = header.endian()?;
@@ -231,7 +231,7 @@ fn read_facts<'d, Elf: FileHeader<Endian = object::Endianness>>(
                     list.extend(string_at(&strings, val));
                 } else if tag == elf::DT_DEBUG {
                     f.has_debug = true;
-                } else if tag == elf::DT_FLAGS_1 && val & u64::from(elf::DF_1_PIE.0) != 0 {
+                } else if tag == elf::DT_FLAGS_1 && val & elf::DF_1_PIE.0 != 0 {
                     pie_flag = true;
                 } else if tag == elf::DT_GNU_HASH {
                     f.gnu_hash = true;
