@@ -52,16 +52,26 @@ fn decoy(at: &Path, package: &str) {
     fs::write(at.join("precious"), b"someone else's").unwrap();
 }
 
-#[test]
-fn an_earlier_tree_replaced_by_a_symlink_is_replaced_not_followed() {
-    let fx = fixture(Layout::Fedora);
+/// A scratch directory and the output directory in it (not made yet).
+fn scratch() -> (tempfile::TempDir, std::path::PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
+    (tmp, out)
+}
+
+/// Split the fixture into `out` with `formats`; it must succeed.
+fn split_ok(out: &Path, formats: &str) {
     ok(&mut split_command(
-        &fx.root,
-        &out,
-        &["--format", "tree,filelist"],
+        &fixture(Layout::Fedora).root,
+        out,
+        &["--format", formats],
     ));
+}
+
+#[test]
+fn an_earlier_tree_replaced_by_a_symlink_is_replaced_not_followed() {
+    let (tmp, out) = scratch();
+    split_ok(&out, "tree,filelist");
     assert!(out.join("tree/libvirt-client").is_dir());
     // someone replaces OUT/tree with a symlink to a directory of theirs
     let outside = tmp.path().join("outside");
@@ -70,11 +80,7 @@ fn an_earlier_tree_replaced_by_a_symlink_is_replaced_not_followed() {
     fs::remove_dir_all(out.join("tree")).unwrap();
     symlink(&outside, out.join("tree")).unwrap();
     // the next run writes the tree again: into a directory of its own
-    ok(&mut split_command(
-        &fx.root,
-        &out,
-        &["--format", "tree,filelist"],
-    ));
+    split_ok(&out, "tree,filelist");
     assert_eq!(
         snapshot(&outside),
         before,
@@ -86,11 +92,7 @@ fn an_earlier_tree_replaced_by_a_symlink_is_replaced_not_followed() {
     // a run without trees removes the earlier ones as stale: through no symlink either
     fs::remove_dir_all(out.join("tree")).unwrap();
     symlink(&outside, out.join("tree")).unwrap();
-    ok(&mut split_command(
-        &fx.root,
-        &out,
-        &["--format", "filelist"],
-    ));
+    split_ok(&out, "filelist");
     assert_eq!(
         snapshot(&outside),
         before,
@@ -100,23 +102,13 @@ fn an_earlier_tree_replaced_by_a_symlink_is_replaced_not_followed() {
 
 #[test]
 fn an_earlier_output_file_replaced_by_a_symlink_is_replaced_not_written_through() {
-    let fx = fixture(Layout::Fedora);
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("out");
-    ok(&mut split_command(
-        &fx.root,
-        &out,
-        &["--format", "filelist"],
-    ));
+    let (tmp, out) = scratch();
+    split_ok(&out, "filelist");
     let victim = tmp.path().join("victim");
     fs::write(&victim, b"precious").unwrap();
     fs::remove_file(out.join("libvirt-client.files")).unwrap();
     symlink(&victim, out.join("libvirt-client.files")).unwrap();
-    ok(&mut split_command(
-        &fx.root,
-        &out,
-        &["--format", "filelist"],
-    ));
+    split_ok(&out, "filelist");
     assert_eq!(fs::read(&victim).unwrap(), b"precious");
     assert!(!fs::symlink_metadata(out.join("libvirt-client.files"))
         .unwrap()
@@ -179,28 +171,31 @@ fn names_that_would_be_paths_are_refused_when_the_manifest_loads() {
 
 #[test]
 fn a_second_run_into_a_locked_output_directory_exits_2_at_once() {
-    let fx = fixture(Layout::Fedora);
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("out");
+    let (_tmp, out) = scratch();
+    let root = &fixture(Layout::Fedora).root;
     fs::create_dir(&out).unwrap();
     // another process holds the directory's lock (util-linux flock(1) locks the directory)
     let mut holder = tool("flock")
         .args(["-n", "-o"])
         .arg(&out)
-        .args(["sleep", "60"])
+        .args(["sleep", "600"])
         .stdin(Stdio::null())
         .spawn()
         .unwrap();
     std::thread::sleep(std::time::Duration::from_millis(300));
     let start = std::time::Instant::now();
     fails(
-        &mut split_command(&fx.root, &out, &["--format", "filelist"]),
+        &mut split_command(
+            &fixture(Layout::Fedora).root,
+            &out,
+            &["--format", "filelist"],
+        ),
         2,
         &["another rpmsplit is writing into", "lock"],
     );
     assert!(
-        start.elapsed().as_secs() < 20,
-        "the run waited for the lock"
+        start.elapsed().as_secs() < 300,
+        "the run waited for the lock (held 600 s)"
     );
     assert!(
         fs::read_dir(&out).unwrap().next().is_none(),
@@ -209,11 +204,7 @@ fn a_second_run_into_a_locked_output_directory_exits_2_at_once() {
     holder.kill().unwrap();
     holder.wait().unwrap();
     // once it is released, the run goes through
-    ok(&mut split_command(
-        &fx.root,
-        &out,
-        &["--format", "filelist"],
-    ));
+    split_ok(&out, "filelist");
 }
 
 #[test]
