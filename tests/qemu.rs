@@ -3,9 +3,10 @@
 //! split by the built-in `qemu` manifest as Fedora's `qemu.spec` splits them. Checked against
 //! Fedora's tables (`reference/qemu-v11.1.0-*.tsv`), by dnf 4 and by dnf5 (in rpm 6.1's root,
 //! `tests/sid.rs`) on a createrepo_c repository of the split, by rpm 4.18 and rpm 6.1 (at
-//! `%_pkgverify_level all`) installing the signed RPMs, and through explain, graph, closure,
-//! verify and the debuginfo split (on a small QEMU-like tree gcc compiles with debug
-//! information). One unsigned and one signed split serve every test of a run.
+//! `%_pkgverify_level all`) installing the signed RPMs, by dnf5 with gpgcheck installing from a
+//! repository of them, and through explain, graph, closure, verify and the debuginfo split (on
+//! a small QEMU-like tree gcc compiles with debug information). One unsigned and one signed
+//! split serve every test of a run.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -568,6 +569,49 @@ fn signed_rpms_of_the_split_install_with_rpm_6_1_at_pkgverify_level_all_unsigned
     assert_eq!(
         sid.sh("rpm -qa").trim(),
         sid.sh("rpm -qa gpg-pubkey").trim()
+    );
+}
+
+/// dnf5 with gpgcheck on a repository createrepo_c 1.2 makes of the signed split (in rpm 6.1's
+/// root): installing `qemu-ui-gtk` is a real transaction of its closure, the key imported
+/// from the repository's configuration.
+#[test]
+fn dnf5_with_gpgcheck_installs_qemu_ui_gtk_and_its_closure_from_the_signed_split() {
+    let Signed {
+        rpms, stub, public, ..
+    } = signed();
+    let tmp = tempfile::tempdir().unwrap();
+    let at = tmp.path().join("repo");
+    std::fs::create_dir_all(&at).unwrap();
+    for r in rpms.iter().chain([stub]) {
+        std::fs::copy(r, at.join(r.file_name().unwrap())).unwrap();
+    }
+    std::fs::copy(public, tmp.path().join("key.asc")).unwrap();
+    let mut sid = crate::sid::Sid::new();
+    sid.bind(tmp.path(), "/in");
+    sid.sh("createrepo_c -q /in/repo");
+    sid.sh(
+        "dnf5 -y --installroot=/sysroot --releasever=1 --setopt=reposdir=/dev/null \
+         --repofrompath=local,/in/repo --repo=local --setopt=local.gpgcheck=1 \
+         --setopt=local.gpgkey=file:///in/key.asc --setopt=install_weak_deps=False \
+         --setopt=tsflags=noscripts install qemu-ui-gtk",
+    );
+    let installed: BTreeSet<String> = sid
+        .sh("rpm --root /sysroot -qa --qf '%{NAME}\\n' | grep -v '^gpg-pubkey$'")
+        .lines()
+        .map(String::from)
+        .collect();
+    assert_eq!(
+        installed,
+        BTreeSet::from(
+            [
+                "qemu-common",
+                "qemu-ui-gtk",
+                "qemu-ui-opengl",
+                "system-stub"
+            ]
+            .map(String::from)
+        )
     );
 }
 
