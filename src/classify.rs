@@ -76,6 +76,13 @@ pub fn classify(inv: &Inventory, m: &Resolved) -> Result<Plan, ClassifyError> {
     for inst in m.instances(&inv.entries) {
         let t = inst.template;
         let pkg = &inst.package;
+        // a discovered name makes the package name: rpm's rules, as for declared packages
+        crate::dep::check_name("package name", pkg).map_err(|m| {
+            err(
+                t.discover_line,
+                format!("template {} ({}): {m}", t.name, inst.name),
+            )
+        })?;
         builder
             .add(
                 &inst.discovered,

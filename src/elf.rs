@@ -8,8 +8,8 @@
 
 use object::elf;
 use object::read::elf::{Dyn as _, FileHeader, ProgramHeader as _, SectionHeader as _, Sym as _};
-use object::read::StringTable;
 use serde::Serialize;
+use std::cell::Cell;
 
 pub mod versions;
 
@@ -161,20 +161,34 @@ impl ElfFacts {
     }
 }
 
-/// The longest string taken from a string table (a version, a library name, a run path):
-/// longer ones are not names any linker wrote, and would make the facts grow with the square
-/// of the file.
+/// The longest string taken from a string table (a version, a library name, a symbol):
+/// longer ones are not names any linker wrote.
 const MAX_NAME: usize = 4096;
 
-/// The string at `offset` of `strings`, `None` when absent, empty-terminated past the table,
-/// or longer than [`MAX_NAME`].
-fn string_at<'d>(strings: &StringTable<'d, &'d [u8]>, offset: u64) -> Option<String> {
-    let b = strings.get(u32::try_from(offset).ok()?).ok()?;
-    (b.len() <= MAX_NAME).then(|| String::from_utf8_lossy(b).into_owned())
+/// A string table's bytes (`SHT_STRTAB`, else none), read as rpm's elfdeps reads one
+/// (`elf_strptr`). Work and memory stay bounded by the file: a lookup reads at most
+/// [`MAX_NAME`] + 1 bytes, and the names taken from one file total at most twice its size plus
+/// 64 KiB (`budget`, shared by its tables), however many records point at long strings.
+#[derive(Clone, Copy)]
+struct Strings<'d, 'b> {
+    data: &'d [u8],
+    budget: &'b Cell<usize>,
 }
 
-fn read_facts<'d, Elf: FileHeader<Endian = object::Endianness>>(
-    bytes: &'d [u8],
+impl Strings<'_, '_> {
+    /// The string at `offset`; `None` past the table, without its NUL within [`MAX_NAME`]
+    /// bytes, or past the budget.
+    fn get(&self, offset: u64) -> Option<String> {
+        let tail = self.data.get(usize::try_from(offset).ok()?..)?;
+        let window = &tail[..tail.len().min(MAX_NAME + 1)];
+        let name = &window[..window.iter().position(|&b| b == 0)?];
+        self.budget.set(self.budget.get().checked_sub(name.len())?);
+        Some(String::from_utf8_lossy(name).into_owned())
+    }
+}
+
+fn read_facts<Elf: FileHeader<Endian = object::Endianness>>(
+    bytes: &[u8],
 ) -> object::read::Result<ElfFacts> {
     let header = Elf::parse(bytes)?;
     let endian = header.endian()?;
@@ -195,12 +209,15 @@ fn read_facts<'d, Elf: FileHeader<Endian = object::Endianness>>(
     let mut pie_flag = false;
     let mut seen_needed = std::collections::HashSet::new();
     let mut rpaths = Vec::new();
+    let budget = Cell::new(bytes.len().saturating_mul(2).saturating_add(64 << 10));
     for (index, section) in sections.enumerate() {
         let kind = section.sh_type(endian);
-        let strings = || {
-            sections
-                .strings(endian, bytes, section.link(endian))
-                .unwrap_or_default()
+        let strings = || Strings {
+            data: (sections.section(section.link(endian)).ok())
+                .filter(|s| s.sh_type(endian) == elf::SHT_STRTAB)
+                .and_then(|s| s.data(endian, bytes).ok())
+                .unwrap_or_default(),
+            budget: &budget,
         };
         if kind == elf::SHT_SYMTAB {
             f.symtab = true;
@@ -214,13 +231,13 @@ fn read_facts<'d, Elf: FileHeader<Endian = object::Endianness>>(
                 if tag == elf::DT_NULL {
                     break;
                 } else if tag == elf::DT_NEEDED {
-                    if let Some(n) = string_at(&strings, val) {
+                    if let Some(n) = strings.get(val) {
                         if seen_needed.insert(n.clone()) {
                             f.needed.push(n);
                         }
                     }
                 } else if tag == elf::DT_SONAME {
-                    f.soname = string_at(&strings, val).or(f.soname);
+                    f.soname = strings.get(val).or(f.soname);
                 } else if tag == elf::DT_RUNPATH || tag == elf::DT_RPATH {
                     // DT_RUNPATH entries first, then DT_RPATH ones.
                     let list = if tag == elf::DT_RUNPATH {
@@ -228,10 +245,10 @@ fn read_facts<'d, Elf: FileHeader<Endian = object::Endianness>>(
                     } else {
                         &mut rpaths
                     };
-                    list.extend(string_at(&strings, val));
+                    list.extend(strings.get(val));
                 } else if tag == elf::DT_DEBUG {
                     f.has_debug = true;
-                } else if tag == elf::DT_FLAGS_1 && val & u64::from(elf::DF_1_PIE.0) != 0 {
+                } else if tag == elf::DT_FLAGS_1 && val & elf::DF_1_PIE.0 != 0 {
                     pie_flag = true;
                 } else if tag == elf::DT_GNU_HASH {
                     f.gnu_hash = true;
@@ -243,15 +260,16 @@ fn read_facts<'d, Elf: FileHeader<Endian = object::Endianness>>(
             let Ok(table) = sections.symbol_table_by_index(endian, bytes, index) else {
                 continue;
             };
+            let names = strings();
             for sym in table.iter() {
                 let bind = sym.st_bind();
                 if sym.st_shndx(endian).0 != 0
                     && sym.st_value(endian).into() != 0
                     && (bind == elf::STB_GLOBAL || bind == elf::STB_WEAK)
                 {
-                    if let Ok(name) = table.symbol_name(endian, sym) {
-                        if !name.is_empty() && name.len() <= MAX_NAME {
-                            f.symbols.push(String::from_utf8_lossy(name).into_owned());
+                    if let Some(name) = names.get(sym.st_name(endian).into()) {
+                        if !name.is_empty() {
+                            f.symbols.push(name);
                         }
                     }
                 }
@@ -329,6 +347,27 @@ mod tests {
             Some("/bin/sh".into())
         );
         assert_eq!(shebang_interpreter(b"#!sh\n"), None);
+    }
+
+    #[test]
+    fn strings_read_a_bounded_window_within_a_budget() {
+        let budget = Cell::new(10);
+        let mut data = vec![b'a'; MAX_NAME + 10];
+        data.push(0);
+        data.extend_from_slice(b"abcdef\0");
+        let s = Strings {
+            data: &data,
+            budget: &budget,
+        };
+        // No NUL within MAX_NAME + 1 bytes: no name, and nothing spent.
+        assert_eq!(s.get(0), None);
+        assert_eq!(budget.get(), 10);
+        let at = (MAX_NAME + 11) as u64;
+        assert_eq!(s.get(at).as_deref(), Some("abcdef"));
+        assert_eq!(budget.get(), 4);
+        // Six more bytes would pass the budget.
+        assert_eq!(s.get(at), None);
+        assert_eq!(s.get(u64::MAX), None);
     }
 
     #[test]

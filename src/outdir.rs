@@ -5,9 +5,18 @@
 //! Nothing else creates, replaces or removes anything under the output directory.
 
 use std::collections::BTreeSet;
+use std::ffi::OsStr;
 use std::fs;
-use std::io;
-use std::path::{Path, PathBuf};
+use std::io::{self, Read};
+use std::os::fd::OwnedFd;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Component, Path, PathBuf};
+
+use rustix::fs::{
+    flock, mkdirat, openat, renameat, statat, unlinkat, AtFlags, Dir, FileType, FlockOperation,
+    Mode, OFlags,
+};
+use rustix::io::Errno;
 
 use crate::inventory::display_path;
 use crate::write::Written;
@@ -25,6 +34,28 @@ pub enum OutputError {
     /// Something in the output directory is in the way.
     #[error("{0}")]
     InTheWay(String),
+    /// The output path exists and is not a directory.
+    #[error("the output path {} is not a directory", display_path(.0))]
+    NotADirectory(PathBuf),
+    /// Another run holds the output directory's lock.
+    #[error(
+        "another rpmsplit is writing into {} (it holds the directory's lock): wait for it to \
+         finish, or choose another output directory",
+        display_path(.0)
+    )]
+    Locked(PathBuf),
+}
+
+/// The output directory a run made: removed again (when empty) if the run does not commit.
+#[derive(Debug)]
+struct MadeByUs(Option<PathBuf>);
+
+impl Drop for MadeByUs {
+    fn drop(&mut self) {
+        if let Some(p) = self.0.take() {
+            let _ = fs::remove_dir(p);
+        }
+    }
 }
 
 fn io_at(path: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
@@ -38,6 +69,9 @@ fn io_at(path: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
 #[derive(Debug)]
 pub struct OutputDir {
     path: PathBuf,
+    /// The directory, opened once, locked (`flock`) for the run.
+    dir: Beneath,
+    made: MadeByUs,
     /// Outputs of an earlier run: those this run does not write again are removed when it
     /// commits.
     earlier: BTreeSet<PathBuf>,
@@ -51,8 +85,18 @@ impl OutputDir {
         force: bool,
         listener: &dyn Listener,
     ) -> Result<OutputDir, OutputError> {
-        let earlier = examine_output_dir(path, force)?;
+        if fs::metadata(path).is_ok_and(|m| !m.is_dir()) {
+            return Err(OutputError::NotADirectory(path.to_owned()));
+        }
+        let made = MadeByUs((!path.exists()).then(|| path.to_owned()));
         fs::create_dir_all(path).map_err(io_at(path))?;
+        let dir = Beneath::open(path).map_err(io_at(path))?;
+        match flock(&dir.root, FlockOperation::NonBlockingLockExclusive) {
+            Ok(()) => {}
+            Err(Errno::WOULDBLOCK) => return Err(OutputError::Locked(path.to_owned())),
+            Err(e) => return Err(io_at(path)(e.into())),
+        }
+        let earlier = examine_output_dir(&dir, force)?;
         for p in crate::cleanup::remove_stale_staging(path) {
             listener.warn(&format!(
                 "removed {}, left by an interrupted run",
@@ -61,6 +105,8 @@ impl OutputDir {
         }
         Ok(OutputDir {
             path: path.to_owned(),
+            dir,
+            made,
             earlier,
         })
     }
@@ -79,6 +125,8 @@ impl OutputDir {
         Ok(Staged {
             staging,
             _cleanup: cleanup,
+            out: self.dir,
+            made: self.made,
             out_dir: self.path,
             written: Vec::new(),
             extra: Vec::new(),
@@ -95,6 +143,10 @@ pub struct Staged {
     staging: tempfile::TempDir,
     /// Removed with the staging directory if the process is interrupted.
     _cleanup: crate::cleanup::Registered,
+    /// The output directory, locked; every change in it goes through this.
+    out: Beneath,
+    /// Dropped uncommitted, a directory the run made goes too (after the staging directory).
+    made: MadeByUs,
     out_dir: PathBuf,
     /// What was written per package, outputs relative to the output directory.
     pub written: Vec<Written>,
@@ -139,65 +191,64 @@ impl Staged {
     /// Move every staged output into place. Every destination is checked first (an existing
     /// one must be of the same type: a file for a file, a directory for a tree), so a run
     /// that cannot place everything places nothing.
-    pub fn commit(self) -> Result<Vec<Written>, OutputError> {
+    pub fn commit(mut self) -> Result<Vec<Written>, OutputError> {
         let all = self.outputs();
+        let out_dir = self.out_dir.clone();
+        let at = |rel: &Path| io_at_owned(out_dir.join(rel));
+        let staging = Beneath::open(self.staging.path()).map_err(io_at(self.staging.path()))?;
         for rel in &all {
-            let dest = self.out_dir.join(rel);
-            let staged_dir = self.staging.path().join(rel).is_dir();
-            if let Ok(m) = fs::symlink_metadata(&dest) {
-                if m.is_dir() != staged_dir {
+            let staged_dir = staging.kind(rel).map_err(at(rel))? == Some(FileType::Directory);
+            match self.out.kind(rel).map_err(at(rel))? {
+                // an earlier output replaced by a symlink: the link goes, it is not followed
+                None | Some(FileType::Symlink) => {}
+                Some(k) if (k == FileType::Directory) == staged_dir => {}
+                Some(k) => {
                     return Err(OutputError::InTheWay(format!(
                         "cannot put {} in place: a {} of that name is in the way",
-                        display_path(&dest),
-                        if m.is_dir() { "directory" } else { "file" }
+                        display_path(&out_dir.join(rel)),
+                        if k == FileType::Directory {
+                            "directory"
+                        } else {
+                            "file"
+                        }
                     )));
                 }
             }
         }
         for rel in &all {
-            let dest = self.out_dir.join(rel);
-            if let Some(parent) = dest.parent() {
-                fs::create_dir_all(parent).map_err(io_at(parent))?;
-            }
-            if dest.is_dir() {
-                fs::remove_dir_all(&dest).map_err(io_at(&dest))?;
-            }
-            fs::rename(self.staging.path().join(rel), &dest).map_err(io_at(&dest))?;
+            let (from_dir, from) = staging.parent(rel, false).map_err(at(rel))?;
+            self.out.put(&from_dir, from, rel).map_err(at(rel))?;
         }
         // What the earlier run wrote and this one did not: stale, and ours to remove.
         for rel in self.earlier.iter().filter(|r| !all.contains(r)) {
-            let p = self.out_dir.join(rel);
-            match fs::symlink_metadata(&p) {
-                Ok(m) if m.is_dir() => fs::remove_dir_all(&p).map_err(io_at(&p))?,
-                Ok(_) => fs::remove_file(&p).map_err(io_at(&p))?,
-                Err(_) => {}
-            }
+            self.out.remove(rel).map_err(at(rel))?;
             // and the directories that held only it (`tree/`)
-            for d in rel
-                .ancestors()
-                .skip(1)
-                .filter(|d| !d.as_os_str().is_empty())
-            {
-                if fs::remove_dir(self.out_dir.join(d)).is_err() {
+            for d in (rel.ancestors().skip(1)).filter(|d| !d.as_os_str().is_empty()) {
+                if self.out.remove_empty_dir(d).is_err() {
                     break;
                 }
             }
         }
-        Ok(self.written)
+        self.made.0 = None;
+        Ok(std::mem::take(&mut self.written))
     }
+}
+
+fn io_at_owned(path: PathBuf) -> impl FnOnce(io::Error) -> OutputError {
+    move |source| OutputError::Io { path, source }
 }
 
 /// What an output directory holds before a run: nothing, or an earlier run's outputs (listed
 /// in its `report.json`, `written`), which the new run replaces. Anything else is refused
 /// unless `force` (it is then left alone, and an output of the same name replaces it): a
 /// directory of someone else's files is not merged into silently, nor deleted.
-pub fn examine_output_dir(out_dir: &Path, force: bool) -> Result<BTreeSet<PathBuf>, OutputError> {
+fn examine_output_dir(dir: &Beneath, force: bool) -> Result<BTreeSet<PathBuf>, OutputError> {
+    let out_dir = dir.path.as_path();
     let mut earlier = BTreeSet::new();
     let Ok(entries) = fs::read_dir(out_dir) else {
         return Ok(earlier); // made by the run
     };
-    let report = out_dir.join("report.json");
-    if let Ok(bytes) = fs::read(&report) {
+    if let Some(bytes) = dir.read(Path::new("report.json")) {
         let doc: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
         // `written`; a report of an older rpmsplit has only the packages' outputs
         let listed: Vec<&serde_json::Value> = match doc["written"].as_array() {
@@ -213,7 +264,7 @@ pub fn examine_output_dir(out_dir: &Path, force: bool) -> Result<BTreeSet<PathBu
             (listed.into_iter())
                 .filter_map(|p| p.as_str())
                 .map(PathBuf::from)
-                .filter(|p| p.is_relative() && !p.components().any(|c| c.as_os_str() == "..")),
+                .filter(|p| names(p).is_ok()),
         );
     }
     let ours = |name: &std::ffi::OsStr| {
@@ -250,4 +301,163 @@ pub fn examine_output_dir(out_dir: &Path, force: bool) -> Result<BTreeSet<PathBu
         )));
     }
     Ok(earlier)
+}
+
+/// The output directory opened once, and every create, replace and remove beneath it made
+/// relative to that descriptor, component by component, without following a symlink
+/// (`O_NOFOLLOW`): whatever an earlier run or anyone else left there, nothing outside the
+/// output directory is ever touched through it. A symlink where a directory of ours belongs is
+/// in the way: it is removed (the link itself), never followed.
+#[derive(Debug)]
+struct Beneath {
+    /// The output directory (the user's own path, followed as given).
+    root: OwnedFd,
+    path: PathBuf,
+}
+
+/// The components of `rel`, a path relative to the output directory: plain names only.
+fn names(rel: &Path) -> io::Result<Vec<&OsStr>> {
+    rel.components()
+        .map(|c| match c {
+            Component::Normal(n) => Ok(n),
+            _ => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{} is not a plain relative path", display_path(rel)),
+            )),
+        })
+        .collect()
+}
+
+/// The directory `name` of `dir`, opened without following a symlink; made when `create`
+/// (a symlink in the way is removed first; a file in the way is an error).
+fn subdir(dir: &OwnedFd, name: &OsStr, create: bool) -> io::Result<OwnedFd> {
+    let flags = OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::RDONLY;
+    match openat(dir, name, flags, Mode::empty()) {
+        Ok(fd) => Ok(fd),
+        Err(e) if !create => Err(e.into()),
+        Err(Errno::NOENT) => {
+            mkdirat(dir, name, Mode::from_raw_mode(0o755))?;
+            Ok(openat(dir, name, flags, Mode::empty())?)
+        }
+        // a symlink (ELOOP or ENOTDIR with O_NOFOLLOW): the link goes, it is not followed
+        Err(Errno::LOOP | Errno::NOTDIR) if kind_at(dir, name)? == Some(FileType::Symlink) => {
+            unlinkat(dir, name, AtFlags::empty())?;
+            mkdirat(dir, name, Mode::from_raw_mode(0o755))?;
+            Ok(openat(dir, name, flags, Mode::empty())?)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// What `name` in `dir` is, its symlink not followed; `None` when absent.
+fn kind_at(dir: &OwnedFd, name: &OsStr) -> io::Result<Option<FileType>> {
+    match statat(dir, name, AtFlags::SYMLINK_NOFOLLOW) {
+        Ok(st) => Ok(Some(FileType::from_raw_mode(st.st_mode))),
+        Err(Errno::NOENT) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Remove `name` from `dir` and, for a directory, everything below it, following no symlink.
+fn remove_at(dir: &OwnedFd, name: &OsStr) -> io::Result<()> {
+    match kind_at(dir, name)? {
+        None => Ok(()),
+        Some(FileType::Directory) => {
+            let sub = subdir(dir, name, false)?;
+            let mut children = Vec::new();
+            for e in Dir::read_from(&sub)? {
+                let e = e?;
+                let n = e.file_name().to_bytes();
+                if n != b"." && n != b".." {
+                    children.push(OsStr::from_bytes(n).to_owned());
+                }
+            }
+            for c in &children {
+                remove_at(&sub, c)?;
+            }
+            Ok(unlinkat(dir, name, AtFlags::REMOVEDIR)?)
+        }
+        Some(_) => Ok(unlinkat(dir, name, AtFlags::empty())?),
+    }
+}
+
+impl Beneath {
+    fn open(path: &Path) -> io::Result<Beneath> {
+        let root = rustix::fs::open(
+            path,
+            OFlags::DIRECTORY | OFlags::CLOEXEC | OFlags::RDONLY,
+            Mode::empty(),
+        )?;
+        Ok(Beneath {
+            root,
+            path: path.to_owned(),
+        })
+    }
+
+    /// The directory holding `rel`, and `rel`'s last name; its directories made when
+    /// `create`.
+    fn parent<'a>(&self, rel: &'a Path, create: bool) -> io::Result<(OwnedFd, &'a OsStr)> {
+        let names = names(rel)?;
+        let Some((last, dirs)) = names.split_last() else {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "empty path"));
+        };
+        let mut fd = rustix::io::dup(&self.root)?;
+        for d in dirs {
+            fd = subdir(&fd, d, create)?;
+        }
+        Ok((fd, last))
+    }
+
+    /// What is at `rel`, nothing followed; `None` when absent (or below something that is not
+    /// a directory).
+    fn kind(&self, rel: &Path) -> io::Result<Option<FileType>> {
+        match self.parent(rel, false) {
+            Ok((dir, name)) => kind_at(&dir, name),
+            Err(e)
+                if [Errno::NOENT, Errno::LOOP, Errno::NOTDIR]
+                    .iter()
+                    .any(|x| e.raw_os_error() == Some(x.raw_os_error())) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Read the regular file `rel` (at most 64 MiB), following no symlink; `None` when it
+    /// cannot be read.
+    fn read(&self, rel: &Path) -> Option<Vec<u8>> {
+        let (dir, name) = self.parent(rel, false).ok()?;
+        let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NONBLOCK;
+        let fd = openat(&dir, name, flags, Mode::empty()).ok()?;
+        let mut bytes = Vec::new();
+        (fs::File::from(fd).take(64 << 20))
+            .read_to_end(&mut bytes)
+            .ok()?;
+        Some(bytes)
+    }
+
+    /// Remove the directory `rel` if it is empty.
+    fn remove_empty_dir(&self, rel: &Path) -> io::Result<()> {
+        let (dir, name) = self.parent(rel, false)?;
+        Ok(unlinkat(&dir, name, AtFlags::REMOVEDIR)?)
+    }
+
+    /// Remove `rel` (and what is below it), following no symlink.
+    fn remove(&self, rel: &Path) -> io::Result<()> {
+        match self.parent(rel, false) {
+            Ok((dir, name)) => remove_at(&dir, name),
+            Err(_) => Ok(()), // not there, or below a non-directory: nothing of ours
+        }
+    }
+
+    /// Move `from` (a name in `staging`'s directory `from_dir`) to `rel`, replacing what is
+    /// there.
+    fn put(&self, from_dir: &OwnedFd, from: &OsStr, rel: &Path) -> io::Result<()> {
+        let (dir, name) = self.parent(rel, true)?;
+        if let Some(FileType::Directory) = kind_at(&dir, name)? {
+            remove_at(&dir, name)?;
+        }
+        Ok(renameat(from_dir, from, &dir, name)?)
+    }
 }

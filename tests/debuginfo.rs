@@ -727,41 +727,55 @@ fn an_unstripped_monolithic_rpm_splits_as_its_tree_does() {
         ],
     );
     let mono_rpm = rpms_in(&mono_out).pop().unwrap();
-    let mut args = RPM_ARGS.to_vec();
-    args.push("rpm");
-    let (a, b) = (tmp.path().join("from-tree"), tmp.path().join("from-rpm"));
-    split(&tree, &a, &args);
-    split(&mono_rpm, &b, &args);
-    let (a, b) = (rpms_by_name(&a), rpms_by_name(&b));
-    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
-    assert!(a
-        .keys()
-        .any(|n| n.starts_with("libvirt-daemon-log-debuginfo-")));
-    for (name, x) in &a {
-        assert_eq!(file_rows(x), file_rows(&b[name]), "{name}: files");
-        assert_eq!(
-            debuginfo_deps_of(x),
-            debuginfo_deps_of(&b[name]),
-            "{name}: dependencies"
+    // build-ids recomputed (the input's link goes, ours is at the new id) or kept (ours takes
+    // the input's link's place)
+    for keep in [false, true] {
+        let mut args = RPM_ARGS.to_vec();
+        args.push("rpm");
+        if keep {
+            args.push("--no-recompute-build-ids");
+        }
+        let (a, b) = (
+            tmp.path().join(format!("from-tree-{keep}")),
+            tmp.path().join(format!("from-rpm-{keep}")),
         );
+        split(&tree, &a, &args);
+        split(&mono_rpm, &b, &args);
+        let (a, b) = (rpms_by_name(&a), rpms_by_name(&b));
+        assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+        assert!(a
+            .keys()
+            .any(|n| n.starts_with("libvirt-daemon-log-debuginfo-")));
+        for (name, x) in &a {
+            assert_eq!(file_rows(x), file_rows(&b[name]), "{name}: files");
+            assert_eq!(
+                debuginfo_deps_of(x),
+                debuginfo_deps_of(&b[name]),
+                "{name}: dependencies"
+            );
+        }
+        let log = a
+            .iter()
+            .find(|(n, _)| n.starts_with("libvirt-daemon-log-12"))
+            .unwrap()
+            .1;
+        let unpacked = tmp.path().join(format!("log-{keep}"));
+        unpack(log, &unpacked);
+        let shipped = build_id(&unpacked.join("usr/sbin/virtlogd"));
+        assert_eq!(shipped == id, keep, "{shipped} {id}");
+        let rows = file_rows(log);
+        assert!(
+            rows.iter().any(|r| r.starts_with(&format!(
+                "/usr/lib/.build-id/{}/{} 120777 4096 ../../../../usr/sbin/virtlogd",
+                &shipped[..2],
+                &shipped[2..]
+            ))),
+            "{rows:?}"
+        );
+        assert!(!a
+            .values()
+            .any(|p| file_rows(p).iter().any(|r| r.contains("/0000 "))));
     }
-    let log = a
-        .iter()
-        .find(|(n, _)| n.starts_with("libvirt-daemon-log-12"))
-        .unwrap()
-        .1;
-    let rows = file_rows(log);
-    assert!(
-        rows.iter().any(|r| r.starts_with(&format!(
-            "/usr/lib/.build-id/{}/{} 120777 4096 ../../../../usr/sbin/virtlogd",
-            &id[..2],
-            &id[2..]
-        ))),
-        "{rows:?}"
-    );
-    assert!(!a
-        .values()
-        .any(|p| file_rows(p).iter().any(|r| r.contains("/0000 "))));
 }
 
 /// The symbol names of the mini debuginfo a stripped file carries in `.gnu_debugdata`.

@@ -140,7 +140,7 @@ fn a_file_with_elf_magic_and_unreadable_headers_is_named_in_a_warning() {
 /// claiming 2^32 - 1 records.
 fn with_crafted_versions(lib: &[u8], section_name: &str, record: &[u8], size: usize) -> Vec<u8> {
     let mut bytes = lib.to_vec();
-    while bytes.len() % 8 != 0 {
+    while !bytes.len().is_multiple_of(8) {
         bytes.push(0);
     }
     let start = bytes.len();

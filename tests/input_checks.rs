@@ -138,5 +138,10 @@ fn a_tree_file_swapped_between_scan_and_write_fails_the_split() {
             .output()
             .unwrap();
         assert!(leaked.stdout.is_empty(), "{format}: the secret was written");
+        // issue 16, item 9: the output directory the failed run made is gone with it
+        assert!(
+            !out.exists(),
+            "{format}: the failed run left {out:?} behind"
+        );
     }
 }

@@ -315,6 +315,14 @@ fn expired_revoked_and_non_signing_keys_are_refused_before_the_input_is_read() {
     std::fs::write(&rev, armored).unwrap();
     ok(revoked.gpg().arg("--import").arg(&rev));
     let certify_only = Gpg::made("rsa2048", "", "cert", "never", "20230101T000000!");
+    // A certify-only primary key whose one signing subkey has expired.
+    let expired_subkey = Gpg::made("rsa2048", "", "cert", "never", "20200101T000000!");
+    ok(expired_subkey
+        .gpg()
+        .args(["--faked-system-time", "20200101T000000!"])
+        .args(["--pinentry-mode", "loopback", "--passphrase", ""])
+        .args(["--quick-add-key", &expired_subkey.fingerprint])
+        .args(["rsa2048", "sign", "1d"]));
     let big = tmp.path().join("rsa16384.gpg");
     std::fs::write(&big, rsa_secret_key_packet(16384)).unwrap();
     let keys = [
@@ -329,6 +337,10 @@ fn expired_revoked_and_non_signing_keys_are_refused_before_the_input_is_read() {
         (
             certify_only.export("--export-secret-keys", true, ""),
             "no key of it may sign",
+        ),
+        (
+            expired_subkey.export("--export-secret-keys", true, ""),
+            "no key of it may sign: its signing subkey",
         ),
         (big, "modulus too large"),
     ];

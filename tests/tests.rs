@@ -6,6 +6,7 @@ mod util;
 mod chroot;
 mod classify;
 mod cli;
+mod confinement;
 mod debuginfo;
 mod discover;
 mod elf_hostile;

@@ -9,10 +9,9 @@
 use std::collections::{HashMap, HashSet};
 
 use object::read::elf::{FileHeader, SectionHeader};
-use object::read::StringTable;
 use object::Endianness;
 
-use super::{string_at, VerNeed};
+use super::{Strings, VerNeed};
 
 /// How many records a section of `size` bytes may hold: one per 8 bytes.
 fn budget(size: u64) -> u64 {
@@ -34,7 +33,7 @@ pub(super) fn definitions<'d, Elf: FileHeader<Endian = Endianness>>(
     section: &Elf::SectionHeader,
     endian: Endianness,
     bytes: &'d [u8],
-    strings: &StringTable<'d, &'d [u8]>,
+    strings: &Strings<'_, '_>,
     out: &mut Vec<String>,
 ) {
     let Ok(Some((mut defs, _))) = section.gnu_verdef(endian, bytes) else {
@@ -53,7 +52,7 @@ pub(super) fn definitions<'d, Elf: FileHeader<Endian = Endianness>>(
             return;
         }
         if let Ok(Some(first)) = names.next() {
-            if let Some(name) = string_at(strings, first.vda_name.get(endian).into()) {
+            if let Some(name) = strings.get(first.vda_name.get(endian).into()) {
                 if seen.insert(name.clone()) {
                     out.push(name);
                 }
@@ -68,7 +67,7 @@ pub(super) fn needs<'d, Elf: FileHeader<Endian = Endianness>>(
     section: &Elf::SectionHeader,
     endian: Endianness,
     bytes: &'d [u8],
-    strings: &StringTable<'d, &'d [u8]>,
+    strings: &Strings<'_, '_>,
     out: &mut Vec<VerNeed>,
 ) {
     let Ok(Some((mut needs, _))) = section.gnu_verneed(endian, bytes) else {
@@ -83,7 +82,7 @@ pub(super) fn needs<'d, Elf: FileHeader<Endian = Endianness>>(
         if !spend(&mut budget) {
             return;
         }
-        let Some(file) = string_at(strings, need.vn_file.get(endian).into()) else {
+        let Some(file) = strings.get(need.vn_file.get(endian).into()) else {
             continue;
         };
         let i = *files.entry(file.clone()).or_insert_with(|| {
@@ -97,7 +96,7 @@ pub(super) fn needs<'d, Elf: FileHeader<Endian = Endianness>>(
             if !spend(&mut budget) {
                 return;
             }
-            if let Some(v) = string_at(strings, aux.vna_name.get(endian).into()) {
+            if let Some(v) = strings.get(aux.vna_name.get(endian).into()) {
                 if seen.insert((i, v.clone())) {
                     out[i].versions.push(v);
                 }

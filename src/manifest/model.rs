@@ -504,6 +504,12 @@ impl Manifest {
                 });
             }
         }
+        crate::dep::check_name("the manifest's name", &raw.manifest.name).map_err(|message| {
+            ManifestError::General {
+                file: file.into(),
+                message,
+            }
+        })?;
         let m = Manifest {
             file: file.to_string(),
             name: raw.manifest.name.clone(),
@@ -536,15 +542,11 @@ impl Manifest {
     }
 }
 
+/// rpm's name rules (letters, digits, `.-_+`, not starting with `.`, `-` or `+`): a name is a
+/// file name in the output directory (`NAME.files`, `tree/NAME`, the spec), so never `.`,
+/// `..` or a path.
 fn check_package_name(name: &str) -> Result<(), String> {
-    if name.is_empty()
-        || !name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-._+".contains(c))
-    {
-        return Err(format!("`{name}` is not a valid package name"));
-    }
-    Ok(())
+    crate::dep::check_name("package name", name)
 }
 
 fn rules(
