@@ -1,9 +1,12 @@
 //! A second real project: Debian 13's QEMU 10.0 packages of the x86 system emulator and its
 //! loadable modules (downloaded and unpacked into one tree by `.ci/fetch-qemu-trixie`, cached),
 //! split by the built-in `qemu` manifest as Fedora's `qemu.spec` splits them. Checked against
-//! Fedora's tables (`reference/qemu-v11.1.0-*.tsv`), by dnf on a createrepo_c repository of the
-//! split, by rpm 4.18 installing the signed RPMs, and through explain, graph, closure, verify
-//! and the debuginfo split (on a small QEMU-like tree gcc compiles with debug information).
+//! Fedora's tables (`reference/qemu-v11.1.0-*.tsv`), by dnf 4 and by dnf5 (in rpm 6.1's root,
+//! `tests/sid.rs`) on a createrepo_c repository of the split, by rpm 4.18 and rpm 6.1 (at
+//! `%_pkgverify_level all`) installing the signed RPMs, by dnf5 with gpgcheck installing from a
+//! repository of them, and through explain, graph, closure, verify and the debuginfo split (on
+//! a small QEMU-like tree gcc compiles with debug information). One unsigned and one signed
+//! split serve every test of a run.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -295,7 +298,7 @@ fn module_packages_require_qemu_common_at_fedoras_evr_and_their_libraries() {
 
 /// dnf's answers on a repository of the split, with `dnf` making the command for an install
 /// root and a repository: what installing `qemu-system-x86-core`, `qemu-system-x86` and
-/// `qemu-ui-gtk` brings. (The dnf 5 run of rpm 6.1's root calls this with its own command.)
+/// `qemu-ui-gtk` brings. (The dnf5 run in rpm 6.1's root calls this with its own command.)
 pub(crate) fn closures_hold_with(dnf: &dyn Fn(&Path, &Path) -> std::process::Command) {
     let (tmp, rpms) = rpms();
     let base = tempfile::tempdir().unwrap();
@@ -342,19 +345,94 @@ fn dnf_installs_the_core_without_modules_the_system_with_all_and_gtk_without_spi
     closures_hold_with(&dnf);
 }
 
+/// dnf5 in rpm 6.1's root (`tests/sid.rs`), one overlay for the three resolutions: the
+/// directory that holds the repository and the install roots is bound at `/in`.
+#[test]
+fn dnf5_in_rpm_6_1s_root_installs_the_core_without_modules_the_system_with_all_and_gtk_without_spice(
+) {
+    let sid = std::cell::RefCell::new(crate::sid::Sid::new());
+    let bound = std::cell::RefCell::new(None::<PathBuf>);
+    let dnf5 = |root: &Path, repo: &Path| {
+        let base = repo.parent().unwrap();
+        assert_eq!(
+            root.parent(),
+            Some(base),
+            "the hook's roots beside its repository"
+        );
+        if bound.borrow().as_deref() != Some(base) {
+            assert!(bound.borrow().is_none(), "one directory per overlay");
+            sid.borrow_mut().bind(base, "/in");
+            *bound.borrow_mut() = Some(base.to_path_buf());
+        }
+        let inside = |p: &Path| format!("/in/{}", p.file_name().unwrap().to_str().unwrap());
+        let (root, repo) = (inside(root), inside(repo));
+        sid.borrow().command(&[
+            "dnf5",
+            &format!("--installroot={root}"),
+            "--releasever=1",
+            "--setopt=reposdir=/dev/null",
+            &format!("--repofrompath=local,{repo}"),
+            "--repo=local",
+            "--setopt=install_weak_deps=False",
+            "--setopt=tsflags=noscripts",
+        ])
+    };
+    let version = sid.borrow().sh("dnf5 --version");
+    assert!(version.contains("dnf5 version 5."), "{version}");
+    closures_hold_with(&dnf5);
+}
+
+/// The split signed with a new ed25519 key, once for the run: the RPMs (in `signed/`), the
+/// system stub `rpmsign` signs with the same key (in `stub/`: rpm 6.1 checks every package) and
+/// the public key (`key.asc`), all in `dir`. The secret key's home (and its gpg-agent) is gone
+/// once they are made.
+struct Signed {
+    dir: tempfile::TempDir,
+    rpms: Vec<PathBuf>,
+    stub: PathBuf,
+    public: PathBuf,
+}
+
+fn signed() -> &'static Signed {
+    static SIGNED: OnceLock<Signed> = OnceLock::new();
+    SIGNED.get_or_init(|| {
+        let gpg = Gpg::new("ed25519", "");
+        let key = gpg.export("--export-secret-keys", true, "");
+        let dir = tempfile::tempdir().unwrap();
+        let rpms = split_rpms(
+            &dir.path().join("signed"),
+            &["--sign-key", key.to_str().unwrap()],
+        );
+        let stub_dir = dir.path().join("stub");
+        std::fs::create_dir_all(&stub_dir).unwrap();
+        let stub = system_stub(&rpms, &stub_dir);
+        gpg.rpmsign(std::slice::from_ref(&stub));
+        let public = dir.path().join("key.asc");
+        std::fs::copy(gpg.export("--export", true, ""), &public).unwrap();
+        Signed {
+            dir,
+            rpms,
+            stub,
+            public,
+        }
+    })
+}
+
+/// The unsigned split's `qemu-ui-gtk`.
+fn unsigned_gtk() -> &'static PathBuf {
+    rpms()
+        .1
+        .iter()
+        .find(|p| rpm_qp(p, &["--qf", "%{NAME}"]) == "qemu-ui-gtk")
+        .unwrap()
+}
+
 #[test]
 fn signed_rpms_of_the_split_install_with_rpm_4_18_checking_signatures() {
-    let gpg = Gpg::new("ed25519", "");
-    let key = gpg.export("--export-secret-keys", true, "");
-    let public = gpg.export("--export", true, "");
+    let Signed {
+        rpms, stub, public, ..
+    } = signed();
     let tmp = tempfile::tempdir().unwrap();
-    let rpms = split_rpms(
-        &tmp.path().join("signed"),
-        &["--sign-key", key.to_str().unwrap()],
-    );
-    let stub_dir = tmp.path().join("stub");
-    std::fs::create_dir_all(&stub_dir).unwrap();
-    let stub = system_stub(&rpms, &stub_dir);
     let root = tmp.path().join("root");
     let rpm = |args: &[&str]| {
         let mut c = tool("rpm");
@@ -365,8 +443,8 @@ fn signed_rpms_of_the_split_install_with_rpm_4_18_checking_signatures() {
         c
     };
     ok(&mut rpm(&["--initdb"]));
-    ok(rpm(&["--import"]).arg(&public));
-    ok(rpm(&["-i", "--noscripts"]).arg(&stub));
+    ok(rpm(&["--import"]).arg(public));
+    ok(rpm(&["-i", "--noscripts"]).arg(stub));
     // Every package, its signature required (rpm 4.18 only checks digests by default).
     // (The root has no shell: the scriptlets are left out; tests/scriptlets.rs runs them.)
     ok(rpm(&[
@@ -375,7 +453,7 @@ fn signed_rpms_of_the_split_install_with_rpm_4_18_checking_signatures() {
         "--define",
         "_pkgverify_level signature",
     ])
-    .args(&rpms));
+    .args(rpms));
     let installed = run_text(&mut rpm(&["-qa", "--qf", "%{NAME}\\n"]));
     // the split, the stub and the key (rpm keeps an imported key as package gpg-pubkey)
     assert_eq!(installed.lines().count(), rpms.len() + 2, "{installed}");
@@ -386,21 +464,155 @@ fn signed_rpms_of_the_split_install_with_rpm_4_18_checking_signatures() {
     assert!(stdout(&out).is_empty(), "{}", stdout(&out));
 
     // An unsigned package is refused at that level: the check is real.
-    let unsigned = split_rpms(&tmp.path().join("unsigned"), &[]);
-    let gtk = unsigned
-        .iter()
-        .find(|p| rpm_qp(p, &["--qf", "%{NAME}"]) == "qemu-ui-gtk")
-        .unwrap();
     let other = tempfile::tempdir().unwrap();
     let out = tool("rpm")
         .arg("--root")
         .arg(other.path())
         .args(["--dbpath", "/var/lib/rpm", "-i", "--nodeps"])
         .args(["--define", "_pkgverify_level signature"])
-        .arg(gtk)
+        .arg(unsigned_gtk())
         .output()
         .unwrap();
     assert!(!out.status.success(), "rpm installed an unsigned package");
+}
+
+/// rpm 6.1 in the Debian unstable root (`tests/sid.rs`), Fedora's `%_pkgverify_level all`:
+/// nothing installs before the key is imported; then `rpmkeys -K` says every signature is OK,
+/// the unsigned split is refused, and the signed split with the signed stub installs with its
+/// dependencies checked, verifies, and is erased.
+#[test]
+fn signed_rpms_of_the_split_install_with_rpm_6_1_at_pkgverify_level_all_unsigned_ones_do_not() {
+    let Signed {
+        dir, rpms, stub, ..
+    } = signed();
+    let (unsigned_dir, unsigned_rpms) = self::rpms();
+    let mut sid = crate::sid::Sid::new();
+    sid.bind(dir.path(), "/signed");
+    sid.bind(&unsigned_dir.path().join("rpms"), "/unsigned");
+    assert_eq!(sid.sh("rpm --eval '%{_pkgverify_level}'").trim(), "all");
+    let inside = |at: &str, files: &mut dyn Iterator<Item = &PathBuf>| -> Vec<String> {
+        files
+            .map(|f| format!("{at}/{}", f.file_name().unwrap().to_str().unwrap()))
+            .collect()
+    };
+    let mut signed = inside("/signed/stub", &mut std::iter::once(stub));
+    signed.extend(inside("/signed/signed", &mut rpms.iter()));
+    let unsigned = inside("/unsigned", &mut unsigned_rpms.iter());
+    let run = |head: &[&str], files: &[String]| {
+        let mut argv: Vec<&str> = head.to_vec();
+        argv.extend(files.iter().map(String::as_str));
+        sid.command(&argv).output().unwrap()
+    };
+    let install = ["rpm", "-i", "--noscripts"];
+
+    // Before the key is imported, nothing installs.
+    let refused = run(&install, &signed);
+    assert!(!refused.status.success(), "installed without the key");
+    assert!(stderr(&refused).contains("NOKEY"), "{}", stderr(&refused));
+    assert_eq!(sid.sh("rpm -qa | wc -l").trim(), "0");
+
+    sid.run(&["rpmkeys", "--import", "/signed/key.asc"]);
+    let checked = stdout(&ok(&mut sid.command(
+        &["rpmkeys", "-K"]
+            .into_iter()
+            .chain(signed.iter().map(String::as_str))
+            .collect::<Vec<_>>(),
+    )));
+    assert_eq!(checked.lines().count(), signed.len(), "{checked}");
+    for line in checked.lines() {
+        assert!(line.ends_with(": digests signatures OK"), "{line}");
+    }
+
+    // The unsigned split: refused for want of a signature, nothing installed.
+    let refused = run(&["rpm", "-i", "--nodeps", "--noscripts"], &unsigned);
+    assert!(!refused.status.success(), "unsigned packages installed");
+    assert!(
+        stderr(&refused).contains("signature"),
+        "{}",
+        stderr(&refused)
+    );
+    assert_eq!(
+        sid.sh("rpm -qa").trim(),
+        sid.sh("rpm -qa gpg-pubkey").trim()
+    );
+
+    // The signed split and stub: installed in one transaction, dependencies checked.
+    let done = run(&install, &signed);
+    assert!(done.status.success(), "{}", stderr(&done));
+    let names = sid.sh("rpm -qa --qf '%{NAME}\\n' | grep -v '^gpg-pubkey$' | sort");
+    assert_eq!(names.lines().count(), signed.len(), "{names}");
+    assert!(
+        names.lines().any(|n| n == "qemu-device-display-qxl"),
+        "{names}"
+    );
+    let verify = sid
+        .command(&["rpm", "-Va", "--nodeps", "--noscripts"])
+        .output()
+        .unwrap();
+    assert!(stdout(&verify).trim().is_empty(), "{}", stdout(&verify));
+    // ... and a module changed after the install is what it reports.
+    let gtk = "/usr/lib/x86_64-linux-gnu/qemu/ui-gtk.so";
+    sid.sh(&format!("printf x >>{gtk}"));
+    let verify = sid
+        .command(&["rpm", "-V", "--nodeps", "qemu-ui-gtk"])
+        .output()
+        .unwrap();
+    let text = stdout(&verify);
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("S.5") && l.ends_with(gtk)),
+        "{text}"
+    );
+    let mut erase = vec!["rpm", "-e", "--noscripts"];
+    erase.extend(names.lines());
+    sid.run(&erase);
+    assert_eq!(
+        sid.sh("rpm -qa").trim(),
+        sid.sh("rpm -qa gpg-pubkey").trim()
+    );
+}
+
+/// dnf5 with gpgcheck on a repository createrepo_c 1.2 makes of the signed split (in rpm 6.1's
+/// root): installing `qemu-ui-gtk` is a real transaction of its closure, the key imported
+/// from the repository's configuration.
+#[test]
+fn dnf5_with_gpgcheck_installs_qemu_ui_gtk_and_its_closure_from_the_signed_split() {
+    let Signed {
+        rpms, stub, public, ..
+    } = signed();
+    let tmp = tempfile::tempdir().unwrap();
+    let at = tmp.path().join("repo");
+    std::fs::create_dir_all(&at).unwrap();
+    for r in rpms.iter().chain([stub]) {
+        std::fs::copy(r, at.join(r.file_name().unwrap())).unwrap();
+    }
+    std::fs::copy(public, tmp.path().join("key.asc")).unwrap();
+    let mut sid = crate::sid::Sid::new();
+    sid.bind(tmp.path(), "/in");
+    sid.sh("createrepo_c -q /in/repo");
+    sid.sh(
+        "dnf5 -y --installroot=/sysroot --releasever=1 --setopt=reposdir=/dev/null \
+         --repofrompath=local,/in/repo --repo=local --setopt=local.gpgcheck=1 \
+         --setopt=local.gpgkey=file:///in/key.asc --setopt=install_weak_deps=False \
+         --setopt=tsflags=noscripts install qemu-ui-gtk",
+    );
+    let installed: BTreeSet<String> = sid
+        .sh("rpm --root /sysroot -qa --qf '%{NAME}\\n' | grep -v '^gpg-pubkey$'")
+        .lines()
+        .map(String::from)
+        .collect();
+    assert_eq!(
+        installed,
+        BTreeSet::from(
+            [
+                "qemu-common",
+                "qemu-ui-gtk",
+                "qemu-ui-opengl",
+                "system-stub"
+            ]
+            .map(String::from)
+        )
+    );
 }
 
 #[test]
