@@ -166,6 +166,12 @@ pub fn files_path(path: &[u8]) -> Result<Vec<u8>, Unsafe> {
     if blank {
         out.push(b'"');
     }
+    if out.len() >= MAX_FILES_LINE {
+        return Err(unsafe_(format!(
+            "is written in {} bytes, over the {MAX_FILES_LINE} of a %files line rpm reads whole",
+            out.len()
+        )));
+    }
     Ok(out)
 }
 
@@ -497,6 +503,15 @@ mod tests {
         for bad in [&b"/a\nb"[..], b"/a\tb", b"/a\x7fb", b"/a \"b", b"rel"] {
             assert!(files_path(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn names_whose_line_rpm_would_cut_are_refused() {
+        let mut long = b"/".to_vec();
+        long.extend(std::iter::repeat_n(b'}', 1000));
+        assert!(files_path(&long).is_err());
+        long.truncate(800);
+        assert!(files_path(&long).is_ok());
     }
 
     #[test]
