@@ -185,11 +185,7 @@ fn a_second_run_into_a_locked_output_directory_exits_2_at_once() {
     std::thread::sleep(std::time::Duration::from_millis(300));
     let start = std::time::Instant::now();
     fails(
-        &mut split_command(
-            &fixture(Layout::Fedora).root,
-            &out,
-            &["--format", "filelist"],
-        ),
+        &mut split_command(root, &out, &["--format", "filelist"]),
         2,
         &["another rpmsplit is writing into", "lock"],
     );
