@@ -36,6 +36,21 @@ fn lock() -> std::sync::MutexGuard<'static, Vec<(u64, PathBuf)>> {
     REGISTERED.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// A terminating signal was caught: the handler is removing what was staged and will exit
+/// with 128 + the signal. Set by [`caught`].
+static SIGNALLED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Record that a terminating signal was caught (before [`remove_registered`]).
+pub fn caught() {
+    SIGNALLED.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Whether a terminating signal was caught: the run's own errors after it (its staging
+/// directory vanished under it) are the signal's doing, and the exit is the handler's.
+pub fn signalled() -> bool {
+    SIGNALLED.load(std::sync::atomic::Ordering::SeqCst)
+}
+
 /// Remove everything registered (for the signal handler, just before the process exits).
 pub fn remove_registered() {
     for (_, p) in lock().drain(..) {

@@ -43,6 +43,7 @@ fn handle_signals() {
     };
     std::thread::spawn(move || {
         if let Some(sig) = signals.forever().next() {
+            rpmsplit::cleanup::caught();
             rpmsplit::cleanup::remove_registered();
             std::process::exit(128 + sig);
         }
@@ -86,6 +87,13 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code as u8),
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(_) if rpmsplit::cleanup::signalled() => {
+            // the error is the signal's doing (what was staged is being removed): the handler
+            // exits with 128 + the signal, not this thread with 2
+            loop {
+                std::thread::park();
+            }
+        }
         Err(err) => {
             eprintln!("error: {err:#}");
             if let Some(note) = note_of(&err) {
