@@ -16,6 +16,7 @@ mod graph;
 mod hardening;
 mod input;
 mod input_checks;
+mod libvirt_sid;
 mod manifest_limits;
 mod manifests;
 mod output_dir;
