@@ -19,6 +19,7 @@ mod input_checks;
 mod libvirt_sid;
 mod manifest_limits;
 mod manifests;
+mod naming;
 mod output_dir;
 mod pipeline;
 mod qemu;
