@@ -36,6 +36,7 @@ pub mod rpmtext;
 pub mod scripts;
 pub mod shipped;
 pub mod split;
+pub mod suggest;
 pub mod verify;
 pub mod write;
 
