@@ -37,6 +37,7 @@ pub mod scripts;
 pub mod shipped;
 pub mod split;
 pub mod suggest;
+pub mod sysusers;
 pub mod verify;
 pub mod write;
 

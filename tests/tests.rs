@@ -36,5 +36,6 @@ mod signing;
 mod snippets;
 mod split;
 mod strip_choice;
+mod sysusers;
 mod tidy;
 mod verify;
