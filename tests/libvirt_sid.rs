@@ -3,7 +3,8 @@
 //! classified by the built-in libvirt manifest. What the manifest leaves unowned is exactly
 //! Debian's own packaging (init scripts, `/etc/default`, its per-package documentation, lintian
 //! and reportbug files); what upstream added since 12.6 (`nwfilter.conf` and its lenses) lands
-//! in the nwfilter driver by the driver template's per-driver naming.
+//! in the nwfilter driver by the driver template's per-driver naming; every file upstream's 12.6
+//! `%files` table places lands where it says (494 files).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -143,4 +144,55 @@ fn explain_shows_the_driver_template_took_nwfilter_conf() {
         text.contains("template connection-driver (nwfilter) `{sysconfdir}/libvirt/{name}.conf`"),
         "{text}"
     );
+}
+
+/// A Debian path as the Fedora layout writes it (the reference table's paths).
+fn fedora_path(debian: &str) -> String {
+    for (from, to) in [
+        ("/usr/lib/x86_64-linux-gnu", "/usr/lib64"),
+        ("/usr/lib/libvirt/", "/usr/libexec/"),
+        ("/lib/systemd/system", "/usr/lib/systemd/system"),
+    ] {
+        if let Some(rest) = debian.strip_prefix(from) {
+            return format!("{to}{rest}");
+        }
+    }
+    debian.to_string()
+}
+
+/// Every file of the 12.8 tree that upstream's 12.6 `%files` table places (as a file, not a
+/// `%dir`) lands in a package the table gives it: 12.8 moved nothing the table knows.
+#[test]
+fn every_file_the_12_6_table_knows_lands_where_it_says() {
+    let tree = tree().to_str().unwrap().to_string();
+    let (doc, _) = classify_json(&[&tree]);
+    let table = Reference::get("12.6.0");
+    let mut checked = 0;
+    let mut wrong = Vec::new();
+    for f in doc["files"].as_array().unwrap() {
+        if f["kind"] == "dir" {
+            continue;
+        }
+        let path = f["path"].as_str().unwrap();
+        let fedora = fedora_path(path);
+        let want: BTreeSet<String> = (table.files.iter())
+            .filter(|r| !r.is_dir_row() && (r.matches(&fedora) || r.claims(&fedora)))
+            .map(|r| r.package.clone())
+            .collect();
+        if want.is_empty() {
+            continue;
+        }
+        checked += 1;
+        match f["package"].as_str() {
+            Some(p) if want.contains(p) => {}
+            got => wrong.push(format!("{path}: {got:?}, the table says {want:?}")),
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of {checked}:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    assert!(checked >= 300, "only {checked} files compared");
 }
