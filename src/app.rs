@@ -257,8 +257,15 @@ fn report_problems(out: &mut dyn Write, rep: &report::ClassifyReport) -> Result<
             rep.unowned.len(),
             if rep.unowned.len() == 1 { "y" } else { "ies" }
         )?;
+        let likely: std::collections::BTreeMap<&str, &crate::suggest::Suggestion> =
+            (rep.suggestions.iter())
+                .map(|s| (s.path.as_str(), s))
+                .collect();
         for p in &rep.unowned {
             writeln!(out, "  {p}")?;
+            if let Some(s) = likely.get(p.as_str()) {
+                writeln!(out, "    likely {} ({})", s.package, s.reason)?;
+            }
         }
     }
     if !rep.conflicts.is_empty() {

@@ -38,6 +38,8 @@ pub mod rpmtext;
 pub mod scripts;
 pub mod shipped;
 pub mod split;
+pub mod suggest;
+pub mod sysusers;
 pub mod verify;
 pub mod write;
 

@@ -65,6 +65,9 @@ pub struct ClassifyReport {
     pub evr: Option<Evr>,
     pub files: Vec<FileRow>,
     pub unowned: Vec<String>,
+    /// For each unowned entry with any evidence: the package a packager would most likely
+    /// pick, and why (`suggest`); never applied.
+    pub suggestions: Vec<crate::suggest::Suggestion>,
     pub conflicts: Vec<ConflictRow>,
     /// Packages written by a split of this input (non-empty, or meta).
     pub packages: Vec<PackageRow>,
@@ -134,6 +137,7 @@ impl ClassifyReport {
             evr,
             files,
             unowned,
+            suggestions: crate::suggest::suggest(inv, plan),
             conflicts,
             packages,
             absent: plan

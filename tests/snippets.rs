@@ -310,3 +310,51 @@ fn another_interpreter_and_an_empty_body_are_written_as_rpmbuild_writes_them() {
     let reqs = rpm_qp(&ours[0], &["--requires"]);
     assert!(reqs.contains("rpmlib(ScriptletInterpreterArgs)"), "{reqs}");
 }
+
+/// The secret driver's one-shot unit (libvirt >= 12.1, `virt-secret-init-encryption.service`)
+/// is preset when new and disabled on erase, as Fedora's spec does, and never restarted.
+#[test]
+fn the_secret_drivers_encryption_unit_is_preset_and_disabled() {
+    let tmp = tempfile::tempdir().unwrap();
+    split(
+        &fixture(Layout::Fedora).root,
+        tmp.path(),
+        &["--format", "filelist"],
+    );
+    let doc: serde_json::Value =
+        serde_json::from_slice(&fs::read(tmp.path().join("report.json")).unwrap()).unwrap();
+    let p = package_row(&doc, "libvirt-daemon-driver-secret");
+    let body = |phase: &str| -> String {
+        (p["scripts"].as_array().unwrap().iter())
+            .find(|s| s["phase"] == phase)
+            .map(|s| s.to_string())
+            .unwrap_or_default()
+    };
+    let unit = "virt-secret-init-encryption.service";
+    assert!(
+        body("pre").contains(&format!("for unit in {unit}")),
+        "{}",
+        body("pre")
+    );
+    assert!(
+        body("posttrans").contains(&format!("for unit in {unit}")),
+        "{}",
+        body("posttrans")
+    );
+    assert!(
+        body("posttrans").contains("preset $unit"),
+        "{}",
+        body("posttrans")
+    );
+    assert!(
+        body("preun").contains(&format!("disable --now {unit}")),
+        "{}",
+        body("preun")
+    );
+    // never marked for a restart on upgrade (a one-shot)
+    assert!(
+        !body("pre").contains("libvirt/restart-virt-secret-init-encryption"),
+        "{}",
+        body("pre")
+    );
+}
