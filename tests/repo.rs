@@ -61,6 +61,7 @@ pub(crate) fn system_stub(rpms: &[PathBuf], dir: &Path) -> PathBuf {
             name: n.clone(),
             op: Op::Any,
             evr: String::new(),
+            origin: rpmsplit::dep::Origin::Manual,
         })
         .collect();
     let pkg = RpmPackage {

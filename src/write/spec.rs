@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
-use crate::dep::Op;
+use crate::dep::{Op, Origin};
 use crate::deps::{isa, Dep};
 use crate::edit::{self, shell_quote_body};
 use crate::inventory::{display_path, Inventory, Kind};
@@ -289,11 +289,12 @@ fn dep_lines(p: &crate::plan::PlannedPackage, arch: &str) -> Result<String, Refu
             bad.get_or_insert_with(|| Refused::new(format!("package {}", p.name), "dependency", w));
         }
     };
+    // what rpmbuild's generators make (auto, config) is left to them
     for r in d
         .deps
         .requires
         .iter()
-        .filter(|r| !d.generated.contains(&r.name))
+        .filter(|r| r.origin == Origin::Manual)
     {
         line("Requires", r);
     }
@@ -304,7 +305,7 @@ fn dep_lines(p: &crate::plan::PlannedPackage, arch: &str) -> Result<String, Refu
         line("Recommends", r);
     }
     for r in d.deps.provides.iter().filter(|r| {
-        r.name != p.name && Some(&r.name) != own_isa.as_ref() && !d.generated.contains(&r.name)
+        r.origin == Origin::Manual && r.name != p.name && Some(&r.name) != own_isa.as_ref()
     }) {
         line("Provides", r);
     }

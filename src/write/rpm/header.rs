@@ -8,7 +8,7 @@ use std::os::unix::ffi::OsStrExt;
 use super::payload::PayloadDigests;
 use super::plan::{Plan, LARGE};
 use super::{encode_header, Errors, RpmFile, RpmPackage, RpmWriteError};
-use crate::dep::{Phase, Prereq};
+use crate::dep::{DepTag, Phase, Prereq};
 use crate::deps::{Dep, Op};
 use crate::format::compress::Compression;
 use crate::format::rpmheader::{Tag, Val};
@@ -58,6 +58,7 @@ fn rpmlib_requires(pkg: &RpmPackage, plan: &Plan<'_, '_>, compression: Compressi
             name: format!("rpmlib({f})"),
             op: Op::Le,
             evr: v.to_owned(),
+            origin: crate::dep::Origin::Manual,
         })
         .collect()
 }
@@ -67,13 +68,14 @@ fn rpmlib_requires(pkg: &RpmPackage, plan: &Plan<'_, '_>, compression: Compressi
 fn dep_tags(
     out: &mut Vec<(Tag, Val)>,
     (name_tag, flags_tag, version_tag): (Tag, Tag, Tag),
+    list: DepTag,
     deps: &[Dep],
     rpmlib: &[Dep],
     prereqs: &[Prereq],
 ) {
     let mut all: Vec<(&str, &str, u32)> = deps
         .iter()
-        .map(|d| (d.name.as_str(), evr_of(d), d.op.rpmsense()))
+        .map(|d| (d.name.as_str(), evr_of(d), d.rpmsense(list)))
         .chain((prereqs.iter()).map(|p| (p.dep.name.as_str(), evr_of(&p.dep), p.rpmsense())))
         .chain(rpmlib.iter().map(|d| {
             (
@@ -217,6 +219,7 @@ pub(super) fn build_main_header(
     dep_tags(
         &mut h,
         (Tag::PROVIDENAME, Tag::PROVIDEFLAGS, Tag::PROVIDEVERSION),
+        DepTag::Provides,
         &d.provides,
         &[],
         &[],
@@ -224,6 +227,7 @@ pub(super) fn build_main_header(
     dep_tags(
         &mut h,
         (Tag::REQUIRENAME, Tag::REQUIREFLAGS, Tag::REQUIREVERSION),
+        DepTag::Requires,
         &d.requires,
         &rpmlib,
         &d.prereqs,
@@ -235,6 +239,7 @@ pub(super) fn build_main_header(
             Tag::RECOMMENDFLAGS,
             Tag::RECOMMENDVERSION,
         ),
+        DepTag::Requires,
         &d.recommends,
         &[],
         &[],
@@ -242,6 +247,7 @@ pub(super) fn build_main_header(
     dep_tags(
         &mut h,
         (Tag::OBSOLETENAME, Tag::OBSOLETEFLAGS, Tag::OBSOLETEVERSION),
+        DepTag::Requires,
         &d.obsoletes,
         &[],
         &[],
@@ -249,6 +255,7 @@ pub(super) fn build_main_header(
     dep_tags(
         &mut h,
         (Tag::CONFLICTNAME, Tag::CONFLICTFLAGS, Tag::CONFLICTVERSION),
+        DepTag::Requires,
         &d.conflicts,
         &[],
         &[],
