@@ -488,8 +488,8 @@ fn payload_digest(
 ) -> Result<(Option<(Hasher, &'static str)>, Option<String>), String> {
     let (tag, algo) = match hdr.strings(Tag::PAYLOADDIGEST) {
         Ok(d) => (d, hdr.u32(Tag::PAYLOADDIGESTALGO).unwrap_or(8)),
-        Err(_) => match hdr.strings(Tag::PAYLOADSHA512) {
-            Ok(d) => (d, 10),
+        Err(_) => match hdr.string(Tag::PAYLOADSHA512) {
+            Ok(d) => (vec![d], 10),
             Err(_) => return Ok((None, None)),
         },
     };

@@ -53,6 +53,10 @@ pub fn render(
         rpmtext::comment(&plan.manifest_file)
     );
     let _ = writeln!(s, "%global _binary_payload {payload}");
+    if opts.rpm_format == super::rpm::RpmFormat::V6 {
+        // rpm 6's rpmbuild writes v6 packages (rpm 4 ignores the macro)
+        s.push_str("%global _rpmformat 6\n");
+    }
     if opts.debuginfo {
         // find-debuginfo as rpmsplit splits: per-package debuginfo (Fedora's naming and
         // layout), build-ids as asked, no gdb index, dwz or debugsource; minidebuginfo
