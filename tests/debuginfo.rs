@@ -751,11 +751,16 @@ fn an_unstripped_monolithic_rpm_splits_as_its_tree_does() {
         .unwrap()
         .1;
     let rows = file_rows(log);
+    // the link is named after the shipped file's build-id: recomputed from V-R, not the input's
+    let shipped = tmp.path().join("shipped-log");
+    unpack(log, &shipped);
+    let new_id = build_id(&shipped.join("usr/sbin/virtlogd"));
+    assert_ne!(new_id, id, "the build-id is recomputed");
     assert!(
         rows.iter().any(|r| r.starts_with(&format!(
             "/usr/lib/.build-id/{}/{} 120777 4096 ../../../../usr/sbin/virtlogd",
-            &id[..2],
-            &id[2..]
+            &new_id[..2],
+            &new_id[2..]
         ))),
         "{rows:?}"
     );
