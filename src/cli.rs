@@ -179,6 +179,11 @@ pub struct SplitArgs {
     /// Payload compression: zstd:LEVEL, xz:LEVEL, gzip:LEVEL or none.
     #[arg(long, default_value = "zstd:19")]
     pub compress: Compression,
+    /// The RPM package format: 4 (rpm 4.x's, as Fedora builds) or 6 (rpm 6's: 64-bit sizes,
+    /// SHA-256/SHA3-256 header and SHA-512/SHA3-256 payload digests, no MD5 or SHA-1, OpenPGP
+    /// signatures in the OPENPGP tag with a v4 copy). The spec asks rpmbuild for the same.
+    #[arg(long, value_name = "4|6", default_value = "4")]
+    pub rpm_format: crate::write::rpm::RpmFormat,
     /// Sign every RPM with this OpenPGP secret key (ASCII-armored or binary), as rpm 4.18's
     /// `rpmsign --addsign` does: a header signature (RSAHEADER, or DSAHEADER for DSA/EdDSA).
     #[arg(long, value_name = "FILE")]

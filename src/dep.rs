@@ -62,12 +62,54 @@ impl Serialize for Op {
     }
 }
 
-/// One dependency: `name [op evr]`.
+/// One dependency: `name [op evr]`, and who made it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Dep {
     pub name: String,
     pub op: Op,
     pub evr: String,
+    /// Written by a packager, made by a dependency generator, or rpmbuild's `config(NAME)`.
+    pub origin: Origin,
+}
+
+/// Who made a dependency, as rpm records it in the flags (`%{REQUIREFLAGS:deptype}` says
+/// `manual`, `auto` or `config`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Origin {
+    /// The manifest's (a spec's `Requires:`), and rpmbuild's own `NAME = EVR` provides.
+    #[default]
+    Manual,
+    /// A file's: ELF, interpreter, pkg-config (rpmbuild's generators, RPMSENSE_FIND_*).
+    Auto,
+    /// `config(NAME) = EVR` of a package with %config files (RPMSENSE_CONFIG).
+    Config,
+}
+
+/// Which list of a package's header a dependency is in: a generated provide is marked
+/// RPMSENSE_FIND_PROVIDES, a generated dependency of any other kind RPMSENSE_FIND_REQUIRES.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DepTag {
+    Provides,
+    Requires,
+}
+
+impl Dep {
+    /// The flags rpm records for it in `tag`'s list: comparison and origin.
+    pub fn rpmsense(&self, tag: DepTag) -> u32 {
+        self.op.rpmsense()
+            | match (self.origin, tag) {
+                (Origin::Manual, _) => 0,
+                (Origin::Auto, DepTag::Provides) => sense::FIND_PROVIDES,
+                (Origin::Auto, DepTag::Requires) => sense::FIND_REQUIRES,
+                (Origin::Config, _) => sense::CONFIG,
+            }
+    }
+
+    /// The same dependency, made by `origin`.
+    pub fn made_by(self, origin: Origin) -> Dep {
+        Dep { origin, ..self }
+    }
 }
 
 impl std::fmt::Display for Dep {
@@ -158,7 +200,9 @@ pub struct Prereq {
 impl Prereq {
     /// The REQUIREFLAGS rpm records for it.
     pub fn rpmsense(&self) -> u32 {
-        self.dep.op.rpmsense() | self.phase.rpmsense() | if self.interp { sense::INTERP } else { 0 }
+        self.dep.rpmsense(DepTag::Requires)
+            | self.phase.rpmsense()
+            | if self.interp { sense::INTERP } else { 0 }
     }
 }
 
@@ -181,7 +225,12 @@ pub fn parse_dep(s: &str) -> Result<Dep, String> {
     if words.next().is_some() {
         return Err(format!("dependency `{s}` has extra words"));
     }
-    Ok(Dep { name, op, evr })
+    Ok(Dep {
+        name,
+        op,
+        evr,
+        origin: Origin::Manual,
+    })
 }
 
 /// rpm's rule for a Version or Release (rpmbuild's `rpmCharCheck` with `ALLOWED_CHARS_VERREL`):
@@ -320,6 +369,7 @@ fn parse_pc_requires(v: &str) -> Vec<Dep> {
                     name,
                     op,
                     evr: v.to_string(),
+                    origin: Origin::Manual,
                 });
                 i += 3;
             }
@@ -328,6 +378,7 @@ fn parse_pc_requires(v: &str) -> Vec<Dep> {
                     name,
                     op: Op::Any,
                     evr: String::new(),
+                    origin: Origin::Manual,
                 });
                 i += 1;
             }
@@ -374,7 +425,7 @@ mod tests {
         let d = parse_dep("foo-libs = 1-2").unwrap();
         assert_eq!(
             serde_json::to_value(&d).unwrap(),
-            serde_json::json!({"name": "foo-libs", "op": "=", "evr": "1-2"})
+            serde_json::json!({"name": "foo-libs", "op": "=", "evr": "1-2", "origin": "manual"})
         );
     }
 }

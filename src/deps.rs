@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-pub use crate::dep::{Dep, Deps, Evr, Op, PkgConfig, Prereq};
+pub use crate::dep::{Dep, Deps, Evr, Op, Origin, PkgConfig, Prereq};
 
 /// Replace each `{key}` of `text` by its value, in one pass: a value that itself holds
 /// `{release}` (the `%{release}` of a spec) is not substituted again.
@@ -59,6 +59,7 @@ fn unversioned(name: String) -> Dep {
         name,
         op: Op::Any,
         evr: String::new(),
+        origin: Origin::Manual,
     }
 }
 
@@ -70,6 +71,7 @@ pub fn file_deps(e: &Entry, provides_excluded: bool) -> FileDeps {
                 name: format!("pkgconfig({})", pc.name),
                 op: Op::Eq,
                 evr: v.clone(),
+                origin: Origin::Auto,
             });
         }
         out.requires.push(unversioned("/usr/bin/pkg-config".into()));
@@ -77,6 +79,10 @@ pub fn file_deps(e: &Entry, provides_excluded: bool) -> FileDeps {
     }
     if e.is_executable() {
         exec_deps(e, provides_excluded, &mut out);
+    }
+    // all of them made by rpmbuild's generators (elfdeps, script.req, pkgconfigdeps)
+    for d in out.provides.iter_mut().chain(out.requires.iter_mut()) {
+        d.origin = Origin::Auto;
     }
     out.provides.sort();
     out.provides.dedup();
@@ -144,10 +150,6 @@ pub struct PackageDeps {
     /// Manifest dependencies on sibling packages this split does not write (the build switch
     /// that makes them was off), left out.
     pub dropped: Vec<String>,
-    /// Names rpmbuild would generate itself (from files, `config(NAME)`, self-provides): a
-    /// spec leaves them to rpmbuild.
-    #[serde(skip)]
-    pub generated: BTreeSet<String>,
 }
 
 /// Compute every written package's dependencies: manifest ones (placeholders filled), ELF and
@@ -279,9 +281,6 @@ pub fn compute(
         deps.prereqs.sort();
         deps.prereqs.dedup();
         let fd = &auto[p.name.as_str()];
-        let mut generated: BTreeSet<String> = BTreeSet::new();
-        generated.extend(fd.requires.iter().map(|d| d.name.clone()));
-        generated.extend(fd.provides.iter().map(|d| d.name.clone()));
         // rpmbuild: a package with %config files provides and requires `config(NAME) = EVR`.
         let has_config = p.files.iter().any(|&(i, r)| {
             plan.rules.rules[r].attrs.config
@@ -292,8 +291,8 @@ pub fn compute(
                 name: format!("config({})", p.name),
                 op: Op::Eq,
                 evr: evr_text.clone(),
+                origin: Origin::Config,
             };
-            generated.insert(c.name.clone());
             deps.requires.push(c.clone());
             deps.provides.push(c);
         }
@@ -305,6 +304,7 @@ pub fn compute(
                         name: sib.to_string(),
                         op: Op::Eq,
                         evr: evr_text.clone(),
+                        origin: Origin::Manual,
                     });
                 }
             }
@@ -314,6 +314,7 @@ pub fn compute(
             name: p.name.clone(),
             op: Op::Eq,
             evr: evr_text.clone(),
+            origin: Origin::Manual,
         });
         let parch = p.arch.as_deref().unwrap_or(arch);
         if let Some(isa) = isa(parch) {
@@ -321,6 +322,7 @@ pub fn compute(
                 name: format!("{}({isa})", p.name),
                 op: Op::Eq,
                 evr: evr_text.clone(),
+                origin: Origin::Manual,
             });
         }
         for list in [
@@ -337,7 +339,6 @@ pub fn compute(
             name: p.name.clone(),
             deps,
             dropped,
-            generated,
         });
     }
     out

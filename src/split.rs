@@ -138,6 +138,7 @@ impl SplitConfig {
                 license: origin.license.clone().or_else(|| manifest.license.clone()),
                 url: origin.url.clone().or_else(|| manifest.url.clone()),
                 sign_key,
+                rpm_format: args.rpm_format,
                 debuginfo: false,
                 minidebuginfo: false,
                 unique_build_ids: !args.no_recompute_build_ids,

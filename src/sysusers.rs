@@ -24,15 +24,18 @@ pub struct AccountDeps {
 
 fn dep(name: String, evr: Option<String>) -> Dep {
     match evr {
+        // generated from a file, as rpmbuild's sysusers generators do (RPMSENSE_FIND_*)
         Some(evr) => Dep {
             name,
             op: Op::Eq,
             evr,
+            origin: crate::dep::Origin::Auto,
         },
         None => Dep {
             name,
             op: Op::Any,
             evr: String::new(),
+            origin: crate::dep::Origin::Auto,
         },
     }
 }

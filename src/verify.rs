@@ -17,6 +17,7 @@ use serde::Serialize;
 use crate::deps::Graph;
 use crate::format::vocab::fileflags;
 use crate::format::vocab::header_flags;
+use crate::format::vocab::sense;
 use crate::inventory::{display_path, resolve_link, Inventory, Kind};
 use crate::pipeline::{analyse_inventory, load_manifest, Analysis};
 use crate::plan::Status;
@@ -172,6 +173,46 @@ pub fn run(
     Ok(findings)
 }
 
+/// `(list name)` → the flags (without comparison bits) its entries have, in ours and theirs:
+/// those that differ, for names both have (rpmlib() requirements left out).
+#[allow(clippy::type_complexity)]
+fn dep_flags_differ(
+    ours: &crate::deps::PackageDeps,
+    theirs: &[crate::inventory::rpm::HeaderDep],
+) -> Vec<(String, (BTreeSet<u32>, BTreeSet<u32>))> {
+    use crate::dep::DepTag;
+    let mut want: BTreeMap<String, BTreeSet<u32>> = BTreeMap::new();
+    let mut add = |list: &str, name: &str, flags: u32| {
+        (want.entry(format!("{list} {name}")).or_default()).insert(flags & !sense::COMPARISON);
+    };
+    let d = &ours.deps;
+    for (list, deps, tag) in [
+        ("requires", &d.requires, DepTag::Requires),
+        ("provides", &d.provides, DepTag::Provides),
+        ("recommends", &d.recommends, DepTag::Requires),
+        ("obsoletes", &d.obsoletes, DepTag::Requires),
+        ("conflicts", &d.conflicts, DepTag::Requires),
+    ] {
+        for dep in deps {
+            add(list, &dep.name, dep.rpmsense(tag));
+        }
+    }
+    for p in &d.prereqs {
+        add("requires", &p.dep.name, p.rpmsense());
+    }
+    let mut got: BTreeMap<String, BTreeSet<u32>> = BTreeMap::new();
+    for h in theirs.iter().filter(|h| h.flags & sense::RPMLIB == 0) {
+        (got.entry(format!("{} {}", h.list, h.name)).or_default())
+            .insert(h.flags & !sense::COMPARISON);
+    }
+    want.into_iter()
+        .filter_map(|(k, w)| {
+            let g = got.remove(&k)?;
+            (g != w).then_some((k, (w, g)))
+        })
+        .collect()
+}
+
 /// The flags an audit compares: what a packager writes in `%files`.
 const AUDITED_FLAGS: u32 = fileflags::CONFIG
     | fileflags::NOREPLACE
@@ -308,6 +349,38 @@ fn against(findings: &mut Vec<Finding>, a: &Analysis, rpms: &[PathBuf]) -> Resul
             if !differ.is_empty() {
                 push(path, format!("in {rpm_file}: {}", differ.join(", ")));
             }
+        }
+    }
+
+    // The dependencies both the RPM and the manifest's package have: made by the same hands
+    // (auto, config, manual) and needed at the same times (the scriptlet contexts). Which
+    // ones each has is not compared: rpmbuild's generators know more kinds of files, and
+    // the versions are the RPM's.
+    let new_deps = a.deps(None, &a.arch());
+    let deps_by_name: BTreeMap<&str, &crate::deps::PackageDeps> =
+        new_deps.iter().map(|p| (p.name.as_str(), p)).collect();
+    for pkg in a.plan.emitted() {
+        let (Some(rpm), Some(ours)) = (by_name.get(&pkg.name), deps_by_name.get(pkg.name.as_str()))
+        else {
+            continue;
+        };
+        let rpm_file = display_path(&rpm.origin.input);
+        let theirs = crate::inventory::rpm::header_deps(&rpm.origin.input)?;
+        for (dep, (want, got)) in dep_flags_differ(ours, &theirs) {
+            let words = |s: &BTreeSet<u32>| {
+                s.iter()
+                    .map(|&f| sense::deptype(f))
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            };
+            push(
+                String::new(),
+                format!(
+                    "in {rpm_file}: dependency {dep} is {} (manifest: {})",
+                    words(&got),
+                    words(&want)
+                ),
+            );
         }
     }
 

@@ -288,7 +288,7 @@ fn file_rows(rpm: &Path) -> BTreeSet<String> {
 /// `debuginfo(build-id) = nilnil` for every `.N.debug` link (a Lua slip of its own): left out.
 fn debuginfo_deps_of(rpm: &Path) -> BTreeSet<String> {
     let mut deps = deps_of(rpm);
-    deps.remove("--provides debuginfo(build-id) = nilnil");
+    deps.remove("--provides debuginfo(build-id) = nilnil auto");
     deps
 }
 

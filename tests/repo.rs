@@ -61,6 +61,7 @@ pub(crate) fn system_stub(rpms: &[PathBuf], dir: &Path) -> PathBuf {
             name: n.clone(),
             op: Op::Any,
             evr: String::new(),
+            origin: rpmsplit::dep::Origin::Manual,
         })
         .collect();
     let pkg = RpmPackage {
@@ -275,15 +276,32 @@ fn upgrade_from_the_monolithic_9_0_packages_is_a_clean_transaction() {
 
 #[test]
 fn dnf5_with_gpgcheck_installs_and_upgrades_the_signed_split_and_refuses_an_unsigned_one() {
+    dnf5_with_gpgcheck("4");
+}
+
+#[test]
+fn dnf5_with_gpgcheck_installs_and_upgrades_the_signed_v6_split_and_refuses_an_unsigned_one() {
+    dnf5_with_gpgcheck("6");
+}
+
+/// dnf5 (rpm 6.1, `%_pkgverify_level all`) with gpgcheck: the signed 9.0 split in package
+/// format `format` installs and upgrades to the current one; the unsigned split is refused.
+fn dnf5_with_gpgcheck(format: &str) {
     let gpg = crate::signing::Gpg::new("rsa2048", "");
     let key = gpg.export("--export-secret-keys", true, "");
     let tmp = tempfile::tempdir().unwrap();
     let base = tmp.path();
-    let sign = ["--sign-key", key.to_str().unwrap()];
+    let sign = ["--sign-key", key.to_str().unwrap(), "--rpm-format", format];
     let (old, new, unsigned) = (base.join("old"), base.join("new"), base.join("unsigned"));
     split_rpms_with("libvirt-9.0.toml", "9.0.0", "1", &old, &sign);
     split_rpms_with("libvirt.toml", "12.6.0", "1", &new, &sign);
-    split_rpms_with("libvirt.toml", "12.6.0", "1", &unsigned, &[]);
+    split_rpms_with(
+        "libvirt.toml",
+        "12.6.0",
+        "1",
+        &unsigned,
+        &["--rpm-format", format],
+    );
     let mut all = rpms_in(&old);
     all.extend(rpms_in(&new));
     let stub_dir = base.join("stub");

@@ -1,6 +1,7 @@
 //! RPM output checked by the real tools: every package passes `rpmkeys -K`; rpmbuild, given
 //! the spec rpmsplit writes for the same split (`--format spec`), makes packages with the same
-//! `rpm -qp --dump`, the same dependencies (with their scriptlet contexts), the same
+//! `rpm -qp --dump`, the same dependencies (with all their flags: scriptlet contexts, auto,
+//! config), the same
 //! scriptlets and the same rpmlint errors; `rpm2cpio | cpio`
 //! reproduces the files; and re-splitting a monolithic RPM gives what splitting its tree gives.
 
@@ -69,42 +70,25 @@ fn our_rpms_equal_rpmbuilds_of_the_same_split() {
                 b.difference(&a).collect::<Vec<_>>()
             ));
         }
-        // Scriptlets, their interpreters, and the contexts of the requirements (pre, interp,
-        // ...) as rpm orders a transaction by them.
-        // (rpmbuild also marks generated requirements `auto`; we do not: contexts of
-        // scriptlets only.)
-        let scriptlet_contexts = |text: String| -> String {
-            let contexts = [
-                "pre",
-                "post",
-                "preun",
-                "postun",
-                "pretrans",
-                "posttrans",
-                "interp",
-            ];
-            (text.lines())
-                .filter(|l| {
-                    l.split(' ')
-                        .nth(1)
-                        .is_some_and(|t| t.split(',').any(|c| contexts.contains(&c)))
-                })
-                .map(|l| format!("{l}\n"))
-                .collect()
-        };
+        // Scriptlets, their interpreters, and every dependency's flags: the contexts of the
+        // requirements (pre, interp, ...) as rpm orders a transaction by them, and who made
+        // each (auto for the generators', config for `config(NAME)`, manual).
         for args in [
             &["--scripts"][..],
             &[
                 "--qf",
                 "[%{REQUIRENAME} %{REQUIREFLAGS:deptype} %{REQUIREFLAGS}\n]",
             ],
+            &[
+                "--qf",
+                "[%{PROVIDENAME} %{PROVIDEFLAGS:deptype} %{PROVIDEFLAGS}\n]",
+            ],
+            &[
+                "--qf",
+                "[%{RECOMMENDNAME} %{RECOMMENDFLAGS:deptype} %{RECOMMENDFLAGS}\n]",
+            ],
         ] {
             let (x, y) = (rpm_qp(ours, args), rpm_qp(theirs, args));
-            let (x, y) = if args[0] == "--qf" {
-                (scriptlet_contexts(x), scriptlet_contexts(y))
-            } else {
-                (x, y)
-            };
             if x != y {
                 problems.push(format!(
                     "{name}: rpm -qp {args:?}:\nours:\n{x}\nrpmbuild's:\n{y}"

@@ -42,6 +42,7 @@ fn dep(name: &str, op: Op, evr: &str) -> Dep {
         name: name.into(),
         op,
         evr: evr.into(),
+        origin: rpmsplit::dep::Origin::Manual,
     }
 }
 

@@ -388,18 +388,28 @@ fn rsa_secret_key_packet(bits: usize) -> Vec<u8> {
 }
 
 /// Under rpm 6.1 (the Debian unstable root, `%_pkgverify_level all`): `rpmkeys -K` of the
-/// split signed with `algo`'s key says `digests signatures OK`, and the packages install, are
+/// split (in package format `format`) signed with `algo`'s key says `digests signatures OK`, and the packages install, are
 /// erased; the same split unsigned is refused.
-fn signed_split_installs_under_rpm_6_1(algo: &str) {
+fn signed_split_installs_under_rpm_6_1(algo: &str, format: &str) {
     let gpg = Gpg::new(algo, "");
     let key = gpg.export("--export-secret-keys", true, "");
     let public = gpg.export("--export", true, "");
     let tmp = tempfile::tempdir().unwrap();
     let signed = split_rpms(
         &tmp.path().join("signed"),
-        &["--sign-key", key.to_str().unwrap()],
+        &["--sign-key", key.to_str().unwrap(), "--rpm-format", format],
     );
-    let unsigned = split_rpms(&tmp.path().join("unsigned"), &[]);
+    let unsigned = split_rpms(&tmp.path().join("unsigned"), &["--rpm-format", format]);
+    if format == "6" {
+        // the OpenPGP signature where rpm 6 looks (OPENPGP), and its copy where rpm 4 looks,
+        // which rpm 4.18 verifies
+        let v4_tag = if algo.starts_with("rsa") { 268 } else { 267 };
+        for rpm in &signed {
+            let t = tags(&signature_index(rpm));
+            assert_eq!(t, [62, v4_tag, 273, 278, 279, 999], "{}", rpm.display());
+        }
+        assert_signatures_ok(&public, &signed);
+    }
     std::fs::copy(&public, tmp.path().join("key.asc")).unwrap();
     let mut sid = crate::sid::Sid::new();
     sid.bind(tmp.path(), "/in");
@@ -470,10 +480,20 @@ fn signed_split_installs_under_rpm_6_1(algo: &str) {
 
 #[test]
 fn rsa_signed_splits_install_and_unsigned_ones_are_refused_under_rpm_6_1() {
-    signed_split_installs_under_rpm_6_1("rsa2048");
+    signed_split_installs_under_rpm_6_1("rsa2048", "4");
 }
 
 #[test]
 fn eddsa_signed_splits_install_and_unsigned_ones_are_refused_under_rpm_6_1() {
-    signed_split_installs_under_rpm_6_1("ed25519");
+    signed_split_installs_under_rpm_6_1("ed25519", "4");
+}
+
+#[test]
+fn rsa_signed_v6_splits_install_and_unsigned_ones_are_refused_under_rpm_6_1() {
+    signed_split_installs_under_rpm_6_1("rsa2048", "6");
+}
+
+#[test]
+fn eddsa_signed_v6_splits_install_and_unsigned_ones_are_refused_under_rpm_6_1() {
+    signed_split_installs_under_rpm_6_1("ed25519", "6");
 }

@@ -28,6 +28,7 @@ mod raw_tree;
 mod repo;
 mod resplit_flags;
 mod rpm_out;
+mod rpm_v6;
 mod rpm_writer;
 mod rpmbuild_inputs;
 mod scriptlet_host;

@@ -216,14 +216,17 @@ pub fn rpms_by_name(dir: &Path) -> BTreeMap<String, PathBuf> {
 /// generated copy of the same dependency twice).
 pub fn deps_of(rpm: &Path) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
-    for kind in [
-        "--requires",
-        "--provides",
-        "--recommends",
-        "--obsoletes",
-        "--conflicts",
+    for (kind, tag) in [
+        ("--requires", "REQUIRE"),
+        ("--provides", "PROVIDE"),
+        ("--recommends", "RECOMMEND"),
+        ("--obsoletes", "OBSOLETE"),
+        ("--conflicts", "CONFLICT"),
     ] {
-        for l in rpm_qp(rpm, &[kind]).lines() {
+        // `name op evr` as `rpm -q --requires` prints it, and who made it (manual, auto,
+        // config, the scriptlet contexts)
+        let qf = format!("[%{{{tag}NEVRS}} %{{{tag}FLAGS:deptype}}\n]");
+        for l in rpm_qp(rpm, &["--qf", &qf]).lines() {
             out.insert(format!("{kind} {l}"));
         }
     }

@@ -167,6 +167,35 @@ fn verify_against_reports_attributes_that_differ_from_the_manifest() {
     assert!(message.contains("libvirt-daemon-log-"), "{message}");
 }
 
+#[test]
+fn verify_against_reports_dependencies_made_by_other_hands() {
+    // The RPMs' libvirt-daemon-log requires libc by hand as well as by its generator: rpm
+    // keeps both (manual and auto); the manifest's package has the generated one alone.
+    let tmp = tempfile::tempdir().unwrap();
+    let text = fs::read_to_string(manifest_path("libvirt.toml")).unwrap();
+    let changed = text.replacen(
+        "scriptlets = [\"systemd-privileged(virtlogd)\"]\nrequires = [\"libvirt-libs = {evr}\"]",
+        "scriptlets = [\"systemd-privileged(virtlogd)\"]\nrequires = [\"libvirt-libs = {evr}\", \"libc.so.6()(64bit)\"]",
+        1,
+    );
+    assert_ne!(text, changed, "the manifest's libvirt-daemon-log changed");
+    let m = tmp.path().join("changed.toml");
+    fs::write(&m, changed).unwrap();
+    let rpms = rpms_made_with(m.to_str().unwrap(), &tmp.path().join("out"));
+    let (code, findings) = verify_against(&rpms);
+    assert_eq!(code, 1);
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    let (check, path, message) = &findings[0];
+    assert_eq!((check.as_str(), path.as_str()), ("against", ""));
+    assert!(message.contains("libvirt-daemon-log-"), "{message}");
+    assert!(
+        message.ends_with(
+            "dependency requires libc.so.6()(64bit) is manual and auto (manifest: auto)"
+        ),
+        "{message}"
+    );
+}
+
 /// A previous manifest without the layout the input was read in (an older one, before the
 /// `usrlib` layout) detects the input's layout itself.
 #[test]

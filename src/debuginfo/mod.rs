@@ -569,10 +569,12 @@ pub fn apply(
     // `debuginfo(build-id)` per `.build-id/xx/yyyy.debug` link (debuginfo.prov), and what
     // elfdeps makes of a shared object's debug file, whose `.dynamic` is gone: its base name as
     // a soname. A debuginfo package recommends the main package's (`%_debuginfo_subpackages`).
+    // (the provides are the generators' (auto), the recommends rpmbuild's own (manual))
     let dep = |name: String, evr: String| Dep {
         name,
         op: if evr.is_empty() { Op::Any } else { Op::Eq },
         evr,
+        origin: crate::dep::Origin::Auto,
     };
     let mut deps: BTreeMap<&str, Deps> = BTreeMap::new();
     for d in &dp.packages {
@@ -584,9 +586,10 @@ pub fn apply(
         }
         if d.of != main {
             let isa = crate::format::vocab::isa(arch).map_or(String::new(), |i| format!("({i})"));
-            specs
-                .recommends
-                .push(dep(format!("{main}-debuginfo{isa}"), evr.evr()));
+            specs.recommends.push(
+                dep(format!("{main}-debuginfo{isa}"), evr.evr())
+                    .made_by(crate::dep::Origin::Manual),
+            );
         }
     }
     for f in &dp.files {

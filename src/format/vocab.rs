@@ -70,7 +70,49 @@ pub mod sense {
     pub const SCRIPT_POST: u32 = 1 << 10;
     pub const SCRIPT_PREUN: u32 = 1 << 11;
     pub const SCRIPT_POSTUN: u32 = 1 << 12;
+    /// A requirement (recommends, …) a dependency generator made (rpmbuild's rpmfc:
+    /// ELF, interpreter, pkg-config); `rpm -q --qf '%{REQUIREFLAGS:deptype}'` says `auto`.
+    pub const FIND_REQUIRES: u32 = 1 << 14;
+    /// A provide a dependency generator made (`auto`).
+    pub const FIND_PROVIDES: u32 = 1 << 15;
     pub const RPMLIB: u32 = 1 << 24;
+    /// `config(NAME) = EVR`, which rpmbuild adds for a package with %config files (`config`).
+    pub const CONFIG: u32 = 1 << 28;
+
+    /// The comparison bits; the others say who made a dependency and when it must hold.
+    pub const COMPARISON: u32 = LESS | GREATER | EQUAL;
+
+    /// rpm's `deptype` words for `flags` (lib/formats.cc), comma-separated: the contexts
+    /// (`pre`, `interp`, …), `auto`, `config`, `rpmlib`; `manual` when there is none.
+    pub fn deptype(flags: u32) -> String {
+        let words: Vec<&str> = [
+            (SCRIPT_PRE, "pre"),
+            (SCRIPT_POST, "post"),
+            (SCRIPT_PREUN, "preun"),
+            (SCRIPT_POSTUN, "postun"),
+            (1 << 13, "verify"),
+            (INTERP, "interp"),
+            (RPMLIB, "rpmlib"),
+            (FIND_REQUIRES | FIND_PROVIDES, "auto"),
+            (1 << 6, "prereq"),
+            (PRETRANS, "pretrans"),
+            (POSTTRANS, "posttrans"),
+            (1 << 20, "preuntrans"),
+            (1 << 21, "postuntrans"),
+            (CONFIG, "config"),
+            (1 << 19, "missingok"),
+            (1 << 29, "meta"),
+        ]
+        .into_iter()
+        .filter(|(bit, _)| flags & bit != 0)
+        .map(|(_, w)| w)
+        .collect();
+        if words.is_empty() {
+            "manual".into()
+        } else {
+            words.join(",")
+        }
+    }
 }
 
 /// rpmrc's arch numbers; rpmbuild writes the build host's number, so noarch gets x86_64's.

@@ -284,6 +284,81 @@ pub fn list(input: &Path) -> ScanResult<Inventory> {
     Ok(inv)
 }
 
+/// One dependency as an RPM header records it (`verify --against`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct HeaderDep {
+    /// `requires`, `provides`, `recommends`, `obsoletes` or `conflicts`.
+    pub list: &'static str,
+    pub name: String,
+    /// RPMSENSE_* (comparison, contexts, origin).
+    pub flags: u32,
+    pub evr: String,
+}
+
+/// The dependencies of the RPM at `input`, from its header alone.
+pub fn header_deps(input: &Path) -> ScanResult<Vec<HeaderDep>> {
+    let o = open(input)?;
+    let corrupt = corrupt_at(input);
+    let mut out = Vec::new();
+    for (list, (n, f, v)) in [
+        (
+            "requires",
+            (Tag::REQUIRENAME, Tag::REQUIREFLAGS, Tag::REQUIREVERSION),
+        ),
+        (
+            "provides",
+            (Tag::PROVIDENAME, Tag::PROVIDEFLAGS, Tag::PROVIDEVERSION),
+        ),
+        (
+            "recommends",
+            (
+                Tag::RECOMMENDNAME,
+                Tag::RECOMMENDFLAGS,
+                Tag::RECOMMENDVERSION,
+            ),
+        ),
+        (
+            "obsoletes",
+            (Tag::OBSOLETENAME, Tag::OBSOLETEFLAGS, Tag::OBSOLETEVERSION),
+        ),
+        (
+            "conflicts",
+            (Tag::CONFLICTNAME, Tag::CONFLICTFLAGS, Tag::CONFLICTVERSION),
+        ),
+    ] {
+        let names = match o.hdr.strings(n) {
+            Ok(names) => names,
+            Err(GetError::Missing) => continue,
+            Err(e) => return Err(corrupt(format!("header tag {n}: {e}"))),
+        };
+        let flags = o
+            .hdr
+            .u32s(f)
+            .map_err(|e| corrupt(format!("header tag {f}: {e}")))?;
+        let evrs = o
+            .hdr
+            .strings(v)
+            .map_err(|e| corrupt(format!("header tag {v}: {e}")))?;
+        if flags.len() != names.len() || evrs.len() != names.len() {
+            return Err(corrupt(format!(
+                "header tags {n}, {f} and {v} have {}, {} and {} entries",
+                names.len(),
+                flags.len(),
+                evrs.len()
+            )));
+        }
+        for ((name, flags), evr) in names.into_iter().zip(flags).zip(evrs) {
+            out.push(HeaderDep {
+                list,
+                name: String::from_utf8_lossy(name).into_owned(),
+                flags,
+                evr: String::from_utf8_lossy(evr).into_owned(),
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// Scan a `.rpm` file.
 pub fn scan(input: &Path) -> ScanResult<Inventory> {
     scan_with(input, &ScanOptions::default())
@@ -413,8 +488,8 @@ fn payload_digest(
 ) -> Result<(Option<(Hasher, &'static str)>, Option<String>), String> {
     let (tag, algo) = match hdr.strings(Tag::PAYLOADDIGEST) {
         Ok(d) => (d, hdr.u32(Tag::PAYLOADDIGESTALGO).unwrap_or(8)),
-        Err(_) => match hdr.strings(Tag::PAYLOADSHA512) {
-            Ok(d) => (d, 10),
+        Err(_) => match hdr.string(Tag::PAYLOADSHA512) {
+            Ok(d) => (vec![d], 10),
             Err(_) => return Ok((None, None)),
         },
     };

@@ -58,6 +58,8 @@ pub struct WriteOptions {
     pub source_rpm: Option<String>,
     /// Sign every RPM with this key (`--sign-key`).
     pub sign_key: Option<std::sync::Arc<rpm::SigningKey>>,
+    /// `--rpm-format`: v4 or v6 packages.
+    pub rpm_format: rpm::RpmFormat,
     /// Debug information was split out (`debuginfo`): the spec has rpmbuild do it.
     pub debuginfo: bool,
     /// With Fedora's mini debuginfo (`--minidebuginfo`): find-debuginfo's `-m`.
@@ -329,13 +331,14 @@ fn write_rpm_package(
             source: &f.entry.source,
         })
         .collect();
-    let w = rpm::write_signed_rpm(
+    let w = rpm::write_rpm_as(
         &header,
         &rpm_files,
         dir,
         opts.compression,
         threads,
         opts.sign_key.as_deref(),
+        opts.rpm_format,
     )?;
     Ok(w.path)
 }

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
-use crate::dep::Op;
+use crate::dep::{Op, Origin};
 use crate::deps::{isa, Dep};
 use crate::edit::{self, shell_quote_body};
 use crate::inventory::{display_path, Inventory, Kind};
@@ -53,6 +53,10 @@ pub fn render(
         rpmtext::comment(&plan.manifest_file)
     );
     let _ = writeln!(s, "%global _binary_payload {payload}");
+    if opts.rpm_format == super::rpm::RpmFormat::V6 {
+        // rpm 6's rpmbuild writes v6 packages (rpm 4 ignores the macro)
+        s.push_str("%global _rpmformat 6\n");
+    }
     if opts.debuginfo {
         // find-debuginfo as rpmsplit splits: per-package debuginfo (Fedora's naming and
         // layout), build-ids as asked, no gdb index, dwz or debugsource; minidebuginfo
@@ -289,11 +293,12 @@ fn dep_lines(p: &crate::plan::PlannedPackage, arch: &str) -> Result<String, Refu
             bad.get_or_insert_with(|| Refused::new(format!("package {}", p.name), "dependency", w));
         }
     };
+    // what rpmbuild's generators make (auto, config) is left to them
     for r in d
         .deps
         .requires
         .iter()
-        .filter(|r| !d.generated.contains(&r.name))
+        .filter(|r| r.origin == Origin::Manual)
     {
         line("Requires", r);
     }
@@ -304,7 +309,7 @@ fn dep_lines(p: &crate::plan::PlannedPackage, arch: &str) -> Result<String, Refu
         line("Recommends", r);
     }
     for r in d.deps.provides.iter().filter(|r| {
-        r.name != p.name && Some(&r.name) != own_isa.as_ref() && !d.generated.contains(&r.name)
+        r.origin == Origin::Manual && r.name != p.name && Some(&r.name) != own_isa.as_ref()
     }) {
         line("Provides", r);
     }

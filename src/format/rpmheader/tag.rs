@@ -224,8 +224,18 @@ tag_table! {
         PAYLOADDIGESTALGO = 5093, Int32;
         /// The same digest of the uncompressed archive.
         PAYLOADDIGESTALT = 5097, StringArray;
-        /// SHA-512 of the compressed payload (rpm 6).
-        PAYLOADSHA512 = 5121, StringArray;
+        /// v6: the compressed payload's size, and the uncompressed archive's.
+        PAYLOADSIZE = 5112, Int64;
+        PAYLOADSIZEALT = 5113, Int64;
+        /// The package format (6; absent in v4 packages).
+        RPMFORMAT = 5114, Int32;
+        /// v6: the source package's `NAME-[EPOCH:]VERSION-RELEASE`.
+        SOURCENEVR = 5120, String;
+        /// v6: SHA-512 and SHA3-256 of the compressed payload, and of the archive (ALT).
+        PAYLOADSHA512 = 5121, String;
+        PAYLOADSHA512ALT = 5122, String;
+        PAYLOADSHA3_256 = 5123, String;
+        PAYLOADSHA3_256ALT = 5124, String;
     }
 }
 
@@ -243,6 +253,10 @@ tag_table! {
         SHA256 = 273, String;
         /// rpm 6 OpenPGP signatures, base64, one per string.
         OPENPGP = 278, StringArray;
+        /// v6: SHA3-256 of the main header.
+        SHA3_256 = 279, String;
+        /// v6: the space reserved for signatures (RESERVEDSPACE in v4), always the last tag.
+        RESERVED = 999, Bin;
         /// Header and payload size.
         SIZE = 1000, Int32;
         PGP = 1002, Bin;

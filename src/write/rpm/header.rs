@@ -1,14 +1,16 @@
 //! The main header: package tags, dependencies (with the `rpmlib(...)` requirements the
 //! payload needs), and the file tags (compressed file names, modes, digests, flags, …) from the
-//! plan and the payload digests, as rpmbuild 4.18 records them.
+//! plan and the payload digests, as rpmbuild 4.18 records them (v4), or rpm 6.1's rpmbuild with
+//! `%_rpmformat 6` (v6: RPMFORMAT, SOURCENEVR, 64-bit sizes, the payload's sizes and SHA-512 and
+//! SHA3-256 digests, fewer `rpmlib(...)` requirements).
 
 use std::collections::HashMap;
 use std::os::unix::ffi::OsStrExt;
 
 use super::payload::PayloadDigests;
 use super::plan::{Plan, LARGE};
-use super::{encode_header, Errors, RpmFile, RpmPackage, RpmWriteError};
-use crate::dep::{Phase, Prereq};
+use super::{encode_header, Errors, RpmFile, RpmFormat, RpmPackage, RpmWriteError};
+use crate::dep::{DepTag, Phase, Prereq};
 use crate::deps::{Dep, Op};
 use crate::format::compress::Compression;
 use crate::format::rpmheader::{Tag, Val};
@@ -23,12 +25,23 @@ use crate::format::vocab::{header_flags, sense::RPMLIB as SENSE_RPMLIB};
 
 /// rpmlib() features this package relies on, as rpmbuild adds them (build/files.c,
 /// build/pack.c); each is `rpmlib(F) <= V` with RPMSENSE_RPMLIB.
-fn rpmlib_requires(pkg: &RpmPackage, plan: &Plan<'_, '_>, compression: Compression) -> Vec<Dep> {
-    let mut features = vec![
-        ("CompressedFileNames", "3.0.4-1"),
-        ("FileDigests", "4.6.0-1"),
-        ("PayloadFilesHavePrefix", "4.0-1"),
-    ];
+/// A v6 package needs none of the features every v6 reader has (build/files.c: compressed
+/// file names, file digests, `./` prefixes, partial hardlink sets).
+fn rpmlib_requires(
+    pkg: &RpmPackage,
+    plan: &Plan<'_, '_>,
+    compression: Compression,
+    format: RpmFormat,
+) -> Vec<Dep> {
+    let v4 = format == RpmFormat::V4;
+    let mut features = Vec::new();
+    if v4 {
+        features.extend([
+            ("CompressedFileNames", "3.0.4-1"),
+            ("FileDigests", "4.6.0-1"),
+            ("PayloadFilesHavePrefix", "4.0-1"),
+        ]);
+    }
     match compression {
         Compression::Zstd(_) => features.push(("PayloadIsZstd", "5.4.18-1")),
         Compression::Xz(_) => features.push(("PayloadIsXz", "5.2-1")),
@@ -40,7 +53,7 @@ fn rpmlib_requires(pkg: &RpmPackage, plan: &Plan<'_, '_>, compression: Compressi
     if plan.files.iter().any(|f| !f.caps.is_empty()) {
         features.push(("FileCaps", "4.6.1-1"));
     }
-    if !plan.sets.is_empty() {
+    if v4 && !plan.sets.is_empty() {
         // checkHardLinks(): a package holding hardlinks may hold only part of a set.
         features.push(("PartialHardlinkSets", "4.0.4-1"));
     }
@@ -58,6 +71,7 @@ fn rpmlib_requires(pkg: &RpmPackage, plan: &Plan<'_, '_>, compression: Compressi
             name: format!("rpmlib({f})"),
             op: Op::Le,
             evr: v.to_owned(),
+            origin: crate::dep::Origin::Manual,
         })
         .collect()
 }
@@ -67,13 +81,14 @@ fn rpmlib_requires(pkg: &RpmPackage, plan: &Plan<'_, '_>, compression: Compressi
 fn dep_tags(
     out: &mut Vec<(Tag, Val)>,
     (name_tag, flags_tag, version_tag): (Tag, Tag, Tag),
+    list: DepTag,
     deps: &[Dep],
     rpmlib: &[Dep],
     prereqs: &[Prereq],
 ) {
     let mut all: Vec<(&str, &str, u32)> = deps
         .iter()
-        .map(|d| (d.name.as_str(), evr_of(d), d.op.rpmsense()))
+        .map(|d| (d.name.as_str(), evr_of(d), d.rpmsense(list)))
         .chain((prereqs.iter()).map(|p| (p.dep.name.as_str(), evr_of(&p.dep), p.rpmsense())))
         .chain(rpmlib.iter().map(|d| {
             (
@@ -120,6 +135,19 @@ fn script_tags(h: &mut Vec<(Tag, Val)>, scripts: &[Script]) {
     }
 }
 
+/// The source package's `NAME-[EPOCH:]VERSION-RELEASE` (SOURCENEVR): SOURCERPM's name, the
+/// package's epoch, version and release.
+fn source_nevr(pkg: &RpmPackage) -> String {
+    let tail = format!("-{}-{}.src.rpm", pkg.version, pkg.release);
+    let name = (pkg.source_rpm.as_deref())
+        .and_then(|s| s.strip_suffix(&tail))
+        .unwrap_or(&pkg.name);
+    match pkg.epoch {
+        Some(e) => format!("{name}-{e}:{}-{}", pkg.version, pkg.release),
+        None => format!("{name}-{}-{}", pkg.version, pkg.release),
+    }
+}
+
 fn evr_of(d: &Dep) -> &str {
     if d.op == Op::Any {
         ""
@@ -133,6 +161,7 @@ pub(super) fn build_main_header(
     plan: &Plan<'_, '_>,
     payload: &PayloadDigests,
     compression: Compression,
+    format: RpmFormat,
     err: &Errors<'_>,
 ) -> Result<Vec<u8>, RpmWriteError> {
     for d in pkg
@@ -191,9 +220,24 @@ pub(super) fn build_main_header(
         ),
         (Tag::FILEDIGESTALGO, Val::I32(vec![HASH_SHA256])),
         (Tag::PAYLOADDIGEST, Val::strs([&payload.compressed_sha256])),
-        (Tag::PAYLOADDIGESTALGO, Val::I32(vec![HASH_SHA256])),
         (Tag::PAYLOADDIGESTALT, Val::strs([&payload.archive_sha256])),
     ];
+    match &payload.v6 {
+        // build/pack.c writeRPM(): v6 drops the (obsolete) algorithm tag, adds the rest
+        Some(d) if format == RpmFormat::V6 => {
+            h.extend([
+                (Tag::RPMFORMAT, Val::I32(vec![6])),
+                (Tag::PAYLOADSIZE, Val::I64(vec![payload.compressed_size])),
+                (Tag::PAYLOADSIZEALT, Val::I64(vec![payload.archive_size])),
+                (Tag::PAYLOADSHA512, Val::str(&d.compressed_sha512)),
+                (Tag::PAYLOADSHA512ALT, Val::str(&d.archive_sha512)),
+                (Tag::PAYLOADSHA3_256, Val::str(&d.compressed_sha3_256)),
+                (Tag::PAYLOADSHA3_256ALT, Val::str(&d.archive_sha3_256)),
+            ]);
+            h.push((Tag::SOURCENEVR, Val::Str(source_nevr(pkg).into_bytes())));
+        }
+        _ => h.push((Tag::PAYLOADDIGESTALGO, Val::I32(vec![HASH_SHA256]))),
+    }
     if let Some(e) = pkg.epoch {
         h.push((Tag::EPOCH, Val::I32(vec![e])));
     }
@@ -205,18 +249,19 @@ pub(super) fn build_main_header(
     if compression != Compression::None {
         h.push((Tag::PAYLOADCOMPRESSOR, Val::str(compression.rpm_name())));
     }
-    if plan.total_size < LARGE {
+    if plan.total_size < LARGE && format == RpmFormat::V4 {
         h.push((Tag::SIZE, Val::I32(vec![plan.total_size as u32])));
     } else {
         h.push((Tag::LONGSIZE, Val::I64(vec![plan.total_size])));
     }
 
     script_tags(&mut h, &pkg.scripts);
-    let rpmlib = rpmlib_requires(pkg, plan, compression);
+    let rpmlib = rpmlib_requires(pkg, plan, compression, format);
     let d = &pkg.deps;
     dep_tags(
         &mut h,
         (Tag::PROVIDENAME, Tag::PROVIDEFLAGS, Tag::PROVIDEVERSION),
+        DepTag::Provides,
         &d.provides,
         &[],
         &[],
@@ -224,6 +269,7 @@ pub(super) fn build_main_header(
     dep_tags(
         &mut h,
         (Tag::REQUIRENAME, Tag::REQUIREFLAGS, Tag::REQUIREVERSION),
+        DepTag::Requires,
         &d.requires,
         &rpmlib,
         &d.prereqs,
@@ -235,6 +281,7 @@ pub(super) fn build_main_header(
             Tag::RECOMMENDFLAGS,
             Tag::RECOMMENDVERSION,
         ),
+        DepTag::Requires,
         &d.recommends,
         &[],
         &[],
@@ -242,6 +289,7 @@ pub(super) fn build_main_header(
     dep_tags(
         &mut h,
         (Tag::OBSOLETENAME, Tag::OBSOLETEFLAGS, Tag::OBSOLETEVERSION),
+        DepTag::Requires,
         &d.obsoletes,
         &[],
         &[],
@@ -249,6 +297,7 @@ pub(super) fn build_main_header(
     dep_tags(
         &mut h,
         (Tag::CONFLICTNAME, Tag::CONFLICTFLAGS, Tag::CONFLICTVERSION),
+        DepTag::Requires,
         &d.conflicts,
         &[],
         &[],

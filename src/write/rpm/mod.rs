@@ -55,9 +55,31 @@ use crate::inventory::{display_path, Kind, Source};
 use header::build_main_header;
 use payload::{stream_payload, PayloadDigests};
 use plan::Plan;
-use signature::{build_lead, build_signature};
+use signature::{build_lead, build_signature, build_signature_v6};
 
 pub use sign::{KeyError, SignError, SigningKey};
+
+/// The package format (`--rpm-format`): v4, as rpm 4.x writes it and Fedora still builds; v6,
+/// rpm 6's (docs/manual/format_v6.md): RPMFORMAT, 64-bit sizes, the stripped `07070X`
+/// payload, SHA-256 and SHA3-256 header digests and the payload's SHA-512 and SHA3-256, no MD5,
+/// SHA-1 or size in the signature header, OpenPGP signatures in OPENPGP.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RpmFormat {
+    #[default]
+    V4,
+    V6,
+}
+
+impl std::str::FromStr for RpmFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<RpmFormat, String> {
+        match s {
+            "4" => Ok(RpmFormat::V4),
+            "6" => Ok(RpmFormat::V6),
+            _ => Err(format!("`{s}` is not an rpm package format: 4 or 6")),
+        }
+    }
+}
 
 /// Package-level metadata of one binary RPM.
 #[derive(Debug, Clone)]
@@ -196,9 +218,33 @@ pub fn write_signed_rpm(
     threads: u32,
     sign: Option<&SigningKey>,
 ) -> Result<Written, RpmWriteError> {
+    write_rpm_as(
+        pkg,
+        files,
+        out_dir,
+        compression,
+        threads,
+        sign,
+        RpmFormat::V4,
+    )
+}
+
+/// [`write_signed_rpm`] in the package format `format`.
+pub fn write_rpm_as(
+    pkg: &RpmPackage,
+    files: &[RpmFile<'_>],
+    out_dir: &Path,
+    compression: Compression,
+    threads: u32,
+    sign: Option<&SigningKey>,
+    format: RpmFormat,
+) -> Result<Written, RpmWriteError> {
     let err = Errors { package: &pkg.name };
     check_package(pkg, &err)?;
-    let plan = Plan::new(files, &err)?;
+    let mut plan = Plan::new(files, &err)?;
+    let v6 = format == RpmFormat::V6;
+    // v6 always has 64-bit file sizes, so the stripped payload (build/files.c)
+    plan.large |= v6 && !plan.files.is_empty();
 
     // Every digest is fixed-length hex, so the main header's length is known before the
     // payload is written (and the signature header's length is fixed by its reserved space):
@@ -206,14 +252,19 @@ pub fn write_signed_rpm(
     let header_len = build_main_header(
         pkg,
         &plan,
-        &PayloadDigests::placeholder(&plan),
+        &PayloadDigests::placeholder(&plan, v6),
         compression,
+        format,
         &err,
     )?
     .len();
-    let sig_len = build_signature(&"0".repeat(64), &"0".repeat(40), 0, 0, None, &err)?
-        .0
-        .len();
+    let sig_len = if v6 {
+        build_signature_v6(&"0".repeat(64), &"0".repeat(64), None, &err)?.len()
+    } else {
+        build_signature(&"0".repeat(64), &"0".repeat(40), 0, 0, None, &err)?
+            .0
+            .len()
+    };
     let payload_start = (LEAD_SIZE + sig_len + header_len) as u64;
 
     let final_path = out_dir.join(rpm_file_name(pkg));
@@ -232,10 +283,11 @@ pub fn write_signed_rpm(
         &out_tmp,
         compression,
         threads,
+        v6,
         &err,
     )?;
 
-    let header = build_main_header(pkg, &plan, &payload, compression, &err)?;
+    let header = build_main_header(pkg, &plan, &payload, compression, format, &err)?;
     let header_sha256 = hex(&Sha256::digest(&header));
     let header_sha1 = hex(&Sha1::digest(&header));
     let openpgp = match sign {
@@ -246,6 +298,37 @@ pub fn write_signed_rpm(
         )),
         None => None,
     };
+    if v6 {
+        let sha3 = hex(&sha3::Sha3_256::digest(&header));
+        let signature = build_signature_v6(
+            &header_sha256,
+            &sha3,
+            openpgp.as_ref().map(|(tag, p)| (*tag, p.as_slice())),
+            &err,
+        )?;
+        if header.len() != header_len || signature.len() != sig_len {
+            return Err(err.invalid(format!(
+                "internal error: header sizes changed after the payload was written \
+                 ({header_len} to {}, {sig_len} to {})",
+                header.len(),
+                signature.len()
+            )));
+        }
+        let mut head = build_lead(pkg, format);
+        head.extend_from_slice(&signature);
+        head.extend_from_slice(&header);
+        file.write_all_at(&head, 0).map_err(werr)?;
+        file.set_permissions(std::fs::Permissions::from_mode(0o644))
+            .map_err(werr)?;
+        out.persist(&final_path)
+            .map_err(|e| err.write(&final_path, e.error))?;
+        return Ok(Written {
+            path: final_path,
+            payload_size: payload.compressed_size,
+            archive_size: payload.archive_size,
+            header_sha256,
+        });
+    }
     let (mut signature, md5_offset) = build_signature(
         &header_sha256,
         &header_sha1,
@@ -285,7 +368,7 @@ pub fn write_signed_rpm(
     }
     signature[md5_offset..md5_offset + 16].copy_from_slice(&md5.finalize());
 
-    let mut head = build_lead(pkg);
+    let mut head = build_lead(pkg, format);
     head.extend_from_slice(&signature);
     head.extend_from_slice(&header);
     file.write_all_at(&head, 0).map_err(werr)?;

@@ -1,15 +1,16 @@
 //! Payload streaming: the cpio newc archive written through the compressor straight to its
 //! place in the package file, every digest the headers need computed in the same pass (each
 //! file's SHA-256 for FILEDIGESTS, the archive's and the compressed bytes' SHA-256 for
-//! PAYLOADDIGESTALT and PAYLOADDIGEST), and the placeholder digests the header is measured with
-//! before the payload exists.
+//! PAYLOADDIGESTALT and PAYLOADDIGEST; for v6 also their SHA-512 and SHA3-256), and the
+//! placeholder digests the header is measured with before the payload exists.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
-use sha2::{Digest, Sha256};
+use sha2::{Digest, Sha256, Sha512};
+use sha3::Sha3_256;
 
 use super::plan::Plan;
 use super::{Errors, RpmWriteError};
@@ -24,15 +25,25 @@ pub(super) struct PayloadDigests {
     pub(super) compressed_sha256: String,
     pub(super) archive_size: u64,
     pub(super) archive_sha256: String,
+    /// v6: SHA-512 and SHA3-256 of the compressed payload and of the archive.
+    pub(super) v6: Option<V6Digests>,
     /// FILEDIGESTS, by header index ("" for non-regular and %ghost files).
     pub(super) digests: Vec<String>,
+}
+
+/// The payload digests a v6 header adds (PAYLOADSHA512, PAYLOADSHA3_256 and their ALT).
+pub(super) struct V6Digests {
+    pub(super) compressed_sha512: String,
+    pub(super) compressed_sha3_256: String,
+    pub(super) archive_sha512: String,
+    pub(super) archive_sha3_256: String,
 }
 
 impl PayloadDigests {
     /// Digests of the right lengths, for measuring the header before the payload exists:
     /// SHA-256 hex for every file whose content is in the payload (and every member of its
     /// hardlink set), as [`stream_payload`] fills them.
-    pub(super) fn placeholder(plan: &Plan<'_, '_>) -> PayloadDigests {
+    pub(super) fn placeholder(plan: &Plan<'_, '_>, v6: bool) -> PayloadDigests {
         let zeros = "0".repeat(64);
         let mut digests = vec![String::new(); plan.files.len()];
         for i in plan.archive_order() {
@@ -51,7 +62,13 @@ impl PayloadDigests {
             compressed_size: 0,
             compressed_sha256: zeros.clone(),
             archive_size: 0,
-            archive_sha256: zeros,
+            archive_sha256: zeros.clone(),
+            v6: v6.then(|| V6Digests {
+                compressed_sha512: "0".repeat(128),
+                compressed_sha3_256: zeros.clone(),
+                archive_sha512: "0".repeat(128),
+                archive_sha3_256: zeros,
+            }),
             digests,
         }
     }
@@ -64,14 +81,39 @@ impl PayloadDigests {
 struct Tee<W> {
     inner: W,
     sha: Sha256,
+    /// v6: SHA-512 and SHA3-256 as well.
+    more: Option<(Sha512, Sha3_256)>,
     count: u64,
     pass_flush: bool,
+}
+
+impl<W> Tee<W> {
+    fn new(inner: W, v6: bool, pass_flush: bool) -> Tee<W> {
+        Tee {
+            inner,
+            sha: Sha256::new(),
+            more: v6.then(|| (Sha512::new(), Sha3_256::new())),
+            count: 0,
+            pass_flush,
+        }
+    }
+
+    /// Hex SHA-256, and for v6 SHA-512 and SHA3-256.
+    fn digests(&mut self) -> (String, Option<(String, String)>) {
+        let sha = std::mem::take(&mut self.sha);
+        let more = (self.more.take()).map(|(a, b)| (hex(&a.finalize()), hex(&b.finalize())));
+        (hex(&sha.finalize()), more)
+    }
 }
 
 impl<W: Write> Write for Tee<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let n = self.inner.write(buf)?;
         self.sha.update(&buf[..n]);
+        if let Some((a, b)) = &mut self.more {
+            a.update(&buf[..n]);
+            b.update(&buf[..n]);
+        }
         self.count += n as u64;
         Ok(n)
     }
@@ -117,16 +159,12 @@ pub(super) fn stream_payload(
     path: &Path,
     compression: Compression,
     threads: u32,
+    v6: bool,
     err: &Errors<'_>,
 ) -> Result<PayloadDigests, RpmWriteError> {
     let werr = |e| err.write(path, e);
 
-    let compressed = Tee {
-        inner: BufWriter::with_capacity(1 << 20, file),
-        sha: Sha256::new(),
-        count: 0,
-        pass_flush: true,
-    };
+    let compressed = Tee::new(BufWriter::with_capacity(1 << 20, file), v6, true);
     let encoder = compression
         .encoder(
             compressed,
@@ -140,12 +178,7 @@ pub(super) fn stream_payload(
                 .sum(),
         )
         .map_err(werr)?;
-    let archive = Tee {
-        inner: encoder,
-        sha: Sha256::new(),
-        count: 0,
-        pass_flush: false,
-    };
+    let archive = Tee::new(encoder, v6, false);
     let mut cpio = NewcWriter::new(archive);
 
     let mut digests = vec![String::new(); plan.files.len()];
@@ -223,13 +256,13 @@ pub(super) fn stream_payload(
         }
     }
 
-    let archive = cpio.finish().map_err(werr)?;
+    let mut archive = cpio.finish().map_err(werr)?;
     let archive_size = archive.count;
-    let archive_sha256 = hex(&archive.sha.finalize());
+    let (archive_sha256, archive_more) = archive.digests();
     let mut compressed = archive.inner.finish().map_err(werr)?;
     compressed.flush().map_err(werr)?;
     let compressed_size = compressed.count;
-    let compressed_sha256 = hex(&compressed.sha.finalize());
+    let (compressed_sha256, compressed_more) = compressed.digests();
     compressed
         .inner
         .into_inner()
@@ -240,6 +273,15 @@ pub(super) fn stream_payload(
         compressed_sha256,
         archive_size,
         archive_sha256,
+        v6: match (archive_more, compressed_more) {
+            (Some((archive_sha512, archive_sha3_256)), Some((c512, c3))) => Some(V6Digests {
+                compressed_sha512: c512,
+                compressed_sha3_256: c3,
+                archive_sha512,
+                archive_sha3_256,
+            }),
+            _ => None,
+        },
         digests,
     })
 }

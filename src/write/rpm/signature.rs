@@ -1,9 +1,11 @@
 //! What precedes the main header in a package file: the signature header (header digests,
 //! sizes, the MD5 placeholder, the OpenPGP header signature of `--sign-key`, RESERVEDSPACE for a
-//! later `rpmsign`) and the 96-byte lead.
+//! later `rpmsign`) and the 96-byte lead. A v6 signature header holds the header's SHA-256 and
+//! SHA3-256, the OpenPGP signatures (OPENPGP, and the v4 tag's copy) and RESERVED, nothing
+//! else (lib/signature.c `rpmGenerateSignature()`, sign/rpmgensig.c `putSignature()`).
 
 use super::plan::LARGE;
-use super::{encode_header, Errors, RpmPackage, RpmWriteError};
+use super::{encode_header, Errors, RpmFormat, RpmPackage, RpmWriteError};
 use crate::format::rpmheader::{SigTag, Val, LEAD_MAGIC, LEAD_SIZE};
 
 /// RESERVEDSPACE as rpmbuild sizes it (`rpmGenerateSignature()`): 32 bytes plus
@@ -95,15 +97,70 @@ pub(super) fn build_signature(
     Ok((bytes, md5_offset))
 }
 
+/// The v6 signature header (padded to 8 bytes): SHA256, SHA3_256, the signature `openpgp`
+/// as OPENPGP (base64, no line breaks) and, for a v4 reader, in its v4 tag (RSAHEADER or
+/// DSAHEADER), and RESERVED, shrunk by what the signature takes, so a signed package's
+/// signature header has the size of an unsigned one.
+pub(super) fn build_signature_v6(
+    sha256: &str,
+    sha3_256: &str,
+    openpgp: Option<HeaderSignature<'_>>,
+    err: &Errors<'_>,
+) -> Result<Vec<u8>, RpmWriteError> {
+    use base64::Engine as _;
+    let entries = |signed: bool, reserved: usize| {
+        let mut s = vec![
+            (SigTag::SHA256, Val::str(sha256)),
+            (SigTag::SHA3_256, Val::str(sha3_256)),
+            (SigTag::RESERVED, Val::Bin(vec![0; reserved])),
+        ];
+        if let (true, Some((tag, packet))) = (signed, openpgp) {
+            let b64 = base64::engine::general_purpose::STANDARD.encode(packet);
+            s.push((SigTag::OPENPGP, Val::strs([b64.as_str()])));
+            s.push((tag, Val::Bin(packet.to_vec())));
+        }
+        s
+    };
+    let unsigned = encode_header(
+        SigTag::HEADERSIGNATURES,
+        entries(false, RESERVED_SPACE),
+        err,
+    )?;
+    let mut enc = encode_header(SigTag::HEADERSIGNATURES, entries(true, RESERVED_SPACE), err)?;
+    if enc.bytes.len() != unsigned.bytes.len() {
+        let grown = enc.bytes.len() - unsigned.bytes.len();
+        if grown >= RESERVED_SPACE {
+            return Err(err.invalid(format!(
+                "the signature tags take {grown} bytes, more than the {RESERVED_SPACE} reserved"
+            )));
+        }
+        enc = encode_header(
+            SigTag::HEADERSIGNATURES,
+            entries(true, RESERVED_SPACE - grown),
+            err,
+        )?;
+    }
+    let mut bytes = enc.bytes;
+    bytes.resize(bytes.len().div_ceil(8) * 8, 0);
+    Ok(bytes)
+}
+
 /// The 96-byte lead (lib/rpmlead.c): magic, format 3.0, binary type, arch and OS numbers,
 /// NEVR (truncated to 65 bytes), signature type 5 (header-style signature). rpm ignores most
-/// of it but checks magic and version.
-pub(super) fn build_lead(pkg: &RpmPackage) -> Vec<u8> {
+/// of it but checks magic and version. rpm 6 writes format 4.0 for v6 packages, and no arch
+/// or OS numbers.
+pub(super) fn build_lead(pkg: &RpmPackage, format: RpmFormat) -> Vec<u8> {
+    let v6 = format == RpmFormat::V6;
     let mut l = Vec::with_capacity(LEAD_SIZE);
     l.extend_from_slice(&LEAD_MAGIC);
-    l.extend_from_slice(&[3, 0]);
+    l.extend_from_slice(&[if v6 { 4 } else { 3 }, 0]);
     l.extend_from_slice(&0u16.to_be_bytes()); // binary package
-    l.extend_from_slice(&crate::format::vocab::arch_num(&pkg.arch).to_be_bytes());
+    let arch = if v6 {
+        0
+    } else {
+        crate::format::vocab::arch_num(&pkg.arch)
+    };
+    l.extend_from_slice(&arch.to_be_bytes());
     let nevr = match pkg.epoch {
         Some(e) => format!("{}-{e}:{}-{}", pkg.name, pkg.version, pkg.release),
         None => format!("{}-{}-{}", pkg.name, pkg.version, pkg.release),
@@ -112,7 +169,7 @@ pub(super) fn build_lead(pkg: &RpmPackage) -> Vec<u8> {
     let n = nevr.len().min(65);
     name[..n].copy_from_slice(&nevr.as_bytes()[..n]);
     l.extend_from_slice(&name);
-    l.extend_from_slice(&u16::from(pkg.os == "linux").to_be_bytes());
+    l.extend_from_slice(&u16::from(!v6 && pkg.os == "linux").to_be_bytes());
     l.extend_from_slice(&5u16.to_be_bytes());
     l.extend_from_slice(&[0; 16]);
     debug_assert_eq!(l.len(), LEAD_SIZE);
@@ -143,7 +200,7 @@ mod tests {
             source_rpm: None,
             deps: Deps::default(),
         };
-        let l = build_lead(&pkg);
+        let l = build_lead(&pkg, RpmFormat::V4);
         assert_eq!(l.len(), 96);
         assert_eq!(&l[10..18], b"x-2:1-3\0");
     }
