@@ -931,20 +931,7 @@ fn rpmbuild_6_1_with_find_debuginfo_gives_the_same_build_ids_from_our_spec() {
     ];
     split(&tree, &ours, &args);
     let base = tmp.path().to_str().unwrap();
-    sid.bind(tmp.path(), base);
-    let top = format!("{base}/top");
-    let spec = format!("{base}/ours/libvirt.spec");
-    sid.run(&[
-        "env",
-        "SOURCE_DATE_EPOCH=1700000000",
-        "rpmbuild",
-        "-bb",
-        "--quiet",
-        "--nodeps",
-        "--define",
-        &format!("_topdir {top}"),
-        &spec,
-    ]);
+    let top = sid.rpmbuild_in(tmp.path(), &format!("{base}/ours/libvirt.spec"));
     // unpacked by rpm 6.1's rpm2cpio (its packages may be v6)
     sid.sh(&format!(
         "cd {top} && for r in RPMS/*/*.rpm; do d=unpacked/$(basename $r .rpm); mkdir -p $d; \

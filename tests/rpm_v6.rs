@@ -93,19 +93,7 @@ fn ours_and_rpmbuild_6_1s(tmp: &Path) -> (BTreeMap<String, PathBuf>, BTreeMap<St
     split(&tree, &ours, &args);
     let mut sid = crate::sid::Sid::new();
     let base = tmp.to_str().unwrap();
-    sid.bind(tmp, base);
-    let top = format!("{base}/top");
-    sid.run(&[
-        "env",
-        "SOURCE_DATE_EPOCH=1700000000",
-        "rpmbuild",
-        "-bb",
-        "--quiet",
-        "--nodeps",
-        "--define",
-        &format!("_topdir {top}"),
-        &format!("{base}/ours/libvirt.spec"),
-    ]);
+    let top = sid.rpmbuild_in(tmp, &format!("{base}/ours/libvirt.spec"));
     (
         rpms_by_name(&ours),
         rpms_by_name(&Path::new(&top).join("RPMS")),

@@ -127,6 +127,26 @@ impl Sid {
     }
 
     /// `ARGV` in the overlay; it must succeed.
+    /// rpm 6.1's `rpmbuild -bb` of the spec `spec` (a path below `dir`), with `dir` bound at
+    /// its own path and `SOURCE_DATE_EPOCH` pinned; the packages go to `DIR/top`, returned.
+    pub fn rpmbuild_in(&mut self, dir: &Path, spec: &str) -> String {
+        let base = dir.to_str().unwrap();
+        self.bind(dir, base);
+        let top = format!("{base}/top");
+        self.run(&[
+            "env",
+            "SOURCE_DATE_EPOCH=1700000000",
+            "rpmbuild",
+            "-bb",
+            "--quiet",
+            "--nodeps",
+            "--define",
+            &format!("_topdir {top}"),
+            spec,
+        ]);
+        top
+    }
+
     pub fn run(&self, argv: &[&str]) -> Output {
         ok(&mut self.command(argv))
     }
