@@ -30,12 +30,7 @@ const RPM_ARGS: [&str; 6] = [
 /// A copy of the `-g` tree with a hard link and a copy of libvirt.so (both claimed, with it,
 /// by libvirt-libs's `{libdir}/libvirt.so.*`): (tempdir, root).
 fn debug_tree_with_links() -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path().join("root");
-    ok(tool("cp")
-        .arg("-a")
-        .arg(&debug_fixture(Debug::Full).root)
-        .arg(&root));
+    let (tmp, root) = copy_tree(&debug_fixture(Debug::Full).root);
     let lib = root.join("usr/lib64/libvirt.so.0.12006.0");
     fs::hard_link(&lib, root.join("usr/lib64/libvirt.so.0.12006.0.hl")).unwrap();
     ok(tool("cp")
@@ -656,12 +651,7 @@ fn verify_of_a_tree_with_debug_information_against_its_split_finds_nothing() {
 
 #[test]
 fn a_file_without_build_id_gets_its_debug_file_and_a_warning() {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path().join("root");
-    ok(tool("cp")
-        .arg("-a")
-        .arg(&debug_fixture(Debug::Full).root)
-        .arg(&root));
+    let (tmp, root) = copy_tree(&debug_fixture(Debug::Full).root);
     let src = tmp.path().join("p.c");
     fs::write(&src, "int main(void) { return 0; }\n").unwrap();
     let target = root.join("usr/sbin/virtlogd");
@@ -913,12 +903,7 @@ fn rpmbuild_6_1_with_find_debuginfo_gives_the_same_build_ids_from_our_spec() {
     // today's find-debuginfo (debugedit 5.3: XXH3-128) at the distribution's default macros,
     // run on our spec in the Debian unstable root; ours with the default --build-id-hash
     let mut sid = crate::sid::Sid::new();
-    let tmp = tempfile::tempdir().unwrap();
-    let tree = tmp.path().join("root");
-    ok(tool("cp")
-        .arg("-a")
-        .arg(&debug_fixture(Debug::Full).root)
-        .arg(&tree));
+    let (tmp, tree) = copy_tree(&debug_fixture(Debug::Full).root);
     let ours = tmp.path().join("ours");
     let args = [
         "--compress",

@@ -89,12 +89,7 @@ fn sysusers_dependencies_equal_rpm_6_1s_generators() {
 #[test]
 fn rpmbuild_6_1_gives_our_specs_packages_the_account_dependencies_predicted() {
     let mut sid = Sid::new();
-    let tmp = tempfile::tempdir().unwrap();
-    let tree = tmp.path().join("root");
-    ok(tool("cp")
-        .arg("-a")
-        .arg(&fixture(Layout::Fedora).root)
-        .arg(&tree));
+    let (tmp, tree) = copy_tree(&fixture(Layout::Fedora).root);
     let ours = tmp.path().join("ours");
     split(
         &tree,

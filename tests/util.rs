@@ -158,9 +158,14 @@ pub fn rpmbuild(spec: &Path, top: &Path) -> Command {
 
 /// A copy of a fixture tree that a test may change: the temporary directory and the root.
 pub fn copy_of(layout: Layout) -> (tempfile::TempDir, PathBuf) {
+    copy_tree(&fixture(layout).root)
+}
+
+/// A scratch directory holding a copy of the tree `src` (`cp -a`) as `root`.
+pub fn copy_tree(src: &Path) -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("root");
-    ok(tool("cp").arg("-a").arg(&fixture(layout).root).arg(&root));
+    ok(tool("cp").arg("-a").arg(src).arg(&root));
     (tmp, root)
 }
 

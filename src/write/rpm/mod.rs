@@ -298,47 +298,25 @@ pub fn write_rpm_as(
         )),
         None => None,
     };
-    if v6 {
+    let openpgp = openpgp.as_ref().map(|(tag, p)| (*tag, p.as_slice()));
+    // (v4: where its MD5 over header and payload goes; v6 has none)
+    let (mut signature, md5_offset) = if v6 {
         let sha3 = hex(&sha3::Sha3_256::digest(&header));
-        let signature = build_signature_v6(
+        (
+            build_signature_v6(&header_sha256, &sha3, openpgp, &err)?,
+            None,
+        )
+    } else {
+        let (s, at) = build_signature(
             &header_sha256,
-            &sha3,
-            openpgp.as_ref().map(|(tag, p)| (*tag, p.as_slice())),
+            &header_sha1,
+            header.len() as u64 + payload.compressed_size,
+            payload.archive_size,
+            openpgp,
             &err,
         )?;
-        if header.len() != header_len || signature.len() != sig_len {
-            return Err(err.invalid(format!(
-                "internal error: header sizes changed after the payload was written \
-                 ({header_len} to {}, {sig_len} to {})",
-                header.len(),
-                signature.len()
-            )));
-        }
-        let mut head = build_lead(pkg, format);
-        head.extend_from_slice(&signature);
-        head.extend_from_slice(&header);
-        file.write_all_at(&head, 0).map_err(werr)?;
-        file.set_permissions(std::fs::Permissions::from_mode(0o644))
-            .map_err(werr)?;
-        out.persist(&final_path)
-            .map_err(|e| err.write(&final_path, e.error))?;
-        return Ok(Written {
-            path: final_path,
-            payload_size: payload.compressed_size,
-            archive_size: payload.archive_size,
-            header_sha256,
-        });
-    }
-    let (mut signature, md5_offset) = build_signature(
-        &header_sha256,
-        &header_sha1,
-        header.len() as u64 + payload.compressed_size,
-        payload.archive_size,
-        openpgp
-            .as_ref()
-            .map(|(tag, packet)| (*tag, packet.as_slice())),
-        &err,
-    )?;
+        (s, Some(at))
+    };
     if header.len() != header_len || signature.len() != sig_len {
         return Err(err.invalid(format!(
             "internal error: header sizes changed after the payload was written ({header_len} \
@@ -347,26 +325,27 @@ pub fn write_rpm_as(
             signature.len()
         )));
     }
-
-    // The MD5 covers header and payload: read the payload back (from the page cache).
-    let mut md5 = Md5::new();
-    md5.update(&header);
-    let mut buf = vec![0u8; 1 << 20];
-    let mut pos = payload_start;
-    let end = payload_start + payload.compressed_size;
-    while pos < end {
-        let want = buf.len().min((end - pos) as usize);
-        let n = file.read_at(&mut buf[..want], pos).map_err(werr)?;
-        if n == 0 {
-            return Err(werr(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                format!("the package file ends at {pos}, the payload was written up to {end}"),
-            )));
+    if let Some(md5_offset) = md5_offset {
+        // The MD5 covers header and payload: read the payload back (from the page cache).
+        let mut md5 = Md5::new();
+        md5.update(&header);
+        let mut buf = vec![0u8; 1 << 20];
+        let mut pos = payload_start;
+        let end = payload_start + payload.compressed_size;
+        while pos < end {
+            let want = buf.len().min((end - pos) as usize);
+            let n = file.read_at(&mut buf[..want], pos).map_err(werr)?;
+            if n == 0 {
+                return Err(werr(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    format!("the package file ends at {pos}, the payload was written up to {end}"),
+                )));
+            }
+            md5.update(&buf[..n]);
+            pos += n as u64;
         }
-        md5.update(&buf[..n]);
-        pos += n as u64;
+        signature[md5_offset..md5_offset + 16].copy_from_slice(&md5.finalize());
     }
-    signature[md5_offset..md5_offset + 16].copy_from_slice(&md5.finalize());
 
     let mut head = build_lead(pkg, format);
     head.extend_from_slice(&signature);
