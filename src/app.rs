@@ -38,6 +38,7 @@ fn analyse(input: &Path, args: &ManifestArgs) -> Result<Analysis> {
         input,
         args.manifest.as_deref(),
         &args.layout,
+        args.accounts,
         &scan,
     )?)
 }
@@ -171,7 +172,7 @@ fn graph_input(args: &ManifestArgs, g: &GraphInput) -> Result<(Analysis, Vec<Pac
         Some(i) => analyse(i, args)?,
         None => {
             let m = pipeline::load_manifest(args.manifest.as_deref())?;
-            pipeline::analyse_manifest(m, &args.layout, &g.assume)?
+            pipeline::analyse_manifest(m, &args.layout, args.accounts, &g.assume)?
         }
     };
     let deps = a.deps(None, &a.arch());

@@ -39,6 +39,9 @@ pub enum ClassifyError {
     /// A rule the manifest's own checks reject (its error names file and line).
     #[error(transparent)]
     Rule(#[from] ManifestError),
+    /// A shipped `sysusers.d` file rpmbuild would refuse, under `--accounts sysusers`.
+    #[error("{message} (package {package}, --accounts sysusers)")]
+    Sysusers { package: String, message: String },
 }
 
 /// Classify every entry of `inv` by the rules of `m`.
@@ -204,6 +207,18 @@ pub fn classify(inv: &Inventory, m: &Resolved) -> Result<Plan, ClassifyError> {
             .map_err(|(line, message)| err(line, message))?;
         p.scripts = made.scripts;
         p.script_notes = made.notes;
+        if m.accounts == crate::sysusers::Accounts::Sysusers {
+            for &(e, _) in &p.files {
+                let e = &inv.entries[e];
+                if let (Some(Err(why)), true) = (e.sysusers.as_deref(), m.is_sysusers_file(&e.path))
+                {
+                    return Err(ClassifyError::Sysusers {
+                        package: p.name.clone(),
+                        message: why.clone(),
+                    });
+                }
+            }
+        }
         for (ph, d) in made.prereqs {
             if !p
                 .deps
@@ -218,6 +233,7 @@ pub fn classify(inv: &Inventory, m: &Resolved) -> Result<Plan, ClassifyError> {
     mark_emitted(&mut packages);
     Ok(Plan {
         layout: m.layout.clone(),
+        accounts: m.accounts,
         manifest_file: m.manifest.file.clone(),
         rules,
         packages,

@@ -33,6 +33,10 @@ pub struct ManifestArgs {
     /// input into $TMPDIR; its free space bounds it in any case.
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_unpacked: Option<u64>,
+    /// Who creates the accounts the packages' files are owned by: the manifest's %pre
+    /// scriptlets, or rpm from the tree's sysusers.d files.
+    #[arg(long, value_enum, default_value = "pre")]
+    pub accounts: crate::sysusers::Accounts,
 }
 
 /// `4G`, `512M`, `100K`, `1000`: a size in bytes (powers of 1024).

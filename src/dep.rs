@@ -84,6 +84,9 @@ pub enum Origin {
     Auto,
     /// `config(NAME) = EVR` of a package with %config files (RPMSENSE_CONFIG).
     Config,
+    /// rpm >= 4.19's `Requires(pre,postun)` on a file's non-root owner (`user(NAME)`,
+    /// `group(NAME)`): made by rpmbuild, but with no FIND flag.
+    Owner,
 }
 
 /// Which list of a package's header a dependency is in: a generated provide is marked
@@ -103,6 +106,7 @@ impl Dep {
                 (Origin::Auto, DepTag::Provides) => sense::FIND_PROVIDES,
                 (Origin::Auto, DepTag::Requires) => sense::FIND_REQUIRES,
                 (Origin::Config, _) => sense::CONFIG,
+                (Origin::Owner, _) => 0,
             }
     }
 
@@ -186,23 +190,47 @@ impl Serialize for Phase {
     }
 }
 
-/// A requirement that must be met when a scriptlet runs: `Requires(pre): shadow-utils`, or the
-/// interpreter of the package's own `%pre` (`interp`).
+/// A requirement that must be met when scriptlets run: `Requires(pre): shadow-utils`, the
+/// interpreter of the package's own `%pre` (`interp`), or rpmbuild's `Requires(pre,postun)` on
+/// a file's owner (two phases, one dependency). Serialized with its phases as rpm's deptype
+/// names them (`"phase": "pre,postun"`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Prereq {
-    pub phase: Phase,
+    /// One phase or more, sorted, none twice.
+    #[serde(rename = "phase", serialize_with = "phase_list")]
+    pub phases: Vec<Phase>,
     /// The scriptlet's interpreter, as rpmbuild adds it (`Requires(pre,interp)`).
     pub interp: bool,
     #[serde(flatten)]
     pub dep: Dep,
 }
 
+fn phase_list<S: Serializer>(phases: &[Phase], s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&Prereq::phase_names(phases))
+}
+
 impl Prereq {
+    /// A requirement of the scriptlets of one phase.
+    pub fn of(phase: Phase, interp: bool, dep: Dep) -> Prereq {
+        Prereq {
+            phases: vec![phase],
+            interp,
+            dep,
+        }
+    }
+
     /// The REQUIREFLAGS rpm records for it.
     pub fn rpmsense(&self) -> u32 {
-        self.dep.rpmsense(DepTag::Requires)
-            | self.phase.rpmsense()
+        self.phases
+            .iter()
+            .fold(self.dep.rpmsense(DepTag::Requires), |f, p| f | p.rpmsense())
             | if self.interp { sense::INTERP } else { 0 }
+    }
+
+    /// `pre`, `pre,postun`: the phases as a spec's `Requires(…)` and rpm's deptype write them.
+    pub fn phase_names(phases: &[Phase]) -> String {
+        let names: Vec<&str> = phases.iter().map(|p| p.as_str()).collect();
+        names.join(",")
     }
 }
 

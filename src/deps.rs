@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-pub use crate::dep::{Dep, Deps, Evr, Op, Origin, PkgConfig, Prereq};
+pub use crate::dep::{Dep, Deps, Evr, Op, Origin, Phase, PkgConfig, Prereq};
 
 /// Replace each `{key}` of `text` by its value, in one pass: a value that itself holds
 /// `{release}` (the `%{release}` of a spec) is not substituted again.
@@ -42,7 +42,8 @@ use crate::elf::ElfKind;
 use crate::inventory::{Entry, Inventory};
 use crate::manifest::model::DepSpec;
 use crate::manifest::Resolved;
-use crate::plan::Plan;
+use crate::plan::{Plan, PlannedPackage};
+use crate::sysusers::Accounts;
 
 pub use crate::format::vocab::isa;
 
@@ -260,23 +261,16 @@ pub fn compute(
                 dropped.push(format!("requires({}): {dep}", phase.as_str()));
                 continue;
             }
-            deps.prereqs.push(Prereq {
-                phase: *phase,
-                interp: false,
-                dep,
-            });
+            deps.prereqs.push(Prereq::of(*phase, false, dep));
         }
         for script in &p.scripts {
-            deps.prereqs.push(Prereq {
-                phase: script.phase,
-                interp: true,
-                // the program, not its arguments (progArgv[0], build/parseScript.c)
-                dep: unversioned(
-                    (script.interpreter.split_whitespace().next())
-                        .unwrap_or("/bin/sh")
-                        .to_string(),
-                ),
-            });
+            // the program, not its arguments (progArgv[0], build/parseScript.c)
+            let program = script.interpreter.split_whitespace().next();
+            let dep = unversioned(program.unwrap_or("/bin/sh").to_string());
+            deps.prereqs.push(Prereq::of(script.phase, true, dep));
+        }
+        if m.accounts == Accounts::Sysusers {
+            account_deps(inv, plan, m, p, &mut deps);
         }
         deps.prereqs.sort();
         deps.prereqs.dedup();
@@ -342,6 +336,27 @@ pub fn compute(
         });
     }
     out
+}
+
+/// What rpmbuild >= 4.19 generates for accounts (`--accounts sysusers`): from each
+/// `sysusers.d` file the package ships, its `user()`, `group()`, `groupmember()` provides and
+/// the requirements of its `m` lines; for each non-root owner of a file it ships (ghosts
+/// included, with its rule's `%attr`), `Requires(pre,postun)` on `user(NAME)`, `group(NAME)`.
+fn account_deps(inv: &Inventory, plan: &Plan, m: &Resolved, p: &PlannedPackage, deps: &mut Deps) {
+    for f in crate::shipped::shipped(inv, plan, p, None) {
+        let declared = f.entry.sysusers.as_deref().filter(|_| !f.ghost());
+        if let (Some(Ok(a)), true) = (declared, m.is_sysusers_file(&f.entry.path)) {
+            deps.provides.extend(a.provides.iter().cloned());
+            deps.requires.extend(a.requires.iter().cloned());
+        }
+        for d in crate::sysusers::owner_requires(f.user, f.group) {
+            deps.prereqs.push(Prereq {
+                phases: vec![Phase::Pre, Phase::Postun],
+                interp: false,
+                dep: d,
+            });
+        }
+    }
 }
 
 /// Which sibling packages each package's Requires pull in.

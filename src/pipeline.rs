@@ -11,6 +11,7 @@ use crate::deps::{self, Evr, PackageDeps};
 use crate::inventory::{Inventory, ScanError, ScanOptions};
 use crate::manifest::{self, Manifest, ManifestError, Resolved};
 use crate::plan::Plan;
+use crate::sysusers::Accounts;
 
 /// Why an analysis failed.
 #[derive(Debug, thiserror::Error)]
@@ -48,19 +49,21 @@ pub fn analyse(
     input: &Path,
     manifest: Option<&Path>,
     layout: &str,
+    accounts: Accounts,
     scan: &ScanOptions,
 ) -> Result<Analysis, AnalysisError> {
     let manifest = load_manifest(manifest)?;
     let inventory = crate::inventory::scan_with(input, scan)?;
-    analyse_inventory(inventory, manifest, layout)
+    analyse_inventory(inventory, manifest, layout, accounts)
 }
 
-/// Bind the manifest to `layout` (`auto`: the one whose `detect` globs match the input), make
-/// its edits to the inventory, classify.
+/// Bind the manifest to `layout` (`auto`: the one whose `detect` globs match the input) and the
+/// account scheme, make its edits to the inventory, classify.
 pub fn analyse_inventory(
     mut inventory: Inventory,
     manifest: Manifest,
     layout: &str,
+    accounts: Accounts,
 ) -> Result<Analysis, AnalysisError> {
     let layout = if layout == "auto" {
         manifest::detect_layout(
@@ -71,7 +74,8 @@ pub fn analyse_inventory(
     } else {
         layout.to_string()
     };
-    let resolved = manifest.resolve(&layout)?;
+    let mut resolved = manifest.resolve(&layout)?;
+    resolved.accounts = accounts;
     crate::edit::apply(&resolved, &mut inventory)?;
     let plan = classify(&inventory, &resolved)?;
     let a = Analysis {
@@ -90,6 +94,7 @@ pub fn analyse_inventory(
 pub fn analyse_manifest(
     manifest: Manifest,
     layout: &str,
+    accounts: Accounts,
     assume: &[String],
 ) -> Result<Analysis, AnalysisError> {
     let layout = if layout == "auto" {
@@ -99,7 +104,8 @@ pub fn analyse_manifest(
     } else {
         layout.to_string()
     };
-    let resolved = manifest.resolve(&layout)?;
+    let mut resolved = manifest.resolve(&layout)?;
+    resolved.accounts = accounts;
     // One stand-in file per known name, where the template discovers it.
     let mut inventory = Inventory::default();
     for bt in &resolved.templates {

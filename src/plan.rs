@@ -128,6 +128,8 @@ impl PlannedPackage {
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub layout: String,
+    /// Who creates accounts: the scheme the scripts and the dependencies follow.
+    pub accounts: crate::sysusers::Accounts,
     pub manifest_file: String,
     pub rules: RuleSet,
     /// Sorted by name.

@@ -62,6 +62,8 @@ pub struct ClassifyReport {
     pub input: String,
     pub manifest: String,
     pub layout: String,
+    /// `--accounts`: `pre` or `sysusers`.
+    pub accounts: crate::sysusers::Accounts,
     pub evr: Option<Evr>,
     pub files: Vec<FileRow>,
     pub unowned: Vec<String>,
@@ -134,6 +136,7 @@ impl ClassifyReport {
             input: display_path(&inv.origin.input),
             manifest: plan.manifest_file.clone(),
             layout: plan.layout.clone(),
+            accounts: plan.accounts,
             evr,
             files,
             unowned,
@@ -168,6 +171,8 @@ pub struct SplitReport {
     pub input: String,
     pub manifest: String,
     pub layout: String,
+    /// `--accounts`: `pre` or `sysusers`.
+    pub accounts: crate::sysusers::Accounts,
     pub evr: Option<Evr>,
     pub compression: String,
     pub packages: Vec<SplitPackage>,
@@ -212,6 +217,7 @@ impl SplitReport {
             input: display_path(&inv.origin.input),
             manifest: plan.manifest_file.clone(),
             layout: plan.layout.clone(),
+            accounts: plan.accounts,
             evr: cfg.write.evr.clone(),
             compression: cfg.write.compression.to_string(),
             packages,

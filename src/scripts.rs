@@ -15,6 +15,7 @@ use crate::dep::Phase;
 use crate::manifest::model::DepSpec;
 use crate::manifest::snippet::{fill_script, Snippet, SnippetCall};
 use crate::manifest::{Manifest, Resolved};
+use crate::sysusers::Accounts;
 
 /// One scriptlet of a package, as the RPM and the spec carry it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -77,6 +78,28 @@ pub fn make(
             made.notes.push(format!(
                 "{label}: left out: the package ships none of {}",
                 wanted.join(" ")
+            ));
+            continue;
+        }
+        if layout.accounts == Accounts::Sysusers && !s.accounts_from.is_empty() {
+            let files: Vec<String> = (s.accounts_from.iter())
+                .map(|p| fill_script(p, &plain))
+                .collect();
+            if !files.iter().any(|f| paths.contains(&Path::new(f))) {
+                return Err((
+                    call.line,
+                    format!(
+                        "`{}` creates accounts in %pre of {name}; with --accounts sysusers rpm \
+                         creates them from {}, which {name} does not ship (a tree without \
+                         sysusers.d files needs --accounts pre)",
+                        call.label(),
+                        files.join(" or ")
+                    ),
+                ));
+            }
+            made.notes.push(format!(
+                "{label}: left out: rpm creates the accounts from {} (--accounts sysusers)",
+                files.join(" ")
             ));
             continue;
         }

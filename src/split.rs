@@ -254,14 +254,8 @@ pub fn split(
         let mut opts = opts.clone();
         opts.out_dir = std::path::absolute(&opts.out_dir)?;
         a.inventory.origin.input = std::path::absolute(&a.inventory.origin.input)?;
-        let text = write::spec::render(
-            &a.inventory,
-            &a.plan,
-            &opts,
-            &cfg.source_name,
-            &a.resolved.no_provides_globs,
-        )
-        .map_err(|r| usage(r.to_string(), Some(r.hint())))?;
+        let text = write::spec::render(&a.inventory, &a.plan, &opts, &cfg.source_name, &a.resolved)
+            .map_err(|r| usage(r.to_string(), Some(r.hint())))?;
         staged.add(&format!("{}.spec", cfg.source_name), text.as_bytes())?;
     }
     let mut rep = SplitReport::new(&a.inventory, &a.plan, cfg, &staged.written, left_out, debug);

@@ -13,7 +13,46 @@
 
 use base64::Engine;
 
-use crate::dep::{Dep, Op};
+use crate::dep::{Dep, Op, Origin};
+
+/// Who creates the accounts a package's files are owned by (`--accounts`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Accounts {
+    /// The manifest's `%pre` scriptlets (its snippets with `accounts-from`), with no account
+    /// dependencies, as rpmbuild before 4.19 builds: for targets whose rpm cannot create
+    /// accounts (RHEL 9, SUSE 15).
+    #[default]
+    Pre,
+    /// rpm itself, from the `sysusers.d` files the packages ship, as rpm >= 4.19 does
+    /// (Fedora >= 42's libvirt.spec): no `%pre` account scriptlets; the `user()`, `group()`,
+    /// `groupmember()` provides and the file-owner requirements rpmbuild >= 4.19 generates.
+    Sysusers,
+}
+
+/// The default `%_sysusersdir`, where rpm's generator looks when the layout names none.
+pub const SYSUSERSDIR: &str = "/usr/lib/sysusers.d";
+
+/// The largest `sysusers.d` file read (a real one is a few lines).
+pub const MAX_SIZE: u64 = 1 << 20;
+
+/// Whether `path` may be a `sysusers.d` file of some layout (`…/sysusers.d/….conf`): the scan
+/// reads those; [`is_sysusers_file`] decides with the layout's directories.
+pub fn is_candidate(path: &std::path::Path) -> bool {
+    path.extension().is_some_and(|e| e == "conf")
+        && path
+            .ancestors()
+            .any(|a| a.file_name().is_some_and(|n| n == "sysusers.d"))
+}
+
+/// Whether rpm's generator reads `path` below one of `dirs` (`%__sysusers_path`:
+/// `^%{_sysusersdir}/.*\.conf$`).
+pub fn is_sysusers_file(dirs: &[String], path: &std::path::Path) -> bool {
+    let ext = path.extension().is_some_and(|e| e == "conf");
+    ext && dirs
+        .iter()
+        .any(|d| path.starts_with(d) && path != std::path::Path::new(d))
+}
 
 /// What one `sysusers.d` file gives its package.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -29,13 +68,13 @@ fn dep(name: String, evr: Option<String>) -> Dep {
             name,
             op: Op::Eq,
             evr,
-            origin: crate::dep::Origin::Auto,
+            origin: Origin::Auto,
         },
         None => Dep {
             name,
             op: Op::Any,
             evr: String::new(),
-            origin: crate::dep::Origin::Auto,
+            origin: Origin::Auto,
         },
     }
 }
@@ -102,7 +141,7 @@ pub fn owner_requires(user: &str, group: &str) -> Vec<Dep> {
     if group != "root" {
         out.push(dep(format!("group({group})"), None));
     }
-    out
+    out.into_iter().map(|d| d.made_by(Origin::Owner)).collect()
 }
 
 #[cfg(test)]

@@ -109,7 +109,7 @@ pub fn run(
         };
         // The input as scanned: the previous manifest makes its own moves and copies.
         let inv0 = crate::edit::undo(&a.inventory);
-        let old = analyse_inventory(inv0, m0, &layout0)?;
+        let old = analyse_inventory(inv0, m0, &layout0, a.resolved.accounts)?;
         let new_names: BTreeSet<&str> = a.plan.emitted().map(|p| p.name.as_str()).collect();
         for (i, e) in a.inventory.entries.iter().enumerate() {
             if e.kind == Kind::Dir {

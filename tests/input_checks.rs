@@ -121,7 +121,14 @@ fn a_tree_file_swapped_between_scan_and_write_fails_the_split() {
         let Command::Split { input, args, .. } = cli.command else {
             panic!("not a split");
         };
-        let a = rpmsplit::pipeline::analyse(&input, None, "auto", &ScanOptions::default()).unwrap();
+        let a = rpmsplit::pipeline::analyse(
+            &input,
+            None,
+            "auto",
+            Default::default(),
+            &ScanOptions::default(),
+        )
+        .unwrap();
         let disk = root.join("usr/bin/virsh");
         fs::remove_file(&disk).unwrap();
         std::os::unix::fs::symlink(&secret, &disk).unwrap();

@@ -161,7 +161,8 @@ fn v6_packages_have_the_tags_rpmbuild_6_1_gives_them() {
             }
         }
         // The features v6 readers are asked for. (Other dependencies are not compared here:
-        // rpm 6.1's generators know sysusers.d files, Debian's lacks pkg-config's.)
+        // tests/sysusers.rs compares every dependency with rpmbuild 6.1's, under both account
+        // schemes.)
         let (x, y) = (rpmlib_requires(&a.header), rpmlib_requires(&b.header));
         if x != y {
             problems.push(format!("{name}: rpmlib(): ours {x:?}, rpmbuild's {y:?}"));

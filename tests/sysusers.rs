@@ -5,6 +5,7 @@
 //! an account; and rpmbuild 6.1 on rpmsplit's own spec gives each package exactly the account
 //! dependencies they predict.
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::PathBuf;
 
@@ -82,85 +83,381 @@ fn sysusers_dependencies_equal_rpm_6_1s_generators() {
     assert!(checked >= 10, "only {checked} provides compared");
 }
 
-/// What rpmbuild 6.1 gives each package of rpmsplit's own spec for the fixture, as
-/// `sysusers::generate` (the package's `sysusers.d` files) and `sysusers::owner_requires` (its
-/// files' owners) predict it: the provides and requires a sysusers-scheme split must carry.
-/// (The split does not carry them yet: the account scheme is `%pre`'s.)
-#[test]
-fn rpmbuild_6_1_gives_our_specs_packages_the_account_dependencies_predicted() {
+/// Our RPMs of the Fedora fixture split with `--accounts SCHEME`, and rpmbuild 6.1's of the
+/// spec that split wrote, by name.
+fn ours_and_rpmbuild_6_1s(scheme: &str) -> (tempfile::TempDir, Rpms, Rpms) {
     let mut sid = Sid::new();
     let (tmp, tree) = copy_tree(&fixture(Layout::Fedora).root);
     let ours = tmp.path().join("ours");
+    let args = [
+        "--accounts",
+        scheme,
+        "--compress",
+        "zstd:3",
+        "--release",
+        "1",
+    ];
     split(
         &tree,
         &ours,
-        &[
-            "--compress",
-            "zstd:3",
-            "--release",
-            "1",
-            "--quiet",
-            "--format",
-            "rpm,spec",
-        ],
+        &[&args[..], &["--quiet", "--format", "rpm,spec"]].concat(),
     );
-    let base = tmp.path().to_str().unwrap();
+    let base = tmp.path().to_str().unwrap().to_string();
     let top = sid.rpmbuild_in(tmp.path(), &format!("{base}/ours/libvirt.spec"));
-    let account = |n: &str| {
-        ["user(", "group(", "groupmember("]
-            .iter()
-            .any(|p| n.starts_with(p))
-    };
+    let theirs = rpms_by_name(&PathBuf::from(top).join("RPMS"));
+    let ours = rpms_by_name(&ours);
+    assert_eq!(
+        ours.keys().collect::<Vec<_>>(),
+        theirs.keys().collect::<Vec<_>>()
+    );
+    (tmp, ours, theirs)
+}
+
+type Rpms = std::collections::BTreeMap<String, PathBuf>;
+
+/// A package's dependencies less the `rpmlib()` features the format asks of the reader
+/// (rpmbuild 6.1 asks other ones of a v4 package than rpm 4.18, which `tests/rpm_out.rs`
+/// compares us with).
+fn generated_and_manual(rpm: &std::path::Path) -> BTreeSet<String> {
+    (deps_of(rpm).into_iter())
+        .filter(|d| !d.contains(" rpmlib("))
+        .collect()
+}
+
+/// The account lines of a package's dependencies (`user(`, `group(`, `groupmember(`).
+fn accounts(deps: &BTreeSet<String>) -> BTreeSet<String> {
+    let names = ["user(", "group(", "groupmember("];
+    (deps.iter())
+        .filter(|d| {
+            names
+                .iter()
+                .any(|n| d.split(' ').nth(1).is_some_and(|w| w.starts_with(n)))
+        })
+        .cloned()
+        .collect()
+}
+
+/// Every dependency of every package, generated ones included (ELF, interpreters,
+/// `config()`, and the account ones), is what rpmbuild 6.1 gives the same package from our
+/// spec. Under `--accounts sysusers` exactly; under `--accounts pre` (rpm < 4.19's packages)
+/// rpmbuild 6.1 adds the `Requires(pre,postun)` on non-root file owners, which no macro turns
+/// off: exactly those, as the sysusers split of the same package carries them, and nothing
+/// else.
+#[test]
+fn every_dependency_equals_rpmbuild_6_1s_from_our_spec_under_both_account_schemes() {
+    let (_t1, sys_ours, sys_theirs) = ours_and_rpmbuild_6_1s("sysusers");
+    let (_t2, pre_ours, pre_theirs) = ours_and_rpmbuild_6_1s("pre");
+    let mut problems = Vec::new();
     let mut with_accounts = 0;
-    for (name, rpm) in rpms_by_name(&ours) {
-        let theirs = format!(
-            "{top}/RPMS/{}/{name}",
-            if name.contains(".noarch.") {
-                "noarch"
-            } else {
-                "x86_64"
-            }
+    for (name, ours) in &sys_ours {
+        let (a, b) = (
+            generated_and_manual(ours),
+            generated_and_manual(&sys_theirs[name]),
         );
-        let q = |fmt: &str| -> std::collections::BTreeSet<String> {
-            sid.sh(&format!("rpm -qp --qf '{fmt}' '{theirs}'"))
-                .lines()
-                .filter(|l| account(l))
-                .map(str::to_owned)
-                .collect()
-        };
-        let provides = q("[%{PROVIDENEVRS}\\n]");
-        let requires = q("[%{REQUIRENEVRS} %{REQUIREFLAGS:deptype}\\n]");
-        // the prediction, from our package's files and the tree's sysusers.d files
-        let mut want_p = std::collections::BTreeSet::new();
-        let mut want_r = std::collections::BTreeSet::new();
-        let files = rpm_qp(
-            &rpm,
-            &[
-                "--qf",
-                "[%{FILENAMES}\\t%{FILEUSERNAME}\\t%{FILEGROUPNAME}\\n]",
-            ],
+        if a != b {
+            problems.push(format!(
+                "sysusers {name}: only ours {:?}, only rpmbuild's {:?}",
+                a.difference(&b).collect::<Vec<_>>(),
+                b.difference(&a).collect::<Vec<_>>()
+            ));
+        }
+        let owners: BTreeSet<String> = (accounts(&a).into_iter())
+            .filter(|d| d.ends_with(" pre,postun"))
+            .collect();
+        with_accounts += usize::from(!accounts(&a).is_empty());
+        let (a, b) = (
+            generated_and_manual(&pre_ours[name]),
+            generated_and_manual(&pre_theirs[name]),
         );
-        for line in files.lines() {
-            let f: Vec<&str> = line.split('\t').collect();
-            let (path, user, group) = (f[0], f[1], f[2]);
-            if path.starts_with("/usr/lib/sysusers.d/") && path.ends_with(".conf") {
-                let text = fs::read(tree.join(&path[1..])).unwrap();
-                let d = sysusers::generate(path, &text).unwrap();
-                want_p.extend(d.provides.iter().map(|d| d.to_string()));
-                want_r.extend(d.requires.iter().map(|d| format!("{d} auto")));
-            }
-            for d in sysusers::owner_requires(user, group) {
-                want_r.insert(format!("{d} pre,postun"));
-            }
+        assert!(accounts(&a).is_empty(), "pre {name}: {:?}", accounts(&a));
+        let extra: BTreeSet<String> = b.difference(&a).cloned().collect();
+        if a.difference(&b).next().is_some() || extra != owners {
+            problems.push(format!(
+                "pre {name}: only ours {:?}, only rpmbuild's {extra:?} (the owners: {owners:?})",
+                a.difference(&b).collect::<Vec<_>>(),
+            ));
         }
-        if !want_p.is_empty() || !want_r.is_empty() {
-            with_accounts += 1;
-        }
-        assert_eq!(provides, want_p, "{name}: provides");
-        assert_eq!(requires, want_r, "{name}: requires");
     }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
     assert!(
         with_accounts >= 3,
         "only {with_accounts} packages with account dependencies"
     );
+}
+
+/// The account lines of the sid overlay's passwd and group databases for the fixture's
+/// accounts (`getent`), one per line.
+fn account_lines(sid: &Sid) -> String {
+    sid.sh(
+        "for g in kvm qemu libvirt virtlogin; do getent group $g || echo \"no group $g\"; done; \
+         getent passwd qemu || echo 'no user qemu'",
+    )
+}
+
+/// rpm's helper for accounts set to systemd's `systemd-sysusers` (`%__systemd_sysusers`; rpm
+/// takes it when built where systemd is), which creates a file's groups, then its users, then
+/// their memberships, whatever the order of the lines.
+fn with_systemd_sysusers(sid: &Sid) {
+    sid.sh("printf '%%__systemd_sysusers /usr/bin/systemd-sysusers\n' >/etc/rpm/macros.sysusers");
+}
+
+/// Under rpm 6.1 with signatures enforced and systemd-sysusers: the sysusers split of the
+/// fixture (signed) creates the accounts itself (no `%pre` adds them): `kvm` with gid 36,
+/// `qemu` with uid and gid 107 and in `kvm`, `libvirt`, `virtlogin`. Upgraded from the
+/// `%pre`-scheme split (whose scriptlets made them), the accounts stay as they were.
+#[test]
+fn under_rpm_6_1_the_sysusers_split_creates_the_accounts_and_an_upgrade_from_pre_keeps_them() {
+    let gpg = crate::signing::Gpg::new("rsa2048", "");
+    let key = gpg.export("--export-secret-keys", true, "");
+    let public = gpg.export("--export", true, "");
+    let tmp = tempfile::tempdir().unwrap();
+    fs::copy(&public, tmp.path().join("key.asc")).unwrap();
+    let packages = [
+        "libvirt-daemon-common",
+        "libvirt-daemon-driver-qemu",
+        "libvirt-login-shell",
+    ];
+    let mut rpms = std::collections::BTreeMap::new();
+    for (scheme, release) in [("pre", "1"), ("sysusers", "2")] {
+        let out = tmp.path().join(scheme);
+        let args = ["--accounts", scheme, "--release", release, "--quiet"];
+        let sign = ["--sign-key", key.to_str().unwrap(), "--format", "rpm"];
+        split(
+            &fixture(Layout::Fedora).root,
+            &out,
+            &[&args[..], &sign].concat(),
+        );
+        let paths: Vec<String> = packages
+            .iter()
+            .map(|p| format!("/in/{scheme}/{p}-12.6.0-{release}.x86_64.rpm"))
+            .collect();
+        for p in &paths {
+            assert!(tmp.path().join(&p[4..]).is_file(), "{p}");
+        }
+        rpms.insert(scheme, paths.join(" "));
+    }
+    let fresh = |sid: &mut Sid| {
+        with_systemd_sysusers(sid);
+        sid.bind(tmp.path(), "/in");
+        sid.run(&["rpmkeys", "--import", "/in/key.asc"]);
+        assert!(
+            account_lines(sid).contains("no group kvm"),
+            "{}",
+            account_lines(sid)
+        );
+    };
+    let want = |lines: &str| {
+        let has = |prefix: &str| lines.lines().any(|l| l.starts_with(prefix));
+        assert!(has("kvm:x:36:qemu"), "{lines}");
+        assert!(has("qemu:x:107:"), "{lines}");
+        assert!(has("qemu:x:107:107:"), "{lines}");
+        assert!(has("libvirt:x:") && has("virtlogin:x:"), "{lines}");
+    };
+
+    // a fresh install: rpm creates the accounts; the packages have no %pre that could
+    let mut sid = Sid::new();
+    fresh(&mut sid);
+    let scripts = sid.sh(&format!("rpm -qp --scripts {}", rpms["sysusers"]));
+    assert!(
+        !scripts.contains("useradd") && !scripts.contains("groupadd"),
+        "{scripts}"
+    );
+    sid.sh(&format!("rpm -i --nodeps {}", rpms["sysusers"]));
+    want(&account_lines(&sid));
+
+    // the %pre scheme first, then the sysusers scheme over it
+    let mut sid = Sid::new();
+    fresh(&mut sid);
+    sid.sh(&format!("rpm -i --nodeps {}", rpms["pre"]));
+    let before = account_lines(&sid);
+    want(&before);
+    sid.sh(&format!("rpm -U --nodeps {}", rpms["sysusers"]));
+    assert_eq!(account_lines(&sid), before);
+    let installed = sid.sh("rpm -qa --qf '%{NAME}-%{RELEASE}\\n' | grep -v gpg-pubkey | sort");
+    assert_eq!(
+        installed.lines().collect::<Vec<_>>(),
+        packages.map(|p| format!("{p}-2")),
+    );
+}
+
+/// With rpm's own helper (`sysusers.sh`, rpm's default) the lines reach useradd in the order
+/// of the package's provides, sorted by name as rpmbuild sorts them: `m qemu kvm` (from
+/// `groupmember(qemu/kvm)`) before `u qemu 107:qemu`, so `qemu` is made a member of `kvm` with
+/// the next free uid before its own line is read. rpmbuild 6.1's packages of our spec do the
+/// same: ours give exactly the accounts theirs give.
+#[test]
+fn with_rpms_own_sysusers_script_our_packages_make_the_accounts_rpmbuilds_make() {
+    let (tmp, ours, theirs) = ours_and_rpmbuild_6_1s("sysusers");
+    let made = |rpms: &Rpms| {
+        let mut sid = Sid::new();
+        sid.bind(tmp.path(), &tmp.path().display().to_string());
+        let helper = sid.sh("rpm --eval '%{__systemd_sysusers}'");
+        assert!(helper.trim().ends_with("/sysusers.sh"), "{helper}");
+        let names = [
+            "libvirt-daemon-common",
+            "libvirt-daemon-driver-qemu",
+            "libvirt-login-shell",
+        ];
+        let paths: Vec<String> = (names.iter())
+            .map(|n| {
+                rpms[&format!("{n}-12.6.0-1.x86_64.rpm")]
+                    .display()
+                    .to_string()
+            })
+            .collect();
+        sid.sh(&format!(
+            "rpm -i --nodeps --nosignature {}",
+            paths.join(" ")
+        ));
+        account_lines(&sid)
+    };
+    let (a, b) = (made(&ours), made(&theirs));
+    assert_eq!(a, b);
+    assert!(a.lines().any(|l| l.starts_with("kvm:x:36:qemu")), "{a}");
+}
+
+/// The split report (`report.json`) of the Fedora fixture split into `%files` lists with
+/// `--accounts SCHEME`.
+fn report(scheme: &str) -> serde_json::Value {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let args = [
+        "--accounts",
+        scheme,
+        "--release",
+        "1",
+        "--format",
+        "filelist",
+    ];
+    split(
+        &fixture(Layout::Fedora).root,
+        &out,
+        &[&args[..], &["--quiet"]].concat(),
+    );
+    serde_json::from_slice(&fs::read(out.join("report.json")).unwrap()).unwrap()
+}
+
+/// (phase, name, origin) of a package's scriptlet requirements in a report.
+fn prereqs(p: &serde_json::Value) -> Vec<(String, String, String)> {
+    let s = |v: &serde_json::Value| v.as_str().unwrap().to_string();
+    (p["prereqs"].as_array().unwrap().iter())
+        .map(|r| (s(&r["phase"]), s(&r["name"]), s(&r["origin"])))
+        .collect()
+}
+
+/// The scheme decides the scriptlets and the dependencies: `pre` keeps the snippets that
+/// create accounts (and their `Requires(pre): shadow-utils`) and adds no account
+/// dependency; `sysusers` leaves those snippets out, saying why, and gives the packages the
+/// provides of their sysusers.d files and `Requires(pre,postun)` on their files' owners.
+#[test]
+fn the_scheme_decides_the_account_scriptlets_and_dependencies() {
+    let pre = report("pre");
+    assert_eq!(pre["accounts"], "pre");
+    let shell = package_row(&pre, "libvirt-login-shell");
+    let scripts = shell["scripts"].to_string();
+    assert!(scripts.contains("groupadd -r virtlogin"), "{scripts}");
+    let accounts = |p: &serde_json::Value| -> Vec<String> {
+        let mut names = dep_names(p, "provides");
+        names.extend(dep_names(p, "prereqs"));
+        names.retain(|n| n.starts_with("user(") || n.starts_with("group("));
+        names.into_iter().map(str::to_owned).collect()
+    };
+    for p in pre["packages"].as_array().unwrap() {
+        assert!(accounts(p).is_empty(), "{}: {:?}", p["name"], accounts(p));
+    }
+    let common = package_row(&pre, "libvirt-daemon-common");
+    assert!(prereqs(common).contains(&("pre".into(), "shadow-utils".into(), "manual".into())));
+
+    let sys = report("sysusers");
+    assert_eq!(sys["accounts"], "sysusers");
+    let shell = package_row(&sys, "libvirt-login-shell");
+    let scripts = shell["scripts"].to_string();
+    assert!(!scripts.contains("groupadd"), "{scripts}");
+    let notes = shell["script_notes"].to_string();
+    assert!(
+        notes.contains("virtlogin-group: left out: rpm creates the accounts from /usr/lib/sysusers.d/libvirt-login-shell.conf"),
+        "{notes}"
+    );
+    assert_eq!(
+        prereqs(shell),
+        [(
+            "pre,postun".into(),
+            "group(virtlogin)".into(),
+            "owner".into()
+        )]
+    );
+    let provided: Vec<String> = (shell["provides"].as_array().unwrap().iter())
+        .filter(|d| d["name"] == "group(virtlogin)")
+        .map(|d| format!("{} {} {} {}", d["name"], d["op"], d["evr"], d["origin"]))
+        .collect();
+    assert_eq!(
+        provided,
+        [r#""group(virtlogin)" "=" "ZyB2aXJ0bG9naW4gLSAt" "auto""#]
+    );
+    let common = package_row(&sys, "libvirt-daemon-common");
+    assert!(!dep_names(common, "prereqs").contains(&"shadow-utils"));
+    assert!(dep_names(common, "provides").contains(&"group(libvirt)"));
+}
+
+/// `--accounts sysusers` needs the sysusers.d file each account snippet names, in the
+/// snippet's package (a tree from before libvirt 11.1 has none), and files rpmbuild would
+/// read: either failure names the manifest line or the file's, and the package. `--accounts
+/// pre` splits both trees.
+#[test]
+fn the_sysusers_scheme_refuses_trees_without_the_files_or_with_files_rpmbuild_refuses() {
+    let (_t1, without) = copy_of(Layout::Fedora);
+    fs::remove_file(without.join("usr/lib/sysusers.d/libvirt-qemu.conf")).unwrap();
+    let (_t2, bad) = copy_of(Layout::Fedora);
+    fs::write(
+        bad.join("usr/lib/sysusers.d/libvirt.conf"),
+        "g libvirt -\nx odd 1\n",
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let cases: [(&std::path::Path, &[&str]); 2] = [
+        (
+            &without,
+            &[
+                "libvirt.toml:",
+                "`qemu-user`",
+                "libvirt-daemon-driver-qemu",
+                "libvirt-qemu.conf",
+                "--accounts pre",
+            ],
+        ),
+        (
+            &bad,
+            &[
+                "/usr/lib/sysusers.d/libvirt.conf:2",
+                "`x`",
+                "package libvirt-daemon-common",
+            ],
+        ),
+    ];
+    for (i, (tree, needles)) in cases.into_iter().enumerate() {
+        let o = out.path().join(format!("sys{i}"));
+        let args = [
+            "--accounts",
+            "sysusers",
+            "--release",
+            "1",
+            "--format",
+            "filelist",
+        ];
+        fails(&mut split_command(tree, &o, &args), 2, needles);
+        assert!(!o.exists(), "{} written", o.display());
+        let o = out.path().join(format!("pre{i}"));
+        split(
+            tree,
+            &o,
+            &[
+                "--accounts",
+                "pre",
+                "--release",
+                "1",
+                "--format",
+                "filelist",
+            ],
+        );
+    }
 }

@@ -363,9 +363,19 @@ pub struct Resolved {
     /// Per package with `if-exists`: each glob as expanded (alternatives joined by ` or `),
     /// and its matcher.
     pub if_exists: BTreeMap<String, Vec<(String, GlobSet)>>,
+    /// The layout's `{sysusersdir}` values (rpm's default when it has none): where rpmbuild's
+    /// generator reads accounts.
+    pub sysusers_dirs: Vec<String>,
+    /// Who creates accounts (`--accounts`): the build's choice, not the manifest's.
+    pub accounts: crate::sysusers::Accounts,
 }
 
 impl Resolved {
+    /// Whether `path` is a `sysusers.d` file rpm's generator reads.
+    pub fn is_sysusers_file(&self, path: &Path) -> bool {
+        crate::sysusers::is_sysusers_file(&self.sysusers_dirs, path)
+    }
+
     /// Whether `path` lies directly in a unit directory.
     pub fn in_unit_dir(&self, path: &Path) -> bool {
         path.parent().is_some_and(|d| self.unit_dirs.is_match(d))
@@ -608,6 +618,9 @@ impl Manifest {
             copies,
             moves,
             if_exists,
+            sysusers_dirs: (layout.vars.get("sysusersdir").cloned())
+                .unwrap_or_else(|| vec![crate::sysusers::SYSUSERSDIR.to_string()]),
+            accounts: Default::default(),
         })
     }
 

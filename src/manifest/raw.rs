@@ -60,6 +60,11 @@ pub struct RawSnippet {
     /// Paths (with placeholders): the snippet is left out of a package that ships none of them.
     #[serde(default)]
     pub if_ships: Vec<Spanned<String>>,
+    /// `sysusers.d` files (paths with placeholders) declaring the accounts the snippet's
+    /// scriptlets create: under `--accounts sysusers` rpm creates them from those files, and
+    /// the snippet is left out of a package that ships them (one that ships none is an error).
+    #[serde(default)]
+    pub accounts_from: Vec<Spanned<String>>,
     /// Interpreter of every body (default `/bin/sh`).
     #[serde(default)]
     pub interpreter: Option<String>,

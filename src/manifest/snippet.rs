@@ -25,6 +25,9 @@ pub struct Snippet {
     pub units: Vec<String>,
     /// Paths with placeholders: left out of a package that ships none of them.
     pub if_ships: Vec<String>,
+    /// `sysusers.d` paths with placeholders: the accounts the scriptlets create are those
+    /// files' (left out under `--accounts sysusers`).
+    pub accounts_from: Vec<String>,
     pub interpreter: String,
     /// Bodies in phase order, with their lines.
     pub bodies: Vec<(Phase, String, usize)>,
@@ -168,6 +171,11 @@ impl Snippet {
             check(p.get_ref(), pline, &[])?;
             if_ships.push(p.get_ref().clone());
         }
+        let mut accounts_from = Vec::new();
+        for p in &r.accounts_from {
+            check(p.get_ref(), src.line(p.span().start), &[])?;
+            accounts_from.push(p.get_ref().clone());
+        }
         if !units.is_empty() && !known.contains("unitdir") {
             return Err(at(
                 line,
@@ -200,12 +208,13 @@ impl Snippet {
                 || r.interpreter.is_some()
                 || !r.requires_in.is_empty()
                 || !r.if_ships.is_empty()
+                || !r.accounts_from.is_empty()
             {
                 return Err(at(
                     lline,
                     format!(
-                        "snippet `{name}` is `like` `{}`: it takes its bodies, params, interpreter \
-                         and requires-in from there, and may only give `units` and `set`",
+                        "snippet `{name}` is `like` `{}`: it takes its bodies, params, interpreter, \
+                         requires-in, if-ships and accounts-from from there, and may only give `units` and `set`",
                         like.get_ref()
                     ),
                 ));
@@ -217,6 +226,7 @@ impl Snippet {
                 set: r.set.clone(),
                 units,
                 if_ships,
+                accounts_from: Vec::new(),
                 interpreter: String::new(),
                 bodies: Vec::new(),
                 prereqs: Vec::new(),
@@ -241,6 +251,7 @@ impl Snippet {
             set: r.set.clone(),
             units,
             if_ships,
+            accounts_from,
             interpreter,
             bodies,
             prereqs,
@@ -318,6 +329,7 @@ pub(crate) fn resolve_likes(
         s.bodies = b.bodies;
         s.prereqs = b.prereqs;
         s.if_ships = b.if_ships;
+        s.accounts_from = b.accounts_from;
         if s.units.is_empty() {
             s.units = b.units;
         }

@@ -124,7 +124,7 @@ pub fn refuse_unreadable(
         let named = |p, field| move |w| Refused::new(crate::inventory::display_path(p), field, w);
         global_body(&abs(&inv.origin.input), 1).map_err(named(&inv.origin.input, "input path"))?;
         lists_dir(&abs(&opts.out_dir)).map_err(named(&opts.out_dir, "output path"))?;
-        spec::render(inv, plan, opts, source_name, &resolved.no_provides_globs)?;
+        spec::render(inv, plan, opts, source_name, resolved)?;
     }
     Ok(())
 }

@@ -7,13 +7,15 @@ use std::fmt::Write as _;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
-use crate::dep::{Op, Origin};
+use crate::dep::{Op, Origin, Prereq};
 use crate::deps::{isa, Dep};
 use crate::edit::{self, shell_quote_body};
 use crate::inventory::{display_path, Inventory, Kind};
 use crate::manifest::layout::compile;
+use crate::manifest::Resolved;
 use crate::plan::{Plan, Status};
 use crate::rpmtext::{self, Refused, Section};
+use crate::sysusers::Accounts;
 
 use super::{Compression, WriteOptions};
 
@@ -26,8 +28,9 @@ pub fn render(
     plan: &Plan,
     opts: &WriteOptions,
     source_name: &str,
-    no_provides_from: &[String],
+    resolved: &Resolved,
 ) -> Result<String, Refused> {
+    let no_provides_from = &resolved.no_provides_globs;
     let pkg = |name: &str| format!("package {name}");
     // License and URL: the input's header, else the manifest's.
     let origin_of = |field: &Option<String>, theirs: &Option<String>| {
@@ -83,6 +86,12 @@ pub fn render(
         .any(|b| std::str::from_utf8(b).is_err())
     {
         s.push_str("%global _invalid_encoding_terminates_build 0\n");
+    }
+    if resolved.accounts == Accounts::Pre {
+        // rpm < 4.19's packages: no user()/group() provides from the sysusers.d files (the
+        // %pre scriptlets create the accounts). rpmbuild >= 4.19 still requires the non-root
+        // owners of files (Requires(pre,postun)): no macro turns that off.
+        s.push_str("%global __sysusers_exclude_path ^/\n");
     }
     // As rpmsplit does when SOURCE_DATE_EPOCH is set: build time and mtime clamp from it.
     s.push_str("%global use_source_date_epoch_as_buildtime 1\n");
@@ -302,8 +311,11 @@ fn dep_lines(p: &crate::plan::PlannedPackage, arch: &str) -> Result<String, Refu
     {
         line("Requires", r);
     }
-    for r in d.deps.prereqs.iter().filter(|r| !r.interp) {
-        line(&format!("Requires({})", r.phase.as_str()), &r.dep);
+    for r in (d.deps.prereqs.iter()).filter(|r| !r.interp && r.dep.origin == Origin::Manual) {
+        line(
+            &format!("Requires({})", Prereq::phase_names(&r.phases)),
+            &r.dep,
+        );
     }
     for r in &d.deps.recommends {
         line("Recommends", r);
