@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
-static REGISTERED: Mutex<Vec<(u64, PathBuf)>> = Mutex::new(Vec::new());
+/// What is removed on interruption, in registration order: (id, path, with all it holds).
+static REGISTERED: Mutex<Vec<(u64, PathBuf, bool)>> = Mutex::new(Vec::new());
 static NEXT: AtomicU64 = AtomicU64::new(0);
 
 /// The prefix of staging directories: `.rpmsplit-staging-PID-…`.
@@ -20,18 +21,28 @@ pub struct Registered(u64);
 
 /// Register `path` (a directory and all it holds) for removal on interruption.
 pub fn register(path: &Path) -> Registered {
+    add(path, true)
+}
+
+/// Register the directory `path` for removal on interruption if it is empty by then (an
+/// output directory the run made: what was registered after it goes first).
+pub fn register_empty_dir(path: &Path) -> Registered {
+    add(path, false)
+}
+
+fn add(path: &Path, all: bool) -> Registered {
     let id = NEXT.fetch_add(1, Ordering::Relaxed);
-    lock().push((id, path.to_owned()));
+    lock().push((id, path.to_owned(), all));
     Registered(id)
 }
 
 impl Drop for Registered {
     fn drop(&mut self) {
-        lock().retain(|(id, _)| *id != self.0);
+        lock().retain(|(id, _, _)| *id != self.0);
     }
 }
 
-fn lock() -> std::sync::MutexGuard<'static, Vec<(u64, PathBuf)>> {
+fn lock() -> std::sync::MutexGuard<'static, Vec<(u64, PathBuf, bool)>> {
     // A panic while holding the lock cannot leave the list inconsistent: take it anyway.
     REGISTERED.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -51,10 +62,16 @@ pub fn signalled() -> bool {
     SIGNALLED.load(std::sync::atomic::Ordering::SeqCst)
 }
 
-/// Remove everything registered (for the signal handler, just before the process exits).
+/// Remove everything registered, the latest first (for the signal handler, just before the
+/// process exits).
 pub fn remove_registered() {
-    for (_, p) in lock().drain(..) {
-        let _ = std::fs::remove_dir_all(&p).or_else(|_| std::fs::remove_file(&p));
+    let all: Vec<(u64, PathBuf, bool)> = lock().drain(..).rev().collect();
+    for (_, p, everything) in all {
+        if everything {
+            let _ = std::fs::remove_dir_all(&p).or_else(|_| std::fs::remove_file(&p));
+        } else {
+            let _ = std::fs::remove_dir(&p);
+        }
     }
 }
 

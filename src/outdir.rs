@@ -46,13 +46,23 @@ pub enum OutputError {
     Locked(PathBuf),
 }
 
-/// The output directory a run made: removed again (when empty) if the run does not commit.
+/// The output directory a run made: removed again (when empty) if the run does not commit,
+/// or is interrupted (registered with [`crate::cleanup`]).
 #[derive(Debug)]
-struct MadeByUs(Option<PathBuf>);
+struct MadeByUs(Option<(PathBuf, crate::cleanup::Registered)>);
+
+impl MadeByUs {
+    fn new(path: &Path) -> MadeByUs {
+        MadeByUs((!path.exists()).then(|| {
+            let registered = crate::cleanup::register_empty_dir(path);
+            (path.to_owned(), registered)
+        }))
+    }
+}
 
 impl Drop for MadeByUs {
     fn drop(&mut self) {
-        if let Some(p) = self.0.take() {
+        if let Some((p, _registered)) = self.0.take() {
             let _ = fs::remove_dir(p);
         }
     }
@@ -88,7 +98,7 @@ impl OutputDir {
         if fs::metadata(path).is_ok_and(|m| !m.is_dir()) {
             return Err(OutputError::NotADirectory(path.to_owned()));
         }
-        let made = MadeByUs((!path.exists()).then(|| path.to_owned()));
+        let made = MadeByUs::new(path);
         fs::create_dir_all(path).map_err(io_at(path))?;
         let dir = Beneath::open(path).map_err(io_at(path))?;
         match flock(&dir.root, FlockOperation::NonBlockingLockExclusive) {
