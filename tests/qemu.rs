@@ -953,3 +953,60 @@ fn the_tree_in_fedoras_layout_splits_the_same() {
         BTreeSet::from(["qemu-device-usb-redirect".to_string()])
     );
 }
+
+/// qemu-common creates the `kvm` (36) and `qemu` (107) accounts: in `%pre` under the default
+/// `--accounts pre` (Debian's tree ships no sysusers.d file for them), as rpm 6.1 runs it;
+/// `--accounts sysusers` needs the tree's `{sysusersdir}/qemu.conf` and, without it, fails
+/// naming the snippet's call and the package.
+#[test]
+fn qemu_common_creates_the_kvm_and_qemu_accounts_in_pre_under_rpm_6_1() {
+    let (_tmp, rpms) = rpms();
+    let common = (rpms.iter())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with("qemu-common-")
+        })
+        .expect("a qemu-common package");
+    let mut sid = crate::sid::Sid::new();
+    sid.bind(common.parent().unwrap(), "/in");
+    let name = common.file_name().unwrap().to_str().unwrap();
+    let before = sid.sh("getent group kvm qemu; getent passwd qemu; true");
+    assert!(before.trim().is_empty(), "{before}");
+    sid.sh(&format!("rpm -i --nodeps --nosignature /in/{name}"));
+    let after = sid.sh("getent group kvm qemu; getent passwd qemu");
+    for want in [
+        "kvm:x:36:qemu",
+        "qemu:x:107:",
+        "qemu:x:107:107:qemu user:/:/sbin/nologin",
+    ] {
+        assert!(
+            after.lines().any(|l| l.starts_with(want)),
+            "{want}: {after}"
+        );
+    }
+    let out = tempfile::tempdir().unwrap();
+    let args = [
+        "--manifest",
+        "qemu",
+        "--accounts",
+        "sysusers",
+        "--release",
+        "1",
+    ];
+    let needles = [
+        "qemu.toml:",
+        "`qemu-user`",
+        "qemu-common",
+        "/usr/lib/sysusers.d/qemu.conf",
+    ];
+    let version = upstream_version();
+    let cmd = &mut split_command(tree(), out.path().join("o"), &args);
+    fails(
+        cmd.args(["--version", &version, "--format", "filelist"]),
+        2,
+        &needles,
+    );
+}
