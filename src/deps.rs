@@ -166,6 +166,14 @@ pub fn compute(
     let evr_text = evr
         .map(Evr::evr)
         .unwrap_or_else(|| "%{version}-%{release}".into());
+    let isa_suffix = isa(arch).map(|i| format!("({i})")).unwrap_or_default();
+    // The package a dependency names: `NAME` or `NAME{isa}`.
+    let package_of = |name: &str| -> String {
+        (name.strip_suffix(isa_suffix.as_str()))
+            .filter(|_| !isa_suffix.is_empty())
+            .unwrap_or(name)
+            .to_string()
+    };
     let values = [
         ("evr", evr_text.as_str()),
         (
@@ -177,6 +185,8 @@ pub fn compute(
             evr.map(|e| e.release.as_str()).unwrap_or("%{release}"),
         ),
         ("arch", arch),
+        // `%{?_isa}`: `(x86-64)` for the build's architecture, empty where rpm has none
+        ("isa", isa_suffix.as_str()),
     ];
     let fill = |d: &DepSpec| -> Dep {
         let text = fill_placeholders(&d.text, &values);
@@ -226,12 +236,13 @@ pub fn compute(
                 let dep = fill(d);
                 // A package never requires itself (a template's dependency on the package
                 // one of its instances merges into).
-                if matches!(kind, "requires" | "recommends") && dep.name == p.name {
+                let named = package_of(&dep.name);
+                if matches!(kind, "requires" | "recommends") && named == p.name {
                     continue;
                 }
                 let sibling_gone = matches!(kind, "requires" | "recommends")
-                    && known.contains(dep.name.as_str())
-                    && !emitted.contains(dep.name.as_str());
+                    && known.contains(named.as_str())
+                    && !emitted.contains(named.as_str());
                 if sibling_gone {
                     dropped.push(format!("{kind}: {dep}"));
                     continue;
@@ -257,7 +268,8 @@ pub fn compute(
         // adds it (`Requires(pre,interp): /bin/sh`).
         for (phase, d) in &p.deps.prereqs {
             let dep = fill(d);
-            if known.contains(dep.name.as_str()) && !emitted.contains(dep.name.as_str()) {
+            let named = package_of(&dep.name);
+            if known.contains(named.as_str()) && !emitted.contains(named.as_str()) {
                 dropped.push(format!("requires({}): {dep}", phase.as_str()));
                 continue;
             }

@@ -198,3 +198,57 @@ fn a_file_named_rpm_that_is_not_one_says_so() {
         &["x.rpm: not an RPM (no lead magic"],
     );
 }
+
+/// `{isa}` is rpm's `%{?_isa}` for the split's architecture: `common{isa} = {evr}` names the
+/// package `common` of that architecture, and is dropped with it when the tree does not
+/// build it (`dropped` in the report), as a plain `common = {evr}` is.
+#[test]
+fn isa_names_a_sibling_of_the_same_architecture_and_is_dropped_with_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tree = tmp.path().join("tree");
+    std::fs::create_dir_all(tree.join("usr/share/a")).unwrap();
+    std::fs::write(tree.join("usr/share/a/file"), "a").unwrap();
+    std::fs::write(tree.join("usr/share/common"), "c").unwrap();
+    let manifest = tmp.path().join("m.toml");
+    std::fs::write(
+        &manifest,
+        "[manifest]\nname = \"t\"\nlicense = \"MIT\"\n\n\
+         [package.a]\nsummary = \"a\"\nrequires = [\"common{isa} = {evr}\", \"gone{isa} = {evr}\"]\n\
+         files = [\"/usr/share/a/**\"]\n\n\
+         [package.common]\nsummary = \"c\"\nfiles = [\"/usr/share/common\"]\n\n\
+         [package.gone]\nsummary = \"g\"\nfiles = [\"/usr/share/gone\"]\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let m = manifest.to_str().unwrap();
+    let args = [
+        "--manifest",
+        m,
+        "--version",
+        "1.0",
+        "--release",
+        "2",
+        "--arch",
+        "x86_64",
+    ];
+    split(
+        &tree,
+        &out,
+        &[&args[..], &["--format", "filelist", "--quiet"]].concat(),
+    );
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    let a = crate::util::package_row(&doc, "a");
+    let requires: Vec<String> = (a["requires"].as_array().unwrap().iter())
+        .map(|d| format!("{} {} {}", d["name"], d["op"], d["evr"]))
+        .collect();
+    assert!(
+        requires.contains(&r#""common(x86-64)" "=" "1.0-2""#.to_string()),
+        "{requires:?}"
+    );
+    assert!(!requires.iter().any(|r| r.contains("gone")), "{requires:?}");
+    assert_eq!(
+        a["dropped"],
+        serde_json::json!(["requires: gone(x86-64) = 1.0-2"])
+    );
+}

@@ -149,7 +149,7 @@ impl<'a> Source<'a> {
 }
 
 /// Variables every manifest may use without declaring: filled in from the template or the run.
-pub(crate) const BUILTIN_VARS: &[&str] = &["name", "evr", "version", "release", "arch"];
+pub(crate) const BUILTIN_VARS: &[&str] = &["name", "evr", "version", "release", "arch", "isa"];
 
 /// Placeholders `{word}` in `s` (not brace alternations like `{,-admin}` or `{a,b}`).
 pub fn placeholders(s: &str) -> Vec<&str> {
