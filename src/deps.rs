@@ -47,8 +47,11 @@ use crate::sysusers::Accounts;
 
 pub use crate::format::vocab::isa;
 
-/// What one file provides and requires, computed the way rpm's generators do: elfdeps and
-/// script.req for executable files (rpm's `exeonly` flag), pkgconfigdeps for `.pc` files.
+/// What one file provides and requires, computed the way rpm's generators do: elfdeps for
+/// every ELF executable or shared object (`elf.attr` has no `exeonly` flag: a 0644 library
+/// provides its SONAME; elfdeps itself drops the requires of a file that has an interpreter
+/// but no execute bit), script.req for executable scripts (`script.attr`'s `exeonly`),
+/// pkgconfigdeps for `.pc` files.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct FileDeps {
     pub provides: Vec<Dep>,
@@ -78,8 +81,11 @@ pub fn file_deps(e: &Entry, provides_excluded: bool) -> FileDeps {
         out.requires.push(unversioned("/usr/bin/pkg-config".into()));
         out.requires.extend(pc.requires.iter().cloned());
     }
-    if e.is_executable() {
-        exec_deps(e, provides_excluded, &mut out);
+    if let (Some(interp), true) = (&e.shebang, e.is_executable()) {
+        out.requires.push(unversioned(interp.clone()));
+    }
+    if e.kind == crate::inventory::Kind::File {
+        elf_deps(e, provides_excluded, &mut out);
     }
     // all of them made by rpmbuild's generators (elfdeps, script.req, pkgconfigdeps)
     for d in out.provides.iter_mut().chain(out.requires.iter_mut()) {
@@ -92,24 +98,31 @@ pub fn file_deps(e: &Entry, provides_excluded: bool) -> FileDeps {
     out
 }
 
-fn exec_deps(e: &Entry, provides_excluded: bool, out: &mut FileDeps) {
-    if let Some(interp) = &e.shebang {
-        out.requires.push(unversioned(interp.clone()));
-    }
+/// rpm's elfdeps on one file: only ET_EXEC and ET_DYN files give anything; requires unless
+/// the file has an interpreter (`PT_INTERP`) and no execute bit (`genRequires`).
+fn elf_deps(e: &Entry, provides_excluded: bool, out: &mut FileDeps) {
     let Some(f) = &e.elf else { return };
+    if !matches!(
+        f.kind,
+        ElfKind::Executable | ElfKind::Pie | ElfKind::SharedObject
+    ) {
+        return;
+    }
     let marker = f.marker();
-    // elfdeps: DT_NEEDED and version needs → requires.
-    for n in f.needed.iter().filter(|n| !skip_soname(n)) {
-        out.requires.push(unversioned(format!("{n}(){marker}")));
-    }
-    for vn in f.verneeds.iter().filter(|v| !skip_soname(&v.file)) {
-        for v in &vn.versions {
-            out.requires
-                .push(unversioned(format!("{}({v}){marker}", vn.file)));
+    if !(f.interpreter.is_some() && !e.is_executable()) {
+        // elfdeps: DT_NEEDED and version needs → requires.
+        for n in f.needed.iter().filter(|n| !skip_soname(n)) {
+            out.requires.push(unversioned(format!("{n}(){marker}")));
         }
-    }
-    if f.gnu_hash && !f.sysv_hash {
-        out.requires.push(unversioned("rtld(GNU_HASH)".into()));
+        for vn in f.verneeds.iter().filter(|v| !skip_soname(&v.file)) {
+            for v in &vn.versions {
+                out.requires
+                    .push(unversioned(format!("{}({v}){marker}", vn.file)));
+            }
+        }
+        if f.gnu_hash && !f.sysv_hash {
+            out.requires.push(unversioned("rtld(GNU_HASH)".into()));
+        }
     }
     // An ET_DYN file without DT_DEBUG (a shared object, not a PIE executable) provides its
     // SONAME, or its file name when it has none (elfdeps' "fake soname"), and its versions.

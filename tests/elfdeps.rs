@@ -103,25 +103,17 @@ fn elf_dependencies_equal_rpm_elfdeps_for_the_systems_own_elf_files() {
     let mut checked = 0;
     let step = (candidates.len() / 400).max(1);
     for (disk, meta) in candidates.into_iter().step_by(step) {
+        use std::os::unix::fs::PermissionsExt;
         let mut e = Entry {
-            // rpm generates ELF dependencies for executable files only; elfdeps itself does not
-            // look at the mode, and Debian's libraries are 0644.
-            perms: 0o755,
+            // the mode on disk, which elfdeps reads (Debian's libraries are 0644: they still
+            // provide; one with an interpreter and no execute bit requires nothing)
+            perms: meta.permissions().mode() & 0o7777,
             size: meta.len(),
             source: Source::Path(inventory::TreeFile::stat(&disk).unwrap()),
             ..Entry::new(disk.clone(), Kind::File)
         };
         if inventory::inspect(&mut e).is_err() || e.elf.is_none() {
             continue; // unreadable, or not ELF
-        }
-        use std::os::unix::fs::PermissionsExt;
-        if e.elf.as_ref().is_some_and(|f| f.interpreter.is_some())
-            && meta.permissions().mode() & 0o111 == 0
-        {
-            // elfdeps reads the mode of the file on disk: one with an interpreter and no
-            // execute bit (glibc's libc.so.6, libcap's libpsx.so) makes no requires there
-            // (genRequires), while we ask about it as rpmbuild would see it, executable.
-            continue;
         }
         compare(&e, &disk, &mut mismatches);
         checked += 1;

@@ -32,10 +32,22 @@ fn rpmbuild_rpms(spec: &Path, top: &Path) -> BTreeMap<String, PathBuf> {
     rpms_by_name(&top.join("RPMS"))
 }
 
-/// Split the Fedora fixture with a spec, then build the spec with rpmbuild.
+/// Split the Fedora fixture with a spec, then build the spec with rpmbuild. One ELF plugin and
+/// one program are made 0644: rpmbuild colors executable files only, elfdeps takes a
+/// library's dependencies whatever its mode, and a program's requires only when executable.
 fn ours_and_rpmbuilds(tmp: &Path) -> (BTreeMap<String, PathBuf>, BTreeMap<String, PathBuf>) {
     let ours = tmp.join("ours");
-    let rpms = split_rpms(&fixture(Layout::Fedora).root, &ours, "rpm,spec");
+    let tree = tmp.join("tree");
+    ok(tool("cp")
+        .arg("-a")
+        .arg(&fixture(Layout::Fedora).root)
+        .arg(&tree));
+    let plugin = tree.join("usr/lib64/libvirt/storage-backend/libvirt_storage_backend_rbd.so");
+    ok(tool("chmod")
+        .arg("0644")
+        .arg(&plugin)
+        .arg(tree.join("usr/bin/virt-admin")));
+    let rpms = split_rpms(&tree, &ours, "rpm,spec");
     (
         rpms,
         rpmbuild_rpms(&ours.join("libvirt.spec"), &tmp.join("rpmbuild")),
@@ -87,6 +99,8 @@ fn our_rpms_equal_rpmbuilds_of_the_same_split() {
                 "--qf",
                 "[%{RECOMMENDNAME} %{RECOMMENDFLAGS:deptype} %{RECOMMENDFLAGS}\n]",
             ],
+            // multilib: the color of each file (1 ELF32, 2 ELF64 executables)
+            &["--qf", "[%{FILENAMES} %{FILECOLORS}\n]"],
         ] {
             let (x, y) = (rpm_qp(ours, args), rpm_qp(theirs, args));
             if x != y {

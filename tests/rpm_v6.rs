@@ -47,7 +47,6 @@ pub fn layout(rpm: &Path) -> Layout6 {
 /// MIME types; v4: FILECLASS, CLASSDICT).
 const NOT_WRITTEN: &[u32] = &[
     1122, // OPTFLAGS
-    1140, // FILECOLORS
     1143, // FILEDEPENDSX
     1144, // FILEDEPENDSN
     1145, // DEPENDSDICT

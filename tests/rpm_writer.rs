@@ -116,6 +116,8 @@ impl Item {
             caps: &self.caps,
             verify: None,
             lang: "",
+            // (colors come from the files' ELF facts: tests/rpm_out.rs checks them)
+            color: 0,
             source: &self.source,
         }
     }

@@ -207,6 +207,9 @@ tag_table! {
         PAYLOADCOMPRESSOR = 1125, String;
         PAYLOADFLAGS = 1126, String;
         PLATFORM = 1132, String;
+        /// Per file: 1 for an executable ELF32 file, 2 for ELF64, else 0 (multilib: where
+        /// two packages of one name own a path, rpm keeps the file of the preferred color).
+        FILECOLORS = 1140, Int32;
         PRETRANS = 1151, String;
         POSTTRANS = 1152, String;
         PRETRANSPROG = 1153, StringArray;

@@ -408,6 +408,10 @@ fn file_tags(h: &mut Vec<(Tag, Val)>, plan: &Plan<'_, '_>, digests: &[String]) {
     ));
     h.push((Tag::FILEINODES, Val::I32(plan.inodes.clone())));
     h.push((Tag::FILELANGS, Val::strs(files.iter().map(|f| f.lang))));
+    h.push((
+        Tag::FILECOLORS,
+        Val::I32(files.iter().map(|f| f.color).collect()),
+    ));
     h.push((Tag::DIRINDEXES, Val::I32(dirindexes)));
     h.push((Tag::BASENAMES, Val::strs(basenames)));
     h.push((Tag::DIRNAMES, Val::strs(dirnames)));
