@@ -53,6 +53,20 @@ pub fn classify(inv: &Inventory, m: &Resolved) -> Result<Plan, ClassifyError> {
         message,
     };
     let mut builder: RuleSetBuilder = m.manifest.explicit_rules(&m.vars)?;
+    if m.accounts == crate::sysusers::Accounts::Sysusers {
+        // the scan reads the accounts of `…/sysusers.d/….conf` files only
+        let unread =
+            (m.sysusers_dirs.iter()).find(|d| !d.trim_end_matches('/').ends_with("/sysusers.d"));
+        if let Some(d) = unread {
+            return Err(ClassifyError::Manifest {
+                file,
+                message: format!(
+                    "layout {}: {{sysusersdir}} is `{d}`: --accounts sysusers reads sysusers.d                      files only below a directory named sysusers.d",
+                    m.layout
+                ),
+            });
+        }
+    }
 
     let mut packages: BTreeMap<String, PlannedPackage> = BTreeMap::new();
     for p in &m.manifest.packages {

@@ -37,21 +37,14 @@ pub const SYSUSERSDIR: &str = "/usr/lib/sysusers.d";
 pub const MAX_SIZE: u64 = 1 << 20;
 
 /// Whether `path` may be a `sysusers.d` file of some layout (`…/sysusers.d/….conf`): the scan
-/// reads those; [`is_sysusers_file`] decides with the layout's directories.
+/// reads those; the bound manifest decides with the layout's directories
+/// (`Resolved::is_sysusers_file`), and `classify` refuses, under `--accounts sysusers`, a
+/// layout whose `{sysusersdir}` the scan would not read.
 pub fn is_candidate(path: &std::path::Path) -> bool {
     path.extension().is_some_and(|e| e == "conf")
         && path
             .ancestors()
             .any(|a| a.file_name().is_some_and(|n| n == "sysusers.d"))
-}
-
-/// Whether rpm's generator reads `path` below one of `dirs` (`%__sysusers_path`:
-/// `^%{_sysusersdir}/.*\.conf$`).
-pub fn is_sysusers_file(dirs: &[String], path: &std::path::Path) -> bool {
-    let ext = path.extension().is_some_and(|e| e == "conf");
-    ext && dirs
-        .iter()
-        .any(|d| path.starts_with(d) && path != std::path::Path::new(d))
 }
 
 /// What one `sysusers.d` file gives its package.

@@ -461,3 +461,66 @@ fn the_sysusers_scheme_refuses_trees_without_the_files_or_with_files_rpmbuild_re
         );
     }
 }
+
+/// A manifest of its own: `{sysusersdir}` may be a glob (rpm's `%__sysusers_path` is a
+/// regular expression below it), and under `--accounts sysusers` it must name a `sysusers.d`
+/// directory (the scan reads accounts from those only): another is refused, naming it.
+#[test]
+fn a_manifests_sysusersdir_may_be_a_glob_and_must_be_a_sysusers_d() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tree = tmp.path().join("tree");
+    fs::create_dir_all(tree.join("usr/lib64/sysusers.d")).unwrap();
+    fs::write(tree.join("usr/lib64/sysusers.d/x.conf"), "g xgroup 42\n").unwrap();
+    let manifest = |dir: &str| {
+        let path = tmp.path().join("m.toml");
+        fs::write(
+            &path,
+            format!(
+                "[manifest]\nname = \"t\"\nlicense = \"MIT\"\n\n[vars]\nsysusersdir = \"{dir}\"\n\n\
+                 [package.t]\nsummary = \"t\"\nfiles = [\"{{sysusersdir}}/x.conf\", \"/usr/lib64/**\"]\n"
+            ),
+        )
+        .unwrap();
+        path.display().to_string()
+    };
+    let args = |m: &str| -> Vec<String> {
+        [
+            "--manifest",
+            m,
+            "--accounts",
+            "sysusers",
+            "--version",
+            "1",
+            "--release",
+            "1",
+        ]
+        .map(str::to_owned)
+        .to_vec()
+    };
+    let m = manifest("/usr/lib*/sysusers.d");
+    let out = tmp.path().join("out");
+    let a = args(&m);
+    let a: Vec<&str> = a.iter().map(String::as_str).collect();
+    split(
+        &tree,
+        &out,
+        &[&a[..], &["--format", "filelist", "--quiet"]].concat(),
+    );
+    let doc: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(
+        dep_names(package_row(&doc, "t"), "provides")[..1],
+        ["group(xgroup)"]
+    );
+
+    fs::create_dir_all(tree.join("usr/lib64/accounts")).unwrap();
+    let m = manifest("/usr/lib64/accounts");
+    let a = args(&m);
+    let a: Vec<&str> = a.iter().map(String::as_str).collect();
+    let cmd = &mut split_command(&tree, tmp.path().join("out2"), &a);
+    fails(
+        cmd.args(["--format", "filelist"]),
+        2,
+        &["`/usr/lib64/accounts`", "sysusers.d"],
+    );
+}

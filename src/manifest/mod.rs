@@ -366,6 +366,8 @@ pub struct Resolved {
     /// The layout's `{sysusersdir}` values (rpm's default when it has none): where rpmbuild's
     /// generator reads accounts.
     pub sysusers_dirs: Vec<String>,
+    /// `DIR/**/*.conf` for each of them, compiled: the files the generator reads.
+    pub sysusers_files: GlobSet,
     /// Who creates accounts (`--accounts`): the build's choice, not the manifest's.
     pub accounts: crate::sysusers::Accounts,
 }
@@ -373,7 +375,7 @@ pub struct Resolved {
 impl Resolved {
     /// Whether `path` is a `sysusers.d` file rpm's generator reads.
     pub fn is_sysusers_file(&self, path: &Path) -> bool {
-        crate::sysusers::is_sysusers_file(&self.sysusers_dirs, path)
+        self.sysusers_files.is_match(path)
     }
 
     /// Whether `path` lies directly in a unit directory.
@@ -503,6 +505,15 @@ impl Manifest {
                 units.add(g);
             }
         }
+        // rpm's %__sysusers_path, `^%{_sysusersdir}/.*\.conf$`, for each value (globs too)
+        let sysusers_dirs = (layout.vars.get("sysusersdir").cloned())
+            .unwrap_or_else(|| vec![crate::sysusers::SYSUSERSDIR.to_string()]);
+        let mut sysusers = GlobSetBuilder::new();
+        for d in &sysusers_dirs {
+            if let Ok(g) = compile(&format!("{}/**/*.conf", d.trim_end_matches('/'))) {
+                sysusers.add(g);
+            }
+        }
         let multi_values = (layout.vars.iter())
             .filter(|(_, values)| values.len() > 1)
             .map(|(k, values)| {
@@ -618,8 +629,8 @@ impl Manifest {
             copies,
             moves,
             if_exists,
-            sysusers_dirs: (layout.vars.get("sysusersdir").cloned())
-                .unwrap_or_else(|| vec![crate::sysusers::SYSUSERSDIR.to_string()]),
+            sysusers_files: sysusers.build().map_err(general)?,
+            sysusers_dirs,
             accounts: Default::default(),
         })
     }
