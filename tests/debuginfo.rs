@@ -905,15 +905,7 @@ fn rpmbuild_6_1_with_find_debuginfo_gives_the_same_build_ids_from_our_spec() {
     let mut sid = crate::sid::Sid::new();
     let (tmp, tree) = copy_tree(&debug_fixture(Debug::Full).root);
     let ours = tmp.path().join("ours");
-    let args = [
-        "--compress",
-        "zstd:3",
-        "--release",
-        "2",
-        "--quiet",
-        "--format",
-        "rpm,spec",
-    ];
+    let args = rpm_split_args("rpm,spec", "2");
     split(&tree, &ours, &args);
     let base = tmp.path().to_str().unwrap();
     let top = sid.rpmbuild_in(tmp.path(), &format!("{base}/ours/libvirt.spec"));
@@ -958,22 +950,8 @@ fn rpmbuild_6_1_with_find_debuginfo_gives_the_same_build_ids_from_our_spec() {
 /// The `-g` tree split with `manifests/MANIFEST` at VERSION-1, debuginfo packages and all,
 /// into RPMs in `out`, with `extra` arguments.
 fn debug_split(manifest: &str, version: &str, out: &Path, extra: &[&str]) -> Vec<PathBuf> {
-    let manifest = manifest_path(manifest);
-    let mut args = vec![
-        "--manifest",
-        &manifest,
-        "--format",
-        "rpm",
-        "--compress",
-        "zstd:3",
-        "--version",
-        version,
-        "--release",
-        "1",
-        "--quiet",
-    ];
-    args.extend_from_slice(extra);
-    split(&debug_fixture(Debug::Full).root, out, &args);
+    let tree = &debug_fixture(Debug::Full).root;
+    split_rpms_at(tree, manifest, version, "1", out, extra);
     let rpms = rpms_in(out);
     assert!(
         rpms.iter()
@@ -1126,16 +1104,8 @@ fn with_no_recompute_build_ids_we_and_rpmbuild_on_our_spec_keep_the_inputs() {
     let tmp = tempfile::tempdir().unwrap();
     let tree = &debug_fixture(Debug::Full).root;
     let ours = tmp.path().join("ours");
-    let args = [
-        "--compress",
-        "zstd:3",
-        "--release",
-        "1",
-        "--quiet",
-        "--format",
-        "rpm,spec",
-        "--no-recompute-build-ids",
-    ];
+    let mut args = rpm_split_args("rpm,spec", "1");
+    args.push("--no-recompute-build-ids");
     split(tree, &ours, &args);
     let spec = fs::read_to_string(ours.join("libvirt.spec")).unwrap();
     assert!(spec.contains("%global _no_recompute_build_ids 1"), "{spec}");

@@ -13,16 +13,7 @@ use crate::util::*;
 
 /// Split `input` into `out` in `formats` (rpm among them), zstd-3, release 1: the RPMs by name.
 fn split_rpms(input: &Path, out: &Path, formats: &str) -> BTreeMap<String, PathBuf> {
-    let args = [
-        "--format",
-        formats,
-        "--compress",
-        "zstd:3",
-        "--release",
-        "1",
-        "--quiet",
-    ];
-    split(input, out, &args);
+    split(input, out, &rpm_split_args(formats, "1"));
     rpms_by_name(out)
 }
 

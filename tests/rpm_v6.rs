@@ -73,17 +73,8 @@ fn rpmlib_requires(h: &RawHeader<Tag>) -> Vec<(String, u32, String)> {
 /// Ours and rpmbuild's RPMs by name.
 fn ours_and_rpmbuild_6_1s(tmp: &Path) -> (BTreeMap<String, PathBuf>, BTreeMap<String, PathBuf>) {
     let ours = tmp.join("ours");
-    let args = [
-        "--format",
-        "rpm,spec",
-        "--rpm-format",
-        "6",
-        "--compress",
-        "zstd:3",
-        "--release",
-        "1",
-        "--quiet",
-    ];
+    let mut args = rpm_split_args("rpm,spec", "1");
+    args.extend(["--rpm-format", "6"]);
     // the tree where rpmbuild in the sid root sees it too (the spec names it)
     let tree = tmp.join("root");
     ok(tool("cp")
@@ -191,17 +182,8 @@ fn v6_packages_have_the_tags_rpmbuild_6_1_gives_them() {
 fn rpm_4_18_reads_v6_packages() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("v6");
-    let args = [
-        "--format",
-        "rpm",
-        "--rpm-format",
-        "6",
-        "--compress",
-        "zstd:3",
-        "--release",
-        "1",
-        "--quiet",
-    ];
+    let mut args = rpm_split_args("rpm", "1");
+    args.extend(["--rpm-format", "6"]);
     split(&fixture(Layout::Fedora).root, &out, &args);
     let rpms = rpms_by_name(&out);
     let log = rpms

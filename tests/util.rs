@@ -122,6 +122,37 @@ pub fn split(input: impl AsRef<OsStr>, out: impl AsRef<OsStr>, args: &[&str]) ->
     ok(&mut split_command(input, out, args))
 }
 
+/// The arguments of a quiet split into `formats` (rpm among them) at release `release`, zstd
+/// level 3: what the tests that build and compare RPMs split with (more may follow).
+pub fn rpm_split_args<'a>(formats: &'a str, release: &'a str) -> Vec<&'a str> {
+    vec![
+        "--format",
+        formats,
+        "--compress",
+        "zstd:3",
+        "--release",
+        release,
+        "--quiet",
+    ]
+}
+
+/// Split `tree` into RPMs in `out` ([`rpm_split_args`]) with `manifests/MANIFEST` at
+/// VERSION-RELEASE, and `extra` arguments.
+pub fn split_rpms_at(
+    tree: &Path,
+    manifest: &str,
+    version: &str,
+    release: &str,
+    out: &Path,
+    extra: &[&str],
+) {
+    let manifest = manifest_path(manifest);
+    let mut args = rpm_split_args("rpm", release);
+    args.extend(["--manifest", &manifest, "--version", version]);
+    args.extend_from_slice(extra);
+    split(tree, out, &args);
+}
+
 /// Run a command that must exit with `code` and name each of `needles` on stderr; return the
 /// output.
 pub fn fails(cmd: &mut Command, code: i32, needles: &[&str]) -> Output {
