@@ -122,8 +122,8 @@ pub fn split(input: impl AsRef<OsStr>, out: impl AsRef<OsStr>, args: &[&str]) ->
     ok(&mut split_command(input, out, args))
 }
 
-/// The arguments of a quiet split into `formats` (rpm among them) at release `release`, zstd
-/// level 3: what the tests that build and compare RPMs split with (more may follow).
+/// The arguments of a quiet split into `formats` at release `release`, zstd level 3: what the
+/// tests that build and compare RPMs (and their trees) split with; more may follow.
 pub fn rpm_split_args<'a>(formats: &'a str, release: &'a str) -> Vec<&'a str> {
     vec![
         "--format",
