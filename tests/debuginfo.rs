@@ -332,20 +332,12 @@ fn rpmbuild_with_find_debuginfo_makes_the_same_debuginfo_packages_from_our_spec(
     for (name, ours) in &a {
         let theirs = &b[name];
         let (fa, fb) = (file_rows(ours), file_rows(theirs));
-        if fa != fb {
-            problems.push(format!(
-                "{name}: files differ: only ours {:?}, only rpmbuild's {:?}",
-                fa.difference(&fb).collect::<Vec<_>>(),
-                fb.difference(&fa).collect::<Vec<_>>()
-            ));
+        if let Some(d) = differences(&fa, &fb) {
+            problems.push(format!("{name}: files differ: {d}"));
         }
         let (da, db) = (debuginfo_deps_of(ours), debuginfo_deps_of(theirs));
-        if da != db {
-            problems.push(format!(
-                "{name}: dependencies differ: only ours {:?}, only rpmbuild's {:?}",
-                da.difference(&db).collect::<Vec<_>>(),
-                db.difference(&da).collect::<Vec<_>>()
-            ));
+        if let Some(d) = differences(&da, &db) {
+            problems.push(format!("{name}: dependencies differ: {d}"));
         }
         for tag in ["SUMMARY", "DESCRIPTION", "LICENSE"] {
             let q = format!("%{{{tag}}}");

@@ -54,12 +54,8 @@ fn our_rpms_equal_rpmbuilds_of_the_same_split() {
             problems.push(format!("{name}: rpm -qp --dump differs"));
         }
         let (a, b) = (deps_of(ours), deps_of(theirs));
-        if a != b {
-            problems.push(format!(
-                "{name}: dependencies differ: only ours {:?}, only rpmbuild's {:?}",
-                a.difference(&b).collect::<Vec<_>>(),
-                b.difference(&a).collect::<Vec<_>>()
-            ));
+        if let Some(d) = differences(&a, &b) {
+            problems.push(format!("{name}: dependencies differ: {d}"));
         }
         // Scriptlets, their interpreters, and every dependency's flags: the contexts of the
         // requirements (pre, interp, ...) as rpm orders a transaction by them, and who made

@@ -104,23 +104,15 @@ fn v6_packages_have_the_tags_rpmbuild_6_1_gives_them() {
         let (a, b) = (layout(a), layout(&theirs[name]));
         let sig_a: BTreeSet<_> = a.sig.iter().collect();
         let sig_b: BTreeSet<_> = b.sig.iter().collect();
-        if sig_a != sig_b {
-            problems.push(format!(
-                "{name}: signature header (tag, type): only ours {:?}, only rpmbuild's {:?}",
-                sig_a.difference(&sig_b).collect::<Vec<_>>(),
-                sig_b.difference(&sig_a).collect::<Vec<_>>()
-            ));
+        if let Some(d) = differences(&sig_a, &sig_b) {
+            problems.push(format!("{name}: signature header (tag, type): {d}"));
         }
         let main_a: BTreeSet<_> = a.main.iter().collect();
         let main_b: BTreeSet<_> = (b.main.iter())
             .filter(|(t, _)| !NOT_WRITTEN.contains(t))
             .collect();
-        if main_a != main_b {
-            problems.push(format!(
-                "{name}: header (tag, type): only ours {:?}, only rpmbuild's {:?}",
-                main_a.difference(&main_b).collect::<Vec<_>>(),
-                main_b.difference(&main_a).collect::<Vec<_>>()
-            ));
+        if let Some(d) = differences(&main_a, &main_b) {
+            problems.push(format!("{name}: header (tag, type): {d}"));
         }
         if a.lead[4..6] != b.lead[4..6] || a.lead[6..10] != b.lead[6..10] {
             problems.push(format!(

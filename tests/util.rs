@@ -122,6 +122,21 @@ pub fn split(input: impl AsRef<OsStr>, out: impl AsRef<OsStr>, args: &[&str]) ->
     ok(&mut split_command(input, out, args))
 }
 
+/// How our packages' `ours` and rpmbuild's `theirs` differ, if they do: `only ours [...],
+/// only rpmbuild's [...]`.
+pub fn differences<T: Ord + std::fmt::Debug>(
+    ours: &BTreeSet<T>,
+    theirs: &BTreeSet<T>,
+) -> Option<String> {
+    (ours != theirs).then(|| {
+        format!(
+            "only ours {:?}, only rpmbuild's {:?}",
+            ours.difference(theirs).collect::<Vec<_>>(),
+            theirs.difference(ours).collect::<Vec<_>>()
+        )
+    })
+}
+
 /// The arguments of a quiet split into `formats` at release `release`, zstd level 3: what the
 /// tests that build and compare RPMs (and their trees) split with; more may follow.
 pub fn rpm_split_args<'a>(formats: &'a str, release: &'a str) -> Vec<&'a str> {
