@@ -490,54 +490,30 @@ fn signed_rpms_of_the_split_install_with_rpm_6_1_at_pkgverify_level_all_unsigned
     sid.bind(dir.path(), "/signed");
     sid.bind(&unsigned_dir.path().join("rpms"), "/unsigned");
     assert_eq!(sid.sh("rpm --eval '%{_pkgverify_level}'").trim(), "all");
-    let inside = |at: &str, files: &mut dyn Iterator<Item = &PathBuf>| -> Vec<String> {
-        files
-            .map(|f| format!("{at}/{}", f.file_name().unwrap().to_str().unwrap()))
-            .collect()
-    };
-    let mut signed = inside("/signed/stub", &mut std::iter::once(stub));
-    signed.extend(inside("/signed/signed", &mut rpms.iter()));
-    let unsigned = inside("/unsigned", &mut unsigned_rpms.iter());
-    let run = |head: &[&str], files: &[String]| {
-        let mut argv: Vec<&str> = head.to_vec();
-        argv.extend(files.iter().map(String::as_str));
-        sid.command(&argv).output().unwrap()
-    };
+    let inside = crate::sid::inside;
+    let mut signed = inside("/signed/stub", std::slice::from_ref(stub));
+    signed.extend(inside("/signed/signed", rpms));
+    let unsigned = inside("/unsigned", unsigned_rpms);
     let install = ["rpm", "-i", "--noscripts"];
 
     // Before the key is imported, nothing installs.
-    let refused = run(&install, &signed);
+    let refused = sid.output(&install, &signed);
     assert!(!refused.status.success(), "installed without the key");
     assert!(stderr(&refused).contains("NOKEY"), "{}", stderr(&refused));
     assert_eq!(sid.sh("rpm -qa | wc -l").trim(), "0");
 
     sid.run(&["rpmkeys", "--import", "/signed/key.asc"]);
-    let checked = stdout(&ok(&mut sid.command(
-        &["rpmkeys", "-K"]
-            .into_iter()
-            .chain(signed.iter().map(String::as_str))
-            .collect::<Vec<_>>(),
-    )));
-    assert_eq!(checked.lines().count(), signed.len(), "{checked}");
-    for line in checked.lines() {
-        assert!(line.ends_with(": digests signatures OK"), "{line}");
-    }
+    sid.assert_signatures_ok(&signed);
 
     // The unsigned split: refused for want of a signature, nothing installed.
-    let refused = run(&["rpm", "-i", "--nodeps", "--noscripts"], &unsigned);
-    assert!(!refused.status.success(), "unsigned packages installed");
-    assert!(
-        stderr(&refused).contains("signature"),
-        "{}",
-        stderr(&refused)
-    );
+    sid.assert_unsigned_refused(&unsigned);
     assert_eq!(
         sid.sh("rpm -qa").trim(),
         sid.sh("rpm -qa gpg-pubkey").trim()
     );
 
     // The signed split and stub: installed in one transaction, dependencies checked.
-    let done = run(&install, &signed);
+    let done = sid.output(&install, &signed);
     assert!(done.status.success(), "{}", stderr(&done));
     let names = sid.sh("rpm -qa --qf '%{NAME}\\n' | grep -v '^gpg-pubkey$' | sort");
     assert_eq!(names.lines().count(), signed.len(), "{names}");
