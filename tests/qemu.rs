@@ -20,17 +20,7 @@ use crate::util::*;
 /// cache lacks).
 fn tree() -> &'static Path {
     static TREE: OnceLock<PathBuf> = OnceLock::new();
-    TREE.get_or_init(|| {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/fetch-qemu-trixie");
-        let out = run_text(tool("bash").arg(script));
-        let path = PathBuf::from(out.trim());
-        assert!(
-            path.join("usr/bin/qemu-system-x86_64").is_file(),
-            "{}: no qemu-system-x86_64",
-            path.display()
-        );
-        path
-    })
+    TREE.get_or_init(|| fetched_tree("fetch-qemu-trixie", "usr/bin/qemu-system-x86_64"))
 }
 
 /// Debian's multiarch libdir of the tree.

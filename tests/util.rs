@@ -102,6 +102,23 @@ pub fn run_text(cmd: &mut Command) -> String {
     String::from_utf8(run(cmd)).expect("utf-8 output")
 }
 
+/// The tree `.ci/SCRIPT` downloads (only what its cache lacks) and unpacks: its path, which
+/// must hold the file `witness`.
+pub fn fetched_tree(script: &str, witness: &str) -> PathBuf {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(".ci")
+        .join(script);
+    let out = run_text(tool("bash").arg(script));
+    let path = PathBuf::from(out.trim());
+    let name = Path::new(witness).file_name().unwrap().to_string_lossy();
+    assert!(
+        path.join(witness).is_file(),
+        "{}: no {name}",
+        path.display()
+    );
+    path
+}
+
 /// Run `rpmsplit COMMAND FEDORA-FIXTURE ARGS…`, require success, return the output.
 pub fn on_fedora(command: &str, args: &[&str]) -> Output {
     ok(rpmsplit()
