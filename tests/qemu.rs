@@ -154,12 +154,7 @@ fn every_module_lands_in_the_package_fedora_gives_it() {
 fn every_other_file_is_where_fedoras_table_puts_it_or_reported_unowned() {
     let doc = classified();
     let reference = Reference::qemu();
-    let unowned: BTreeSet<&str> = doc["unowned"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p.as_str().unwrap())
-        .collect();
+    let unowned: BTreeSet<&str> = strings(&doc["unowned"]).collect();
     let mut expected_unowned = BTreeSet::new();
     let mut checked = 0;
     for f in doc["files"].as_array().unwrap() {

@@ -114,9 +114,7 @@ fn shell_variables_are_left_to_the_shell_and_a_phase_joins_its_calls() {
     assert_eq!(scripts[0]["phase"], "pre");
     assert_eq!(scripts[0]["interpreter"], "/bin/sh");
     assert_eq!(scripts[0]["body"], "x=${HOME}; echo first $x\necho second");
-    let from: Vec<&str> = (scripts[0]["from"].as_array().unwrap().iter())
-        .map(|f| f.as_str().unwrap())
-        .collect();
+    let from: Vec<&str> = strings(&scripts[0]["from"]).collect();
     let line = line_of(&text, "scriptlets");
     assert_eq!(
         from,

@@ -530,6 +530,11 @@ pub fn package_row<'a>(doc: &'a serde_json::Value, name: &str) -> &'a serde_json
     element(doc, "packages", "name", name)
 }
 
+/// The strings of a JSON array of strings (a report's `written`, a package's `outputs`, …).
+pub fn strings(array: &serde_json::Value) -> impl Iterator<Item = &str> {
+    (array.as_array().unwrap().iter()).map(|s| s.as_str().unwrap())
+}
+
 /// The names of a package's dependencies of one kind (`requires`, `provides`, …).
 pub fn dep_names<'a>(package: &'a serde_json::Value, kind: &str) -> Vec<&'a str> {
     package[kind]
