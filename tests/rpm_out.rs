@@ -37,11 +37,7 @@ fn ours_and_rpmbuilds(tmp: &Path) -> (BTreeMap<String, PathBuf>, BTreeMap<String
 fn our_rpms_equal_rpmbuilds_of_the_same_split() {
     let tmp = tempfile::tempdir().unwrap();
     let (ours, theirs) = ours_and_rpmbuilds(tmp.path());
-    assert_eq!(
-        ours.keys().collect::<Vec<_>>(),
-        theirs.keys().collect::<Vec<_>>(),
-        "the same package files"
-    );
+    assert_same_keys(&ours, &theirs, "the same package files");
     assert!(ours.len() >= 40, "{} packages", ours.len());
     let mut problems = Vec::new();
     for (name, ours) in &ours {
@@ -225,10 +221,7 @@ fn re_splitting_a_monolithic_rpm_equals_splitting_its_tree() {
 
     let from_tree = split_rpms(&fx.root, &tmp.path().join("from-tree"), "rpm");
     let from_rpm = split_rpms(&mono_rpm, &tmp.path().join("from-rpm"), "rpm");
-    assert_eq!(
-        from_tree.keys().collect::<Vec<_>>(),
-        from_rpm.keys().collect::<Vec<_>>()
-    );
+    assert_same_keys(&from_tree, &from_rpm, "the same packages from both inputs");
     for (name, a) in &from_tree {
         let b = &from_rpm[name];
         assert_eq!(

@@ -95,10 +95,7 @@ fn ours_and_rpmbuild_6_1s(tmp: &Path) -> (BTreeMap<String, PathBuf>, BTreeMap<St
 fn v6_packages_have_the_tags_rpmbuild_6_1_gives_them() {
     let tmp = tempfile::tempdir().unwrap();
     let (ours, theirs) = ours_and_rpmbuild_6_1s(tmp.path());
-    assert_eq!(
-        ours.keys().collect::<Vec<_>>(),
-        theirs.keys().collect::<Vec<_>>()
-    );
+    assert_same_keys(&ours, &theirs, "the same package files");
     let mut problems = Vec::new();
     for (name, a) in &ours {
         let (a, b) = (layout(a), layout(&theirs[name]));

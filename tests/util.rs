@@ -154,6 +154,16 @@ pub fn differences<T: Ord + std::fmt::Debug>(
     })
 }
 
+/// Two maps (packages by name, files by path) have the same keys; `what` says which.
+pub fn assert_same_keys<K: Ord + std::fmt::Debug, V, W>(
+    a: &BTreeMap<K, V>,
+    b: &BTreeMap<K, W>,
+    what: &str,
+) {
+    let (ka, kb) = (a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    assert_eq!(ka, kb, "{what}");
+}
+
 /// The arguments of a quiet split into `formats` at release `release`, zstd level 3: what the
 /// tests that build and compare RPMs (and their trees) split with; more may follow.
 pub fn rpm_split_args<'a>(formats: &'a str, release: &'a str) -> Vec<&'a str> {
