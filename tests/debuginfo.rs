@@ -513,10 +513,7 @@ fn filelists_leave_build_id_links_and_debuginfo_packages_to_rpmbuild() {
 #[test]
 fn explain_and_classify_tell_where_debug_information_goes() {
     let tree = &debug_fixture(Debug::Full).root;
-    let text = stdout(&ok(rpmsplit()
-        .arg("explain")
-        .arg(tree)
-        .arg("/usr/sbin/virtlogd")));
+    let text = explain(tree, "/usr/sbin/virtlogd");
     let id = build_id(&tree.join("usr/sbin/virtlogd"));
     assert!(
         text.contains(&format!(
@@ -526,10 +523,7 @@ fn explain_and_classify_tell_where_debug_information_goes() {
         )),
         "{text}"
     );
-    let text = stdout(&ok(rpmsplit()
-        .arg("explain")
-        .arg(&debug_fixture(Debug::Stripped).root)
-        .arg("/usr/sbin/virtlogd")));
+    let text = explain(&debug_fixture(Debug::Stripped).root, "/usr/sbin/virtlogd");
     assert!(
         text.contains("debuginfo: stripped; split --debuginfo auto ships it as it is"),
         "{text}"

@@ -163,11 +163,10 @@ fn without_virtqemud_units() -> (tempfile::TempDir, std::path::PathBuf) {
 #[test]
 fn a_driver_without_its_daemon_units_gets_no_unit_scriptlets_and_explain_says_so() {
     let (_tmp, root) = without_virtqemud_units();
-    let out = ok(rpmsplit()
-        .arg("explain")
-        .arg(&root)
-        .arg("/usr/lib64/libvirt/connection-driver/libvirt_driver_qemu.so"));
-    let text = stdout(&out);
+    let text = explain(
+        &root,
+        "/usr/lib64/libvirt/connection-driver/libvirt_driver_qemu.so",
+    );
     assert!(
         text.contains("scriptlets of libvirt-daemon-driver-qemu:"),
         "{text}"

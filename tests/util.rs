@@ -102,6 +102,11 @@ pub fn run_text(cmd: &mut Command) -> String {
     String::from_utf8(run(cmd)).expect("utf-8 output")
 }
 
+/// What `rpmsplit explain INPUT PATH` says (it must succeed).
+pub fn explain(input: &Path, path: &str) -> String {
+    stdout(&ok(rpmsplit().arg("explain").arg(input).arg(path)))
+}
+
 /// The tree `.ci/SCRIPT` downloads (only what its cache lacks) and unpacks: its path, which
 /// must hold the file `witness`.
 pub fn fetched_tree(script: &str, witness: &str) -> PathBuf {

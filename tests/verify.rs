@@ -3,8 +3,18 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::process::Output;
 
 use crate::util::*;
+
+/// `verify` said it found nothing.
+fn assert_no_problems(out: &Output) {
+    assert!(
+        stdout(out).contains("verify: no problems"),
+        "{}",
+        stdout(out)
+    );
+}
 
 #[test]
 fn upgrade_path_from_9_0_is_covered() {
@@ -12,11 +22,7 @@ fn upgrade_path_from_9_0_is_covered() {
         "verify",
         &["--previous-manifest", &manifest_path("libvirt-9.0.toml")],
     );
-    assert!(
-        stdout(&out).contains("verify: no problems"),
-        "{}",
-        stdout(&out)
-    );
+    assert_no_problems(&out);
 }
 
 #[test]
@@ -231,9 +237,5 @@ fn a_previous_manifest_without_the_inputs_layout_detects_its_own() {
         "--previous-manifest",
         old.to_str().unwrap(),
     ]));
-    assert!(
-        stdout(&out).contains("verify: no problems"),
-        "{}",
-        stdout(&out)
-    );
+    assert_no_problems(&out);
 }
