@@ -77,27 +77,20 @@ fn an_earlier_tree_replaced_by_a_symlink_is_replaced_not_followed() {
     let outside = tmp.path().join("outside");
     decoy(&outside, "libvirt-client");
     let before = snapshot(&outside);
-    fs::remove_dir_all(out.join("tree")).unwrap();
-    symlink(&outside, out.join("tree")).unwrap();
+    // OUT/tree made a symlink to it, then a run in `formats`: which must leave it as it was
+    let run_through_link = |formats: &str, why: &str| {
+        fs::remove_dir_all(out.join("tree")).unwrap();
+        symlink(&outside, out.join("tree")).unwrap();
+        split_ok(&out, formats);
+        assert_eq!(snapshot(&outside), before, "{why}");
+    };
     // the next run writes the tree again: into a directory of its own
-    split_ok(&out, "tree,filelist");
-    assert_eq!(
-        snapshot(&outside),
-        before,
-        "the run wrote through the symlink"
-    );
+    run_through_link("tree,filelist", "the run wrote through the symlink");
     let m = fs::symlink_metadata(out.join("tree")).unwrap();
     assert!(m.is_dir(), "OUT/tree is still a symlink");
     assert!(out.join("tree/libvirt-client/usr/bin/virsh").is_file());
     // a run without trees removes the earlier ones as stale: through no symlink either
-    fs::remove_dir_all(out.join("tree")).unwrap();
-    symlink(&outside, out.join("tree")).unwrap();
-    split_ok(&out, "filelist");
-    assert_eq!(
-        snapshot(&outside),
-        before,
-        "stale removal went through the symlink"
-    );
+    run_through_link("filelist", "stale removal went through the symlink");
 }
 
 #[test]

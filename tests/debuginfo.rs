@@ -18,15 +18,6 @@ use std::path::{Path, PathBuf};
 
 use crate::util::*;
 
-const RPM_ARGS: [&str; 6] = [
-    "--compress",
-    "zstd:3",
-    "--release",
-    "1",
-    "--quiet",
-    "--format",
-];
-
 /// A copy of the `-g` tree with a hard link and a copy of libvirt.so (both claimed, with it,
 /// by libvirt-libs's `{libdir}/libvirt.so.*`): (tempdir, root).
 fn debug_tree_with_links() -> (tempfile::TempDir, PathBuf) {
@@ -141,8 +132,7 @@ fn gdb(root: &Path, file: &Path, commands: &[&str]) -> String {
 fn installed_debuginfo_lets_gdb_resolve_functions_and_lines_and_stripped_programs_run() {
     let (tmp, tree) = debug_tree_with_links();
     let out = tmp.path().join("out");
-    let mut args = RPM_ARGS.to_vec();
-    args.push("rpm");
+    let args = rpm_split_args("rpm", "1");
     split(&tree, &out, &args);
     let rpms = rpms_in(&out);
     let debuginfo: Vec<&PathBuf> = rpms
@@ -323,39 +313,27 @@ fn rpmbuild_with_find_debuginfo_makes_the_same_debuginfo_packages_from_our_spec(
     fs::create_dir_all(&links).unwrap();
     std::os::unix::fs::symlink("../../../../usr/sbin/virtlogd-old", links.join(&id[2..])).unwrap();
     let ours = tmp.path().join("ours");
-    let mut args = RPM_ARGS.to_vec();
+    let mut args = rpm_split_args("rpm,spec", "1");
     // build-ids recomputed with debugedit 5.0's hash, Debian 12's find-debuginfo
-    args.extend(["rpm,spec", "--build-id-hash", "sha1"]);
+    args.extend(["--build-id-hash", "sha1"]);
     split(&tree, &ours, &args);
     let spec = ours.join("libvirt.spec");
     let top = tmp.path().join("rpmbuild");
     ok(rpmbuild(&spec, &top).env("SOURCE_DATE_EPOCH", "1700000000"));
     let (a, b) = (rpms_by_name(&ours), rpms_by_name(&top.join("RPMS")));
-    assert_eq!(
-        a.keys().collect::<Vec<_>>(),
-        b.keys().collect::<Vec<_>>(),
-        "the same packages, debuginfo ones among them"
-    );
+    assert_same_keys(&a, &b, "the same packages, debuginfo ones among them");
     assert!(a.keys().filter(|n| n.contains("-debuginfo-")).count() >= 20);
     let mut problems = Vec::new();
     let mut recomputed = 0;
     for (name, ours) in &a {
         let theirs = &b[name];
         let (fa, fb) = (file_rows(ours), file_rows(theirs));
-        if fa != fb {
-            problems.push(format!(
-                "{name}: files differ: only ours {:?}, only rpmbuild's {:?}",
-                fa.difference(&fb).collect::<Vec<_>>(),
-                fb.difference(&fa).collect::<Vec<_>>()
-            ));
+        if let Some(d) = differences(&fa, &fb) {
+            problems.push(format!("{name}: files differ: {d}"));
         }
         let (da, db) = (debuginfo_deps_of(ours), debuginfo_deps_of(theirs));
-        if da != db {
-            problems.push(format!(
-                "{name}: dependencies differ: only ours {:?}, only rpmbuild's {:?}",
-                da.difference(&db).collect::<Vec<_>>(),
-                db.difference(&da).collect::<Vec<_>>()
-            ));
+        if let Some(d) = differences(&da, &db) {
+            problems.push(format!("{name}: dependencies differ: {d}"));
         }
         for tag in ["SUMMARY", "DESCRIPTION", "LICENSE"] {
             let q = format!("%{{{tag}}}");
@@ -434,8 +412,8 @@ fn debuginfo_outputs_do_not_depend_on_jobs() {
     let mut all = Vec::new();
     for jobs in ["1", "4"] {
         let out = tmp.path().join(jobs);
-        let mut args = RPM_ARGS.to_vec();
-        args.extend(["rpm,cpio,filelist,tree", "--jobs", jobs, "--minidebuginfo"]);
+        let mut args = rpm_split_args("rpm,cpio,filelist,tree", "1");
+        args.extend(["--jobs", jobs, "--minidebuginfo"]);
         split(tree, &out, &args);
         all.push(outputs(&out));
     }
@@ -456,8 +434,8 @@ fn a_tree_without_debug_information_gives_the_packages_it_gave_before() {
         let mut got = Vec::new();
         for mode in ["auto", "off"] {
             let out = tmp.path().join(format!("{name}-{mode}"));
-            let mut args = RPM_ARGS.to_vec();
-            args.extend(["rpm,cpio,filelist", "--debuginfo", mode]);
+            let mut args = rpm_split_args("rpm,cpio,filelist", "1");
+            args.extend(["--debuginfo", mode]);
             split(tree, &out, &args);
             got.push(outputs(&out));
         }
@@ -483,8 +461,8 @@ fn a_tree_without_debug_information_gives_the_packages_it_gave_before() {
     );
     // and `packages` splits what has a .symtab: the -g0 tree's files
     let out = tmp.path().join("g0-packages");
-    let mut args = RPM_ARGS.to_vec();
-    args.extend(["rpm", "--debuginfo", "packages"]);
+    let mut args = rpm_split_args("rpm", "1");
+    args.extend(["--debuginfo", "packages"]);
     split(&debug_fixture(Debug::None).root, &out, &args);
     assert!(rpms_in(&out).iter().any(|p| p
         .to_string_lossy()
@@ -495,8 +473,7 @@ fn a_tree_without_debug_information_gives_the_packages_it_gave_before() {
 fn a_tree_output_holds_what_the_rpms_hold() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    let mut args = RPM_ARGS.to_vec();
-    args.push("rpm,tree");
+    let args = rpm_split_args("rpm,tree", "1");
     split(&debug_fixture(Debug::Full).root, &out, &args);
     for pkg in ["libvirt-daemon-log", "libvirt-daemon-log-debuginfo"] {
         let rpm = rpms_in(&out)
@@ -516,8 +493,7 @@ fn a_tree_output_holds_what_the_rpms_hold() {
 fn filelists_leave_build_id_links_and_debuginfo_packages_to_rpmbuild() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    let mut args = RPM_ARGS.to_vec();
-    args.push("filelist,cpio");
+    let args = rpm_split_args("filelist,cpio", "1");
     split(&debug_fixture(Debug::Full).root, &out, &args);
     let list = fs::read_to_string(out.join("libvirt-daemon-log.files")).unwrap();
     assert!(list.contains("/usr/sbin/virtlogd\n"), "{list}");
@@ -537,10 +513,7 @@ fn filelists_leave_build_id_links_and_debuginfo_packages_to_rpmbuild() {
 #[test]
 fn explain_and_classify_tell_where_debug_information_goes() {
     let tree = &debug_fixture(Debug::Full).root;
-    let text = stdout(&ok(rpmsplit()
-        .arg("explain")
-        .arg(tree)
-        .arg("/usr/sbin/virtlogd")));
+    let text = explain(tree, "/usr/sbin/virtlogd");
     let id = build_id(&tree.join("usr/sbin/virtlogd"));
     assert!(
         text.contains(&format!(
@@ -550,10 +523,7 @@ fn explain_and_classify_tell_where_debug_information_goes() {
         )),
         "{text}"
     );
-    let text = stdout(&ok(rpmsplit()
-        .arg("explain")
-        .arg(&debug_fixture(Debug::Stripped).root)
-        .arg("/usr/sbin/virtlogd")));
+    let text = explain(&debug_fixture(Debug::Stripped).root, "/usr/sbin/virtlogd");
     assert!(
         text.contains("debuginfo: stripped; split --debuginfo auto ships it as it is"),
         "{text}"
@@ -615,8 +585,7 @@ fn verify_of_a_tree_with_debug_information_against_its_split_finds_nothing() {
     let tree = &debug_fixture(Debug::Full).root;
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    let mut args = RPM_ARGS.to_vec();
-    args.push("rpm");
+    let args = rpm_split_args("rpm", "1");
     split(tree, &out, &args);
     let rpms = rpms_in(&out);
     assert!(rpms
@@ -720,8 +689,7 @@ fn an_unstripped_monolithic_rpm_splits_as_its_tree_does() {
     // build-ids recomputed (the input's link goes, ours is at the new id) or kept (ours takes
     // the input's link's place)
     for keep in [false, true] {
-        let mut args = RPM_ARGS.to_vec();
-        args.push("rpm");
+        let mut args = rpm_split_args("rpm", "1");
         if keep {
             args.push("--no-recompute-build-ids");
         }
@@ -797,12 +765,11 @@ fn minidebuginfo_gives_backtrace_symbols_as_find_debuginfo_m_does() {
     let tree = &debug_fixture(Debug::Full).root;
     let tmp = tempfile::tempdir().unwrap();
     let ours = tmp.path().join("ours");
-    let mut args = RPM_ARGS.to_vec();
-    args.extend(["tree,spec", "--minidebuginfo"]);
+    let mut args = rpm_split_args("tree,spec", "1");
+    args.push("--minidebuginfo");
     split(tree, &ours, &args);
     let plain = tmp.path().join("plain");
-    let mut args = RPM_ARGS.to_vec();
-    args.push("tree");
+    let args = rpm_split_args("tree", "1");
     split(tree, &plain, &args);
 
     // gdb, with no debug file anywhere, names a function .dynsym does not export
@@ -863,8 +830,7 @@ fn a_file_with_a_copys_build_id_keeps_its_own_bytes() {
     bytes[at..at + 6].copy_from_slice(b"99.9.9");
     fs::write(tree.join("usr/lib64/libvirt.so.0.0copy"), &bytes).unwrap();
     let out = tmp.path().join("out");
-    let mut args = RPM_ARGS.to_vec();
-    args.push("tree");
+    let args = rpm_split_args("tree", "1");
     split(&tree, &out, &args);
     let libs = out.join("tree/libvirt-libs/usr/lib64");
     let has = |name: &str, what: &[u8]| {
@@ -905,15 +871,7 @@ fn rpmbuild_6_1_with_find_debuginfo_gives_the_same_build_ids_from_our_spec() {
     let mut sid = crate::sid::Sid::new();
     let (tmp, tree) = copy_tree(&debug_fixture(Debug::Full).root);
     let ours = tmp.path().join("ours");
-    let args = [
-        "--compress",
-        "zstd:3",
-        "--release",
-        "2",
-        "--quiet",
-        "--format",
-        "rpm,spec",
-    ];
+    let args = rpm_split_args("rpm,spec", "2");
     split(&tree, &ours, &args);
     let base = tmp.path().to_str().unwrap();
     let top = sid.rpmbuild_in(tmp.path(), &format!("{base}/ours/libvirt.spec"));
@@ -958,22 +916,8 @@ fn rpmbuild_6_1_with_find_debuginfo_gives_the_same_build_ids_from_our_spec() {
 /// The `-g` tree split with `manifests/MANIFEST` at VERSION-1, debuginfo packages and all,
 /// into RPMs in `out`, with `extra` arguments.
 fn debug_split(manifest: &str, version: &str, out: &Path, extra: &[&str]) -> Vec<PathBuf> {
-    let manifest = manifest_path(manifest);
-    let mut args = vec![
-        "--manifest",
-        &manifest,
-        "--format",
-        "rpm",
-        "--compress",
-        "zstd:3",
-        "--version",
-        version,
-        "--release",
-        "1",
-        "--quiet",
-    ];
-    args.extend_from_slice(extra);
-    split(&debug_fixture(Debug::Full).root, out, &args);
+    let tree = &debug_fixture(Debug::Full).root;
+    split_rpms_at(tree, manifest, version, "1", out, extra);
     let rpms = rpms_in(out);
     assert!(
         rpms.iter()
@@ -1072,10 +1016,7 @@ fn build_ids_differ_between_releases_of_the_same_tree() {
             .collect();
         ids.push(by_name);
     }
-    assert_eq!(
-        ids[0].keys().collect::<Vec<_>>(),
-        ids[1].keys().collect::<Vec<_>>()
-    );
+    assert_same_keys(&ids[0], &ids[1], "the same ELF files in both releases");
     assert!(ids[0].len() >= 40, "{} ELF files", ids[0].len());
     for (path, id) in &ids[0] {
         assert_ne!(id, &ids[1][path], "{path}");
@@ -1126,16 +1067,8 @@ fn with_no_recompute_build_ids_we_and_rpmbuild_on_our_spec_keep_the_inputs() {
     let tmp = tempfile::tempdir().unwrap();
     let tree = &debug_fixture(Debug::Full).root;
     let ours = tmp.path().join("ours");
-    let args = [
-        "--compress",
-        "zstd:3",
-        "--release",
-        "1",
-        "--quiet",
-        "--format",
-        "rpm,spec",
-        "--no-recompute-build-ids",
-    ];
+    let mut args = rpm_split_args("rpm,spec", "1");
+    args.push("--no-recompute-build-ids");
     split(tree, &ours, &args);
     let spec = fs::read_to_string(ours.join("libvirt.spec")).unwrap();
     assert!(spec.contains("%global _no_recompute_build_ids 1"), "{spec}");

@@ -1,15 +1,15 @@
 //! Every committed fuzz input (`fuzz/regressions/TARGET/*`, the crashes and hangs the fuzzers
-//! found, and the small seeds in `fuzz/seeds/TARGET/*`) replayed through the library functions
-//! the fuzz targets call (`fuzz/fuzz_targets/*.rs`), not through the fuzz crate: each must give
-//! a result or an error, without a panic, within a time limit.
+//! found, and the small seeds in `fuzz/seeds/TARGET/*`) replayed through the checks the fuzz
+//! targets run (`fuzz/checks.rs`; the RPM reader's, which takes a file, here), not through the
+//! fuzz crate: each must give a result or an error, without a panic, within a time limit.
 
-use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use rpmsplit::format::compress::Compression;
-use rpmsplit::manifest::Manifest;
+/// The fuzz targets' checks (`fuzz/checks.rs`), compiled in here as well.
+#[path = "../fuzz/checks.rs"]
+mod checks;
 
 /// Generous for a debug build: the fuzzers run every input well under a second.
 const LIMIT: Duration = Duration::from_secs(60);
@@ -22,64 +22,16 @@ fn rpm_reader(data: &[u8]) {
     let _ = rpmsplit::inventory::rpm::scan(&path);
 }
 
-fn cpio_reader(data: &[u8]) {
-    let input = Path::new("fuzz.cpio");
-    let _ = rpmsplit::inventory::cpio::scan_reader(Box::new(Cursor::new(data.to_vec())), input);
-    let mut enc = Compression::Gzip(1)
-        .encoder(Vec::new(), 1, data.len() as u64)
-        .unwrap();
-    enc.write_all(data).unwrap();
-    let gz = enc.finish().unwrap();
-    let _ = rpmsplit::inventory::cpio::scan_reader(Box::new(Cursor::new(gz)), input);
-}
-
-fn elf_facts(data: &[u8]) {
-    if let Some(facts) = rpmsplit::elf::ElfFacts::parse(data) {
-        let _ = facts.marker();
-        let _ = facts.defines("main");
-    }
-}
-
-fn elf_strip(data: &[u8]) {
-    if let Ok(split) = rpmsplit::debuginfo::strip::split_with(data, "x-1-1.x86_64.debug", true) {
-        // stripping the stripped file again moves only what the first split added
-        if let Ok(again) = rpmsplit::debuginfo::strip::split(&split.stripped, "y.debug") {
-            let left = (again.moved.iter())
-                .filter(|n| !matches!(n.as_str(), ".gnu_debuglink" | ".gnu_debugdata"))
-                .collect::<Vec<_>>();
-            assert!(left.is_empty(), "the stripped file kept {left:?}");
-        }
-    }
-}
-
-fn manifest(data: &[u8]) {
-    let Ok(text) = std::str::from_utf8(data) else {
-        return;
-    };
-    let Ok(m) = Manifest::from_str(text, "fuzz.toml") else {
-        return;
-    };
-    for layout in &m.layouts {
-        let _ = m.resolve(&layout.name);
-    }
-}
-
-fn rpmtext(data: &[u8]) {
-    if let Err(e) = rpmsplit::rpmtext::readback::check(data) {
-        panic!("{e}");
-    }
-}
-
 /// A fuzz target's library entry point.
 type Replay = fn(&[u8]);
 
 const TARGETS: &[(&str, Replay)] = &[
     ("rpm_reader", rpm_reader),
-    ("cpio_reader", cpio_reader),
-    ("elf_facts", elf_facts),
-    ("elf_strip", elf_strip),
-    ("manifest", manifest),
-    ("rpmtext", rpmtext),
+    ("cpio_reader", checks::cpio_reader),
+    ("elf_facts", checks::elf_facts),
+    ("elf_strip", checks::elf_strip),
+    ("manifest", checks::manifest),
+    ("rpmtext", checks::rpmtext),
 ];
 
 fn inputs(target: &str) -> Vec<PathBuf> {

@@ -16,17 +16,7 @@ use crate::util::*;
 /// cache lacks).
 fn tree() -> &'static Path {
     static TREE: OnceLock<PathBuf> = OnceLock::new();
-    TREE.get_or_init(|| {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/fetch-libvirt-sid");
-        let out = run_text(tool("bash").arg(script));
-        let path = PathBuf::from(out.trim());
-        assert!(
-            path.join("usr/lib/x86_64-linux-gnu/libvirt.so.0").exists(),
-            "{}: no libvirt.so.0",
-            path.display()
-        );
-        path
-    })
+    TREE.get_or_init(|| fetched_tree("fetch-libvirt-sid", "usr/lib/x86_64-linux-gnu/libvirt.so.0"))
 }
 
 /// Debian's binary packages the tree was unpacked from (the `.deb`s beside it).

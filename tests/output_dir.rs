@@ -77,9 +77,7 @@ fn a_rerun_replaces_the_earlier_runs_outputs_and_removes_its_stale_ones() {
     assert!(out.join("tree/libvirt-libs").is_dir());
     let doc: serde_json::Value =
         serde_json::from_slice(&fs::read(out.join("report.json")).unwrap()).unwrap();
-    let written: Vec<&str> = (doc["written"].as_array().unwrap().iter())
-        .map(|w| w.as_str().unwrap())
-        .collect();
+    let written: Vec<&str> = strings(&doc["written"]).collect();
     assert!(written.contains(&"report.json") && written.contains(&"tree/libvirt-libs"));
     // The second run writes filelists only: the cpio payloads and trees are the first run's,
     // stale, and go; nothing else is asked.

@@ -20,17 +20,7 @@ use crate::util::*;
 /// cache lacks).
 fn tree() -> &'static Path {
     static TREE: OnceLock<PathBuf> = OnceLock::new();
-    TREE.get_or_init(|| {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/fetch-qemu-trixie");
-        let out = run_text(tool("bash").arg(script));
-        let path = PathBuf::from(out.trim());
-        assert!(
-            path.join("usr/bin/qemu-system-x86_64").is_file(),
-            "{}: no qemu-system-x86_64",
-            path.display()
-        );
-        path
-    })
+    TREE.get_or_init(|| fetched_tree("fetch-qemu-trixie", "usr/bin/qemu-system-x86_64"))
 }
 
 /// Debian's multiarch libdir of the tree.
@@ -164,12 +154,7 @@ fn every_module_lands_in_the_package_fedora_gives_it() {
 fn every_other_file_is_where_fedoras_table_puts_it_or_reported_unowned() {
     let doc = classified();
     let reference = Reference::qemu();
-    let unowned: BTreeSet<&str> = doc["unowned"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p.as_str().unwrap())
-        .collect();
+    let unowned: BTreeSet<&str> = strings(&doc["unowned"]).collect();
     let mut expected_unowned = BTreeSet::new();
     let mut checked = 0;
     for f in doc["files"].as_array().unwrap() {
@@ -490,54 +475,30 @@ fn signed_rpms_of_the_split_install_with_rpm_6_1_at_pkgverify_level_all_unsigned
     sid.bind(dir.path(), "/signed");
     sid.bind(&unsigned_dir.path().join("rpms"), "/unsigned");
     assert_eq!(sid.sh("rpm --eval '%{_pkgverify_level}'").trim(), "all");
-    let inside = |at: &str, files: &mut dyn Iterator<Item = &PathBuf>| -> Vec<String> {
-        files
-            .map(|f| format!("{at}/{}", f.file_name().unwrap().to_str().unwrap()))
-            .collect()
-    };
-    let mut signed = inside("/signed/stub", &mut std::iter::once(stub));
-    signed.extend(inside("/signed/signed", &mut rpms.iter()));
-    let unsigned = inside("/unsigned", &mut unsigned_rpms.iter());
-    let run = |head: &[&str], files: &[String]| {
-        let mut argv: Vec<&str> = head.to_vec();
-        argv.extend(files.iter().map(String::as_str));
-        sid.command(&argv).output().unwrap()
-    };
+    let inside = crate::sid::inside;
+    let mut signed = inside("/signed/stub", std::slice::from_ref(stub));
+    signed.extend(inside("/signed/signed", rpms));
+    let unsigned = inside("/unsigned", unsigned_rpms);
     let install = ["rpm", "-i", "--noscripts"];
 
     // Before the key is imported, nothing installs.
-    let refused = run(&install, &signed);
+    let refused = sid.output(&install, &signed);
     assert!(!refused.status.success(), "installed without the key");
     assert!(stderr(&refused).contains("NOKEY"), "{}", stderr(&refused));
     assert_eq!(sid.sh("rpm -qa | wc -l").trim(), "0");
 
     sid.run(&["rpmkeys", "--import", "/signed/key.asc"]);
-    let checked = stdout(&ok(&mut sid.command(
-        &["rpmkeys", "-K"]
-            .into_iter()
-            .chain(signed.iter().map(String::as_str))
-            .collect::<Vec<_>>(),
-    )));
-    assert_eq!(checked.lines().count(), signed.len(), "{checked}");
-    for line in checked.lines() {
-        assert!(line.ends_with(": digests signatures OK"), "{line}");
-    }
+    sid.assert_signatures_ok(&signed);
 
     // The unsigned split: refused for want of a signature, nothing installed.
-    let refused = run(&["rpm", "-i", "--nodeps", "--noscripts"], &unsigned);
-    assert!(!refused.status.success(), "unsigned packages installed");
-    assert!(
-        stderr(&refused).contains("signature"),
-        "{}",
-        stderr(&refused)
-    );
+    sid.assert_unsigned_refused(&unsigned);
     assert_eq!(
         sid.sh("rpm -qa").trim(),
         sid.sh("rpm -qa gpg-pubkey").trim()
     );
 
     // The signed split and stub: installed in one transaction, dependencies checked.
-    let done = run(&install, &signed);
+    let done = sid.output(&install, &signed);
     assert!(done.status.success(), "{}", stderr(&done));
     let names = sid.sh("rpm -qa --qf '%{NAME}\\n' | grep -v '^gpg-pubkey$' | sort");
     assert_eq!(names.lines().count(), signed.len(), "{names}");

@@ -35,14 +35,6 @@ fn classified(args: &[&str]) -> serde_json::Value {
     doc
 }
 
-fn explain(root: &Path, path: &str) -> String {
-    stdout(&ok(rpmsplit().args([
-        "explain",
-        root.to_str().unwrap(),
-        path,
-    ])))
-}
-
 fn package_names(doc: &serde_json::Value) -> Vec<String> {
     doc["packages"]
         .as_array()

@@ -21,22 +21,8 @@ fn split_rpms(manifest: &str, version: &str, release: &str, out: &Path) {
 
 /// [`split_rpms`] with `extra` arguments.
 fn split_rpms_with(manifest: &str, version: &str, release: &str, out: &Path, extra: &[&str]) {
-    let manifest = manifest_path(manifest);
-    let mut args = vec![
-        "--manifest",
-        &manifest,
-        "--format",
-        "rpm",
-        "--compress",
-        "zstd:3",
-        "--version",
-        version,
-        "--release",
-        release,
-        "--quiet",
-    ];
-    args.extend_from_slice(extra);
-    split(&fixture(Layout::Fedora).root, out, &args);
+    let tree = &fixture(Layout::Fedora).root;
+    split_rpms_at(tree, manifest, version, release, out, extra);
 }
 
 /// Names from `rpm -qp --requires/--provides` over packages, as rpm itself reads them.

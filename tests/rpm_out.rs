@@ -13,16 +13,7 @@ use crate::util::*;
 
 /// Split `input` into `out` in `formats` (rpm among them), zstd-3, release 1: the RPMs by name.
 fn split_rpms(input: &Path, out: &Path, formats: &str) -> BTreeMap<String, PathBuf> {
-    let args = [
-        "--format",
-        formats,
-        "--compress",
-        "zstd:3",
-        "--release",
-        "1",
-        "--quiet",
-    ];
-    split(input, out, &args);
+    split(input, out, &rpm_split_args(formats, "1"));
     rpms_by_name(out)
 }
 
@@ -58,11 +49,7 @@ fn ours_and_rpmbuilds(tmp: &Path) -> (BTreeMap<String, PathBuf>, BTreeMap<String
 fn our_rpms_equal_rpmbuilds_of_the_same_split() {
     let tmp = tempfile::tempdir().unwrap();
     let (ours, theirs) = ours_and_rpmbuilds(tmp.path());
-    assert_eq!(
-        ours.keys().collect::<Vec<_>>(),
-        theirs.keys().collect::<Vec<_>>(),
-        "the same package files"
-    );
+    assert_same_keys(&ours, &theirs, "the same package files");
     assert!(ours.len() >= 40, "{} packages", ours.len());
     let mut problems = Vec::new();
     for (name, ours) in &ours {
@@ -75,12 +62,8 @@ fn our_rpms_equal_rpmbuilds_of_the_same_split() {
             problems.push(format!("{name}: rpm -qp --dump differs"));
         }
         let (a, b) = (deps_of(ours), deps_of(theirs));
-        if a != b {
-            problems.push(format!(
-                "{name}: dependencies differ: only ours {:?}, only rpmbuild's {:?}",
-                a.difference(&b).collect::<Vec<_>>(),
-                b.difference(&a).collect::<Vec<_>>()
-            ));
+        if let Some(d) = differences(&a, &b) {
+            problems.push(format!("{name}: dependencies differ: {d}"));
         }
         // Scriptlets, their interpreters, and every dependency's flags: the contexts of the
         // requirements (pre, interp, ...) as rpm orders a transaction by them, and who made
@@ -252,10 +235,7 @@ fn re_splitting_a_monolithic_rpm_equals_splitting_its_tree() {
 
     let from_tree = split_rpms(&fx.root, &tmp.path().join("from-tree"), "rpm");
     let from_rpm = split_rpms(&mono_rpm, &tmp.path().join("from-rpm"), "rpm");
-    assert_eq!(
-        from_tree.keys().collect::<Vec<_>>(),
-        from_rpm.keys().collect::<Vec<_>>()
-    );
+    assert_same_keys(&from_tree, &from_rpm, "the same packages from both inputs");
     for (name, a) in &from_tree {
         let b = &from_rpm[name];
         assert_eq!(

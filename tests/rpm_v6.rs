@@ -72,17 +72,8 @@ fn rpmlib_requires(h: &RawHeader<Tag>) -> Vec<(String, u32, String)> {
 /// Ours and rpmbuild's RPMs by name.
 fn ours_and_rpmbuild_6_1s(tmp: &Path) -> (BTreeMap<String, PathBuf>, BTreeMap<String, PathBuf>) {
     let ours = tmp.join("ours");
-    let args = [
-        "--format",
-        "rpm,spec",
-        "--rpm-format",
-        "6",
-        "--compress",
-        "zstd:3",
-        "--release",
-        "1",
-        "--quiet",
-    ];
+    let mut args = rpm_split_args("rpm,spec", "1");
+    args.extend(["--rpm-format", "6"]);
     // the tree where rpmbuild in the sid root sees it too (the spec names it)
     let tree = tmp.join("root");
     ok(tool("cp")
@@ -103,32 +94,21 @@ fn ours_and_rpmbuild_6_1s(tmp: &Path) -> (BTreeMap<String, PathBuf>, BTreeMap<St
 fn v6_packages_have_the_tags_rpmbuild_6_1_gives_them() {
     let tmp = tempfile::tempdir().unwrap();
     let (ours, theirs) = ours_and_rpmbuild_6_1s(tmp.path());
-    assert_eq!(
-        ours.keys().collect::<Vec<_>>(),
-        theirs.keys().collect::<Vec<_>>()
-    );
+    assert_same_keys(&ours, &theirs, "the same package files");
     let mut problems = Vec::new();
     for (name, a) in &ours {
         let (a, b) = (layout(a), layout(&theirs[name]));
         let sig_a: BTreeSet<_> = a.sig.iter().collect();
         let sig_b: BTreeSet<_> = b.sig.iter().collect();
-        if sig_a != sig_b {
-            problems.push(format!(
-                "{name}: signature header (tag, type): only ours {:?}, only rpmbuild's {:?}",
-                sig_a.difference(&sig_b).collect::<Vec<_>>(),
-                sig_b.difference(&sig_a).collect::<Vec<_>>()
-            ));
+        if let Some(d) = differences(&sig_a, &sig_b) {
+            problems.push(format!("{name}: signature header (tag, type): {d}"));
         }
         let main_a: BTreeSet<_> = a.main.iter().collect();
         let main_b: BTreeSet<_> = (b.main.iter())
             .filter(|(t, _)| !NOT_WRITTEN.contains(t))
             .collect();
-        if main_a != main_b {
-            problems.push(format!(
-                "{name}: header (tag, type): only ours {:?}, only rpmbuild's {:?}",
-                main_a.difference(&main_b).collect::<Vec<_>>(),
-                main_b.difference(&main_a).collect::<Vec<_>>()
-            ));
+        if let Some(d) = differences(&main_a, &main_b) {
+            problems.push(format!("{name}: header (tag, type): {d}"));
         }
         if a.lead[4..6] != b.lead[4..6] || a.lead[6..10] != b.lead[6..10] {
             problems.push(format!(
@@ -191,17 +171,8 @@ fn v6_packages_have_the_tags_rpmbuild_6_1_gives_them() {
 fn rpm_4_18_reads_v6_packages() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("v6");
-    let args = [
-        "--format",
-        "rpm",
-        "--rpm-format",
-        "6",
-        "--compress",
-        "zstd:3",
-        "--release",
-        "1",
-        "--quiet",
-    ];
+    let mut args = rpm_split_args("rpm", "1");
+    args.extend(["--rpm-format", "6"]);
     split(&fixture(Layout::Fedora).root, &out, &args);
     let rpms = rpms_by_name(&out);
     let log = rpms

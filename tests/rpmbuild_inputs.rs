@@ -92,6 +92,15 @@ impl Work {
             .current_dir(self.dir());
         c.output().unwrap()
     }
+    /// [`Work::split`] with no more arguments, which must be refused (exit 2, nothing written)
+    /// with `refusal` on stderr.
+    fn refused(&self, root: &Path, out: &Path, manifest: &Path, refusal: &str) {
+        let o = self.split(root, out, manifest, &[]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains(refusal), "{err}");
+        assert!(nothing_in(out));
+    }
     /// `rpmbuild -bb` of a copy of `spec` (rpmbuild expands macros in the path of the spec it
     /// is given, so the copy has a plain one) in the working directory; the RPMs it wrote.
     fn rpmbuild(&self, spec: &Path, defines: &[(&str, &Path)]) -> Vec<PathBuf> {
@@ -606,14 +615,8 @@ fn a_locale_directory_name_reaches_lang_only_as_a_language() {
         let _ = fs::remove_dir_all(&evil);
         let file = format!("/usr/share/locale/{dir}/LC_MESSAGES/t.mo");
         put_bytes(&evil, file.as_bytes());
-        let o = work.split(&evil, &out, &m, &[]);
-        let err = stderr(&o);
-        assert_eq!(o.status.code(), Some(2), "{err}");
-        assert!(
-            err.contains(&format!("{file} (package t): the %lang {dir:?} {says}")),
-            "{err}"
-        );
-        assert!(nothing_in(&out));
+        let refusal = format!("{file} (package t): the %lang {dir:?} {says}");
+        work.refused(&evil, &out, &m, &refusal);
     }
     work.assert_no_markers("%lang");
 }
@@ -719,13 +722,7 @@ fn an_input_rpms_owner_that_attr_cannot_hold_is_refused() {
     {
         let input = build_input(&work, &input_spec(owner), &format!("evil{}", owner.len()));
         let out = work.dir().join("out");
-        let o = work.split(&input, &out, &m, &[]);
-        let err = stderr(&o);
-        assert_eq!(o.status.code(), Some(2), "{err}");
-        assert!(
-            err.contains(&format!("/usr/share/h/owned (package t): the owner {says}")),
-            "{err}"
-        );
-        assert!(nothing_in(&out));
+        let refusal = format!("/usr/share/h/owned (package t): the owner {says}");
+        work.refused(&input, &out, &m, &refusal);
     }
 }

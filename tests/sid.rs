@@ -21,6 +21,13 @@ use std::process::{Command, Output};
 
 use crate::util::*;
 
+/// The paths the overlay sees `files` at, bound at `at` (their directory's).
+pub fn inside(at: &str, files: &[PathBuf]) -> Vec<String> {
+    (files.iter())
+        .map(|f| format!("{at}/{}", f.file_name().unwrap().to_str().unwrap()))
+        .collect()
+}
+
 /// The cached Debian unstable root: `$RPMSPLIT_SID_ROOT`, else `~/.cache/rpmsplit/sid-root`,
 /// as `.ci/install-sid-root` makes it. Fails when it is missing or was left half made.
 pub fn sid_root() -> PathBuf {
@@ -126,7 +133,6 @@ impl Sid {
         c
     }
 
-    /// `ARGV` in the overlay; it must succeed.
     /// rpm 6.1's `rpmbuild -bb` of the spec `spec` (a path below `dir`), with `dir` bound at
     /// its own path and `SOURCE_DATE_EPOCH` pinned; the packages go to `DIR/top`, returned.
     pub fn rpmbuild_in(&mut self, dir: &Path, spec: &str) -> String {
@@ -147,8 +153,40 @@ impl Sid {
         top
     }
 
+    /// `ARGV` in the overlay; it must succeed.
     pub fn run(&self, argv: &[&str]) -> Output {
         ok(&mut self.command(argv))
+    }
+
+    /// `HEAD FILES…` in the overlay, whatever its exit status is: its output.
+    pub fn output(&self, head: &[&str], files: &[String]) -> Output {
+        let mut argv = head.to_vec();
+        argv.extend(files.iter().map(String::as_str));
+        self.command(&argv).output().unwrap()
+    }
+
+    /// rpm's `rpmkeys -K` in the overlay finds every digest and signature of the packages `rpms`
+    /// (paths as the overlay sees them) OK.
+    pub fn assert_signatures_ok(&self, rpms: &[String]) {
+        let mut argv = vec!["rpmkeys", "-K"];
+        argv.extend(rpms.iter().map(String::as_str));
+        let checked = stdout(&self.run(&argv));
+        assert_eq!(checked.lines().count(), rpms.len(), "{checked}");
+        for line in checked.lines() {
+            assert!(line.ends_with(": digests signatures OK"), "{line}");
+        }
+    }
+
+    /// `rpm -i --nodeps --noscripts` of the packages `unsigned` in the overlay is refused for
+    /// want of a signature.
+    pub fn assert_unsigned_refused(&self, unsigned: &[String]) {
+        let refused = self.output(&["rpm", "-i", "--nodeps", "--noscripts"], unsigned);
+        assert!(!refused.status.success(), "unsigned packages installed");
+        assert!(
+            stderr(&refused).contains("signature"),
+            "{}",
+            stderr(&refused)
+        );
     }
 
     /// `sh -c SCRIPT` in the overlay; it must succeed. Its standard output.

@@ -413,46 +413,19 @@ fn signed_split_installs_under_rpm_6_1(algo: &str, format: &str) {
     std::fs::copy(&public, tmp.path().join("key.asc")).unwrap();
     let mut sid = crate::sid::Sid::new();
     sid.bind(tmp.path(), "/in");
-    let inside = |dir: &str, rpms: &[PathBuf]| -> Vec<String> {
-        rpms.iter()
-            .map(|r| format!("/in/{dir}/{}", r.file_name().unwrap().to_str().unwrap()))
-            .collect()
-    };
-    let (signed, unsigned) = (inside("signed", &signed), inside("unsigned", &unsigned));
-    let argv = |head: &[&str], rpms: &[String]| -> Vec<String> {
-        head.iter()
-            .map(|s| s.to_string())
-            .chain(rpms.iter().cloned())
-            .collect()
-    };
-    let run = |args: Vec<String>| {
-        let a: Vec<&str> = args.iter().map(String::as_str).collect();
-        sid.command(&a).output().unwrap()
-    };
+    let inside = crate::sid::inside;
+    let (signed, unsigned) = (
+        inside("/in/signed", &signed),
+        inside("/in/unsigned", &unsigned),
+    );
+    let install = ["rpm", "-i", "--nodeps", "--noscripts"];
     // before the key is imported, nothing installs
-    let refused = run(argv(
-        &["rpm", "-i", "--nodeps", "--noscripts"],
-        &signed[..1],
-    ));
+    let refused = sid.output(&install, &signed[..1]);
     assert!(!refused.status.success(), "{}", stderr(&refused));
     sid.run(&["rpmkeys", "--import", "/in/key.asc"]);
-    let checked = stdout(&ok(&mut {
-        let a = argv(&["rpmkeys", "-K"], &signed);
-        let a: Vec<&str> = a.iter().map(String::as_str).collect();
-        sid.command(&a)
-    }));
-    assert_eq!(checked.lines().count(), signed.len(), "{checked}");
-    for line in checked.lines() {
-        assert!(line.ends_with(": digests signatures OK"), "{line}");
-    }
+    sid.assert_signatures_ok(&signed);
     // unsigned: refused under the enforcing policy, nothing installed
-    let refused = run(argv(&["rpm", "-i", "--nodeps", "--noscripts"], &unsigned));
-    assert!(!refused.status.success(), "unsigned packages installed");
-    assert!(
-        stderr(&refused).contains("signature"),
-        "{}",
-        stderr(&refused)
-    );
+    sid.assert_unsigned_refused(&unsigned);
     assert_eq!(
         sid.sh("rpm -qa | wc -l").trim(),
         "1",
@@ -460,7 +433,7 @@ fn signed_split_installs_under_rpm_6_1(algo: &str, format: &str) {
         sid.sh("rpm -qa")
     );
     // signed: installed, then erased
-    let done = run(argv(&["rpm", "-i", "--nodeps", "--noscripts"], &signed));
+    let done = sid.output(&install, &signed);
     assert!(done.status.success(), "{}", stderr(&done));
     let names = sid.sh("rpm -qa --qf '%{NAME}\\n' | grep -v '^gpg-pubkey' | sort");
     assert_eq!(names.lines().count(), signed.len(), "{names}");

@@ -114,9 +114,7 @@ fn shell_variables_are_left_to_the_shell_and_a_phase_joins_its_calls() {
     assert_eq!(scripts[0]["phase"], "pre");
     assert_eq!(scripts[0]["interpreter"], "/bin/sh");
     assert_eq!(scripts[0]["body"], "x=${HOME}; echo first $x\necho second");
-    let from: Vec<&str> = (scripts[0]["from"].as_array().unwrap().iter())
-        .map(|f| f.as_str().unwrap())
-        .collect();
+    let from: Vec<&str> = strings(&scripts[0]["from"]).collect();
     let line = line_of(&text, "scriptlets");
     assert_eq!(
         from,
@@ -165,11 +163,10 @@ fn without_virtqemud_units() -> (tempfile::TempDir, std::path::PathBuf) {
 #[test]
 fn a_driver_without_its_daemon_units_gets_no_unit_scriptlets_and_explain_says_so() {
     let (_tmp, root) = without_virtqemud_units();
-    let out = ok(rpmsplit()
-        .arg("explain")
-        .arg(&root)
-        .arg("/usr/lib64/libvirt/connection-driver/libvirt_driver_qemu.so"));
-    let text = stdout(&out);
+    let text = explain(
+        &root,
+        "/usr/lib64/libvirt/connection-driver/libvirt_driver_qemu.so",
+    );
     assert!(
         text.contains("scriptlets of libvirt-daemon-driver-qemu:"),
         "{text}"
@@ -235,16 +232,20 @@ fn verify_names_a_packaged_unit_no_scriptlet_presets_or_disables() {
     assert_eq!(stdout(&out).trim(), "verify: no problems");
 }
 
-#[test]
-fn report_json_lists_each_packages_scriptlets_with_their_lines() {
+/// The `report.json` of the Fedora fixture's split.
+fn fedora_report() -> serde_json::Value {
     let tmp = tempfile::tempdir().unwrap();
     split(
         &fixture(Layout::Fedora).root,
         tmp.path(),
         &["--format", "filelist"],
     );
-    let doc: serde_json::Value =
-        serde_json::from_slice(&fs::read(tmp.path().join("report.json")).unwrap()).unwrap();
+    serde_json::from_slice(&fs::read(tmp.path().join("report.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn report_json_lists_each_packages_scriptlets_with_their_lines() {
+    let doc = fedora_report();
     let p = package_row(&doc, "libvirt-daemon-log");
     let phases: Vec<&str> = (p["scripts"].as_array().unwrap().iter())
         .map(|s| s["phase"].as_str().unwrap())
@@ -315,14 +316,7 @@ fn another_interpreter_and_an_empty_body_are_written_as_rpmbuild_writes_them() {
 /// is preset when new and disabled on erase, as Fedora's spec does, and never restarted.
 #[test]
 fn the_secret_drivers_encryption_unit_is_preset_and_disabled() {
-    let tmp = tempfile::tempdir().unwrap();
-    split(
-        &fixture(Layout::Fedora).root,
-        tmp.path(),
-        &["--format", "filelist"],
-    );
-    let doc: serde_json::Value =
-        serde_json::from_slice(&fs::read(tmp.path().join("report.json")).unwrap()).unwrap();
+    let doc = fedora_report();
     let p = package_row(&doc, "libvirt-daemon-driver-secret");
     let body = |phase: &str| -> String {
         (p["scripts"].as_array().unwrap().iter())
@@ -331,30 +325,19 @@ fn the_secret_drivers_encryption_unit_is_preset_and_disabled() {
             .unwrap_or_default()
     };
     let unit = "virt-secret-init-encryption.service";
-    assert!(
-        body("pre").contains(&format!("for unit in {unit}")),
-        "{}",
-        body("pre")
-    );
-    assert!(
-        body("posttrans").contains(&format!("for unit in {unit}")),
-        "{}",
-        body("posttrans")
-    );
-    assert!(
-        body("posttrans").contains("preset $unit"),
-        "{}",
-        body("posttrans")
-    );
-    assert!(
-        body("preun").contains(&format!("disable --now {unit}")),
-        "{}",
-        body("preun")
-    );
+    for (phase, needle) in [
+        ("pre", format!("for unit in {unit}")),
+        ("posttrans", format!("for unit in {unit}")),
+        ("posttrans", "preset $unit".to_string()),
+        ("preun", format!("disable --now {unit}")),
+    ] {
+        let b = body(phase);
+        assert!(b.contains(&needle), "{b}");
+    }
     // never marked for a restart on upgrade (a one-shot)
+    let pre = body("pre");
     assert!(
-        !body("pre").contains("libvirt/restart-virt-secret-init-encryption"),
-        "{}",
-        body("pre")
+        !pre.contains("libvirt/restart-virt-secret-init-encryption"),
+        "{pre}"
     );
 }

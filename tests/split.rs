@@ -88,12 +88,7 @@ fn check_payloads_reproduce_the_tree(compress: &str) {
     let mut seen = 0;
     for p in doc["packages"].as_array().unwrap() {
         let name = p["name"].as_str().unwrap();
-        let outputs: Vec<&str> = p["outputs"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|o| o.as_str().unwrap())
-            .collect();
+        let outputs: Vec<&str> = strings(&p["outputs"]).collect();
         let payload = outputs
             .iter()
             .find(|o| o.contains(".cpio"))

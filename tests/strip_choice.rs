@@ -415,6 +415,44 @@ impl Halves {
     fn debug_bytes(&self) -> Vec<u8> {
         std::fs::read(&self.debug).unwrap()
     }
+    /// `out`, a stripped file of the sample, has the input's program headers.
+    fn assert_program_headers_kept(&self, out: &[u8]) {
+        assert_eq!(
+            phdr_table(out),
+            phdr_table(&self.input),
+            "{}: program headers",
+            self.name
+        );
+    }
+    /// `out`, a stripped file of the sample (`after` its sections), has the input's section
+    /// `s`: the same header and bytes.
+    fn assert_section_kept(&self, out: &[u8], after: &[Shdr], s: &Shdr) {
+        let t = section(after, &s.name);
+        assert_eq!(t, s, "{}: {}", self.name, s.name);
+        assert!(
+            t.data(out) == s.data(&self.input),
+            "{}: {}'s bytes",
+            self.name,
+            s.name
+        );
+    }
+}
+
+/// Each sample split by `who` beside eu-strip's split of it (eu-strip's made first), in
+/// `dir`.
+fn beside_eu_strip(dir: &Path, who: Who) -> Vec<(Halves, Halves)> {
+    let eu = split_all(dir, Who::EuStrip);
+    split_all(dir, who).into_iter().zip(eu).collect()
+}
+
+/// Two section tables (readelf rows) of the sample `h` list the same sections, in order.
+fn assert_same_sections(h: &Halves, ours: &[Row], theirs: &[Row]) {
+    assert_eq!(
+        names(ours),
+        names(theirs),
+        "{}: the sections, in order",
+        h.name
+    );
 }
 
 /// Split each sample with `who`, into `dir/WHO/NAME` and `dir/WHO/NAME.debug` (both samples in
@@ -509,12 +547,7 @@ fn object_builder_keeps_program_headers_and_section_places() {
     let tmp = tempfile::tempdir().unwrap();
     for h in split_all(tmp.path(), Who::Object) {
         let out = h.stripped_bytes();
-        assert_eq!(
-            phdr_table(&out),
-            phdr_table(&h.input),
-            "{}: program headers",
-            h.name
-        );
+        h.assert_program_headers_kept(&out);
         assert_eq!(loads(&out), loads(&h.input), "{}", h.name);
         let (before, after) = (sections(&h.input), sections(&out));
         for s in before.iter().filter(|s| s.alloc()) {
@@ -527,13 +560,7 @@ fn object_builder_keeps_program_headers_and_section_places() {
                 s.name
             );
             if !DYNAMIC_TABLES.contains(&s.name.as_str()) {
-                assert_eq!(t, s, "{}: {}", h.name, s.name);
-                assert!(
-                    t.data(&out) == s.data(&h.input),
-                    "{}: {}'s bytes",
-                    h.name,
-                    s.name
-                );
+                h.assert_section_kept(&out, &after, s);
             }
         }
     }
@@ -605,15 +632,9 @@ fn object_builder_stripped_program_still_runs() {
 #[test]
 fn object_builder_section_table_differs_from_eu_strips() {
     let tmp = tempfile::tempdir().unwrap();
-    let eu = split_all(tmp.path(), Who::EuStrip);
-    for (h, e) in split_all(tmp.path(), Who::Object).iter().zip(&eu) {
+    for (h, e) in &beside_eu_strip(tmp.path(), Who::Object) {
         let (ours, theirs) = (readelf_rows(&h.stripped), readelf_rows(&e.stripped));
-        assert_eq!(
-            names(&ours),
-            names(&theirs),
-            "{}: the sections, in order",
-            h.name
-        );
+        assert_same_sections(h, &ours, &theirs);
         let differing: BTreeSet<&str> = ours
             .iter()
             .zip(&theirs)
@@ -650,15 +671,9 @@ fn object_builder_section_table_differs_from_eu_strips() {
 #[test]
 fn object_builder_debug_file_regenerates_the_symbol_table() {
     let tmp = tempfile::tempdir().unwrap();
-    let eu = split_all(tmp.path(), Who::EuStrip);
-    for (h, e) in split_all(tmp.path(), Who::Object).iter().zip(&eu) {
+    for (h, e) in &beside_eu_strip(tmp.path(), Who::Object) {
         let (ours, theirs) = (readelf_rows(&h.debug), readelf_rows(&e.debug));
-        assert_eq!(
-            names(&ours),
-            names(&theirs),
-            "{}: the sections, in order",
-            h.name
-        );
+        assert_same_sections(h, &ours, &theirs);
         let input = sections(&h.input);
         let (obj, eus) = (sections(&h.debug_bytes()), sections(&e.debug_bytes()));
         let (od, ed) = (h.debug_bytes(), e.debug_bytes());
@@ -713,12 +728,7 @@ fn ours_keeps_every_loaded_byte_and_program_header() {
     let tmp = tempfile::tempdir().unwrap();
     for h in split_all(tmp.path(), Who::Ours) {
         let out = h.stripped_bytes();
-        assert_eq!(
-            phdr_table(&out),
-            phdr_table(&h.input),
-            "{}: program headers",
-            h.name
-        );
+        h.assert_program_headers_kept(&out);
         let changed = loaded_bytes_changed(&h.input, &out);
         assert!(
             changed.is_empty(),
@@ -733,14 +743,7 @@ fn ours_keeps_every_loaded_byte_and_program_header() {
         }
         let (before, after) = (sections(&h.input), sections(&out));
         for s in before.iter().filter(|s| s.alloc()) {
-            let t = section(&after, &s.name);
-            assert_eq!(t, s, "{}: {}", h.name, s.name);
-            assert!(
-                t.data(&out) == s.data(&h.input),
-                "{}: {}'s bytes",
-                h.name,
-                s.name
-            );
+            h.assert_section_kept(&out, &after, s);
         }
     }
 }
@@ -753,8 +756,7 @@ fn ours_keeps_every_loaded_byte_and_program_header() {
 #[test]
 fn ours_stripped_section_table_is_eu_strips() {
     let tmp = tempfile::tempdir().unwrap();
-    let eu = split_all(tmp.path(), Who::EuStrip);
-    for (h, e) in split_all(tmp.path(), Who::Ours).iter().zip(&eu) {
+    for (h, e) in &beside_eu_strip(tmp.path(), Who::Ours) {
         let (ours, theirs) = (readelf_rows(&h.stripped), readelf_rows(&e.stripped));
         let shstrtab_size_aside = |rows: &[Row]| -> Vec<Row> {
             rows.iter()
@@ -800,8 +802,7 @@ fn ours_stripped_section_table_is_eu_strips() {
 #[test]
 fn ours_debug_file_section_table_is_eu_strips() {
     let tmp = tempfile::tempdir().unwrap();
-    let eu = split_all(tmp.path(), Who::EuStrip);
-    for (h, e) in split_all(tmp.path(), Who::Ours).iter().zip(&eu) {
+    for (h, e) in &beside_eu_strip(tmp.path(), Who::Ours) {
         let (ours, theirs) = (readelf_rows(&h.debug), readelf_rows(&e.debug));
         assert!(
             ours == theirs,

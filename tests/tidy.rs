@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::util::*;
 
@@ -17,6 +17,18 @@ fn read(rel: &str) -> String {
     fs::read_to_string(repo().join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
 }
 
+/// `path` relative to the repository, for messages.
+fn rel(path: &Path) -> String {
+    path.strip_prefix(repo()).unwrap().display().to_string()
+}
+
+/// Fails naming (relative to the repository) every one of `files` of which `bad` holds, after
+/// `why`.
+fn assert_none_of(files: &[PathBuf], bad: impl Fn(&Path) -> bool, why: &str) {
+    let offending: Vec<String> = (files.iter()).filter(|f| bad(f)).map(|f| rel(f)).collect();
+    assert!(offending.is_empty(), "{why}:\n  {}", offending.join("\n  "));
+}
+
 #[test]
 fn every_rust_file_opens_with_a_module_comment() {
     let mut files = Vec::new();
@@ -24,19 +36,15 @@ fn every_rust_file_opens_with_a_module_comment() {
         files.extend(files_below(&repo().join(dir), "rs"));
     }
     assert!(files.len() > 20, "only {} Rust files found", files.len());
-    let missing: Vec<String> = files
-        .iter()
-        .filter(|f| {
-            let text = fs::read_to_string(f).unwrap();
-            let first = text.lines().find(|l| !l.trim().is_empty());
-            !first.is_some_and(|l| l.starts_with("//!"))
-        })
-        .map(|f| f.strip_prefix(repo()).unwrap().display().to_string())
-        .collect();
-    assert!(
-        missing.is_empty(),
-        "these files do not open with a `//!` comment saying what they are:\n  {}",
-        missing.join("\n  ")
+    let undocumented = |f: &Path| {
+        let text = fs::read_to_string(f).unwrap();
+        let first = text.lines().find(|l| !l.trim().is_empty());
+        !first.is_some_and(|l| l.starts_with("//!"))
+    };
+    assert_none_of(
+        &files,
+        undocumented,
+        "these files do not open with a `//!` comment saying what they are",
     );
 }
 
@@ -294,8 +302,7 @@ fn every_unwrap_in_src_says_why_it_cannot_fail() {
             }
             let commented = |l: &str| l.contains("// cannot fail:");
             if !(commented(line) || i > 0 && commented(lines[i - 1])) {
-                let rel = f.strip_prefix(repo()).unwrap().display();
-                bad.push(format!("{rel}:{}: {}", i + 1, line.trim()));
+                bad.push(format!("{}:{}: {}", rel(&f), i + 1, line.trim()));
             }
         }
     }
@@ -360,14 +367,10 @@ fn readers_and_verify_import_nothing_from_the_writer() {
     let mut files = files_below(&repo().join("src/inventory"), "rs");
     files.push(repo().join("src/verify.rs"));
     assert!(files.len() >= 5, "{files:?}");
-    let offending: Vec<String> = (files.iter())
-        .filter(|f| crate_modules_named(&fs::read_to_string(f).unwrap()).contains("write"))
-        .map(|f| f.strip_prefix(repo()).unwrap().display().to_string())
-        .collect();
-    assert!(
-        offending.is_empty(),
-        "these readers import from write/ (move what they share to format/):\n  {}",
-        offending.join("\n  ")
+    assert_none_of(
+        &files,
+        |f| crate_modules_named(&fs::read_to_string(f).unwrap()).contains("write"),
+        "these readers import from write/ (move what they share to format/)",
     );
 }
 
@@ -406,10 +409,7 @@ fn src_names_no_project_outside_doc_comments_and_the_builtin_table() {
         }
         let text = fs::read_to_string(&f).unwrap();
         for (n, line) in named_outside_docs(&text, "libvirt") {
-            found.push(format!(
-                "{}:{n}: {line}",
-                f.strip_prefix(repo()).unwrap().display()
-            ));
+            found.push(format!("{}:{n}: {line}", rel(&f)));
         }
     }
     assert!(

@@ -102,6 +102,28 @@ pub fn run_text(cmd: &mut Command) -> String {
     String::from_utf8(run(cmd)).expect("utf-8 output")
 }
 
+/// What `rpmsplit explain INPUT PATH` says (it must succeed).
+pub fn explain(input: &Path, path: &str) -> String {
+    stdout(&ok(rpmsplit().arg("explain").arg(input).arg(path)))
+}
+
+/// The tree `.ci/SCRIPT` downloads (only what its cache lacks) and unpacks: its path, which
+/// must hold the file `witness`.
+pub fn fetched_tree(script: &str, witness: &str) -> PathBuf {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(".ci")
+        .join(script);
+    let out = run_text(tool("bash").arg(script));
+    let path = PathBuf::from(out.trim());
+    let name = Path::new(witness).file_name().unwrap().to_string_lossy();
+    assert!(
+        path.join(witness).is_file(),
+        "{}: no {name}",
+        path.display()
+    );
+    path
+}
+
 /// Run `rpmsplit COMMAND FEDORA-FIXTURE ARGS…`, require success, return the output.
 pub fn on_fedora(command: &str, args: &[&str]) -> Output {
     ok(rpmsplit()
@@ -120,6 +142,62 @@ pub fn split_command(input: impl AsRef<OsStr>, out: impl AsRef<OsStr>, args: &[&
 /// Run `rpmsplit split INPUT -o OUT ARGS…`, require success, return the output.
 pub fn split(input: impl AsRef<OsStr>, out: impl AsRef<OsStr>, args: &[&str]) -> Output {
     ok(&mut split_command(input, out, args))
+}
+
+/// How our packages' `ours` and rpmbuild's `theirs` differ, if they do: `only ours [...],
+/// only rpmbuild's [...]`.
+pub fn differences<T: Ord + std::fmt::Debug>(
+    ours: &BTreeSet<T>,
+    theirs: &BTreeSet<T>,
+) -> Option<String> {
+    (ours != theirs).then(|| {
+        format!(
+            "only ours {:?}, only rpmbuild's {:?}",
+            ours.difference(theirs).collect::<Vec<_>>(),
+            theirs.difference(ours).collect::<Vec<_>>()
+        )
+    })
+}
+
+/// Two maps (packages by name, files by path) have the same keys; `what` says which.
+pub fn assert_same_keys<K: Ord + std::fmt::Debug, V, W>(
+    a: &BTreeMap<K, V>,
+    b: &BTreeMap<K, W>,
+    what: &str,
+) {
+    let (ka, kb) = (a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    assert_eq!(ka, kb, "{what}");
+}
+
+/// The arguments of a quiet split into `formats` at release `release`, zstd level 3: what the
+/// tests that build and compare RPMs (and their trees) split with; more may follow.
+pub fn rpm_split_args<'a>(formats: &'a str, release: &'a str) -> Vec<&'a str> {
+    vec![
+        "--format",
+        formats,
+        "--compress",
+        "zstd:3",
+        "--release",
+        release,
+        "--quiet",
+    ]
+}
+
+/// Split `tree` into RPMs in `out` ([`rpm_split_args`]) with `manifests/MANIFEST` at
+/// VERSION-RELEASE, and `extra` arguments.
+pub fn split_rpms_at(
+    tree: &Path,
+    manifest: &str,
+    version: &str,
+    release: &str,
+    out: &Path,
+    extra: &[&str],
+) {
+    let manifest = manifest_path(manifest);
+    let mut args = rpm_split_args("rpm", release);
+    args.extend(["--manifest", &manifest, "--version", version]);
+    args.extend_from_slice(extra);
+    split(tree, out, &args);
 }
 
 /// Run a command that must exit with `code` and name each of `needles` on stderr; return the
@@ -465,6 +543,11 @@ pub fn file_row<'a>(doc: &'a serde_json::Value, path: &str) -> &'a serde_json::V
 /// The package `name` of a classify or split document's `packages`.
 pub fn package_row<'a>(doc: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
     element(doc, "packages", "name", name)
+}
+
+/// The strings of a JSON array of strings (a report's `written`, a package's `outputs`, …).
+pub fn strings(array: &serde_json::Value) -> impl Iterator<Item = &str> {
+    (array.as_array().unwrap().iter()).map(|s| s.as_str().unwrap())
 }
 
 /// The names of a package's dependencies of one kind (`requires`, `provides`, …).

@@ -2,9 +2,19 @@
 //! that carries it is caught, naming the files that would conflict.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::Output;
 
 use crate::util::*;
+
+/// `verify` said it found nothing.
+fn assert_no_problems(out: &Output) {
+    assert!(
+        stdout(out).contains("verify: no problems"),
+        "{}",
+        stdout(out)
+    );
+}
 
 #[test]
 fn upgrade_path_from_9_0_is_covered() {
@@ -12,25 +22,19 @@ fn upgrade_path_from_9_0_is_covered() {
         "verify",
         &["--previous-manifest", &manifest_path("libvirt-9.0.toml")],
     );
-    assert!(
-        stdout(&out).contains("verify: no problems"),
-        "{}",
-        stdout(&out)
-    );
+    assert_no_problems(&out);
 }
 
 #[test]
 fn a_missing_upgrade_requires_is_reported_with_the_moved_files() {
     let fx = fixture(Layout::Fedora);
-    let text = fs::read_to_string(manifest_path("libvirt.toml")).unwrap();
-    let broken = text.replacen("  \"libvirt-daemon-log = {evr}\",\n", "", 1);
-    assert_ne!(
-        text, broken,
-        "the manifest's libvirt-daemon no longer lists the log daemon"
-    );
     let tmp = tempfile::tempdir().unwrap();
-    let m = tmp.path().join("broken.toml");
-    fs::write(&m, broken).unwrap();
+    let m = changed_manifest(
+        tmp.path(),
+        "  \"libvirt-daemon-log = {evr}\",\n",
+        "",
+        "the manifest's libvirt-daemon no longer lists the log daemon",
+    );
     let out = rpmsplit()
         .args([
             "verify",
@@ -59,6 +63,27 @@ fn a_missing_upgrade_requires_is_reported_with_the_moved_files() {
 }
 
 /// Split the Fedora fixture into RPMs with `manifest`; the RPM paths.
+/// `manifests/libvirt.toml` with its first `from` replaced by `to`, written to `dir`: its path.
+/// `what` says what the replacement changes (it must change something).
+fn changed_manifest(dir: &Path, from: &str, to: &str, what: &str) -> PathBuf {
+    let text = fs::read_to_string(manifest_path("libvirt.toml")).unwrap();
+    let changed = text.replacen(from, to, 1);
+    assert_ne!(text, changed, "{what}");
+    let m = dir.join("changed.toml");
+    fs::write(&m, changed).unwrap();
+    m
+}
+
+/// The Fedora fixture split into RPMs (in `dir/out`) with the manifest `m`, and verified
+/// against them: the one finding there must be, as (check, path, message).
+fn the_one_finding_against(m: &Path, dir: &Path) -> (String, String, String) {
+    let rpms = rpms_made_with(m.to_str().unwrap(), &dir.join("out"));
+    let (code, mut findings) = verify_against(&rpms);
+    assert_eq!(code, 1);
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    findings.remove(0)
+}
+
 fn rpms_made_with(manifest: &str, out: &Path) -> Vec<String> {
     let fx = fixture(Layout::Fedora);
     ok(split_command(
@@ -139,23 +164,13 @@ fn verify_against_monolithic_rpms_names_each_moved_file_and_missing_package() {
 #[test]
 fn verify_against_reports_attributes_that_differ_from_the_manifest() {
     let tmp = tempfile::tempdir().unwrap();
-    let text = fs::read_to_string(manifest_path("libvirt.toml")).unwrap();
-    let changed = text.replacen(
+    let m = changed_manifest(
+        tmp.path(),
         "{ path = \"{sysconfdir}/libvirt/virtlogd.conf\", config = \"noreplace\" }",
         "{ path = \"{sysconfdir}/libvirt/virtlogd.conf\", mode = \"0600\" }",
-        1,
+        "the manifest no longer lists virtlogd.conf so",
     );
-    assert_ne!(
-        text, changed,
-        "the manifest no longer lists virtlogd.conf so"
-    );
-    let m = tmp.path().join("changed.toml");
-    fs::write(&m, changed).unwrap();
-    let rpms = rpms_made_with(m.to_str().unwrap(), &tmp.path().join("out"));
-    let (code, findings) = verify_against(&rpms);
-    assert_eq!(code, 1);
-    assert_eq!(findings.len(), 1, "{findings:#?}");
-    let (check, path, message) = &findings[0];
+    let (check, path, message) = &the_one_finding_against(&m, tmp.path());
     assert_eq!(
         (check.as_str(), path.as_str()),
         ("against", "/etc/libvirt/virtlogd.conf")
@@ -172,20 +187,13 @@ fn verify_against_reports_dependencies_made_by_other_hands() {
     // The RPMs' libvirt-daemon-log requires libc by hand as well as by its generator: rpm
     // keeps both (manual and auto); the manifest's package has the generated one alone.
     let tmp = tempfile::tempdir().unwrap();
-    let text = fs::read_to_string(manifest_path("libvirt.toml")).unwrap();
-    let changed = text.replacen(
+    let m = changed_manifest(
+        tmp.path(),
         "scriptlets = [\"systemd-privileged(virtlogd)\"]\nrequires = [\"libvirt-libs = {evr}\"]",
         "scriptlets = [\"systemd-privileged(virtlogd)\"]\nrequires = [\"libvirt-libs = {evr}\", \"libc.so.6()(64bit)\"]",
-        1,
+        "the manifest's libvirt-daemon-log changed",
     );
-    assert_ne!(text, changed, "the manifest's libvirt-daemon-log changed");
-    let m = tmp.path().join("changed.toml");
-    fs::write(&m, changed).unwrap();
-    let rpms = rpms_made_with(m.to_str().unwrap(), &tmp.path().join("out"));
-    let (code, findings) = verify_against(&rpms);
-    assert_eq!(code, 1);
-    assert_eq!(findings.len(), 1, "{findings:#?}");
-    let (check, path, message) = &findings[0];
+    let (check, path, message) = &the_one_finding_against(&m, tmp.path());
     assert_eq!((check.as_str(), path.as_str()), ("against", ""));
     assert!(message.contains("libvirt-daemon-log-"), "{message}");
     assert!(
@@ -229,9 +237,5 @@ fn a_previous_manifest_without_the_inputs_layout_detects_its_own() {
         "--previous-manifest",
         old.to_str().unwrap(),
     ]));
-    assert!(
-        stdout(&out).contains("verify: no problems"),
-        "{}",
-        stdout(&out)
-    );
+    assert_no_problems(&out);
 }

@@ -101,6 +101,31 @@ impl Elf<'_> {
     fn u32(&self, at: usize) -> Result<u64, BuildIdError> {
         self.get(at, 4)
     }
+    /// The fields of a header that starts at `at`, read one after another.
+    fn fields(&self, at: usize) -> Fields<'_, '_> {
+        Fields { e: self, at }
+    }
+}
+
+/// Reads a header's fields in order: 4-byte words, and the fields that are 8 bytes in a 64-bit
+/// file and 4 in a 32-bit one (addresses, offsets, sizes).
+struct Fields<'e, 'a> {
+    e: &'e Elf<'a>,
+    at: usize,
+}
+
+impl Fields<'_, '_> {
+    fn take(&mut self, n: usize) -> Result<u64, BuildIdError> {
+        let v = self.e.get(self.at, n)?;
+        self.at += n;
+        Ok(v)
+    }
+    fn word(&mut self) -> Result<u64, BuildIdError> {
+        self.take(4)
+    }
+    fn wide(&mut self) -> Result<u64, BuildIdError> {
+        self.take(if self.e.is64 { 8 } else { 4 })
+    }
 }
 
 /// One section header, widened.
@@ -167,32 +192,18 @@ fn section_headers(e: &Elf) -> Result<Vec<Shdr>, BuildIdError> {
             .checked_mul(entsize)
             .and_then(|o| o.checked_add(shoff))
             .ok_or(BuildIdError::Malformed("e_shoff"))?;
-        Ok(if e.is64 {
-            Shdr {
-                name: e.u32(at)?,
-                kind: e.u32(at + 4)?,
-                flags: e.get(at + 8, 8)?,
-                addr: e.get(at + 16, 8)?,
-                offset: e.get(at + 24, 8)?,
-                size: e.get(at + 32, 8)?,
-                link: e.u32(at + 40)?,
-                info: e.u32(at + 44)?,
-                addralign: e.get(at + 48, 8)?,
-                entsize: e.get(at + 56, 8)?,
-            }
-        } else {
-            Shdr {
-                name: e.u32(at)?,
-                kind: e.u32(at + 4)?,
-                flags: e.u32(at + 8)?,
-                addr: e.u32(at + 12)?,
-                offset: e.u32(at + 16)?,
-                size: e.u32(at + 20)?,
-                link: e.u32(at + 24)?,
-                info: e.u32(at + 28)?,
-                addralign: e.u32(at + 32)?,
-                entsize: e.u32(at + 36)?,
-            }
+        let mut f = e.fields(at);
+        Ok(Shdr {
+            name: f.word()?,
+            kind: f.word()?,
+            flags: f.wide()?,
+            addr: f.wide()?,
+            offset: f.wide()?,
+            size: f.wide()?,
+            link: f.word()?,
+            info: f.word()?,
+            addralign: f.wide()?,
+            entsize: f.wide()?,
         })
     };
     let first = read(0)?;
@@ -236,28 +247,25 @@ fn program_headers(e: &Elf, sections: &[Shdr]) -> Result<Vec<Phdr>, BuildIdError
                 .checked_mul(entsize)
                 .and_then(|o| o.checked_add(phoff))
                 .ok_or(BuildIdError::Malformed("e_phoff"))?;
-            Ok(if e.is64 {
-                Phdr {
-                    kind: e.u32(at)?,
-                    flags: e.u32(at + 4)?,
-                    offset: e.get(at + 8, 8)?,
-                    vaddr: e.get(at + 16, 8)?,
-                    paddr: e.get(at + 24, 8)?,
-                    filesz: e.get(at + 32, 8)?,
-                    memsz: e.get(at + 40, 8)?,
-                    align: e.get(at + 48, 8)?,
-                }
-            } else {
-                Phdr {
-                    kind: e.u32(at)?,
-                    offset: e.u32(at + 4)?,
-                    vaddr: e.u32(at + 8)?,
-                    paddr: e.u32(at + 12)?,
-                    filesz: e.u32(at + 16)?,
-                    memsz: e.u32(at + 20)?,
-                    flags: e.u32(at + 24)?,
-                    align: e.u32(at + 28)?,
-                }
+            let mut f = e.fields(at);
+            let kind = f.word()?;
+            // a 64-bit header has p_flags second (for the alignment), a 32-bit one seventh
+            let flags64 = if e.is64 { Some(f.word()?) } else { None };
+            let (offset, vaddr, paddr) = (f.wide()?, f.wide()?, f.wide()?);
+            let (filesz, memsz) = (f.wide()?, f.wide()?);
+            let flags = match flags64 {
+                Some(flags) => flags,
+                None => f.word()?,
+            };
+            Ok(Phdr {
+                kind,
+                flags,
+                offset,
+                vaddr,
+                paddr,
+                filesz,
+                memsz,
+                align: f.wide()?,
             })
         })
         .collect()

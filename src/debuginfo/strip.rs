@@ -138,14 +138,7 @@ fn parse(bytes: &[u8]) -> Result<Parsed, StripError> {
         .ok_or_else(|| StripError::Parse("no section name table".into()))?;
     let names = sections
         .iter()
-        .map(|s| {
-            let start = s.sh_name.min(shstr.len());
-            let end = shstr[start..]
-                .iter()
-                .position(|&b| b == 0)
-                .map_or(shstr.len(), |n| start + n);
-            String::from_utf8_lossy(&shstr[start..end]).into_owned()
-        })
+        .map(|s| String::from_utf8_lossy(c_str(shstr, s.sh_name)).into_owned())
         .collect();
     Ok(Parsed {
         header,
@@ -154,6 +147,17 @@ fn parse(bytes: &[u8]) -> Result<Parsed, StripError> {
         names,
         phdrs,
     })
+}
+
+/// The NUL-terminated string at `at` of a string table (what is left of the table, when it
+/// has no NUL; nothing past its end).
+fn c_str(table: &[u8], at: usize) -> &[u8] {
+    let start = at.min(table.len());
+    let end = table[start..]
+        .iter()
+        .position(|&b| b == 0)
+        .map_or(table.len(), |n| start + n);
+    &table[start..end]
 }
 
 /// The bytes of a section that has them, if they lie inside the file.
@@ -344,6 +348,56 @@ impl Names {
     }
 }
 
+/// Each section's index once the sections `keep` leaves out are gone (0 for those), and how
+/// many are kept.
+fn new_indices(keep: &[bool]) -> (Vec<usize>, usize) {
+    let mut new_index = vec![0usize; keep.len()];
+    let mut next = 0;
+    for (i, &kept) in keep.iter().enumerate() {
+        if kept {
+            new_index[i] = next;
+            next += 1;
+        }
+    }
+    (new_index, next)
+}
+
+/// The kept sections' headers, in order with their indices, each named anew in `names` (but
+/// section 0, which has no name).
+fn renamed(p: &Parsed, keep: &[bool], names: &mut Names) -> Vec<(usize, SectionHeader)> {
+    (0..p.sections.len())
+        .filter(|&i| keep[i])
+        .map(|i| {
+            let mut s = p.sections[i].clone();
+            if i != 0 {
+                s.sh_name = names.add(p.names[i].as_bytes());
+            }
+            (i, s)
+        })
+        .collect()
+}
+
+/// Appends `body` at the end of `out` (placed by the caller) as a new section named `sh_name`,
+/// and its header.
+fn push_section(
+    out: &mut Vec<u8>,
+    headers: &mut Vec<SectionHeader>,
+    sh_name: usize,
+    sh_type: u32,
+    sh_addralign: u64,
+    body: &[u8],
+) {
+    headers.push(SectionHeader {
+        sh_name,
+        sh_type,
+        sh_offset: out.len() as u64,
+        sh_size: body.len() as u64,
+        sh_addralign,
+        ..Default::default()
+    });
+    out.extend_from_slice(body);
+}
+
 fn ehdr_phdr_end(p: &Parsed) -> usize {
     let ehdr = p.header.e_ehsize as usize;
     let ph = p.header.e_phoff as usize + p.header.e_phnum as usize * p.header.e_phentsize as usize;
@@ -373,14 +427,7 @@ fn stripped_file(
         return Err(StripError::Parse("a segment lies outside the file".into()));
     }
     // New indices: kept sections in order, then .gnu_debuglink, then .shstrtab.
-    let mut new_index = vec![0usize; n];
-    let mut next = 0;
-    for i in 0..n {
-        if keep[i] {
-            new_index[i] = next;
-            next += 1;
-        }
-    }
+    let (new_index, next) = new_indices(keep);
     if (0..n)
         .any(|i| keep[i] && new_index[i] != i && p.sections[i].sh_flags & u64::from(SHF_ALLOC) != 0)
     {
@@ -394,13 +441,8 @@ fn stripped_file(
 
     let mut out = bytes[..prefix].to_vec();
     let mut shstrtab = Names::new();
-    let mut name_of = |name: &str| shstrtab.add(name.as_bytes());
     let mut headers: Vec<SectionHeader> = Vec::new();
-    for i in (0..n).filter(|&i| keep[i]) {
-        let mut s = p.sections[i].clone();
-        if i != 0 {
-            s.sh_name = name_of(&p.names[i]);
-        }
+    for (i, mut s) in renamed(p, keep, &mut shstrtab) {
         let inside = s.sh_type == SHT_NOBITS
             || s.sh_flags & u64::from(SHF_ALLOC) != 0
             || (s.sh_offset + s.sh_size) as usize <= prefix;
@@ -430,39 +472,16 @@ fn stripped_file(
     link.push(0);
     link.resize(align(link.len(), 4), 0);
     put(&mut link, p.ctx, crc.into(), 4);
-    let at = place(&mut out, 4, bytes.len())?;
-    out.extend_from_slice(&link);
-    headers.push(SectionHeader {
-        sh_name: name_of(".gnu_debuglink"),
-        sh_type: SHT_PROGBITS,
-        sh_offset: at as u64,
-        sh_size: link.len() as u64,
-        sh_addralign: 4,
-        ..Default::default()
-    });
+    place(&mut out, 4, bytes.len())?;
+    let name = shstrtab.add(b".gnu_debuglink");
+    push_section(&mut out, &mut headers, name, SHT_PROGBITS, 4, &link);
     if let Some(data) = debugdata {
-        let at = out.len();
-        out.extend_from_slice(data);
-        headers.push(SectionHeader {
-            sh_name: name_of(".gnu_debugdata"),
-            sh_type: SHT_PROGBITS,
-            sh_offset: at as u64,
-            sh_size: data.len() as u64,
-            sh_addralign: 1,
-            ..Default::default()
-        });
+        let name = shstrtab.add(b".gnu_debugdata");
+        push_section(&mut out, &mut headers, name, SHT_PROGBITS, 1, data);
     }
-    let strtab_name = name_of(".shstrtab");
-    let at = out.len();
-    out.extend_from_slice(&shstrtab.0);
-    headers.push(SectionHeader {
-        sh_name: strtab_name,
-        sh_type: goblin::elf::section_header::SHT_STRTAB,
-        sh_offset: at as u64,
-        sh_size: shstrtab.0.len() as u64,
-        sh_addralign: 1,
-        ..Default::default()
-    });
+    let name = shstrtab.add(b".shstrtab");
+    let sh_type = goblin::elf::section_header::SHT_STRTAB;
+    push_section(&mut out, &mut headers, name, sh_type, 1, &shstrtab.0);
     debug_assert_eq!(headers.len(), strtab_index + 1);
     Ok(finish(out, p.ctx, &headers, strtab_index))
 }
@@ -503,14 +522,7 @@ fn symbols<'a>(bytes: &'a [u8], p: &Parsed, i: usize) -> Vec<(goblin::elf::Sym, 
         return Vec::new();
     };
     syms.iter()
-        .map(|sym| {
-            let start = sym.st_name.min(strtab.len());
-            let end = strtab[start..]
-                .iter()
-                .position(|&b| b == 0)
-                .map_or(strtab.len(), |n| start + n);
-            (sym, &strtab[start..end])
-        })
+        .map(|sym| (sym, c_str(strtab, sym.st_name)))
         .collect()
 }
 
@@ -561,14 +573,7 @@ fn mini_debuginfo(bytes: &[u8], p: &Parsed) -> Result<Option<Vec<u8>>, StripErro
                     && !matches!(s.sh_type, SHT_PROGBITS | SHT_NOTE | SHT_NOBITS | SHT_STRTAB))
         })
         .collect();
-    let mut new_index = vec![0usize; n];
-    let mut next = 0;
-    for i in 0..n {
-        if keep[i] {
-            new_index[i] = next;
-            next += 1;
-        }
-    }
+    let (new_index, next) = new_indices(&keep);
     let (strtab_index, shstrtab_index) = (next, next + 1);
     // the functions to keep, locals first as they come
     let mut names = Names::new();
@@ -596,12 +601,9 @@ fn mini_debuginfo(bytes: &[u8], p: &Parsed) -> Result<Option<Vec<u8>>, StripErro
     }
     let mut out = bytes[..ehdr_phdr_end(p)].to_vec();
     let mut shstr = Names::new();
-    let mut name_of = |name: &str| shstr.add(name.as_bytes());
     let mut headers: Vec<SectionHeader> = Vec::new();
-    for i in (0..n).filter(|&i| keep[i]) {
-        let mut s = p.sections[i].clone();
+    for (i, mut s) in renamed(p, &keep, &mut shstr) {
         if i != 0 {
-            s.sh_name = name_of(&p.names[i]);
             s.sh_link = if (s.sh_link as usize) < n {
                 new_index[s.sh_link as usize] as u32
             } else {
@@ -637,18 +639,10 @@ fn mini_debuginfo(bytes: &[u8], p: &Parsed) -> Result<Option<Vec<u8>>, StripErro
         }
         headers.push(s);
     }
-    let strtab_name = name_of(".strtab");
-    let shstrtab_name = name_of(".shstrtab");
+    let strtab_name = shstr.add(b".strtab");
+    let shstrtab_name = shstr.add(b".shstrtab");
     for (sh_name, body) in [(strtab_name, names.0), (shstrtab_name, shstr.0)] {
-        headers.push(SectionHeader {
-            sh_name,
-            sh_type: SHT_STRTAB,
-            sh_offset: out.len() as u64,
-            sh_size: body.len() as u64,
-            sh_addralign: 1,
-            ..Default::default()
-        });
-        out.extend_from_slice(&body);
+        push_section(&mut out, &mut headers, sh_name, SHT_STRTAB, 1, &body);
     }
     debug_assert_eq!(headers.len(), shstrtab_index + 1);
     let out = finish(out, p.ctx, &headers, shstrtab_index);

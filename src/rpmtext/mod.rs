@@ -396,10 +396,8 @@ pub fn interpreter(prog: &str) -> Result<String, Unsafe> {
     })
 }
 
-/// The body of `%global NAME BODY` (also inside `%{!?NAME:…}`) such that each use of the
-/// macro, expanded `uses` more times, gives `s`. Backslashes and braces are escaped for the
-/// definition's own parse; the body must not start or end with white space, which rpm strips.
-pub fn global_body(s: &[u8], uses: u32) -> Result<String, Unsafe> {
+/// `s` as text a spec line can hold: UTF-8, without control characters.
+fn line_str(s: &[u8]) -> Result<&str, Unsafe> {
     let Ok(s) = std::str::from_utf8(s) else {
         return Err(unsafe_("is not valid UTF-8, which the spec cannot hold"));
     };
@@ -409,6 +407,14 @@ pub fn global_body(s: &[u8], uses: u32) -> Result<String, Unsafe> {
             describe_control(b)
         )));
     }
+    Ok(s)
+}
+
+/// The body of `%global NAME BODY` (also inside `%{!?NAME:…}`) such that each use of the
+/// macro, expanded `uses` more times, gives `s`. Backslashes and braces are escaped for the
+/// definition's own parse; the body must not start or end with white space, which rpm strips.
+pub fn global_body(s: &[u8], uses: u32) -> Result<String, Unsafe> {
+    let s = line_str(s)?;
     if s.is_empty() || s.trim() != s {
         return Err(unsafe_(
             "is empty or starts or ends with white space, which a macro body cannot hold",
@@ -445,15 +451,7 @@ pub fn lists_dir(dir: &[u8]) -> Result<String, Unsafe> {
 /// A path for the inside of a single-quoted shell word of `%install`: `'` closes the quote,
 /// is written in double quotes, and reopens it; the spec line's expansion is undone as in [`tag_value`].
 pub fn sh_quoted(path: &[u8]) -> Result<String, Unsafe> {
-    let Ok(s) = std::str::from_utf8(path) else {
-        return Err(unsafe_("is not valid UTF-8, which the spec cannot hold"));
-    };
-    if let Some(b) = s.bytes().find(|&b| control(b)) {
-        return Err(unsafe_(format!(
-            "has {}, which a spec line cannot hold",
-            describe_control(b)
-        )));
-    }
+    let s = line_str(path)?;
     let mut out = String::with_capacity(s.len() + 8);
     line_text(&s.replace('\'', r#"'"'"'"#), &mut out);
     Ok(out)

@@ -207,31 +207,20 @@ pub fn write_rpm(
     compression: Compression,
     threads: u32,
 ) -> Result<Written, RpmWriteError> {
-    write_signed_rpm(pkg, files, out_dir, compression, threads, None)
-}
-
-/// [`write_rpm`], and with `sign` a header signature by that key made at the package's build
-/// time, as `rpmsign --addsign` of rpm 4.18 adds it (see `sign.rs`).
-pub fn write_signed_rpm(
-    pkg: &RpmPackage,
-    files: &[RpmFile<'_>],
-    out_dir: &Path,
-    compression: Compression,
-    threads: u32,
-    sign: Option<&SigningKey>,
-) -> Result<Written, RpmWriteError> {
     write_rpm_as(
         pkg,
         files,
         out_dir,
         compression,
         threads,
-        sign,
+        None,
         RpmFormat::V4,
     )
 }
 
-/// [`write_signed_rpm`] in the package format `format`.
+/// [`write_rpm`] in the package format `format`, and with `sign` a header signature by that
+/// key made at the package's build time, as `rpmsign --addsign` of rpm 4.18 adds it (see
+/// `sign.rs`).
 pub fn write_rpm_as(
     pkg: &RpmPackage,
     files: &[RpmFile<'_>],

@@ -6,7 +6,7 @@
 
 use super::plan::LARGE;
 use super::{encode_header, Errors, RpmFormat, RpmPackage, RpmWriteError};
-use crate::format::rpmheader::{SigTag, Val, LEAD_MAGIC, LEAD_SIZE};
+use crate::format::rpmheader::{Encoded, SigTag, Val, LEAD_MAGIC, LEAD_SIZE};
 
 /// RESERVEDSPACE as rpmbuild sizes it (`rpmGenerateSignature()`): 32 bytes plus
 /// `%__gpg_reserved_space` (4096), so a later `rpmsign --addsign` can sign in place.
@@ -70,26 +70,9 @@ pub(super) fn build_signature(
     err: &Errors<'_>,
 ) -> Result<(Vec<u8>, usize), RpmWriteError> {
     let sizes = Some((header_and_payload, archive_size));
+    let small = signature_entries(sha256, sha1, None, None, RESERVED_SPACE);
     let entries = |reserved| signature_entries(sha256, sha1, sizes, openpgp, reserved);
-    let mut enc = encode_header(SigTag::HEADERSIGNATURES, entries(RESERVED_SPACE), err)?;
-    let small = encode_header(
-        SigTag::HEADERSIGNATURES,
-        signature_entries(sha256, sha1, None, None, RESERVED_SPACE),
-        err,
-    )?;
-    if enc.bytes.len() != small.bytes.len() {
-        let grown = enc.bytes.len() - small.bytes.len();
-        if grown >= RESERVED_SPACE {
-            return Err(err.invalid(format!(
-                "the signature tags take {grown} bytes, more than the {RESERVED_SPACE} reserved"
-            )));
-        }
-        enc = encode_header(
-            SigTag::HEADERSIGNATURES,
-            entries(RESERVED_SPACE - grown),
-            err,
-        )?;
-    }
+    let enc = encode_in_reserved_space(small, entries, err)?;
     let md5_offset = enc.offsets[&SigTag::MD5];
     let mut bytes = enc.bytes;
     // rpmWriteSignature(): the signature header is padded to a multiple of 8 bytes.
@@ -121,14 +104,25 @@ pub(super) fn build_signature_v6(
         }
         s
     };
-    let unsigned = encode_header(
-        SigTag::HEADERSIGNATURES,
-        entries(false, RESERVED_SPACE),
-        err,
-    )?;
-    let mut enc = encode_header(SigTag::HEADERSIGNATURES, entries(true, RESERVED_SPACE), err)?;
-    if enc.bytes.len() != unsigned.bytes.len() {
-        let grown = enc.bytes.len() - unsigned.bytes.len();
+    let enc = encode_in_reserved_space(entries(false, RESERVED_SPACE), |r| entries(true, r), err)?;
+    let mut bytes = enc.bytes;
+    bytes.resize(bytes.len().div_ceil(8) * 8, 0);
+    Ok(bytes)
+}
+
+/// The signature header of `entries(reserved)`, made room for in the reserved space: encoded
+/// with all of it, and when that is larger than `base` (the header without the tags that grow
+/// it, with all the reserved space), again with the reserved space shrunk by the difference, so
+/// that it keeps `base`'s size.
+fn encode_in_reserved_space(
+    base: Vec<(SigTag, Val)>,
+    entries: impl Fn(usize) -> Vec<(SigTag, Val)>,
+    err: &Errors<'_>,
+) -> Result<Encoded<SigTag>, RpmWriteError> {
+    let base = encode_header(SigTag::HEADERSIGNATURES, base, err)?;
+    let mut enc = encode_header(SigTag::HEADERSIGNATURES, entries(RESERVED_SPACE), err)?;
+    if enc.bytes.len() != base.bytes.len() {
+        let grown = enc.bytes.len() - base.bytes.len();
         if grown >= RESERVED_SPACE {
             return Err(err.invalid(format!(
                 "the signature tags take {grown} bytes, more than the {RESERVED_SPACE} reserved"
@@ -136,13 +130,11 @@ pub(super) fn build_signature_v6(
         }
         enc = encode_header(
             SigTag::HEADERSIGNATURES,
-            entries(true, RESERVED_SPACE - grown),
+            entries(RESERVED_SPACE - grown),
             err,
         )?;
     }
-    let mut bytes = enc.bytes;
-    bytes.resize(bytes.len().div_ceil(8) * 8, 0);
-    Ok(bytes)
+    Ok(enc)
 }
 
 /// The 96-byte lead (lib/rpmlead.c): magic, format 3.0, binary type, arch and OS numbers,
