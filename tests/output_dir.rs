@@ -75,8 +75,7 @@ fn a_rerun_replaces_the_earlier_runs_outputs_and_removes_its_stale_ones() {
     );
     assert!(out.join("libvirt-libs.cpio.zst").exists());
     assert!(out.join("tree/libvirt-libs").is_dir());
-    let doc: serde_json::Value =
-        serde_json::from_slice(&fs::read(out.join("report.json")).unwrap()).unwrap();
+    let doc = split_report(&out);
     let written: Vec<&str> = strings(&doc["written"]).collect();
     assert!(written.contains(&"report.json") && written.contains(&"tree/libvirt-libs"));
     // The second run writes filelists only: the cpio payloads and trees are the first run's,

@@ -204,21 +204,14 @@ fn a_file_named_rpm_that_is_not_one_says_so() {
 /// build it (`dropped` in the report), as a plain `common = {evr}` is.
 #[test]
 fn isa_names_a_sibling_of_the_same_architecture_and_is_dropped_with_it() {
-    let tmp = tempfile::tempdir().unwrap();
-    let tree = tmp.path().join("tree");
-    std::fs::create_dir_all(tree.join("usr/share/a")).unwrap();
-    std::fs::write(tree.join("usr/share/a/file"), "a").unwrap();
-    std::fs::write(tree.join("usr/share/common"), "c").unwrap();
-    let manifest = tmp.path().join("m.toml");
-    std::fs::write(
-        &manifest,
+    let (tmp, tree, manifest) = crate::util::tree_and_manifest(
+        &[("usr/share/a/file", "a"), ("usr/share/common", "c")],
         "[manifest]\nname = \"t\"\nlicense = \"MIT\"\n\n\
          [package.a]\nsummary = \"a\"\nrequires = [\"common{isa} = {evr}\", \"gone{isa} = {evr}\"]\n\
          files = [\"/usr/share/a/**\"]\n\n\
          [package.common]\nsummary = \"c\"\nfiles = [\"/usr/share/common\"]\n\n\
          [package.gone]\nsummary = \"g\"\nfiles = [\"/usr/share/gone\"]\n",
-    )
-    .unwrap();
+    );
     let out = tmp.path().join("out");
     let m = manifest.to_str().unwrap();
     let args = [
@@ -236,8 +229,7 @@ fn isa_names_a_sibling_of_the_same_architecture_and_is_dropped_with_it() {
         &out,
         &[&args[..], &["--format", "filelist", "--quiet"]].concat(),
     );
-    let doc: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    let doc = crate::util::split_report(&out);
     let a = crate::util::package_row(&doc, "a");
     let requires: Vec<String> = (a["requires"].as_array().unwrap().iter())
         .map(|d| format!("{} {} {}", d["name"], d["op"], d["evr"]))

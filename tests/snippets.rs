@@ -240,7 +240,7 @@ fn fedora_report() -> serde_json::Value {
         tmp.path(),
         &["--format", "filelist"],
     );
-    serde_json::from_slice(&fs::read(tmp.path().join("report.json")).unwrap()).unwrap()
+    split_report(tmp.path())
 }
 
 #[test]

@@ -89,19 +89,8 @@ fn ours_and_rpmbuild_6_1s(scheme: &str) -> (tempfile::TempDir, Rpms, Rpms) {
     let mut sid = Sid::new();
     let (tmp, tree) = copy_tree(&fixture(Layout::Fedora).root);
     let ours = tmp.path().join("ours");
-    let args = [
-        "--accounts",
-        scheme,
-        "--compress",
-        "zstd:3",
-        "--release",
-        "1",
-    ];
-    split(
-        &tree,
-        &ours,
-        &[&args[..], &["--quiet", "--format", "rpm,spec"]].concat(),
-    );
+    let rest = ["--compress", "zstd:3", "--quiet", "--format", "rpm,spec"];
+    split(&tree, &ours, &[&scheme_args(scheme)[..], &rest].concat());
     let base = tmp.path().to_str().unwrap().to_string();
     let top = sid.rpmbuild_in(tmp.path(), &format!("{base}/ours/libvirt.spec"));
     let theirs = rpms_by_name(&PathBuf::from(top).join("RPMS"));
@@ -114,6 +103,11 @@ fn ours_and_rpmbuild_6_1s(scheme: &str) -> (tempfile::TempDir, Rpms, Rpms) {
 }
 
 type Rpms = std::collections::BTreeMap<String, PathBuf>;
+
+/// `--accounts SCHEME --release 1`.
+fn scheme_args(scheme: &str) -> [&str; 4] {
+    ["--accounts", scheme, "--release", "1"]
+}
 
 /// A package's dependencies less the `rpmlib()` features the format asks of the reader
 /// (rpmbuild 6.1 asks other ones of a v4 package than rpm 4.18, which `tests/rpm_out.rs`
@@ -321,20 +315,13 @@ fn with_rpms_own_sysusers_script_our_packages_make_the_accounts_rpmbuilds_make()
 fn report(scheme: &str) -> serde_json::Value {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    let args = [
-        "--accounts",
-        scheme,
-        "--release",
-        "1",
-        "--format",
-        "filelist",
-    ];
+    let rest = ["--format", "filelist", "--quiet"];
     split(
         &fixture(Layout::Fedora).root,
         &out,
-        &[&args[..], &["--quiet"]].concat(),
+        &[&scheme_args(scheme)[..], &rest].concat(),
     );
-    serde_json::from_slice(&fs::read(out.join("report.json")).unwrap()).unwrap()
+    split_report(&out)
 }
 
 /// (phase, name, origin) of a package's scriptlet requirements in a report.
@@ -435,30 +422,17 @@ fn the_sysusers_scheme_refuses_trees_without_the_files_or_with_files_rpmbuild_re
         ),
     ];
     for (i, (tree, needles)) in cases.into_iter().enumerate() {
-        let o = out.path().join(format!("sys{i}"));
-        let args = [
-            "--accounts",
-            "sysusers",
-            "--release",
-            "1",
-            "--format",
-            "filelist",
-        ];
-        fails(&mut split_command(tree, &o, &args), 2, needles);
-        assert!(!o.exists(), "{} written", o.display());
-        let o = out.path().join(format!("pre{i}"));
-        split(
-            tree,
-            &o,
-            &[
-                "--accounts",
-                "pre",
-                "--release",
-                "1",
-                "--format",
-                "filelist",
-            ],
-        );
+        for scheme in ["sysusers", "pre"] {
+            let o = out.path().join(format!("{scheme}{i}"));
+            let cmd = &mut split_command(tree, &o, &scheme_args(scheme));
+            cmd.args(["--format", "filelist"]);
+            if scheme == "sysusers" {
+                fails(cmd, 2, needles);
+                assert!(!o.exists(), "{} written", o.display());
+            } else {
+                ok(cmd);
+            }
+        }
     }
 }
 
@@ -467,60 +441,43 @@ fn the_sysusers_scheme_refuses_trees_without_the_files_or_with_files_rpmbuild_re
 /// directory (the scan reads accounts from those only): another is refused, naming it.
 #[test]
 fn a_manifests_sysusersdir_may_be_a_glob_and_must_be_a_sysusers_d() {
-    let tmp = tempfile::tempdir().unwrap();
-    let tree = tmp.path().join("tree");
-    fs::create_dir_all(tree.join("usr/lib64/sysusers.d")).unwrap();
-    fs::write(tree.join("usr/lib64/sysusers.d/x.conf"), "g xgroup 42\n").unwrap();
     let manifest = |dir: &str| {
-        let path = tmp.path().join("m.toml");
-        fs::write(
-            &path,
-            format!(
-                "[manifest]\nname = \"t\"\nlicense = \"MIT\"\n\n[vars]\nsysusersdir = \"{dir}\"\n\n\
-                 [package.t]\nsummary = \"t\"\nfiles = [\"{{sysusersdir}}/x.conf\", \"/usr/lib64/**\"]\n"
-            ),
+        format!(
+            "[manifest]\nname = \"t\"\nlicense = \"MIT\"\n\n[vars]\nsysusersdir = \"{dir}\"\n\n\
+             [package.t]\nsummary = \"t\"\nfiles = [\"{{sysusersdir}}/x.conf\", \"/usr/lib64/**\"]\n"
         )
-        .unwrap();
-        path.display().to_string()
     };
-    let args = |m: &str| -> Vec<String> {
-        [
-            "--manifest",
-            m,
-            "--accounts",
-            "sysusers",
-            "--version",
-            "1",
-            "--release",
-            "1",
+    let files = [
+        ("usr/lib64/sysusers.d/x.conf", "g xgroup 42\n"),
+        ("usr/lib64/accounts/y", ""),
+    ];
+    for (dir, refused) in [
+        ("/usr/lib*/sysusers.d", false),
+        ("/usr/lib64/accounts", true),
+    ] {
+        let (tmp, tree, m) = tree_and_manifest(&files, &manifest(dir));
+        let out = tmp.path().join("out");
+        let m = m.to_str().unwrap();
+        let args = [
+            &["--manifest", m][..],
+            &scheme_args("sysusers"),
+            &["--version", "1"],
         ]
-        .map(str::to_owned)
-        .to_vec()
-    };
-    let m = manifest("/usr/lib*/sysusers.d");
-    let out = tmp.path().join("out");
-    let a = args(&m);
-    let a: Vec<&str> = a.iter().map(String::as_str).collect();
-    split(
-        &tree,
-        &out,
-        &[&a[..], &["--format", "filelist", "--quiet"]].concat(),
-    );
-    let doc: serde_json::Value =
-        serde_json::from_slice(&fs::read(out.join("report.json")).unwrap()).unwrap();
-    assert_eq!(
-        dep_names(package_row(&doc, "t"), "provides")[..1],
-        ["group(xgroup)"]
-    );
-
-    fs::create_dir_all(tree.join("usr/lib64/accounts")).unwrap();
-    let m = manifest("/usr/lib64/accounts");
-    let a = args(&m);
-    let a: Vec<&str> = a.iter().map(String::as_str).collect();
-    let cmd = &mut split_command(&tree, tmp.path().join("out2"), &a);
-    fails(
-        cmd.args(["--format", "filelist"]),
-        2,
-        &["`/usr/lib64/accounts`", "sysusers.d"],
-    );
+        .concat();
+        let cmd = &mut split_command(&tree, &out, &args);
+        if refused {
+            fails(
+                cmd.args(["--format", "filelist"]),
+                2,
+                &[&format!("`{dir}`"), "sysusers.d"],
+            );
+        } else {
+            ok(cmd.args(["--format", "filelist", "--quiet"]));
+            let doc = split_report(&out);
+            assert_eq!(
+                dep_names(package_row(&doc, "t"), "provides")[..1],
+                ["group(xgroup)"]
+            );
+        }
+    }
 }

@@ -559,3 +559,28 @@ pub fn dep_names<'a>(package: &'a serde_json::Value, kind: &str) -> Vec<&'a str>
         .map(|d| d["name"].as_str().unwrap())
         .collect()
 }
+
+/// The report (`report.json`) a split wrote into `out`.
+pub fn split_report(out: &Path) -> serde_json::Value {
+    let path = out.join("report.json");
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A temporary directory holding a tree (`tree/`) of `files` (paths below the root and their
+/// contents) and the manifest `m.toml` of text `toml`: (the directory, the tree, the manifest).
+pub fn tree_and_manifest(
+    files: &[(&str, &str)],
+    toml: &str,
+) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let tree = tmp.path().join("tree");
+    for (path, text) in files {
+        let p = tree.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, text).unwrap();
+    }
+    let manifest = tmp.path().join("m.toml");
+    std::fs::write(&manifest, toml).unwrap();
+    (tmp, tree, manifest)
+}
