@@ -1121,10 +1121,7 @@ fn every_build_id_length_is_recomputed_as_debugedit_5_0_and_5_3_do() {
     fs::write(&src, "int main(void) { return 0; }\n").unwrap();
     for style in ["sha1", "md5", "uuid", "0x0123456789abcdef"] {
         let root = tmp.path().join(format!("root-{style}"));
-        ok(tool("cp")
-            .arg("-a")
-            .arg(&debug_fixture(Debug::Full).root)
-            .arg(&root));
+        cp_a(&debug_fixture(Debug::Full).root, &root);
         let target = root.join("usr/sbin/virtlogd");
         ok(tool("gcc")
             .args(["-O2", "-g", &format!("-Wl,--build-id={style}"), "-o"])

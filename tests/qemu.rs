@@ -891,7 +891,7 @@ fn the_tree_in_fedoras_layout_splits_the_same() {
         if f["kind"] == "dir" {
             std::fs::create_dir_all(&to).unwrap();
         } else {
-            ok(tool("cp").arg("-a").arg(&from).arg(&to));
+            cp_a(&from, &to);
         }
     }
     let (doc, code) = classify_json(&[root.to_str().unwrap(), "--manifest", "qemu"]);

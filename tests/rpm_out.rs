@@ -29,10 +29,7 @@ fn rpmbuild_rpms(spec: &Path, top: &Path) -> BTreeMap<String, PathBuf> {
 fn ours_and_rpmbuilds(tmp: &Path) -> (BTreeMap<String, PathBuf>, BTreeMap<String, PathBuf>) {
     let ours = tmp.join("ours");
     let tree = tmp.join("tree");
-    ok(tool("cp")
-        .arg("-a")
-        .arg(&fixture(Layout::Fedora).root)
-        .arg(&tree));
+    cp_a(&fixture(Layout::Fedora).root, &tree);
     let plugin = tree.join("usr/lib64/libvirt/storage-backend/libvirt_storage_backend_rbd.so");
     ok(tool("chmod")
         .arg("0644")

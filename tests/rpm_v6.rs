@@ -76,10 +76,7 @@ fn ours_and_rpmbuild_6_1s(tmp: &Path) -> (BTreeMap<String, PathBuf>, BTreeMap<St
     args.extend(["--rpm-format", "6"]);
     // the tree where rpmbuild in the sid root sees it too (the spec names it)
     let tree = tmp.join("root");
-    ok(tool("cp")
-        .arg("-a")
-        .arg(&fixture(Layout::Fedora).root)
-        .arg(&tree));
+    cp_a(&fixture(Layout::Fedora).root, &tree);
     split(&tree, &ours, &args);
     let mut sid = crate::sid::Sid::new();
     let base = tmp.to_str().unwrap();

@@ -243,8 +243,14 @@ pub fn copy_of(layout: Layout) -> (tempfile::TempDir, PathBuf) {
 pub fn copy_tree(src: &Path) -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("root");
-    ok(tool("cp").arg("-a").arg(src).arg(&root));
+    cp_a(src, &root);
     (tmp, root)
+}
+
+/// `cp -a SRC DST`: a copy keeping modes, owners, times and links (the fixture's trees, which
+/// the tests change).
+pub fn cp_a(src: &Path, dst: &Path) {
+    ok(tool("cp").arg("-a").arg(src).arg(dst));
 }
 
 /// A manifest of the repository (`manifests/NAME`), as an argument.

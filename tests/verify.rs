@@ -211,7 +211,7 @@ fn a_previous_manifest_without_the_inputs_layout_detects_its_own() {
     let fx = fixture(Layout::Fedora);
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("root");
-    ok(tool("cp").arg("-a").arg(&fx.root).arg(&root));
+    cp_a(&fx.root, &root);
     // a tree with its libraries in /usr/lib: the `usrlib` layout
     for e in fs::read_dir(root.join("usr/lib64")).unwrap() {
         let e = e.unwrap();
