@@ -39,9 +39,6 @@ pub enum ClassifyError {
     /// A rule the manifest's own checks reject (its error names file and line).
     #[error(transparent)]
     Rule(#[from] ManifestError),
-    /// A shipped `sysusers.d` file rpmbuild would refuse, under `--accounts sysusers`.
-    #[error("{message} (package {package}, --accounts sysusers)")]
-    Sysusers { package: String, message: String },
 }
 
 /// Classify every entry of `inv` by the rules of `m`.
@@ -53,20 +50,6 @@ pub fn classify(inv: &Inventory, m: &Resolved) -> Result<Plan, ClassifyError> {
         message,
     };
     let mut builder: RuleSetBuilder = m.manifest.explicit_rules(&m.vars)?;
-    if m.accounts == crate::sysusers::Accounts::Sysusers {
-        // the scan reads the accounts of `…/sysusers.d/….conf` files only
-        let unread =
-            (m.sysusers_dirs.iter()).find(|d| !d.trim_end_matches('/').ends_with("/sysusers.d"));
-        if let Some(d) = unread {
-            return Err(ClassifyError::Manifest {
-                file,
-                message: format!(
-                    "layout {}: {{sysusersdir}} is `{d}`: --accounts sysusers reads sysusers.d                      files only below a directory named sysusers.d",
-                    m.layout
-                ),
-            });
-        }
-    }
 
     let mut packages: BTreeMap<String, PlannedPackage> = BTreeMap::new();
     for p in &m.manifest.packages {
@@ -221,18 +204,6 @@ pub fn classify(inv: &Inventory, m: &Resolved) -> Result<Plan, ClassifyError> {
             .map_err(|(line, message)| err(line, message))?;
         p.scripts = made.scripts;
         p.script_notes = made.notes;
-        if m.accounts == crate::sysusers::Accounts::Sysusers {
-            for &(e, _) in &p.files {
-                let e = &inv.entries[e];
-                if let (Some(Err(why)), true) = (e.sysusers.as_deref(), m.is_sysusers_file(&e.path))
-                {
-                    return Err(ClassifyError::Sysusers {
-                        package: p.name.clone(),
-                        message: why.clone(),
-                    });
-                }
-            }
-        }
         for (ph, d) in made.prereqs {
             if !p
                 .deps

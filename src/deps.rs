@@ -295,7 +295,7 @@ pub fn compute(
             deps.prereqs.push(Prereq::of(script.phase, true, dep));
         }
         if m.accounts == Accounts::Sysusers {
-            account_deps(inv, plan, m, p, &mut deps);
+            account_deps(inv, plan, p, &mut deps);
         }
         deps.prereqs.sort();
         deps.prereqs.dedup();
@@ -363,17 +363,14 @@ pub fn compute(
     out
 }
 
-/// What rpmbuild >= 4.19 generates for accounts (`--accounts sysusers`): from each
-/// `sysusers.d` file the package ships, its `user()`, `group()`, `groupmember()` provides and
-/// the requirements of its `m` lines; for each non-root owner of a file it ships (ghosts
+/// What rpmbuild >= 4.19 generates for accounts (`--accounts sysusers`): what the package's
+/// `sysusers.d` files declare (read into the plan after classify: `user()`, `group()`,
+/// `groupmember()` provides and the requirements of `m` lines); for each non-root owner of a file it ships (ghosts
 /// included, with its rule's `%attr`), `Requires(pre,postun)` on `user(NAME)`, `group(NAME)`.
-fn account_deps(inv: &Inventory, plan: &Plan, m: &Resolved, p: &PlannedPackage, deps: &mut Deps) {
+fn account_deps(inv: &Inventory, plan: &Plan, p: &PlannedPackage, deps: &mut Deps) {
+    deps.provides.extend(p.accounts.provides.iter().cloned());
+    deps.requires.extend(p.accounts.requires.iter().cloned());
     for f in crate::shipped::shipped(inv, plan, p, None) {
-        let declared = f.entry.sysusers.as_deref().filter(|_| !f.ghost());
-        if let (Some(Ok(a)), true) = (declared, m.is_sysusers_file(&f.entry.path)) {
-            deps.provides.extend(a.provides.iter().cloned());
-            deps.requires.extend(a.requires.iter().cloned());
-        }
         for d in crate::sysusers::owner_requires(f.user, f.group) {
             deps.prereqs.push(Prereq {
                 phases: vec![Phase::Pre, Phase::Postun],

@@ -5,7 +5,8 @@
 //!
 //! - [`pipeline::analyse`], for every command: [`inventory`] (scan a tree, an RPM or a cpio
 //!   archive; [`elf`] facts), [`manifest`] (load, bind to a layout), [`edit`] (the manifest's
-//!   moves and copies), [`classify`] (pure) into a [`plan::Plan`];
+//!   moves and copies), [`classify`] (pure; [`scripts`]) into a [`plan::Plan`], and with
+//!   `--accounts sysusers` the packages' sysusers.d files read ([`sysusers::read_accounts`]);
 //! - [`split::split`], after the plan: the plan's problems and `--unowned`, [`debuginfo`]
 //!   (plan, then split the ELF files), [`deps`] (every package's dependencies, carried by the
 //!   package), [`write`] (what rpmbuild would misread refused first, then every package's

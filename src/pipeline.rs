@@ -28,6 +28,10 @@ pub enum AnalysisError {
     /// A name, version, release or architecture the input gives that rpm would refuse.
     #[error("{0}")]
     Value(String),
+    /// A `sysusers.d` file that cannot be read, or that rpmbuild would refuse
+    /// (`--accounts sysusers`).
+    #[error("{0}")]
+    Accounts(String),
 }
 
 /// Everything one input and one manifest give, up to the plan.
@@ -77,7 +81,11 @@ pub fn analyse_inventory(
     let mut resolved = manifest.resolve(&layout)?;
     resolved.accounts = accounts;
     crate::edit::apply(&resolved, &mut inventory)?;
-    let plan = classify(&inventory, &resolved)?;
+    let mut plan = classify(&inventory, &resolved)?;
+    if accounts == Accounts::Sysusers {
+        crate::sysusers::read_accounts(&inventory, &mut plan, &resolved)
+            .map_err(AnalysisError::Accounts)?;
+    }
     let a = Analysis {
         inventory,
         resolved,

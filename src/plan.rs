@@ -88,6 +88,9 @@ pub struct PlannedPackage {
     pub scripts: Vec<Script>,
     /// Snippets and units left out of `scripts`, and why.
     pub script_notes: Vec<String>,
+    /// Under `--accounts sysusers`: what its `sysusers.d` files declare, as rpmbuild's
+    /// generator reads them ([`crate::sysusers::read_accounts`]).
+    pub accounts: crate::sysusers::AccountDeps,
     /// A debuginfo package (made by `debuginfo`): the package whose debug information it has.
     pub debuginfo_of: Option<String>,
     /// Its dependencies, all sources together: set for every emitted package by the deps
@@ -116,6 +119,7 @@ impl PlannedPackage {
             calls: Vec::new(),
             scripts: Vec::new(),
             script_notes: Vec::new(),
+            accounts: Default::default(),
             debuginfo_of: None,
             computed: PackageDeps {
                 name: name.to_string(),

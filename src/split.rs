@@ -25,6 +25,7 @@ use crate::outdir::OutputDir;
 use crate::pipeline::Analysis;
 use crate::plan::Status;
 use crate::report::{ClassifyReport, SplitReport};
+use crate::sysusers::Accounts;
 use crate::write::{self, Format, WriteOptions};
 use crate::{usage, Listener};
 
@@ -212,6 +213,12 @@ pub fn split(
             .adopt_unowned(name)
             .map_err(|e| usage(e.to_string(), Some("pick a name the manifest does not use")))?,
         _ => {}
+    }
+    if matches!(cfg.unowned, UnownedPolicy::Package(_)) && a.resolved.accounts == Accounts::Sysusers
+    {
+        // the adopted files' accounts too
+        crate::sysusers::read_accounts(&a.inventory, &mut a.plan, &a.resolved)
+            .map_err(|m| usage(m, None))?;
     }
     refuse_newlines(&a, &cfg.write.formats)?;
 

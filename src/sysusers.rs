@@ -36,15 +36,45 @@ pub const SYSUSERSDIR: &str = "/usr/lib/sysusers.d";
 /// The largest `sysusers.d` file read (a real one is a few lines).
 pub const MAX_SIZE: u64 = 1 << 20;
 
-/// Whether `path` may be a `sysusers.d` file of some layout (`…/sysusers.d/….conf`): the scan
-/// reads those; the bound manifest decides with the layout's directories
-/// (`Resolved::is_sysusers_file`), and `classify` refuses, under `--accounts sysusers`, a
-/// layout whose `{sysusersdir}` the scan would not read.
-pub fn is_candidate(path: &std::path::Path) -> bool {
-    path.extension().is_some_and(|e| e == "conf")
-        && path
-            .ancestors()
-            .any(|a| a.file_name().is_some_and(|n| n == "sysusers.d"))
+/// Under `--accounts sysusers`, after classify: read every `sysusers.d` file a package ships
+/// below the layout's `{sysusersdir}` (rpm's `%__sysusers_path`; not its ghosts) into the
+/// package's [`PlannedPackage::accounts`](crate::plan::PlannedPackage::accounts). The files
+/// are read here, not by the scan, so an input is read for accounts only when they are asked
+/// for, and only the files packaged. A file rpmbuild would refuse, or one larger than
+/// [`MAX_SIZE`], is an error naming it and its package. Run again once a stage has moved
+/// files into a package (`--unowned package:NAME`), it reads them all anew.
+pub fn read_accounts(
+    inv: &crate::inventory::Inventory,
+    plan: &mut crate::plan::Plan,
+    m: &crate::manifest::Resolved,
+) -> Result<(), String> {
+    use std::io::Read;
+    let rules = &plan.rules.rules;
+    for p in &mut plan.packages {
+        p.accounts = AccountDeps::default();
+        for &(i, r) in &p.files {
+            let e = &inv.entries[i];
+            let kind = e.kind == crate::inventory::Kind::File;
+            if !kind || rules[r].attrs.ghost || e.size == 0 || !m.is_sysusers_file(&e.path) {
+                continue;
+            }
+            let name = crate::inventory::display_path(&e.path);
+            let why = |w: String| format!("{w} (package {}, --accounts sysusers)", p.name);
+            if e.size > MAX_SIZE {
+                return Err(why(format!(
+                    "{name}: {} bytes, larger than the {MAX_SIZE} rpmsplit reads of a sysusers.d file",
+                    e.size
+                )));
+            }
+            let mut bytes = Vec::new();
+            (e.source.open().and_then(|mut f| f.read_to_end(&mut bytes)))
+                .map_err(|err| why(format!("{name}: {err}")))?;
+            let d = generate(&name, &bytes).map_err(why)?;
+            p.accounts.provides.extend(d.provides);
+            p.accounts.requires.extend(d.requires);
+        }
+    }
+    Ok(())
 }
 
 /// What one `sysusers.d` file gives its package.

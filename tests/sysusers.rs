@@ -437,47 +437,46 @@ fn the_sysusers_scheme_refuses_trees_without_the_files_or_with_files_rpmbuild_re
 }
 
 /// A manifest of its own: `{sysusersdir}` may be a glob (rpm's `%__sysusers_path` is a
-/// regular expression below it), and under `--accounts sysusers` it must name a `sysusers.d`
-/// directory (the scan reads accounts from those only): another is refused, naming it.
+/// regular expression below it) or any directory; a sysusers.d file that only
+/// `--unowned package:NAME` packages gives that package its accounts too.
 #[test]
-fn a_manifests_sysusersdir_may_be_a_glob_and_must_be_a_sysusers_d() {
-    let manifest = |dir: &str| {
+fn a_manifests_sysusersdir_may_be_a_glob_or_any_directory_and_adopted_files_count() {
+    let manifest = |dir: &str, claimed: &str| {
         format!(
             "[manifest]\nname = \"t\"\nlicense = \"MIT\"\n\n[vars]\nsysusersdir = \"{dir}\"\n\n\
-             [package.t]\nsummary = \"t\"\nfiles = [\"{{sysusersdir}}/x.conf\", \"/usr/lib64/**\"]\n"
+             [package.t]\nsummary = \"t\"\nfiles = [{claimed}\"/usr/lib64/other\"]\n"
         )
     };
     let files = [
         ("usr/lib64/sysusers.d/x.conf", "g xgroup 42\n"),
-        ("usr/lib64/accounts/y", ""),
+        ("usr/lib64/accounts/x.conf", "g xgroup 42\n"),
+        ("usr/lib64/other", ""),
     ];
-    for (dir, refused) in [
-        ("/usr/lib*/sysusers.d", false),
-        ("/usr/lib64/accounts", true),
+    let claim = "\"{sysusersdir}/x.conf\", ";
+    for (dir, claimed, package, unowned) in [
+        ("/usr/lib*/sysusers.d", claim, "t", "warn"),
+        ("/usr/lib64/accounts", claim, "t", "warn"),
+        ("/usr/lib64/accounts", "", "extra", "package:extra"),
     ] {
-        let (tmp, tree, m) = tree_and_manifest(&files, &manifest(dir));
+        let (tmp, tree, m) = tree_and_manifest(&files, &manifest(dir, claimed));
         let out = tmp.path().join("out");
         let m = m.to_str().unwrap();
-        let args = [
-            &["--manifest", m][..],
-            &scheme_args("sysusers"),
-            &["--version", "1"],
-        ]
-        .concat();
-        let cmd = &mut split_command(&tree, &out, &args);
-        if refused {
-            fails(
-                cmd.args(["--format", "filelist"]),
-                2,
-                &[&format!("`{dir}`"), "sysusers.d"],
-            );
-        } else {
-            ok(cmd.args(["--format", "filelist", "--quiet"]));
-            let doc = split_report(&out);
-            assert_eq!(
-                dep_names(package_row(&doc, "t"), "provides")[..1],
-                ["group(xgroup)"]
-            );
-        }
+        let rest = [
+            "--version",
+            "1",
+            "--unowned",
+            unowned,
+            "--format",
+            "filelist",
+            "--quiet",
+        ];
+        let args = [&["--manifest", m][..], &scheme_args("sysusers"), &rest].concat();
+        split(&tree, &out, &args);
+        let doc = split_report(&out);
+        let provides = dep_names(package_row(&doc, package), "provides");
+        assert!(
+            provides.contains(&"group(xgroup)"),
+            "{dir} {package}: {provides:?}"
+        );
     }
 }

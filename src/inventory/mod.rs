@@ -219,9 +219,6 @@ pub struct Entry {
     pub shebang: Option<String>,
     /// What a pkg-config file (`*/pkgconfig/*.pc`) declares.
     pub pkgconfig: Option<Box<crate::dep::PkgConfig>>,
-    /// The accounts a `sysusers.d` file (`*/sysusers.d/*.conf`) declares, as rpmbuild's
-    /// generator reads them, or why it would refuse the file.
-    pub sysusers: Option<Box<Result<crate::sysusers::AccountDeps, String>>>,
     /// RPMFILE_* flags from an input RPM; 0 for trees.
     pub input_flags: u32,
     /// Capabilities from an input RPM (`FILECAPS`), empty if none.
@@ -256,7 +253,6 @@ impl Entry {
             elf_unread: None,
             shebang: None,
             pkgconfig: None,
-            sysusers: None,
             input_flags: 0,
             caps: String::new(),
             verify_flags: None,
@@ -509,17 +505,6 @@ pub fn inspect(entry: &mut Entry) -> io::Result<()> {
         entry.source.open()?.read_to_end(&mut bytes)?;
         let text = String::from_utf8_lossy(&bytes);
         entry.pkgconfig = Some(Box::new(crate::dep::PkgConfig::parse(&entry.path, &text)));
-    } else if crate::sysusers::is_candidate(&entry.path) {
-        let name = display_path(&entry.path);
-        entry.sysusers = Some(Box::new(if entry.size > crate::sysusers::MAX_SIZE {
-            Err(format!(
-                "{name}: larger than 1 MiB, not read as a sysusers.d file"
-            ))
-        } else {
-            let mut bytes = Vec::new();
-            entry.source.open()?.read_to_end(&mut bytes)?;
-            crate::sysusers::generate(&name, &bytes)
-        }));
     }
     Ok(())
 }
