@@ -8,7 +8,8 @@
 //! `group(NAME)`; `g NAME …` provides `group(NAME) = B64`; `m USER GROUP` provides
 //! `groupmember(USER/GROUP) = B64` and requires `user(USER)` and `group(GROUP)`; `r` lines
 //! give nothing (rpmbuild warns); any other type stops rpmbuild, and is refused here, naming
-//! the file and line. B64 is the base64 of the fields joined by single spaces, padded with NUL
+//! the file and line, as is a line with a NUL byte or one that is not UTF-8 (rpm would carry
+//! it into a header string, cut or undeclared). B64 is the base64 of the fields joined by single spaces, padded with NUL
 //! bytes to a multiple of three so the encoding has no `=`.
 
 use base64::Engine;
@@ -118,7 +119,17 @@ pub fn generate(file: &str, text: &[u8]) -> Result<AccountDeps, String> {
         if line.first() == Some(&b'#') {
             continue;
         }
-        let line = String::from_utf8_lossy(line);
+        // what rpm would carry as a header string: UTF-8, no NUL (it would cut the line there)
+        let at = || format!("{file}:{}", n + 1);
+        if line.contains(&0) {
+            return Err(format!(
+                "{}: a NUL byte (rpm would cut the line there)",
+                at()
+            ));
+        }
+        let Ok(line) = std::str::from_utf8(line) else {
+            return Err(format!("{}: not UTF-8", at()));
+        };
         // Lua's %S+: runs of bytes that are not space, \t, \n, \v, \f or \r
         let fields: Vec<&str> = line
             .split([' ', '\t', '\n', '\u{b}', '\u{c}', '\r'])
@@ -145,8 +156,8 @@ pub fn generate(file: &str, text: &[u8]) -> Result<AccountDeps, String> {
             "r" => {}
             t => {
                 return Err(format!(
-                    "{file}:{}: invalid sysusers type `{t}` (rpmbuild refuses it)",
-                    n + 1
+                    "{}: invalid sysusers type `{t}` (rpmbuild refuses it)",
+                    at()
                 ))
             }
         }
@@ -187,6 +198,12 @@ mod tests {
         assert!(e.contains("f.conf:2") && e.contains("`x`"), "{e}");
         let e = generate("f.conf", b"m a\n").unwrap_err();
         assert!(e.contains("f.conf:1"), "{e}");
+        let e = generate("f.conf", b"g a 1\ng b\x00c 2\n").unwrap_err();
+        assert!(e.contains("f.conf:2") && e.contains("NUL"), "{e}");
+        let e = generate("f.conf", b"g \xff 1\n").unwrap_err();
+        assert!(e.contains("f.conf:1") && e.contains("UTF-8"), "{e}");
+        // comments are not read
+        assert!(generate("f.conf", b"# \xff\x00\n").is_ok());
         assert!(owner_requires("root", "root").is_empty());
     }
 }
