@@ -130,7 +130,7 @@ impl ElfFacts {
     /// `SHT_GNU_verneed` sections with the string tables they link, and `PT_INTERP`. Nothing
     /// else (`.symtab`, `.strtab`) has to be valid for them, and strings are bytes (shown as
     /// UTF-8, lossily). Work is bounded by the sizes of the sections: see
-    /// [`versions`](self::versions).
+    /// [`versions`].
     pub fn read(bytes: &[u8]) -> Result<ElfFacts, String> {
         use object::elf::{FileHeader32, FileHeader64, ELFCLASS64};
         use object::Endianness;

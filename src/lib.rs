@@ -9,12 +9,12 @@
 //!   `--accounts sysusers` the packages' sysusers.d files read ([`sysusers::read_accounts`]);
 //! - [`split::split`], after the plan: the plan's problems and `--unowned`, [`debuginfo`]
 //!   (plan, then split the ELF files), [`deps`] (every package's dependencies, carried by the
-//!   package), [`write`] (what rpmbuild would misread refused first, then every package's
+//!   package), [`mod@write`] (what rpmbuild would misread refused first, then every package's
 //!   outputs in parallel, into the staging directory of [`outdir`], the one owner of the
 //!   output directory), the spec ([`write::spec`]), [`report`], and the commit ([`outdir`]);
 //! - the questions asked of an analysis: [`explain`], [`verify`], [`deps::Graph`].
 //!
-//! Below them all: [`dep`] (dependency values), [`format`] (newc, compression, the RPM
+//! Below them all: [`dep`] (dependency values), [`mod@format`] (newc, compression, the RPM
 //! header codec, rpm's numbers), [`plan`], [`shipped`], [`rpmtext`] (how every string is
 //! written for rpmbuild to read), [`cleanup`]. [`app`] is the binary's glue.
 

@@ -88,7 +88,7 @@ pub struct OutputDir {
 }
 
 impl OutputDir {
-    /// Examine `path` ([`examine_output_dir`]), make it, and remove the staging directories
+    /// Examine `path` (`examine_output_dir`), make it, and remove the staging directories
     /// of runs that no longer run.
     pub fn open(
         path: &Path,

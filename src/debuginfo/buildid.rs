@@ -12,7 +12,7 @@
 //!    followed by the section's bytes unless it is `SHT_NOBITS`.
 //!
 //! The ELF header itself is not hashed. The note keeps its length. Two hashes, by debugedit's
-//! version ([`Hash`]): since debugedit 5.1 (Fedora 41+, Debian 13+, rpm 6's distributions)
+//! version ([`enum@Hash`]): since debugedit 5.1 (Fedora 41+, Debian 13+, rpm 6's distributions)
 //! XXH3-128 whose canonical (big-endian) form fills the first 16 bytes of the descriptor, any
 //! bytes past 16 kept as they were (and hashed as they were); up to 5.0 (Debian 12, RHEL 9)
 //! MD5 for a 16-byte note and SHA-1 for a 20-byte one, the whole descriptor zeroed.
@@ -30,7 +30,7 @@ use std::borrow::Cow;
 use md5::Md5;
 use sha1::{Digest, Sha1};
 
-/// Which debugedit's hash ([`Hash`] names the versions), `--build-id-hash`.
+/// Which debugedit's hash ([`enum@Hash`] names the versions), `--build-id-hash`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Hash {

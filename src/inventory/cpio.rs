@@ -2,9 +2,9 @@
 //! compressed (gzip, xz, zstd, bzip2: sniffed by magic), from a file or stdin.
 //!
 //! This module also holds the one cpio member reader that the RPM payload reader shares
-//! ([`MemberReader`]): it understands newc members and rpm's stripped large-file members
+//! (`MemberReader`): it understands newc members and rpm's stripped large-file members
 //! ("07070X" + 8 hex digits naming an index into the RPM header's file list), and copies member
-//! bodies into one spool file ([`SpoolWriter`]) so that memory grows with the entry count only,
+//! bodies into one spool file (`SpoolWriter`) so that memory grows with the entry count only,
 //! never with the bytes.
 //!
 //! Member names must be relative (`./usr/x` or `usr/x`); a name with `..` components, an

@@ -1,6 +1,6 @@
 //! Scan: turn any input (a build tree, a monolithic `.rpm`, a cpio archive) into one
 //! [`Inventory`]: every entry with its metadata, a handle to its bytes and, for ELF files, the
-//! [`ElfFacts`](crate::elf::ElfFacts) that rules and dependencies need.
+//! [`crate::elf::ElfFacts`] that rules and dependencies need.
 //!
 //! This module owns reading inputs. It does not decide anything about packages: that is
 //! `classify`'s job. Contents are never collected whole: an entry's bytes stay where they are (a

@@ -3,7 +3,7 @@
 //! out as text rpmbuild (4.18 and later) reads back as the same bytes, with no macro expanded,
 //! no shell command or Lua run, no glob matched and no section started. What cannot be made
 //! literal in its place is refused ([`Unsafe`], its reason), and the writers refuse the whole
-//! split with exit 2 before anything is written ([`refuse`]).
+//! split with exit 2 before anything is written ([`crate::write::refuse_unreadable`]).
 //!
 //! How rpm 4.18 reads each place (build/files.c, build/parseSpec.c, rpmio/macro.c,
 //! rpmio/rpmglob.c, popt), and so what each function writes:

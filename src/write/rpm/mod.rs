@@ -124,7 +124,7 @@ pub struct RpmFile<'a> {
     /// symlinks (the target's length, as `lstat` reports it).
     pub size: u64,
     pub link_target: Option<&'a Path>,
-    /// RPMFILE_* flags (see [`fileflags`]).
+    /// RPMFILE_* flags (see [`crate::format::vocab::fileflags`]).
     pub flags: u32,
     /// Members of one hardlink set share a group id. Only regular, non-%ghost files take part.
     pub hardlink_group: Option<u32>,
