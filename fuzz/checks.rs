@@ -63,3 +63,29 @@ pub fn rpmtext(data: &[u8]) {
         panic!("{e}");
     }
 }
+
+/// `sysusers::generate`, the `sysusers.d` reader of `--accounts sysusers`: every provide with a
+/// version carries, base64 without `=`, one input line's fields joined by single spaces (and
+/// NUL-padded); no name or version holds whitespace or a NUL (rpm would split or cut it).
+pub fn sysusers(data: &[u8]) {
+    use base64::Engine;
+    let Ok(d) = rpmsplit::sysusers::generate("fuzz.conf", data) else {
+        return;
+    };
+    let lines: std::collections::BTreeSet<String> = (data.split(|&b| b == b'\n'))
+        .filter_map(|l| std::str::from_utf8(l).ok())
+        .map(|l| l.split_ascii_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    for dep in d.provides.iter().chain(&d.requires) {
+        let bad = |s: &str| s.is_empty() || s.contains(|c: char| c.is_whitespace() || c == '\0');
+        assert!(!bad(&dep.name), "name {:?}", dep.name);
+        if dep.evr.is_empty() {
+            continue;
+        }
+        assert!(!dep.evr.contains('='), "padding in {:?}", dep.evr);
+        let bytes = (base64::engine::general_purpose::STANDARD.decode(&dep.evr))
+            .unwrap_or_else(|e| panic!("{:?}: {e}", dep.evr));
+        let text = std::str::from_utf8(&bytes).expect("UTF-8").trim_end_matches('\0');
+        assert!(lines.contains(text), "{text:?} is no line of the input");
+    }
+}

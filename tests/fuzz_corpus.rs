@@ -32,6 +32,7 @@ const TARGETS: &[(&str, Replay)] = &[
     ("elf_strip", checks::elf_strip),
     ("manifest", checks::manifest),
     ("rpmtext", checks::rpmtext),
+    ("sysusers", checks::sysusers),
 ];
 
 fn inputs(target: &str) -> Vec<PathBuf> {
