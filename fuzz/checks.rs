@@ -85,7 +85,9 @@ pub fn sysusers(data: &[u8]) {
         assert!(!dep.evr.contains('='), "padding in {:?}", dep.evr);
         let bytes = (base64::engine::general_purpose::STANDARD.decode(&dep.evr))
             .unwrap_or_else(|e| panic!("{:?}: {e}", dep.evr));
-        let text = std::str::from_utf8(&bytes).expect("UTF-8").trim_end_matches('\0');
+        let text = std::str::from_utf8(&bytes)
+            .expect("UTF-8")
+            .trim_end_matches('\0');
         assert!(lines.contains(text), "{text:?} is no line of the input");
     }
 }

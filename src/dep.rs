@@ -328,6 +328,60 @@ impl Evr {
     }
 }
 
+/// What rpm's desktop generator (`fileattrs/desktop.attr`) reads of a `.desktop` file below
+/// `/usr/share/applications/`: whether it is an application (a line `Type=Application`, or
+/// any `Exec=` line) and the value of its last `MimeType=` line.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct DesktopEntry {
+    pub executable: bool,
+    pub mimetypes: Option<String>,
+}
+
+impl DesktopEntry {
+    /// `%__desktop_path`: `^%{_datadir}/applications/.*\.desktop$`.
+    pub fn is_desktop_path(path: &Path) -> bool {
+        use std::os::unix::ffi::OsStrExt;
+        let p = path.as_os_str().as_bytes();
+        p.starts_with(b"/usr/share/applications/") && p.ends_with(b".desktop")
+    }
+
+    /// The generator's Lua patterns, line by line (`io.lines`: split at `\n`, a `\r` kept):
+    /// `^Type%s*=%s*Application$`, `^Exec%s*=`, `^MimeType%s*=` with the value `=%s*(.+)`.
+    pub fn parse(bytes: &[u8]) -> DesktopEntry {
+        let ws = |c: u8| matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
+        // `KEY%s*=`: the rest after the `=`, if the line starts so
+        let after = |line: &'_ [u8], key: &[u8]| -> Option<usize> {
+            let rest = line.strip_prefix(key)?;
+            let spaces = rest.iter().take_while(|&&c| ws(c)).count();
+            (rest.get(spaces) == Some(&b'=')).then_some(key.len() + spaces + 1)
+        };
+        let mut out = DesktopEntry::default();
+        for line in bytes.split(|&b| b == b'\n') {
+            if let Some(i) = after(line, b"Type") {
+                let v = &line[i..];
+                let v = &v[v.iter().take_while(|&&c| ws(c)).count()..];
+                out.executable |= v == b"Application";
+            }
+            if after(line, b"Exec").is_some() {
+                out.executable = true;
+            } else if let Some(i) = after(line, b"MimeType") {
+                // `mimetypes = line:match("=%s*(.+)")`: what follows the first `=`, its
+                // leading spaces skipped but for one if nothing else follows; nothing after
+                // the `=` gives nil, which replaces an earlier line's value
+                let v = &line[i..];
+                let skip = v
+                    .iter()
+                    .take_while(|&&c| ws(c))
+                    .count()
+                    .min(v.len().saturating_sub(1));
+                out.mimetypes =
+                    (!v.is_empty()).then(|| String::from_utf8_lossy(&v[skip..]).into_owned());
+            }
+        }
+        out
+    }
+}
+
 /// What a pkg-config file declares, as rpm's pkgconfig generator reads it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct PkgConfig {
@@ -455,5 +509,28 @@ mod tests {
             serde_json::to_value(&d).unwrap(),
             serde_json::json!({"name": "foo-libs", "op": "=", "evr": "1-2", "origin": "manual"})
         );
+    }
+
+    #[test]
+    fn desktop_entries_read_as_rpms_lua_patterns_read_them() {
+        let d = DesktopEntry::parse(b"Type = Application\nMimeType=   \n");
+        assert_eq!((d.executable, d.mimetypes.as_deref()), (true, Some(" ")));
+        let d = DesktopEntry::parse(b"Type=Application \nExec=\nMimeType=a/b;\nMimeType=\n");
+        assert_eq!((d.executable, d.mimetypes), (true, None));
+        let d = DesktopEntry::parse(b"Type=Link\nMimeType =  x/y;z\r\n");
+        assert_eq!(
+            (d.executable, d.mimetypes.as_deref()),
+            (false, Some("x/y;z\r"))
+        );
+        assert!(DesktopEntry::is_desktop_path(Path::new(
+            "/usr/share/applications/a/b.desktop"
+        )));
+        // `.*\.desktop$`: the name may be nothing but the suffix
+        assert!(DesktopEntry::is_desktop_path(Path::new(
+            "/usr/share/applications/.desktop"
+        )));
+        assert!(!DesktopEntry::is_desktop_path(Path::new(
+            "/usr/share/applicationsx.desktop"
+        )));
     }
 }

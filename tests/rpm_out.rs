@@ -243,3 +243,76 @@ fn re_splitting_a_monolithic_rpm_equals_splitting_its_tree() {
         assert_eq!(deps_of(a), deps_of(b), "{name}: dependencies");
     }
 }
+
+/// rpm's desktop and metainfo generators: an application's `.desktop` file provides
+/// `application()`, `application(NAME)` and its `mimehandler()`s, an AppStream file
+/// `metainfo()` and `metainfo(NAME)`; ours are what rpmbuild gives the same package from our
+/// spec (QEMU ships qemu.desktop).
+#[test]
+fn desktop_and_metainfo_files_provide_what_rpmbuild_gives_them() {
+    let desktop = |text: &str| text.to_string();
+    let files = [
+        (
+            "usr/share/applications/app.desktop",
+            desktop(
+                "[Desktop Entry]\nType=Application\nExec=app %F\nMimeType=text/plain;image/png;\n",
+            ),
+        ),
+        (
+            "usr/share/applications/link.desktop",
+            desktop("[Desktop Entry]\nType=Link\nURL=x\n"),
+        ),
+        (
+            "usr/share/applications/spaced.desktop",
+            desktop("Type =  Application\nName=s\n"),
+        ),
+        (
+            "usr/share/applications/reset.desktop",
+            desktop("Exec=r\nMimeType=a/b;\nMimeType=\n"),
+        ),
+        (
+            "usr/share/applications/last.desktop",
+            desktop("Exec=l\nMimeType=a/b\nMimeType=c/d;;e/f\n"),
+        ),
+        (
+            "usr/share/applications/cr.desktop",
+            desktop("Type=Application\r\n"),
+        ),
+        (
+            "usr/share/metainfo/org.example.x.metainfo.xml",
+            "<component/>\n".into(),
+        ),
+        ("usr/share/appdata/y.appdata.xml", "<component/>\n".into()),
+        ("usr/share/metainfo/z.xml", "<component/>\n".into()),
+    ];
+    let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
+    let (tmp, tree, manifest) = tree_and_manifest(
+        &files,
+        "[manifest]\nname = \"apps\"\nlicense = \"MIT\"\n\n\
+         [package.apps]\nsummary = \"a\"\nfiles = [\"/usr/share/**\"]\n",
+    );
+    let out = tmp.path().join("ours");
+    let m = manifest.to_str().unwrap();
+    let args = ["--manifest", m, "--version", "1", "--arch", "noarch"];
+    split(
+        &tree,
+        &out,
+        &[&args[..], &rpm_split_args("rpm,spec", "1")].concat(),
+    );
+    let ours = rpms_by_name(&out);
+    let theirs = rpmbuild_rpms(&out.join("apps.spec"), &tmp.path().join("rpmbuild"));
+    let (a, b) = (
+        deps_of(&ours["apps-1-1.noarch.rpm"]),
+        deps_of(&theirs["apps-1-1.noarch.rpm"]),
+    );
+    if let Some(d) = differences(&a, &b) {
+        panic!("{d}");
+    }
+    for want in [
+        "application(app.desktop)",
+        "mimehandler(image/png)",
+        "metainfo(y.appdata.xml)",
+    ] {
+        assert!(a.iter().any(|l| l.contains(want)), "{want}: {a:?}");
+    }
+}

@@ -219,6 +219,8 @@ pub struct Entry {
     pub shebang: Option<String>,
     /// What a pkg-config file (`*/pkgconfig/*.pc`) declares.
     pub pkgconfig: Option<Box<crate::dep::PkgConfig>>,
+    /// What an application's `.desktop` file (`/usr/share/applications/`) declares.
+    pub desktop: Option<Box<crate::dep::DesktopEntry>>,
     /// RPMFILE_* flags from an input RPM; 0 for trees.
     pub input_flags: u32,
     /// Capabilities from an input RPM (`FILECAPS`), empty if none.
@@ -253,6 +255,7 @@ impl Entry {
             elf_unread: None,
             shebang: None,
             pkgconfig: None,
+            desktop: None,
             input_flags: 0,
             caps: String::new(),
             verify_flags: None,
@@ -505,6 +508,11 @@ pub fn inspect(entry: &mut Entry) -> io::Result<()> {
         entry.source.open()?.read_to_end(&mut bytes)?;
         let text = String::from_utf8_lossy(&bytes);
         entry.pkgconfig = Some(Box::new(crate::dep::PkgConfig::parse(&entry.path, &text)));
+    }
+    if crate::dep::DesktopEntry::is_desktop_path(&entry.path) && entry.size <= 1 << 20 {
+        let mut bytes = Vec::new();
+        entry.source.open()?.read_to_end(&mut bytes)?;
+        entry.desktop = Some(Box::new(crate::dep::DesktopEntry::parse(&bytes)));
     }
     Ok(())
 }
