@@ -248,23 +248,13 @@ pub fn compute(
     let mut provider: BTreeMap<String, &str> = BTreeMap::new();
     for p in plan.emitted() {
         let mut fd = FileDeps::default();
-        for &(i, r) in &p.files {
+        for &(i, _) in &p.files {
             let e = &inv.entries[i];
-            if plan.rules.rules[r].attrs.ghost {
-                continue;
-            }
             let excluded = m.no_provides_from.is_match(&e.path);
-            // rpmbuild classifies a file by its mode in the package: %attr's, if given
-            let d = match plan.rules.rules[r].attrs.mode {
-                Some(mode) if mode != e.perms => file_deps(
-                    &Entry {
-                        perms: mode,
-                        ..e.clone()
-                    },
-                    excluded,
-                ),
-                _ => file_deps(e, excluded),
-            };
+            // rpmbuild's generators read the file in its buildroot, with the mode it has there
+            // (a rule's %attr changes only the header: elfdeps and script.attr stat the file),
+            // %ghost files too when they are there (the spec's %install copies them)
+            let d = file_deps(e, excluded);
             fd.provides.extend(d.provides);
             fd.requires.extend(d.requires);
         }

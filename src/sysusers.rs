@@ -38,7 +38,7 @@ pub const SYSUSERSDIR: &str = "/usr/lib/sysusers.d";
 pub const MAX_SIZE: u64 = 1 << 20;
 
 /// Under `--accounts sysusers`, after classify: read every `sysusers.d` file a package ships
-/// below the layout's `{sysusersdir}` (rpm's `%__sysusers_path`; not its ghosts) into the
+/// below the layout's `{sysusersdir}` (rpm's `%__sysusers_path`; ghosts included) into the
 /// package's [`PlannedPackage::accounts`](crate::plan::PlannedPackage::accounts). The files
 /// are read here, not by the scan, so an input is read for accounts only when they are asked
 /// for, and only the files packaged. A file rpmbuild would refuse, or one larger than
@@ -50,13 +50,13 @@ pub fn read_accounts(
     m: &crate::manifest::Resolved,
 ) -> Result<(), String> {
     use std::io::Read;
-    let rules = &plan.rules.rules;
     for p in &mut plan.packages {
         p.accounts = AccountDeps::default();
-        for &(i, r) in &p.files {
+        for &(i, _) in &p.files {
             let e = &inv.entries[i];
+            // (ghosts too: rpmbuild's generator reads whatever the buildroot has)
             let kind = e.kind == crate::inventory::Kind::File;
-            if !kind || rules[r].attrs.ghost || e.size == 0 || !m.is_sysusers_file(&e.path) {
+            if !kind || e.size == 0 || !m.is_sysusers_file(&e.path) {
                 continue;
             }
             let name = crate::inventory::display_path(&e.path);
@@ -68,10 +68,20 @@ pub fn read_accounts(
                 )));
             }
             let mut bytes = Vec::new();
-            (e.source.open().and_then(|mut f| f.read_to_end(&mut bytes)))
-                .map_err(|err| why(format!("{name}: {err}")))?;
+            (e.source
+                .open()
+                .and_then(|f| f.take(MAX_SIZE + 1).read_to_end(&mut bytes)))
+            .map_err(|err| why(format!("{name}: {err}")))?;
+            if bytes.len() as u64 > MAX_SIZE {
+                return Err(why(format!(
+                    "{name}: grew past {MAX_SIZE} bytes since the scan"
+                )));
+            }
             let d = generate(&name, &bytes).map_err(why)?;
-            p.accounts.provides.extend(d.provides);
+            // rpm's %__provides_exclude_from holds for these provides too
+            if !m.no_provides_from.is_match(&e.path) {
+                p.accounts.provides.extend(d.provides);
+            }
             p.accounts.requires.extend(d.requires);
         }
     }

@@ -244,3 +244,30 @@ fn isa_names_a_sibling_of_the_same_architecture_and_is_dropped_with_it() {
         serde_json::json!(["requires: gone(x86-64) = 1.0-2"])
     );
 }
+
+/// `{isa}` can be empty (a noarch split): the manifest may put it only at the end of a
+/// package name, and anywhere else is refused at load, naming the line.
+#[test]
+fn isa_elsewhere_than_at_the_end_of_a_name_is_refused() {
+    for bad in [
+        "{isa}",
+        "{isa} = 1",
+        "foo = 1{isa}",
+        "foo{isa}bar",
+        "foo = {isa}",
+    ] {
+        let (_tmp, tree, manifest) = crate::util::tree_and_manifest(
+            &[("usr/share/a", "a")],
+            &format!(
+                "[manifest]\nname = \"t\"\nlicense = \"MIT\"\n\n\
+                 [package.a]\nsummary = \"a\"\nrequires = [\"{bad}\"]\nfiles = [\"/usr/share/a\"]\n"
+            ),
+        );
+        let mut cmd = rpmsplit();
+        cmd.arg("classify")
+            .arg(&tree)
+            .arg("--manifest")
+            .arg(&manifest);
+        fails(&mut cmd, 2, &["m.toml:7", "{isa}"]);
+    }
+}

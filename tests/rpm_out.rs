@@ -24,17 +24,20 @@ fn rpmbuild_rpms(spec: &Path, top: &Path) -> BTreeMap<String, PathBuf> {
 }
 
 /// Split the Fedora fixture with a spec, then build the spec with rpmbuild. One ELF plugin and
-/// one program are made 0644: rpmbuild colors executable files only, elfdeps takes a
-/// library's dependencies whatever its mode, and a program's requires only when executable.
+/// two programs are made 0644: rpmbuild colors executable files only (by their mode in the
+/// package: libvirtd's rule gives it 0755), elfdeps takes a library's dependencies whatever its
+/// mode, and a program's requires only when executable in the buildroot.
 fn ours_and_rpmbuilds(tmp: &Path) -> (BTreeMap<String, PathBuf>, BTreeMap<String, PathBuf>) {
     let ours = tmp.join("ours");
     let tree = tmp.join("tree");
     cp_a(&fixture(Layout::Fedora).root, &tree);
     let plugin = tree.join("usr/lib64/libvirt/storage-backend/libvirt_storage_backend_rbd.so");
+    // (libvirtd's rule gives it %attr(0755): rpmbuild's generators still see the 0644 file)
     ok(tool("chmod")
         .arg("0644")
         .arg(&plugin)
-        .arg(tree.join("usr/bin/virt-admin")));
+        .arg(tree.join("usr/bin/virt-admin"))
+        .arg(tree.join("usr/sbin/libvirtd")));
     let rpms = split_rpms(&tree, &ours, "rpm,spec");
     (
         rpms,

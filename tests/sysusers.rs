@@ -487,3 +487,41 @@ fn a_manifests_sysusersdir_may_be_a_glob_or_any_directory_and_adopted_files_coun
         );
     }
 }
+
+/// rpmbuild's generator reads a `%ghost` sysusers.d file too when the buildroot has it (the
+/// spec's `%install` copies it), and `no-provides-from` (rpm's `%__provides_exclude_from`)
+/// holds for the accounts' provides as for any other.
+#[test]
+fn a_ghost_sysusers_file_declares_its_accounts_and_no_provides_from_holds() {
+    let files = [
+        ("usr/lib/sysusers.d/g.conf", "g ghostgrp 77\n"),
+        (
+            "usr/lib/sysusers.d/hidden.conf",
+            "g hidden 78\nm someone hidden\n",
+        ),
+    ];
+    let (tmp, tree, m) = tree_and_manifest(
+        &files,
+        "no-provides-from = [\"/usr/lib/sysusers.d/hidden.conf\"]\n\n\
+         [manifest]\nname = \"t\"\nlicense = \"MIT\"\n\n\
+         [package.t]\nsummary = \"t\"\nfiles = [\
+         { path = \"/usr/lib/sysusers.d/g.conf\", ghost = true }, \"/usr/lib/sysusers.d/hidden.conf\"]\n",
+    );
+    let out = tmp.path().join("out");
+    let m = m.to_str().unwrap();
+    let rest = ["--version", "1", "--format", "filelist", "--quiet"];
+    split(
+        &tree,
+        &out,
+        &[&["--manifest", m][..], &scheme_args("sysusers"), &rest].concat(),
+    );
+    let doc = split_report(&out);
+    let t = package_row(&doc, "t");
+    let provides = dep_names(t, "provides");
+    assert!(provides.contains(&"group(ghostgrp)"), "{provides:?}");
+    assert!(
+        !provides.iter().any(|p| p.contains("hidden")),
+        "{provides:?}"
+    );
+    assert!(dep_names(t, "requires").contains(&"group(hidden)"));
+}

@@ -65,6 +65,22 @@ impl DepSpec {
         let line = f.line(s.span().start);
         let probe = s.get_ref().replace(['{', '}'], "");
         parse_dep(&probe).map_err(|message| f.at(line, message, None))?;
+        // `{isa}` may be empty (a noarch split): only a name can take it as a suffix
+        let text = s.get_ref();
+        let name_end = text
+            .trim_start()
+            .find(char::is_whitespace)
+            .unwrap_or(text.trim_start().len());
+        let lead = text.len() - text.trim_start().len();
+        for (at, _) in text.match_indices("{isa}") {
+            if at <= lead || at + "{isa}".len() != lead + name_end {
+                return Err(f.at(
+                    line,
+                    format!("`{{isa}}` in `{text}`: it ends a package name (`NAME{{isa}}`), as `%{{?_isa}}` does"),
+                    None,
+                ));
+            }
+        }
         Ok(DepSpec {
             text: s.get_ref().clone(),
             line,
