@@ -150,17 +150,6 @@ impl ElfFacts {
 
     /// rpm's dependency marker for this file's class and machine: `(64bit)` on 64-bit
     /// architectures whose rpm uses it, empty otherwise.
-    /// rpm's file color (`getElfColor`, build/rpmfc.c): 2 for ELFCLASS64, 1 for ELFCLASS32,
-    /// 0 for BPF objects. rpmbuild colors executable regular files only.
-    pub fn color(&self) -> u32 {
-        const EM_BPF: u16 = 247;
-        match (self.machine, self.class64) {
-            (EM_BPF, _) => 0,
-            (_, true) => 2,
-            (_, false) => 1,
-        }
-    }
-
     pub fn marker(&self) -> &'static str {
         // rpm's elfdeps adds "(64bit)" for ELFCLASS64, except on alpha/ia64 style arches
         // where the marker is empty; those are not targets of ours.

@@ -81,10 +81,23 @@ pub fn make(
             ));
             continue;
         }
-        if layout.accounts == Accounts::Sysusers && !s.accounts_from.is_empty() {
-            let files: Vec<String> = (s.accounts_from.iter())
-                .map(|p| fill_script(p, &plain))
-                .collect();
+        let files: Vec<String> = (s.accounts_from.iter())
+            .map(|p| fill_script(p, &plain))
+            .collect();
+        // rpm reads accounts only below %{_sysusersdir}: one named elsewhere would be lost
+        if let Some(f) = files
+            .iter()
+            .find(|f| !layout.is_sysusers_file(Path::new(f)))
+        {
+            return Err((
+                call.line,
+                format!(
+                    "`{}`: accounts-from `{f}` is not a sysusers.d file rpm reads (`{{sysusersdir}}/….conf`)",
+                    call.label()
+                ),
+            ));
+        }
+        if layout.accounts == Accounts::Sysusers && !files.is_empty() {
             if !files.iter().any(|f| paths.contains(&Path::new(f))) {
                 return Err((
                     call.line,

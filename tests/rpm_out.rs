@@ -319,3 +319,36 @@ fn desktop_and_metainfo_files_provide_what_rpmbuild_gives_them() {
         assert!(a.iter().any(|l| l.contains(want)), "{want}: {a:?}");
     }
 }
+
+/// An executable ELF file whose section headers lie past its end: our ELF reader gives up on
+/// it (a warning), libelf still reads its header, and rpmbuild colors it by its class; so do we.
+#[test]
+fn an_elf_file_we_cannot_read_is_colored_as_rpmbuild_colors_it() {
+    let (tmp, tree, manifest) = tree_and_manifest(
+        &[("usr/bin/broken", "")],
+        "[manifest]\nname = \"b\"\nlicense = \"MIT\"\n\n\
+         [package.b]\nsummary = \"b\"\nfiles = [\"/usr/bin/broken\"]\n",
+    );
+    let mut elf = fs::read(fixture(Layout::Fedora).root.join("usr/bin/virsh")).unwrap();
+    assert_eq!(&elf[..5], b"\x7fELF\x02", "a 64-bit ELF file");
+    let past_end = (elf.len() as u64 + 4096).to_le_bytes();
+    elf[0x28..0x30].copy_from_slice(&past_end); // e_shoff
+    let broken = tree.join("usr/bin/broken");
+    fs::write(&broken, &elf).unwrap();
+    ok(tool("chmod").arg("0755").arg(&broken));
+    let out = tmp.path().join("ours");
+    let m = manifest.to_str().unwrap();
+    // (the architecture given: what rpmsplit reads of the file says nothing of it)
+    let args = ["--manifest", m, "--version", "1", "--arch", "x86_64"];
+    split(
+        &tree,
+        &out,
+        &[&args[..], &rpm_split_args("rpm,spec", "1")].concat(),
+    );
+    let theirs = rpmbuild_rpms(&out.join("b.spec"), &tmp.path().join("rpmbuild"));
+    let qf = ["--qf", "[%{FILENAMES} %{FILECOLORS}\n]"];
+    let name = "b-1-1.x86_64.rpm";
+    let ours = rpm_qp(&rpms_by_name(&out)[name], &qf);
+    assert_eq!(ours, "/usr/bin/broken 2\n");
+    assert_eq!(ours, rpm_qp(&theirs[name], &qf));
+}

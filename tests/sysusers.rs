@@ -525,3 +525,25 @@ fn a_ghost_sysusers_file_declares_its_accounts_and_no_provides_from_holds() {
     );
     assert!(dep_names(t, "requires").contains(&"group(hidden)"));
 }
+
+/// rpm reads accounts only below `{sysusersdir}`: a snippet whose `accounts-from` names
+/// another file would lose them under `--accounts sysusers`, and is refused (either scheme),
+/// naming the call's line.
+#[test]
+fn accounts_from_outside_the_sysusers_directory_is_refused() {
+    let (_tmp, tree, m) = tree_and_manifest(
+        &[("etc/acct.conf", "g mygrp -\n")],
+        "[manifest]\nname = \"t\"\nlicense = \"MIT\"\n\n\
+         [snippet.mk]\naccounts-from = [\"/etc/acct.conf\"]\npre = \"groupadd -r mygrp || :\"\n\n\
+         [package.t]\nsummary = \"t\"\nscriptlets = [\"mk\"]\nfiles = [\"/etc/acct.conf\"]\n",
+    );
+    for scheme in ["pre", "sysusers"] {
+        let mut cmd = rpmsplit();
+        cmd.arg("classify").arg(&tree).arg("--manifest").arg(&m);
+        fails(
+            cmd.args(["--accounts", scheme]),
+            2,
+            &["m.toml:11", "`/etc/acct.conf`", "sysusers.d"],
+        );
+    }
+}

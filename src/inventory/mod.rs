@@ -212,6 +212,10 @@ pub struct Entry {
     pub hardlink_group: Option<u32>,
     pub source: Source,
     pub elf: Option<Box<ElfFacts>>,
+    /// rpm's file color of a file with ELF magic, from its ELF header alone as rpm's
+    /// `getElfColor` reads it (libelf's `gelf_getehdr`): 2 for ELFCLASS64, 1 for ELFCLASS32, 0
+    /// for a BPF object or anything else (FILECOLORS, for executable files).
+    pub elf_color: u8,
     /// Why a file with ELF magic has no [`ElfFacts`] (its headers cannot be read): the run
     /// warns with it ([`Inventory::warnings`]).
     pub elf_unread: Option<String>,
@@ -256,6 +260,7 @@ impl Entry {
             shebang: None,
             pkgconfig: None,
             desktop: None,
+            elf_color: 0,
             input_flags: 0,
             caps: String::new(),
             verify_flags: None,
@@ -495,6 +500,7 @@ pub fn inspect(entry: &mut Entry) -> io::Result<()> {
     };
     let head = &head[..n];
     if head.starts_with(b"\x7fELF") {
+        entry.elf_color = elf_color(head, entry.size);
         match entry.source.with_bytes(crate::elf::ElfFacts::read)? {
             Some(Ok(facts)) => entry.elf = Some(Box::new(facts)),
             Some(Err(why)) => entry.elf_unread = Some(why),
@@ -515,6 +521,28 @@ pub fn inspect(entry: &mut Entry) -> io::Result<()> {
         entry.desktop = Some(Box::new(crate::dep::DesktopEntry::parse(&bytes)));
     }
     Ok(())
+}
+
+/// rpm's `getElfColor` (build/rpmfc.c) from the first bytes of a file of `size` bytes: the
+/// class of a header libelf reads (the whole ELF header present, a known class and byte
+/// order), BPF objects (`e_machine` 247) uncolored, as rpm >= 4.20 leaves them.
+fn elf_color(head: &[u8], size: u64) -> u8 {
+    const EM_BPF: u16 = 247;
+    let (color, ehdr_size) = match head.get(4) {
+        Some(1) => (1, 52),
+        Some(2) => (2, 64),
+        _ => return 0,
+    };
+    let machine = match (head.get(5), head.get(18..20)) {
+        (Some(1), Some(m)) => u16::from_le_bytes([m[0], m[1]]),
+        (Some(2), Some(m)) => u16::from_be_bytes([m[0], m[1]]),
+        _ => return 0,
+    };
+    if size < ehdr_size || machine == EM_BPF {
+        0
+    } else {
+        color
+    }
 }
 
 fn read_up_to(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
@@ -625,5 +653,20 @@ mod tests {
     #[test]
     fn display_escapes_bytes() {
         assert_eq!(display_bytes(b"a\xffb\n"), "a\\xffb\\n");
+    }
+
+    #[test]
+    fn elf_colors_as_rpms_get_elf_color() {
+        let mut h = vec![0u8; 64];
+        h[..4].copy_from_slice(b"\x7fELF");
+        (h[4], h[5], h[18]) = (2, 1, 62); // ELF64, LSB, x86-64
+        assert_eq!(super::elf_color(&h, 64), 2);
+        assert_eq!(super::elf_color(&h, 63), 0, "the header cut short");
+        h[4] = 1;
+        assert_eq!(super::elf_color(&h, 52), 1);
+        (h[5], h[18], h[19]) = (2, 0, 247); // MSB, EM_BPF
+        assert_eq!(super::elf_color(&h, 52), 0);
+        h[4] = 3;
+        assert_eq!(super::elf_color(&h, 64), 0, "no such class");
     }
 }

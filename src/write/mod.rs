@@ -328,10 +328,11 @@ fn write_rpm_package(
             caps: &f.entry.caps,
             verify: f.entry.verify_flags,
             lang: &f.lang,
-            color: match &f.entry.elf {
-                // rpmbuild colors regular files with an execute bit in the package's mode
-                Some(elf) if f.entry.kind == Kind::File && f.perms & 0o111 != 0 => elf.color(),
-                _ => 0,
+            // rpmbuild colors regular files with an execute bit in the package's mode
+            color: if f.entry.kind == Kind::File && f.perms & 0o111 != 0 {
+                u32::from(f.entry.elf_color)
+            } else {
+                0
             },
             source: &f.entry.source,
         })
