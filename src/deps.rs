@@ -174,17 +174,16 @@ fn elf_deps(e: &Entry, provides_excluded: bool, out: &mut FileDeps) {
     }
 }
 
-/// elfdeps' soname filter: only names that look like libraries (`lib*.so*`) or the dynamic
-/// linker (`ld*.so*`) make dependencies; dlopen()ed plugins such as `lockd.so` do not.
+/// elfdeps' soname filter (`skipSoname`): only names that look like libraries (`lib*.so*`) or
+/// the dynamic linker make dependencies; dlopen()ed plugins such as `lockd.so` do not. The
+/// whole name is looked at (a `DT_NEEDED` of `/abs/libx.so` makes none), and the linker's
+/// prefixes as rpm compares them: three bytes each, so `ld64.`/`ld64-` are `ld6`.
 pub(crate) fn skip_soname(soname: &str) -> bool {
-    let base = soname.rsplit('/').next().unwrap_or(soname);
-    if base.trim().is_empty() || !base.contains(".so") {
+    if soname.trim().is_empty() || !soname.contains(".so") {
         return true;
     }
-    let linker = ["ld.", "ld-", "ld64.", "ld64-"]
-        .iter()
-        .any(|p| base.starts_with(p));
-    !(linker || base.starts_with("lib"))
+    let linker = ["ld.", "ld-", "ld6"].iter().any(|p| soname.starts_with(p));
+    !(linker || soname.starts_with("lib"))
 }
 
 /// The dependencies of one written package, and what was left out and why.
@@ -493,6 +492,23 @@ impl Graph {
 #[cfg(test)]
 mod tests {
     use super::fill_placeholders;
+
+    #[test]
+    fn sonames_are_filtered_as_elfdeps_filters_them() {
+        use super::skip_soname;
+        for kept in [
+            "libvirt.so.0",
+            "ld-linux-x86-64.so.2",
+            "ld64.so.2",
+            "ld6x.so",
+            "ld.so.1",
+        ] {
+            assert!(!skip_soname(kept), "{kept}");
+        }
+        for skipped in ["lockd.so", "/usr/lib64/libx.so", "libnoso", " ", "lx.so"] {
+            assert!(skip_soname(skipped), "{skipped}");
+        }
+    }
 
     #[test]
     fn placeholders_are_filled_once() {
