@@ -129,14 +129,65 @@ pub fn arch_num(arch: &str) -> u16 {
 }
 
 /// rpm's ISA suffix for an architecture (`NAME(x86-64)`), if rpm defines one.
-pub fn isa(arch: &str) -> Option<&'static str> {
-    Some(match arch {
-        "x86_64" => "x86-64",
-        "aarch64" => "aarch-64",
-        "ppc64le" => "ppc-64",
-        "s390x" => "s390-64",
-        "riscv64" => "riscv-64",
-        "i686" | "i586" | "i386" => "x86-32",
+pub fn isa(arch: &str) -> Option<String> {
+    // rpm's installplatform, its `case "${ARCH}"` in order (shell globs)
+    let (name, bits): (&str, u8) = match arch {
+        a if a.starts_with("sparc64") => ("sparc", 64),
+        a if a.starts_with("sparc") => ("sparc", 32),
+        "s390" => ("s390", 32),
+        "s390x" => ("s390", 64),
+        "ppc64" | "ppc64p7" | "ppc64le" => ("ppc", 64),
+        a if a.starts_with("ppc") => ("ppc", 32),
+        "i386" | "i486" | "i586" | "i686" | "athlon" | "geode" => ("x86", 32),
+        a if a.len() == 8 && a.starts_with("pentium") => ("x86", 32),
+        a if a.starts_with("x86_64") || a == "amd64" || a == "ia32e" => ("x86", 64),
+        "ia64" => ("ia", 64),
+        a if a.starts_with("sh") => ("sh", 32),
+        a if a.starts_with("armv7h") => ("armv7hl", 32),
+        // `sed "s/^\([^-]*\)-.*/\1/"`: the arch up to its first `-`
+        a if a.starts_with("arm") => (a.split('-').next().unwrap_or(a), 32),
+        a if a.starts_with("alpha") => ("alpha", 64),
+        "aarch64" => ("aarch", 64),
+        "mips" | "mipsel" => ("mips", 32),
+        "mips64" | "mips64el" => ("mips", 64),
+        "mipsr6" | "mipsr6el" => ("mipsr6", 32),
+        "mips64r6" | "mips64r6el" => ("mipsr6", 64),
+        "m68k" => ("m68k", 32),
+        "riscv64" => ("riscv", 64),
+        "loongarch64" => ("loongarch", 64),
+        a if a.starts_with("e2k") => ("e2k", 64),
         _ => return None,
-    })
+    };
+    Some(format!("{name}-{bits}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::isa;
+
+    #[test]
+    fn isa_names_are_rpms_installplatform_ones() {
+        for (arch, want) in [
+            ("x86_64", "x86-64"),
+            ("i686", "x86-32"),
+            ("pentium4", "x86-32"),
+            ("athlon", "x86-32"),
+            ("aarch64", "aarch-64"),
+            ("ppc64le", "ppc-64"),
+            ("ppc64p7", "ppc-64"),
+            ("ppc", "ppc-32"),
+            ("s390x", "s390-64"),
+            ("s390", "s390-32"),
+            ("armv7hl", "armv7hl-32"),
+            ("armv6l", "armv6l-32"),
+            ("riscv64", "riscv-64"),
+            ("loongarch64", "loongarch-64"),
+            ("sparc64v", "sparc-64"),
+            ("mips64el", "mips-64"),
+        ] {
+            assert_eq!(isa(arch).as_deref(), Some(want), "{arch}");
+        }
+        assert_eq!(isa("noarch"), None);
+        assert_eq!(isa("pentium"), None);
+    }
 }
