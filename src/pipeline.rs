@@ -247,8 +247,13 @@ impl Analysis {
             return a.clone();
         }
         let mut count: BTreeMap<&str, usize> = BTreeMap::new();
-        for f in self.inventory.entries.iter().filter_map(|e| e.elf.as_ref()) {
-            if let Some(arch) = crate::elf::rpm_arch(f.machine, f.class64) {
+        // each ELF file by its facts, or by its header when they could not be read
+        let machines = (self.inventory.entries.iter()).filter_map(|e| match &e.elf {
+            Some(f) => Some((f.machine, f.class64)),
+            None => e.elf_header,
+        });
+        for (machine, class64) in machines {
+            if let Some(arch) = crate::elf::rpm_arch(machine, class64) {
                 *count.entry(arch).or_default() += 1;
             }
         }

@@ -216,6 +216,9 @@ pub struct Entry {
     /// `getElfColor` reads it (libelf's `gelf_getehdr`): 2 for ELFCLASS64, 1 for ELFCLASS32, 0
     /// for a BPF object or anything else (FILECOLORS, for executable files).
     pub elf_color: u8,
+    /// `e_machine` and ELFCLASS64 of a file with ELF magic and a whole ELF header, read from
+    /// the header alone (the split's architecture counts a file its facts could not be read of).
+    pub elf_header: Option<(u16, bool)>,
     /// Why a file with ELF magic has no [`ElfFacts`] (its headers cannot be read): the run
     /// warns with it ([`Inventory::warnings`]).
     pub elf_unread: Option<String>,
@@ -261,6 +264,7 @@ impl Entry {
             pkgconfig: None,
             desktop: None,
             elf_color: 0,
+            elf_header: None,
             input_flags: 0,
             caps: String::new(),
             verify_flags: None,
@@ -500,7 +504,12 @@ pub fn inspect(entry: &mut Entry) -> io::Result<()> {
     };
     let head = &head[..n];
     if head.starts_with(b"\x7fELF") {
-        entry.elf_color = elf_color(head, entry.size);
+        entry.elf_header = elf_header(head, entry.size);
+        entry.elf_color = match entry.elf_header {
+            Some((EM_BPF, _)) | None => 0,
+            Some((_, true)) => 2,
+            Some((_, false)) => 1,
+        };
         match entry.source.with_bytes(crate::elf::ElfFacts::read)? {
             Some(Ok(facts)) => entry.elf = Some(Box::new(facts)),
             Some(Err(why)) => entry.elf_unread = Some(why),
@@ -523,26 +532,24 @@ pub fn inspect(entry: &mut Entry) -> io::Result<()> {
     Ok(())
 }
 
-/// rpm's `getElfColor` (build/rpmfc.c) from the first bytes of a file of `size` bytes: the
-/// class of a header libelf reads (the whole ELF header present, a known class and byte
-/// order), BPF objects (`e_machine` 247) uncolored, as rpm >= 4.20 leaves them.
-fn elf_color(head: &[u8], size: u64) -> u8 {
-    const EM_BPF: u16 = 247;
-    let (color, ehdr_size) = match head.get(4) {
-        Some(1) => (1, 52),
-        Some(2) => (2, 64),
-        _ => return 0,
+/// `EM_BPF`: rpm (>= 4.20) leaves BPF objects uncolored.
+const EM_BPF: u16 = 247;
+
+/// The ELF header as libelf's `gelf_getehdr` reads it for rpm's `getElfColor`
+/// (build/rpmfc.c), from the first bytes of a file of `size` bytes: `e_machine` and whether
+/// the class is ELFCLASS64, when the whole header is there with a known class and byte order.
+fn elf_header(head: &[u8], size: u64) -> Option<(u16, bool)> {
+    let (class64, ehdr_size) = match head.get(4) {
+        Some(1) => (false, 52),
+        Some(2) => (true, 64),
+        _ => return None,
     };
     let machine = match (head.get(5), head.get(18..20)) {
         (Some(1), Some(m)) => u16::from_le_bytes([m[0], m[1]]),
         (Some(2), Some(m)) => u16::from_be_bytes([m[0], m[1]]),
-        _ => return 0,
+        _ => return None,
     };
-    if size < ehdr_size || machine == EM_BPF {
-        0
-    } else {
-        color
-    }
+    (size >= ehdr_size).then_some((machine, class64))
 }
 
 fn read_up_to(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
@@ -656,17 +663,17 @@ mod tests {
     }
 
     #[test]
-    fn elf_colors_as_rpms_get_elf_color() {
+    fn elf_headers_read_as_libelf_reads_them_for_rpms_colors() {
         let mut h = vec![0u8; 64];
         h[..4].copy_from_slice(b"\x7fELF");
         (h[4], h[5], h[18]) = (2, 1, 62); // ELF64, LSB, x86-64
-        assert_eq!(super::elf_color(&h, 64), 2);
-        assert_eq!(super::elf_color(&h, 63), 0, "the header cut short");
+        assert_eq!(super::elf_header(&h, 64), Some((62, true)));
+        assert_eq!(super::elf_header(&h, 63), None, "the header cut short");
         h[4] = 1;
-        assert_eq!(super::elf_color(&h, 52), 1);
+        assert_eq!(super::elf_header(&h, 52), Some((62, false)));
         (h[5], h[18], h[19]) = (2, 0, 247); // MSB, EM_BPF
-        assert_eq!(super::elf_color(&h, 52), 0);
+        assert_eq!(super::elf_header(&h, 52), Some((247, false)));
         h[4] = 3;
-        assert_eq!(super::elf_color(&h, 64), 0, "no such class");
+        assert_eq!(super::elf_header(&h, 64), None, "no such class");
     }
 }
