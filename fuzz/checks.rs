@@ -74,7 +74,12 @@ pub fn sysusers(data: &[u8]) {
     };
     let lines: std::collections::BTreeSet<String> = (data.split(|&b| b == b'\n'))
         .filter_map(|l| std::str::from_utf8(l).ok())
-        .map(|l| l.split_ascii_whitespace().collect::<Vec<_>>().join(" "))
+        // C's isspace, as Lua's `%S+` reads fields (with \v, which Rust's ASCII whitespace lacks)
+        .map(|l| {
+            let ws = [' ', '\t', '\n', '\u{b}', '\u{c}', '\r'];
+            let fields: Vec<&str> = l.split(ws).filter(|f| !f.is_empty()).collect();
+            fields.join(" ")
+        })
         .collect();
     for dep in d.provides.iter().chain(&d.requires) {
         let bad = |s: &str| s.is_empty() || s.contains(|c: char| c.is_whitespace() || c == '\0');

@@ -37,7 +37,7 @@ fn files(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
         "made.conf".into(),
         b"# comment\n  g   spaced   42  \nu! locked - \"a  long   gecos\" /home/x /bin/sh\n\
           u named 500:named \"named user\" - -\nm named spaced\nr - 500-600\n\nu\n\
-          g\ttabbed\t-\r\n"
+          g\ttabbed\t-\r\ng\x0bvtab\x0b9\x0c\n"
             .to_vec(),
     ));
     assert!(out.len() >= 5, "{out:?}");
