@@ -146,31 +146,48 @@ fn elf_deps(e: &Entry, provides_excluded: bool, out: &mut FileDeps) {
     if !(f.interpreter.is_some() && !e.is_executable()) {
         // elfdeps: DT_NEEDED and version needs → requires.
         for n in f.needed.iter().filter(|n| !skip_soname(n)) {
-            out.requires.push(unversioned(format!("{n}(){marker}")));
+            out.requires
+                .push(unversioned(elf_dep_name(n, None, marker)));
         }
         for vn in f.verneeds.iter().filter(|v| !skip_soname(&v.file)) {
             for v in &vn.versions {
                 out.requires
-                    .push(unversioned(format!("{}({v}){marker}", vn.file)));
+                    .push(unversioned(elf_dep_name(&vn.file, Some(v), marker)));
             }
         }
         if f.gnu_hash && !f.sysv_hash {
             out.requires.push(unversioned("rtld(GNU_HASH)".into()));
         }
     }
+    if provides_excluded {
+        return;
+    }
+    // Its versions, named after the base version definition (elfdeps' `processVerDef`,
+    // whatever the file is).
+    if let Some(base) = f.verdef_base.as_deref().filter(|s| !skip_soname(s)) {
+        for v in &f.verdefs {
+            out.provides
+                .push(unversioned(elf_dep_name(base, Some(v), marker)));
+        }
+    }
     // An ET_DYN file without DT_DEBUG (a shared object, not a PIE executable) provides its
-    // SONAME, or its file name when it has none (elfdeps' "fake soname"), and its versions.
+    // SONAME, or its file name when it has none (elfdeps' "fake soname").
     let is_dso = matches!(f.kind, ElfKind::SharedObject | ElfKind::Pie);
-    if is_dso && !f.has_debug && !provides_excluded {
+    if is_dso && !f.has_debug {
         let base = e.path.file_name().and_then(|b| b.to_str());
         if let Some(soname) = f.soname.as_deref().or(base).filter(|s| !skip_soname(s)) {
             out.provides
-                .push(unversioned(format!("{soname}(){marker}")));
-            for v in &f.verdefs {
-                out.provides
-                    .push(unversioned(format!("{soname}({v}){marker}")));
-            }
+                .push(unversioned(elf_dep_name(soname, None, marker)));
         }
+    }
+}
+
+/// elfdeps' `addDep`: `NAME(VERSION)MARKER`, `NAME()MARKER` without a version, and `NAME` alone
+/// when there is neither (a 32-bit file has no marker: `libc.so.6`, `libc.so.6(GLIBC_2.0)`).
+pub(crate) fn elf_dep_name(name: &str, version: Option<&str>, marker: &str) -> String {
+    match (version, marker) {
+        (None, "") => name.to_string(),
+        (v, m) => format!("{name}({}){m}", v.unwrap_or_default()),
     }
 }
 

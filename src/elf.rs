@@ -104,6 +104,9 @@ pub struct ElfFacts {
     pub symbols: Vec<String>,
     /// Version definitions other than the base (file) one.
     pub verdefs: Vec<String>,
+    /// The base version definition's name (the file's soname, as the linker wrote it): the
+    /// name elfdeps gives the version provides.
+    pub verdef_base: Option<String>,
     pub verneeds: Vec<VerNeed>,
     pub build_id: Option<String>,
     pub gnu_hash: bool,
@@ -275,7 +278,8 @@ fn read_facts<Elf: FileHeader<Endian = object::Endianness>>(
                 }
             }
         } else if kind == elf::SHT_GNU_VERDEF {
-            versions::definitions::<Elf>(section, endian, bytes, &strings(), &mut f.verdefs);
+            let (defs, base) = (&mut f.verdefs, &mut f.verdef_base);
+            versions::definitions::<Elf>(section, endian, bytes, &strings(), defs, base);
         } else if kind == elf::SHT_GNU_VERNEED {
             versions::needs::<Elf>(section, endian, bytes, &strings(), &mut f.verneeds);
         }

@@ -170,3 +170,76 @@ fn plugin_directories_provide_nothing_and_siblings_are_required() {
         "{lp:?}"
     );
 }
+
+/// 32-bit ELF files (i686 multilib libraries): elfdeps gives them no `(64bit)` marker, so a
+/// soname alone is `libx.so.1`, without `()`, and a version `libx.so.1(V_1)`. Built here with
+/// `gcc -m32 -c` and `ld -m elf_i386` (no 32-bit C library needed): a library with a version
+/// script and one needing it; also a PIE-like executable exporting versions.
+#[test]
+fn elf_dependencies_of_32_bit_files_equal_rpm_elfdeps() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let write = |name: &str, text: &str| std::fs::write(d.join(name), text).unwrap();
+    write("dep.c", "int dep(void) { return 1; }\n");
+    write("dep.map", "DEP_1 { global: dep; local: *; };\n");
+    write(
+        "t.c",
+        "extern int dep(void);\nint t(void) { return dep(); }\n",
+    );
+    write(
+        "t.map",
+        "T_1.0 { global: t; local: *; };\nT_2.0 { global: t; } T_1.0;\n",
+    );
+    let cc = |src: &str, obj: &str| {
+        ok(tool("gcc")
+            .current_dir(d)
+            .args(["-m32", "-fPIC", "-c", src, "-o", obj]));
+    };
+    cc("dep.c", "dep.o");
+    cc("t.c", "t.o");
+    let ld = |args: &[&str]| {
+        ok(tool("ld")
+            .current_dir(d)
+            .args(["-m", "elf_i386"])
+            .args(args))
+    };
+    ld(&[
+        "-shared",
+        "-soname",
+        "libdep32.so.1",
+        "--version-script",
+        "dep.map",
+        "-o",
+        "libdep32.so.1",
+        "dep.o",
+    ]);
+    ld(&[
+        "-shared",
+        "-soname",
+        "libt32.so.1",
+        "--version-script",
+        "t.map",
+        "--hash-style=gnu",
+        "-o",
+        "libt32.so.1",
+        "t.o",
+        "./libdep32.so.1",
+    ]);
+    let mut mismatches = Vec::new();
+    for name in ["libdep32.so.1", "libt32.so.1"] {
+        let disk = d.join(name);
+        let mut e = Entry {
+            perms: 0o755,
+            size: std::fs::metadata(&disk).unwrap().len(),
+            source: Source::Path(inventory::TreeFile::stat(&disk).unwrap()),
+            ..Entry::new(Path::new("/usr/lib").join(name), Kind::File)
+        };
+        inventory::inspect(&mut e).unwrap();
+        assert!(
+            e.elf.as_ref().is_some_and(|f| !f.class64),
+            "{name}: a 32-bit ELF file"
+        );
+        compare(&e, &disk, &mut mismatches);
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}

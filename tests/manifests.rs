@@ -608,16 +608,8 @@ fn shared_object() -> ElfFacts {
         soname: None,
         needed: Vec::new(),
         runpath: Vec::new(),
-        interpreter: None,
-        symbols: Vec::new(),
-        verdefs: Vec::new(),
-        verneeds: Vec::new(),
-        build_id: None,
         gnu_hash: true,
-        sysv_hash: false,
-        has_debug: false,
-        debug_sections: false,
-        symtab: false,
+        ..Default::default()
     }
 }
 

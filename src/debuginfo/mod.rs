@@ -603,9 +603,10 @@ pub fn apply(
             && !crate::deps::skip_soname(base)
         {
             if let Some(specs) = deps.get_mut(f.debuginfo.as_str()) {
-                specs
-                    .provides
-                    .push(dep(format!("{base}(){}", facts.marker()), String::new()));
+                specs.provides.push(dep(
+                    crate::deps::elf_dep_name(base, None, facts.marker()),
+                    String::new(),
+                ));
             }
         }
     }

@@ -28,13 +28,15 @@ fn spend(budget: &mut u64) -> bool {
 }
 
 /// The versions a `SHT_GNU_verdef` section defines, other than the base one (`VER_FLG_BASE`,
-/// the file itself): each definition's first name, as rpm's elfdeps takes it.
+/// the file itself): each definition's first name, as rpm's elfdeps takes it; and the base
+/// one's name into `base` (elfdeps names the version provides after it).
 pub(super) fn definitions<'d, Elf: FileHeader<Endian = Endianness>>(
     section: &Elf::SectionHeader,
     endian: Endianness,
     bytes: &'d [u8],
     strings: &Strings<'_, '_>,
     out: &mut Vec<String>,
+    base: &mut Option<String>,
 ) {
     let Ok(Some((mut defs, _))) = section.gnu_verdef(endian, bytes) else {
         return;
@@ -46,6 +48,9 @@ pub(super) fn definitions<'d, Elf: FileHeader<Endian = Endianness>>(
             return;
         }
         if def.vd_flags.get(endian).0 & object::elf::VER_FLG_BASE.0 != 0 {
+            if let Ok(Some(first)) = names.next() {
+                *base = strings.get(first.vda_name.get(endian).into());
+            }
             continue;
         }
         if !spend(&mut budget) {
