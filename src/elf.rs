@@ -154,9 +154,10 @@ impl ElfFacts {
     /// rpm's dependency marker for this file's class and machine: `(64bit)` on 64-bit
     /// architectures whose rpm uses it, empty otherwise.
     pub fn marker(&self) -> &'static str {
-        // rpm's elfdeps adds "(64bit)" for ELFCLASS64, except on alpha/ia64 style arches
-        // where the marker is empty; those are not targets of ours.
-        if self.class64 {
+        // elfdeps' mkmarker: "(64bit)" for ELFCLASS64, but for EM_ALPHA and EM_FAKE_ALPHA
+        const EM_ALPHA: u16 = 41;
+        const EM_FAKE_ALPHA: u16 = 0x9026;
+        if self.class64 && !matches!(self.machine, EM_ALPHA | EM_FAKE_ALPHA) {
             "(64bit)"
         } else {
             ""

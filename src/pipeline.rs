@@ -247,10 +247,12 @@ impl Analysis {
             return a.clone();
         }
         let mut count: BTreeMap<&str, usize> = BTreeMap::new();
-        // each ELF file by its facts, or by its header when they could not be read
+        // each ELF file by its facts; one whose facts could not be read by its header, when
+        // rpm would color it (an executable file), as rpmbuild refuses it in a noarch package
         let machines = (self.inventory.entries.iter()).filter_map(|e| match &e.elf {
             Some(f) => Some((f.machine, f.class64)),
-            None => e.elf_header,
+            None if e.is_executable() && e.elf_color != 0 => e.elf_header,
+            None => None,
         });
         for (machine, class64) in machines {
             if let Some(arch) = crate::elf::rpm_arch(machine, class64) {

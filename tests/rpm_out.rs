@@ -353,3 +353,34 @@ fn an_elf_file_we_cannot_read_is_colored_as_rpmbuild_colors_it() {
     assert_eq!(ours, "/usr/bin/broken 2\n");
     assert_eq!(ours, rpm_qp(&theirs[name], &qf));
 }
+
+/// A data file that starts with an ELF header (aarch64 here) rpmsplit cannot read further, and
+/// that is not executable: rpm would not color it, so it does not make the package
+/// arch-dependent; the split stays noarch, and rpmbuild builds the spec as noarch too.
+#[test]
+fn a_non_executable_file_with_an_elf_header_leaves_the_split_noarch() {
+    let (tmp, tree, manifest) = tree_and_manifest(
+        &[("usr/share/d/readme", "text\n"), ("usr/share/d/junk", "")],
+        "[manifest]\nname = \"d\"\nlicense = \"MIT\"\n\n\
+         [package.d]\nsummary = \"d\"\nfiles = [\"/usr/share/d/*\"]\n",
+    );
+    // a header libelf reads, with section headers past the end: rpmsplit reads no facts
+    let mut junk = vec![0u8; 73];
+    junk[..7].copy_from_slice(b"\x7fELF\x02\x01\x01");
+    junk[18] = 183; // EM_AARCH64
+    junk[0x28..0x30].copy_from_slice(&4096u64.to_le_bytes()); // e_shoff
+    (junk[0x3a], junk[0x3c]) = (64, 3); // e_shentsize, e_shnum
+    fs::write(tree.join("usr/share/d/junk"), &junk).unwrap();
+    let out = tmp.path().join("ours");
+    let m = manifest.to_str().unwrap();
+    let args = ["--manifest", m, "--version", "1"];
+    split(
+        &tree,
+        &out,
+        &[&args[..], &rpm_split_args("rpm,spec", "1")].concat(),
+    );
+    let ours = rpms_by_name(&out);
+    let theirs = rpmbuild_rpms(&out.join("d.spec"), &tmp.path().join("rpmbuild"));
+    assert_eq!(ours.keys().collect::<Vec<_>>(), ["d-1-1.noarch.rpm"]);
+    assert_eq!(theirs.keys().collect::<Vec<_>>(), ["d-1-1.noarch.rpm"]);
+}

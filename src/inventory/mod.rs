@@ -549,7 +549,8 @@ fn elf_header(head: &[u8], size: u64) -> Option<(u16, bool)> {
         (Some(2), Some(m)) => u16::from_be_bytes([m[0], m[1]]),
         _ => return None,
     };
-    (size >= ehdr_size).then_some((machine, class64))
+    // libelf's determine_kind: EI_VERSION must be EV_CURRENT
+    (size >= ehdr_size && head.get(6) == Some(&1)).then_some((machine, class64))
 }
 
 fn read_up_to(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
@@ -666,8 +667,11 @@ mod tests {
     fn elf_headers_read_as_libelf_reads_them_for_rpms_colors() {
         let mut h = vec![0u8; 64];
         h[..4].copy_from_slice(b"\x7fELF");
-        (h[4], h[5], h[18]) = (2, 1, 62); // ELF64, LSB, x86-64
+        (h[4], h[5], h[6], h[18]) = (2, 1, 1, 62); // ELF64, LSB, EV_CURRENT, x86-64
         assert_eq!(super::elf_header(&h, 64), Some((62, true)));
+        h[6] = 0;
+        assert_eq!(super::elf_header(&h, 64), None, "libelf wants EV_CURRENT");
+        h[6] = 1;
         assert_eq!(super::elf_header(&h, 63), None, "the header cut short");
         h[4] = 1;
         assert_eq!(super::elf_header(&h, 52), Some((62, false)));
