@@ -335,9 +335,14 @@ impl Evr {
 pub struct DesktopEntry {
     pub executable: bool,
     pub mimetypes: Option<String>,
+    /// Larger than [`DesktopEntry::MAX_SIZE`]: not read (the scan warns).
+    pub unread: bool,
 }
 
 impl DesktopEntry {
+    /// The largest `.desktop` file read (real ones are a few KiB).
+    pub const MAX_SIZE: u64 = 16 << 20;
+
     /// `%__desktop_path`: `^%{_datadir}/applications/.*\.desktop$`.
     pub fn is_desktop_path(path: &Path) -> bool {
         use std::os::unix::ffi::OsStrExt;
@@ -380,6 +385,60 @@ impl DesktopEntry {
         }
         out
     }
+}
+
+/// What rpm's `desktop.attr` and `metainfo.attr` generators print for the file at `path` (its
+/// `.desktop` facts in `desktop`), read back as rpmbuild reads generator output: the names it
+/// takes, and the words on which rpmbuild would stop (`runCall` splits the output at `\n` and
+/// `\r`, `parseRCPOT` at ASCII whitespace and `,`; a dependency must start with a letter, a
+/// digit, `_` or `/`, and an operator would take the next word as a version).
+///
+/// An application's `.desktop` file prints `application()`, `application(BASENAME)` and a
+/// `mimehandler(TYPE)` per `;`-separated type of its `MimeType=`; an AppStream file below
+/// `/usr/share/{appdata,metainfo}/` ending `.appdata.xml` or `.metainfo.xml` prints
+/// `metainfo()` and `metainfo(BASENAME)`.
+pub fn appstream_names(path: &Path, desktop: Option<&DesktopEntry>) -> (Vec<String>, Vec<String>) {
+    use std::os::unix::ffi::OsStrExt;
+    let base = path
+        .file_name()
+        .map(|b| String::from_utf8_lossy(b.as_bytes()).into_owned());
+    let mut printed: Vec<String> = Vec::new();
+    if let (Some(d), Some(base)) = (desktop, &base) {
+        if d.executable {
+            printed.push("application()".into());
+            printed.push(format!("application({base})"));
+            for t in d.mimetypes.iter().flat_map(|m| m.split(';')) {
+                if !t.is_empty() {
+                    printed.push(format!("mimehandler({t})"));
+                }
+            }
+        }
+    }
+    let name = base.unwrap_or_default();
+    let appstream = ["/usr/share/appdata", "/usr/share/metainfo"]
+        .iter()
+        .any(|d| path.starts_with(d));
+    if appstream && (name.ends_with(".appdata.xml") || name.ends_with(".metainfo.xml")) {
+        printed.push("metainfo()".into());
+        printed.push(format!("metainfo({name})"));
+    }
+    let (mut names, mut refused) = (Vec::new(), Vec::new());
+    let separator = |c: char| matches!(c, ' ' | '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | ',');
+    for line in printed.iter().flat_map(|l| l.split(['\n', '\r'])) {
+        for word in line.split(separator).filter(|w| !w.is_empty()) {
+            let first = word.chars().next().unwrap_or(' ');
+            if first.is_ascii_alphanumeric() || first == '_' || first == '/' {
+                if word.contains(['<', '>', '=']) {
+                    refused.push(word.to_string());
+                } else {
+                    names.push(word.to_string());
+                }
+            } else {
+                refused.push(word.to_string());
+            }
+        }
+    }
+    (names, refused)
 }
 
 /// What a pkg-config file declares, as rpm's pkgconfig generator reads it.

@@ -101,35 +101,12 @@ pub fn file_deps(e: &Entry, provides_excluded: bool) -> FileDeps {
     out
 }
 
-/// What rpm's `desktop.attr` and `metainfo.attr` generators provide for a file: for an
-/// application's `.desktop` file `application()`, `application(BASENAME)` and a
-/// `mimehandler(TYPE)` per `;`-separated type of its `MimeType=` (a type holding whitespace,
-/// which rpm would read as several words, is left out); for an AppStream file below
-/// `/usr/share/{appdata,metainfo}/` ending `.appdata.xml` or `.metainfo.xml`, `metainfo()` and
-/// `metainfo(BASENAME)`.
+/// What rpm's `desktop.attr` and `metainfo.attr` generators give a file
+/// ([`crate::dep::appstream_names`]; the words rpmbuild would stop on are left out, and the
+/// scan warns about them).
 fn appstream_provides(e: &Entry) -> Vec<Dep> {
-    let base = || e.path.file_name().map(|b| b.to_string_lossy().into_owned());
-    let mut out = Vec::new();
-    if let (Some(d), Some(base)) = (&e.desktop, base()) {
-        if d.executable {
-            out.push(unversioned("application()".into()));
-            out.push(unversioned(format!("application({base})")));
-            for t in d.mimetypes.iter().flat_map(|m| m.split(';')) {
-                if !t.is_empty() && !t.contains(char::is_whitespace) {
-                    out.push(unversioned(format!("mimehandler({t})")));
-                }
-            }
-        }
-    }
-    let name = base().unwrap_or_default();
-    let appstream = ["/usr/share/appdata", "/usr/share/metainfo"]
-        .iter()
-        .any(|d| e.path.starts_with(d));
-    if appstream && (name.ends_with(".appdata.xml") || name.ends_with(".metainfo.xml")) {
-        out.push(unversioned("metainfo()".into()));
-        out.push(unversioned(format!("metainfo({name})")));
-    }
-    out
+    let (names, _) = crate::dep::appstream_names(&e.path, e.desktop.as_deref());
+    names.into_iter().map(unversioned).collect()
 }
 
 /// rpm's elfdeps on one file: only ET_EXEC and ET_DYN files give anything; requires unless

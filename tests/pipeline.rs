@@ -271,3 +271,40 @@ fn isa_elsewhere_than_at_the_end_of_a_name_is_refused() {
         fails(&mut cmd, 2, &["m.toml:7", "{isa}"]);
     }
 }
+
+/// A `.desktop` file with CRLF line ends: rpm's desktop generator prints `mimehandler(T\r)`,
+/// and rpmbuild, splitting its output at `\r`, stops on the `)` left over. The split leaves
+/// that word out of the package's provides and says so on stderr, naming the file.
+#[test]
+fn a_desktop_file_whose_generator_output_rpmbuild_would_stop_on_is_named() {
+    let (tmp, tree, manifest) = crate::util::tree_and_manifest(
+        &[(
+            "usr/share/applications/crlf.desktop",
+            "Exec=x\r\nMimeType=text/plain\r\n",
+        )],
+        "[manifest]\nname = \"t\"\nlicense = \"MIT\"\n\n\
+         [package.t]\nsummary = \"t\"\nfiles = [\"/usr/share/**\"]\n",
+    );
+    let out = tmp.path().join("out");
+    let m = manifest.to_str().unwrap();
+    let args = [
+        "--manifest",
+        m,
+        "--version",
+        "1",
+        "--release",
+        "1",
+        "--format",
+        "filelist",
+    ];
+    let done = split(&tree, &out, &args);
+    let err = crate::util::stderr(&done);
+    assert!(
+        err.contains("crlf.desktop") && err.contains("rpmbuild would stop") && err.contains(")"),
+        "{err}"
+    );
+    let doc = crate::util::split_report(&out);
+    let provides = crate::util::dep_names(crate::util::package_row(&doc, "t"), "provides");
+    assert!(provides.contains(&"mimehandler(text/plain"), "{provides:?}");
+    assert!(!provides.contains(&")"), "{provides:?}");
+}

@@ -281,6 +281,12 @@ fn desktop_and_metainfo_files_provide_what_rpmbuild_gives_them() {
             "usr/share/applications/cr.desktop",
             desktop("Type=Application\r\n"),
         ),
+        // rpm reads the generator's output as words: a space (or a comma) splits a type or a
+        // file name into two dependencies, a no-break space does not
+        (
+            "usr/share/applications/a b.desktop",
+            desktop("Exec=x\nMimeType=text/a; text/b;a\u{a0}b;x,y\n"),
+        ),
         (
             "usr/share/metainfo/org.example.x.metainfo.xml",
             "<component/>\n".into(),
@@ -315,6 +321,10 @@ fn desktop_and_metainfo_files_provide_what_rpmbuild_gives_them() {
         "application(app.desktop)",
         "mimehandler(image/png)",
         "metainfo(y.appdata.xml)",
+        "--provides application(a auto",
+        "--provides text/b) auto",
+        "--provides mimehandler(a\u{a0}b) auto",
+        "--provides y) auto",
     ] {
         assert!(a.iter().any(|l| l.contains(want)), "{want}: {a:?}");
     }

@@ -337,13 +337,31 @@ impl Inventory {
     /// What the run should warn about: files with ELF magic and no ELF facts (classified by
     /// path only, without dependencies or an architecture).
     pub fn warnings(&self) -> impl Iterator<Item = String> + '_ {
-        self.entries.iter().filter_map(|e| {
-            let why = e.elf_unread.as_ref()?;
-            Some(format!(
-                "{}: ELF magic, but no ELF facts ({why}): classified by its path only, without \
-                 dependencies or an architecture",
-                e.display()
-            ))
+        self.entries.iter().flat_map(|e| {
+            let elf = e.elf_unread.as_ref().map(|why| {
+                format!(
+                    "{}: ELF magic, but no ELF facts ({why}): classified by its path only, \
+                     without dependencies or an architecture",
+                    e.display()
+                )
+            });
+            let (_, refused) = crate::dep::appstream_names(&e.path, e.desktop.as_deref());
+            let desktop = (!refused.is_empty()).then(|| {
+                format!(
+                    "{}: rpmbuild would stop on what its desktop or metainfo generator prints \
+                     ({}): left out of the package's provides",
+                    e.display(),
+                    refused.join(" ")
+                )
+            });
+            let big = (e.desktop.as_ref().is_some_and(|d| d.unread)).then(|| {
+                format!(
+                    "{}: a .desktop file over {} bytes, not read: no application() provides",
+                    e.display(),
+                    crate::dep::DesktopEntry::MAX_SIZE
+                )
+            });
+            elf.into_iter().chain(desktop).chain(big)
         })
     }
 
@@ -524,10 +542,18 @@ pub fn inspect(entry: &mut Entry) -> io::Result<()> {
         let text = String::from_utf8_lossy(&bytes);
         entry.pkgconfig = Some(Box::new(crate::dep::PkgConfig::parse(&entry.path, &text)));
     }
-    if crate::dep::DesktopEntry::is_desktop_path(&entry.path) && entry.size <= 1 << 20 {
+    if crate::dep::DesktopEntry::is_desktop_path(&entry.path) {
+        let max = crate::dep::DesktopEntry::MAX_SIZE;
         let mut bytes = Vec::new();
-        entry.source.open()?.read_to_end(&mut bytes)?;
-        entry.desktop = Some(Box::new(crate::dep::DesktopEntry::parse(&bytes)));
+        entry.source.open()?.take(max + 1).read_to_end(&mut bytes)?;
+        entry.desktop = Some(Box::new(if bytes.len() as u64 > max {
+            crate::dep::DesktopEntry {
+                unread: true,
+                ..Default::default()
+            }
+        } else {
+            crate::dep::DesktopEntry::parse(&bytes)
+        }));
     }
     Ok(())
 }
