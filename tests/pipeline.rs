@@ -204,30 +204,14 @@ fn a_file_named_rpm_that_is_not_one_says_so() {
 /// build it (`dropped` in the report), as a plain `common = {evr}` is.
 #[test]
 fn isa_names_a_sibling_of_the_same_architecture_and_is_dropped_with_it() {
-    let (tmp, tree, manifest) = crate::util::tree_and_manifest(
+    let (_tmp, out, _) = crate::util::split_own(
         &[("usr/share/a/file", "a"), ("usr/share/common", "c")],
         "[manifest]\nname = \"t\"\nlicense = \"MIT\"\n\n\
          [package.a]\nsummary = \"a\"\nrequires = [\"common{isa} = {evr}\", \"gone{isa} = {evr}\"]\n\
          files = [\"/usr/share/a/**\"]\n\n\
          [package.common]\nsummary = \"c\"\nfiles = [\"/usr/share/common\"]\n\n\
          [package.gone]\nsummary = \"g\"\nfiles = [\"/usr/share/gone\"]\n",
-    );
-    let out = tmp.path().join("out");
-    let m = manifest.to_str().unwrap();
-    let args = [
-        "--manifest",
-        m,
-        "--version",
-        "1.0",
-        "--release",
-        "2",
-        "--arch",
-        "x86_64",
-    ];
-    split(
-        &tree,
-        &out,
-        &[&args[..], &["--format", "filelist", "--quiet"]].concat(),
+        &["--version", "1.0", "--release", "2", "--arch", "x86_64", "--format", "filelist", "--quiet"],
     );
     let doc = crate::util::split_report(&out);
     let a = crate::util::package_row(&doc, "a");
@@ -277,27 +261,15 @@ fn isa_elsewhere_than_at_the_end_of_a_name_is_refused() {
 /// that word out of the package's provides and says so on stderr, naming the file.
 #[test]
 fn a_desktop_file_whose_generator_output_rpmbuild_would_stop_on_is_named() {
-    let (tmp, tree, manifest) = crate::util::tree_and_manifest(
+    let (_tmp, out, done) = crate::util::split_own(
         &[(
             "usr/share/applications/crlf.desktop",
             "Exec=x\r\nMimeType=text/plain\r\n",
         )],
         "[manifest]\nname = \"t\"\nlicense = \"MIT\"\n\n\
          [package.t]\nsummary = \"t\"\nfiles = [\"/usr/share/**\"]\n",
+        &["--version", "1", "--release", "1", "--format", "filelist"],
     );
-    let out = tmp.path().join("out");
-    let m = manifest.to_str().unwrap();
-    let args = [
-        "--manifest",
-        m,
-        "--version",
-        "1",
-        "--release",
-        "1",
-        "--format",
-        "filelist",
-    ];
-    let done = split(&tree, &out, &args);
     let err = crate::util::stderr(&done);
     assert!(
         err.contains("crlf.desktop") && err.contains("rpmbuild would stop") && err.contains(")"),

@@ -247,6 +247,29 @@ fn re_splitting_a_monolithic_rpm_equals_splitting_its_tree() {
     }
 }
 
+/// Split `tree` by the manifest `manifest` (version 1, release 1, and `extra`) into RPMs and a
+/// spec in `TMP/ours`, and build that spec with rpmbuild: ours and rpmbuild's RPMs by name.
+fn own_manifest_and_rpmbuilds(
+    tmp: &Path,
+    tree: &Path,
+    manifest: &Path,
+    extra: &[&str],
+) -> (BTreeMap<String, PathBuf>, BTreeMap<String, PathBuf>) {
+    let out = tmp.join("ours");
+    let m = manifest.to_str().unwrap();
+    let args = [&["--manifest", m, "--version", "1"][..], extra].concat();
+    split(
+        tree,
+        &out,
+        &[&args[..], &rpm_split_args("rpm,spec", "1")].concat(),
+    );
+    let spec = files_below(&out, "spec").pop().expect("a spec");
+    (
+        rpms_by_name(&out),
+        rpmbuild_rpms(&spec, &tmp.join("rpmbuild")),
+    )
+}
+
 /// rpm's desktop and metainfo generators: an application's `.desktop` file provides
 /// `application()`, `application(NAME)` and its `mimehandler()`s, an AppStream file
 /// `metainfo()` and `metainfo(NAME)`; ours are what rpmbuild gives the same package from our
@@ -300,16 +323,8 @@ fn desktop_and_metainfo_files_provide_what_rpmbuild_gives_them() {
         "[manifest]\nname = \"apps\"\nlicense = \"MIT\"\n\n\
          [package.apps]\nsummary = \"a\"\nfiles = [\"/usr/share/**\"]\n",
     );
-    let out = tmp.path().join("ours");
-    let m = manifest.to_str().unwrap();
-    let args = ["--manifest", m, "--version", "1", "--arch", "noarch"];
-    split(
-        &tree,
-        &out,
-        &[&args[..], &rpm_split_args("rpm,spec", "1")].concat(),
-    );
-    let ours = rpms_by_name(&out);
-    let theirs = rpmbuild_rpms(&out.join("apps.spec"), &tmp.path().join("rpmbuild"));
+    let (ours, theirs) =
+        own_manifest_and_rpmbuilds(tmp.path(), &tree, &manifest, &["--arch", "noarch"]);
     let (a, b) = (
         deps_of(&ours["apps-1-1.noarch.rpm"]),
         deps_of(&theirs["apps-1-1.noarch.rpm"]),
@@ -347,19 +362,11 @@ fn an_elf_file_we_cannot_read_is_colored_as_rpmbuild_colors_it() {
     let broken = tree.join("usr/bin/broken");
     fs::write(&broken, &elf).unwrap();
     ok(tool("chmod").arg("0755").arg(&broken));
-    let out = tmp.path().join("ours");
-    let m = manifest.to_str().unwrap();
     // (the split's architecture from its header too: rpmbuild refuses an ELF file in noarch)
-    let args = ["--manifest", m, "--version", "1"];
-    split(
-        &tree,
-        &out,
-        &[&args[..], &rpm_split_args("rpm,spec", "1")].concat(),
-    );
-    let theirs = rpmbuild_rpms(&out.join("b.spec"), &tmp.path().join("rpmbuild"));
+    let (ours, theirs) = own_manifest_and_rpmbuilds(tmp.path(), &tree, &manifest, &[]);
     let qf = ["--qf", "[%{FILENAMES} %{FILECOLORS}\n]"];
     let name = "b-1-1.x86_64.rpm";
-    let ours = rpm_qp(&rpms_by_name(&out)[name], &qf);
+    let ours = rpm_qp(&ours[name], &qf);
     assert_eq!(ours, "/usr/bin/broken 2\n");
     assert_eq!(ours, rpm_qp(&theirs[name], &qf));
 }
@@ -381,16 +388,7 @@ fn a_non_executable_file_with_an_elf_header_leaves_the_split_noarch() {
     junk[0x28..0x30].copy_from_slice(&4096u64.to_le_bytes()); // e_shoff
     (junk[0x3a], junk[0x3c]) = (64, 3); // e_shentsize, e_shnum
     fs::write(tree.join("usr/share/d/junk"), &junk).unwrap();
-    let out = tmp.path().join("ours");
-    let m = manifest.to_str().unwrap();
-    let args = ["--manifest", m, "--version", "1"];
-    split(
-        &tree,
-        &out,
-        &[&args[..], &rpm_split_args("rpm,spec", "1")].concat(),
-    );
-    let ours = rpms_by_name(&out);
-    let theirs = rpmbuild_rpms(&out.join("d.spec"), &tmp.path().join("rpmbuild"));
+    let (ours, theirs) = own_manifest_and_rpmbuilds(tmp.path(), &tree, &manifest, &[]);
     assert_eq!(ours.keys().collect::<Vec<_>>(), ["d-1-1.noarch.rpm"]);
     assert_eq!(theirs.keys().collect::<Vec<_>>(), ["d-1-1.noarch.rpm"]);
 }

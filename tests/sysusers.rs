@@ -465,9 +465,6 @@ fn a_manifests_sysusersdir_may_be_a_glob_or_any_directory_and_adopted_files_coun
         ("/usr/lib64/accounts", claim, "t", "warn"),
         ("/usr/lib64/accounts", "", "extra", "package:extra"),
     ] {
-        let (tmp, tree, m) = tree_and_manifest(&files, &manifest(dir, claimed));
-        let out = tmp.path().join("out");
-        let m = m.to_str().unwrap();
         let rest = [
             "--version",
             "1",
@@ -477,8 +474,8 @@ fn a_manifests_sysusersdir_may_be_a_glob_or_any_directory_and_adopted_files_coun
             "filelist",
             "--quiet",
         ];
-        let args = [&["--manifest", m][..], &scheme_args("sysusers"), &rest].concat();
-        split(&tree, &out, &args);
+        let args = [&scheme_args("sysusers")[..], &rest].concat();
+        let (_tmp, out, _) = split_own(&files, &manifest(dir, claimed), &args);
         let doc = split_report(&out);
         let provides = dep_names(package_row(&doc, package), "provides");
         assert!(
@@ -500,20 +497,14 @@ fn a_ghost_sysusers_file_declares_its_accounts_and_no_provides_from_holds() {
             "g hidden 78\nm someone hidden\n",
         ),
     ];
-    let (tmp, tree, m) = tree_and_manifest(
+    let rest = ["--version", "1", "--format", "filelist", "--quiet"];
+    let (_tmp, out, _) = split_own(
         &files,
         "no-provides-from = [\"/usr/lib/sysusers.d/hidden.conf\"]\n\n\
          [manifest]\nname = \"t\"\nlicense = \"MIT\"\n\n\
          [package.t]\nsummary = \"t\"\nfiles = [\
          { path = \"/usr/lib/sysusers.d/g.conf\", ghost = true }, \"/usr/lib/sysusers.d/hidden.conf\"]\n",
-    );
-    let out = tmp.path().join("out");
-    let m = m.to_str().unwrap();
-    let rest = ["--version", "1", "--format", "filelist", "--quiet"];
-    split(
-        &tree,
-        &out,
-        &[&["--manifest", m][..], &scheme_args("sysusers"), &rest].concat(),
+        &[&scheme_args("sysusers")[..], &rest].concat(),
     );
     let doc = split_report(&out);
     let t = package_row(&doc, "t");

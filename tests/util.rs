@@ -590,3 +590,17 @@ pub fn tree_and_manifest(
     std::fs::write(&manifest, toml).unwrap();
     (tmp, tree, manifest)
 }
+
+/// [`tree_and_manifest`], then `split` of that tree by that manifest into `DIR/out` with
+/// `args`: (the directory, the output directory, the run's output).
+pub fn split_own(
+    files: &[(&str, &str)],
+    toml: &str,
+    args: &[&str],
+) -> (tempfile::TempDir, PathBuf, std::process::Output) {
+    let (tmp, tree, manifest) = tree_and_manifest(files, toml);
+    let out = tmp.path().join("out");
+    let m = manifest.to_str().unwrap();
+    let done = split(&tree, &out, &[&["--manifest", m][..], args].concat());
+    (tmp, out, done)
+}
