@@ -53,13 +53,19 @@ pub fn read_accounts(
     for p in &mut plan.packages {
         p.accounts = AccountDeps::default();
         for &(i, _) in &p.files {
-            let e = &inv.entries[i];
-            // (ghosts too: rpmbuild's generator reads whatever the buildroot has)
-            let kind = e.kind == crate::inventory::Kind::File;
-            if !kind || e.size == 0 || !m.is_sysusers_file(&e.path) {
+            // (ghosts too: rpmbuild's generator reads whatever the buildroot has; a symlink,
+            // what it leads to)
+            let link = &inv.entries[i];
+            if !m.is_sysusers_file(&link.path) {
                 continue;
             }
-            let name = crate::inventory::display_path(&e.path);
+            let Some(e) = inv.followed(link) else {
+                continue;
+            };
+            if e.kind != crate::inventory::Kind::File || e.size == 0 {
+                continue;
+            }
+            let name = crate::inventory::display_path(&link.path);
             let why = |w: String| format!("{w} (package {}, --accounts sysusers)", p.name);
             if e.size > MAX_SIZE {
                 return Err(why(format!(
@@ -79,7 +85,7 @@ pub fn read_accounts(
             }
             let d = generate(&name, &bytes).map_err(why)?;
             // rpm's %__provides_exclude_from holds for these provides too
-            if !m.no_provides_from.is_match(&e.path) {
+            if !m.no_provides_from.is_match(&link.path) {
                 p.accounts.provides.extend(d.provides);
             }
             p.accounts.requires.extend(d.requires);

@@ -323,6 +323,12 @@ fn desktop_and_metainfo_files_provide_what_rpmbuild_gives_them() {
         "[manifest]\nname = \"apps\"\nlicense = \"MIT\"\n\n\
          [package.apps]\nsummary = \"a\"\nfiles = [\"/usr/share/**\"]\n",
     );
+    // a relative symlink is read through (rpm's generator opens it); an absolute one would be
+    // read on the build host, here where nothing is
+    let apps = tree.join("usr/share/applications");
+    std::os::unix::fs::symlink("app.desktop", apps.join("via-symlink.desktop")).unwrap();
+    let absent = "/usr/share/applications/zz-rpmsplit-absent.desktop";
+    std::os::unix::fs::symlink(absent, apps.join("abs.desktop")).unwrap();
     let (ours, theirs) =
         own_manifest_and_rpmbuilds(tmp.path(), &tree, &manifest, &["--arch", "noarch"]);
     let (a, b) = (
@@ -340,6 +346,7 @@ fn desktop_and_metainfo_files_provide_what_rpmbuild_gives_them() {
         "--provides text/b) auto",
         "--provides mimehandler(a\u{a0}b) auto",
         "--provides y) auto",
+        "--provides application(via-symlink.desktop) auto",
     ] {
         assert!(a.iter().any(|l| l.contains(want)), "{want}: {a:?}");
     }

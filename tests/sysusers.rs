@@ -538,3 +538,35 @@ fn accounts_from_outside_the_sysusers_directory_is_refused() {
         );
     }
 }
+
+/// A sysusers.d entry that is a relative symlink: rpm's generator opens it and reads what it
+/// leads to, so the package declares those accounts.
+#[test]
+fn a_symlinked_sysusers_file_declares_what_it_leads_to() {
+    let (tmp, tree, m) = tree_and_manifest(
+        &[("usr/share/acct/x.conf", "g linkedgrp 55\n")],
+        "[manifest]\nname = \"t\"\nlicense = \"MIT\"\n\n\
+         [package.t]\nsummary = \"t\"\nfiles = [\"/usr/lib/sysusers.d/link.conf\", \"/usr/share/acct/x.conf\"]\n",
+    );
+    std::fs::create_dir_all(tree.join("usr/lib/sysusers.d")).unwrap();
+    let link = tree.join("usr/lib/sysusers.d/link.conf");
+    std::os::unix::fs::symlink("../../share/acct/x.conf", link).unwrap();
+    let out = tmp.path().join("out");
+    let rest = [
+        "--manifest",
+        m.to_str().unwrap(),
+        "--version",
+        "1",
+        "--format",
+        "filelist",
+    ];
+    split(&tree, &out, &[&scheme_args("sysusers")[..], &rest].concat());
+    let provides = dep_names(package_row(&split_report(&out), "t"), "provides")
+        .into_iter()
+        .map(str::to_owned)
+        .collect::<Vec<_>>();
+    assert!(
+        provides.contains(&"group(linkedgrp)".to_string()),
+        "{provides:?}"
+    );
+}

@@ -334,6 +334,21 @@ impl Inventory {
         self.index(path).map(|i| &self.entries[i])
     }
 
+    /// What a generator that opens `e` reads: `e` itself, or for a symlink the entry its
+    /// relative target leads to inside the input (at most 40 links, as the kernel follows). An
+    /// absolute target is not followed: rpmbuild's generators would read the build host's file.
+    pub fn followed<'a>(&'a self, e: &'a Entry) -> Option<&'a Entry> {
+        let mut cur = e;
+        for _ in 0..40 {
+            if cur.kind != Kind::Symlink {
+                return Some(cur);
+            }
+            let target = cur.link_target.as_ref().filter(|t| t.is_relative())?;
+            cur = self.find(&resolve_link(&cur.path, target)?)?;
+        }
+        None
+    }
+
     /// What the run should warn about: files with ELF magic and no ELF facts (classified by
     /// path only, without dependencies or an architecture).
     pub fn warnings(&self) -> impl Iterator<Item = String> + '_ {
@@ -600,8 +615,18 @@ pub fn scan(input: &Path) -> ScanResult<Inventory> {
 /// [`scan`] with options (`--max-unpacked`). Whatever the format, an input rpm could not
 /// unpack (an entry below a symlink entry) is refused ([`check_unpackable`]).
 pub fn scan_with(input: &Path, opts: &ScanOptions) -> ScanResult<Inventory> {
-    let inv = scan_format(input, opts)?;
+    let mut inv = scan_format(input, opts)?;
     check_unpackable(&inv)?;
+    // a symlinked .desktop file: rpm's generator reads what it leads to
+    let linked: Vec<(usize, Box<crate::dep::DesktopEntry>)> = (inv.entries.iter().enumerate())
+        .filter(|(_, e)| {
+            e.kind == Kind::Symlink && crate::dep::DesktopEntry::is_desktop_path(&e.path)
+        })
+        .filter_map(|(i, e)| Some((i, inv.followed(e)?.desktop.clone()?)))
+        .collect();
+    for (i, d) in linked {
+        inv.entries[i].desktop = Some(d);
+    }
     Ok(inv)
 }
 
