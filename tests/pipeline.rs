@@ -266,8 +266,7 @@ fn a_desktop_file_whose_generator_output_rpmbuild_would_stop_on_is_named() {
             "usr/share/applications/crlf.desktop",
             "Exec=x\r\nMimeType=text/plain\r\n",
         )],
-        "[manifest]\nname = \"t\"\nlicense = \"MIT\"\n\n\
-         [package.t]\nsummary = \"t\"\nfiles = [\"/usr/share/**\"]\n",
+        &crate::util::one_package_manifest("t", "\"/usr/share/**\""),
         &["--version", "1", "--release", "1", "--format", "filelist"],
     );
     let err = crate::util::stderr(&done);

@@ -318,11 +318,8 @@ fn desktop_and_metainfo_files_provide_what_rpmbuild_gives_them() {
         ("usr/share/metainfo/z.xml", "<component/>\n".into()),
     ];
     let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
-    let (tmp, tree, manifest) = tree_and_manifest(
-        &files,
-        "[manifest]\nname = \"apps\"\nlicense = \"MIT\"\n\n\
-         [package.apps]\nsummary = \"a\"\nfiles = [\"/usr/share/**\"]\n",
-    );
+    let (tmp, tree, manifest) =
+        tree_and_manifest(&files, &one_package_manifest("apps", "\"/usr/share/**\""));
     // a relative symlink is read through (rpm's generator opens it); an absolute one would be
     // read on the build host, here where nothing is
     let apps = tree.join("usr/share/applications");
@@ -359,8 +356,7 @@ fn desktop_and_metainfo_files_provide_what_rpmbuild_gives_them() {
 fn an_elf_file_we_cannot_read_is_colored_as_rpmbuild_colors_it() {
     let (tmp, tree, manifest) = tree_and_manifest(
         &[("usr/bin/broken", "")],
-        "[manifest]\nname = \"b\"\nlicense = \"MIT\"\n\n\
-         [package.b]\nsummary = \"b\"\nfiles = [\"/usr/bin/broken\"]\n",
+        &one_package_manifest("b", "\"/usr/bin/broken\""),
     );
     let mut elf = fs::read(fixture(Layout::Fedora).root.join("usr/bin/virsh")).unwrap();
     assert_eq!(&elf[..5], b"\x7fELF\x02", "a 64-bit ELF file");
@@ -385,8 +381,7 @@ fn an_elf_file_we_cannot_read_is_colored_as_rpmbuild_colors_it() {
 fn a_non_executable_file_with_an_elf_header_leaves_the_split_noarch() {
     let (tmp, tree, manifest) = tree_and_manifest(
         &[("usr/share/d/readme", "text\n"), ("usr/share/d/junk", "")],
-        "[manifest]\nname = \"d\"\nlicense = \"MIT\"\n\n\
-         [package.d]\nsummary = \"d\"\nfiles = [\"/usr/share/d/*\"]\n",
+        &one_package_manifest("d", "\"/usr/share/d/*\""),
     );
     // a header libelf reads, with section headers past the end: rpmsplit reads no facts
     let mut junk = vec![0u8; 73];

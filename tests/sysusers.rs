@@ -545,8 +545,10 @@ fn accounts_from_outside_the_sysusers_directory_is_refused() {
 fn a_symlinked_sysusers_file_declares_what_it_leads_to() {
     let (tmp, tree, m) = tree_and_manifest(
         &[("usr/share/acct/x.conf", "g linkedgrp 55\n")],
-        "[manifest]\nname = \"t\"\nlicense = \"MIT\"\n\n\
-         [package.t]\nsummary = \"t\"\nfiles = [\"/usr/lib/sysusers.d/link.conf\", \"/usr/share/acct/x.conf\"]\n",
+        &one_package_manifest(
+            "t",
+            "\"/usr/lib/sysusers.d/link.conf\", \"/usr/share/acct/x.conf\"",
+        ),
     );
     std::fs::create_dir_all(tree.join("usr/lib/sysusers.d")).unwrap();
     let link = tree.join("usr/lib/sysusers.d/link.conf");

@@ -604,3 +604,12 @@ pub fn split_own(
     let done = split(&tree, &out, &[&["--manifest", m][..], args].concat());
     (tmp, out, done)
 }
+
+/// The manifest of one package `name` (summary `name`, MIT) holding the files the TOML array
+/// items `files` claim (`"\"/usr/share/**\""`).
+pub fn one_package_manifest(name: &str, files: &str) -> String {
+    format!(
+        "[manifest]\nname = \"{name}\"\nlicense = \"MIT\"\n\n\
+         [package.{name}]\nsummary = \"{name}\"\nfiles = [{files}]\n"
+    )
+}
