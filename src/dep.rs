@@ -399,6 +399,13 @@ impl DesktopEntry {
 /// `metainfo()` and `metainfo(BASENAME)`.
 pub fn appstream_names(path: &Path, desktop: Option<&DesktopEntry>) -> (Vec<String>, Vec<String>) {
     use std::os::unix::ffi::OsStrExt;
+    // (asked of every packaged file: nothing is made for the others)
+    let appstream = ["/usr/share/appdata", "/usr/share/metainfo"]
+        .iter()
+        .any(|d| path.starts_with(d));
+    if desktop.is_none() && !appstream {
+        return (Vec::new(), Vec::new());
+    }
     let base = path
         .file_name()
         .map(|b| String::from_utf8_lossy(b.as_bytes()).into_owned());
@@ -415,9 +422,6 @@ pub fn appstream_names(path: &Path, desktop: Option<&DesktopEntry>) -> (Vec<Stri
         }
     }
     let name = base.unwrap_or_default();
-    let appstream = ["/usr/share/appdata", "/usr/share/metainfo"]
-        .iter()
-        .any(|d| path.starts_with(d));
     if appstream && (name.ends_with(".appdata.xml") || name.ends_with(".metainfo.xml")) {
         printed.push("metainfo()".into());
         printed.push(format!("metainfo({name})"));

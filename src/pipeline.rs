@@ -251,7 +251,7 @@ impl Analysis {
         // rpm would color it (an executable file), as rpmbuild refuses it in a noarch package
         let machines = (self.inventory.entries.iter()).filter_map(|e| match &e.elf {
             Some(f) => Some((f.machine, f.class64)),
-            None if e.is_executable() && e.elf_color != 0 => e.elf_header,
+            None if e.is_executable() && e.elf_color() != 0 => e.elf_header,
             None => None,
         });
         for (machine, class64) in machines {

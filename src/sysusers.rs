@@ -67,12 +67,7 @@ pub fn read_accounts(
             }
             let name = crate::inventory::display_path(&link.path);
             let why = |w: String| format!("{w} (package {}, --accounts sysusers)", p.name);
-            if e.size > MAX_SIZE {
-                return Err(why(format!(
-                    "{name}: {} bytes, larger than the {MAX_SIZE} rpmsplit reads of a sysusers.d file",
-                    e.size
-                )));
-            }
+            // read through `take`: the size the scan saw may not be the size read
             let mut bytes = Vec::new();
             (e.source
                 .open()
@@ -80,7 +75,7 @@ pub fn read_accounts(
             .map_err(|err| why(format!("{name}: {err}")))?;
             if bytes.len() as u64 > MAX_SIZE {
                 return Err(why(format!(
-                    "{name}: grew past {MAX_SIZE} bytes since the scan"
+                    "{name}: larger than the {MAX_SIZE} bytes rpmsplit reads of a sysusers.d file"
                 )));
             }
             let d = generate(&name, &bytes).map_err(why)?;

@@ -212,10 +212,6 @@ pub struct Entry {
     pub hardlink_group: Option<u32>,
     pub source: Source,
     pub elf: Option<Box<ElfFacts>>,
-    /// rpm's file color of a file with ELF magic, from its ELF header alone as rpm's
-    /// `getElfColor` reads it (libelf's `gelf_getehdr`): 2 for ELFCLASS64, 1 for ELFCLASS32, 0
-    /// for a BPF object or anything else (FILECOLORS, for executable files).
-    pub elf_color: u8,
     /// `e_machine` and ELFCLASS64 of a file with ELF magic and a whole ELF header, read from
     /// the header alone (the split's architecture counts a file its facts could not be read of).
     pub elf_header: Option<(u16, bool)>,
@@ -263,7 +259,6 @@ impl Entry {
             shebang: None,
             pkgconfig: None,
             desktop: None,
-            elf_color: 0,
             elf_header: None,
             input_flags: 0,
             caps: String::new(),
@@ -279,6 +274,17 @@ impl Entry {
     }
     pub fn is_executable(&self) -> bool {
         self.kind == Kind::File && self.perms & 0o111 != 0
+    }
+
+    /// rpm's file color from the ELF header alone, as `getElfColor` reads it (libelf's
+    /// `gelf_getehdr`): 2 for ELFCLASS64, 1 for ELFCLASS32, 0 for a BPF object or a file that
+    /// is not ELF (FILECOLORS, for executable files).
+    pub fn elf_color(&self) -> u8 {
+        match self.elf_header {
+            Some((EM_BPF, _)) | None => 0,
+            Some((_, true)) => 2,
+            Some((_, false)) => 1,
+        }
     }
     pub fn display(&self) -> String {
         display_path(&self.path)
@@ -538,11 +544,6 @@ pub fn inspect(entry: &mut Entry) -> io::Result<()> {
     let head = &head[..n];
     if head.starts_with(b"\x7fELF") {
         entry.elf_header = elf_header(head, entry.size);
-        entry.elf_color = match entry.elf_header {
-            Some((EM_BPF, _)) | None => 0,
-            Some((_, true)) => 2,
-            Some((_, false)) => 1,
-        };
         match entry.source.with_bytes(crate::elf::ElfFacts::read)? {
             Some(Ok(facts)) => entry.elf = Some(Box::new(facts)),
             Some(Err(why)) => entry.elf_unread = Some(why),

@@ -363,10 +363,8 @@ pub struct Resolved {
     /// Per package with `if-exists`: each glob as expanded (alternatives joined by ` or `),
     /// and its matcher.
     pub if_exists: BTreeMap<String, Vec<(String, GlobSet)>>,
-    /// The layout's `{sysusersdir}` values (rpm's default when it has none): where rpmbuild's
-    /// generator reads accounts.
-    pub sysusers_dirs: Vec<String>,
-    /// `DIR/**/*.conf` for each of them, compiled: the files the generator reads.
+    /// `DIR/**/*.conf` for each of the layout's `{sysusersdir}` values (rpm's default when it
+    /// has none), compiled: the files rpmbuild's sysusers generator reads.
     pub sysusers_files: GlobSet,
     /// Who creates accounts (`--accounts`): the build's choice, not the manifest's.
     pub accounts: crate::sysusers::Accounts,
@@ -630,7 +628,6 @@ impl Manifest {
             moves,
             if_exists,
             sysusers_files: sysusers.build().map_err(general)?,
-            sysusers_dirs,
             accounts: Default::default(),
         })
     }

@@ -330,7 +330,7 @@ fn write_rpm_package(
             lang: &f.lang,
             // rpmbuild colors regular files with an execute bit in the package's mode
             color: if f.entry.kind == Kind::File && f.perms & 0o111 != 0 {
-                u32::from(f.entry.elf_color)
+                u32::from(f.entry.elf_color())
             } else {
                 0
             },

@@ -134,7 +134,7 @@ pub struct RpmFile<'a> {
     pub verify: Option<u32>,
     /// FILELANGS, usually empty.
     pub lang: &'a str,
-    /// FILECOLORS: `Entry::elf_color` of an executable regular file, else 0.
+    /// FILECOLORS: `Entry::elf_color()` of an executable regular file, else 0.
     pub color: u32,
     pub source: &'a Source,
 }
