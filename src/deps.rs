@@ -120,7 +120,8 @@ fn elf_deps(e: &Entry, provides_excluded: bool, out: &mut FileDeps) {
         return;
     }
     let marker = f.marker();
-    if !(f.interpreter.is_some() && !e.is_executable()) {
+    // (genRequires: none for a file with an interpreter and no execute bit)
+    if f.interpreter.is_none() || e.is_executable() {
         // elfdeps: DT_NEEDED and version needs → requires.
         for n in f.needed.iter().filter(|n| !skip_soname(n)) {
             out.requires

@@ -30,10 +30,10 @@ fn spend(budget: &mut u64) -> bool {
 /// The versions a `SHT_GNU_verdef` section defines, other than the base one (`VER_FLG_BASE`,
 /// the file itself): each definition's first name, as rpm's elfdeps takes it; and the base
 /// one's name into `base` (elfdeps names the version provides after it).
-pub(super) fn definitions<'d, Elf: FileHeader<Endian = Endianness>>(
+pub(super) fn definitions<Elf: FileHeader<Endian = Endianness>>(
     section: &Elf::SectionHeader,
     endian: Endianness,
-    bytes: &'d [u8],
+    bytes: &[u8],
     strings: &Strings<'_, '_>,
     out: &mut Vec<String>,
     base: &mut Option<String>,
@@ -68,10 +68,10 @@ pub(super) fn definitions<'d, Elf: FileHeader<Endian = Endianness>>(
 
 /// The versions a `SHT_GNU_verneed` section needs, by library: libraries in the order first
 /// seen, each once, each version once.
-pub(super) fn needs<'d, Elf: FileHeader<Endian = Endianness>>(
+pub(super) fn needs<Elf: FileHeader<Endian = Endianness>>(
     section: &Elf::SectionHeader,
     endian: Endianness,
-    bytes: &'d [u8],
+    bytes: &[u8],
     strings: &Strings<'_, '_>,
     out: &mut Vec<VerNeed>,
 ) {
